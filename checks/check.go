@@ -1,0 +1,63 @@
+package checks
+
+import (
+	"time"
+
+	"github.com/m365audit/m365audit/collectors/snapshot"
+)
+
+// Licence is a licence a check's feature needs.
+type Licence string
+
+// Licences a check can need.
+const (
+	LicenceNone Licence = ""
+	LicenceP1   Licence = "Entra ID P1"
+	LicenceP2   Licence = "Entra ID P2"
+)
+
+// Meta is a check's metadata: the single source for results, reports, the
+// `checks` command and docs.
+type Meta struct {
+	ID        string
+	Title     string
+	Category  string
+	Severity  Severity
+	Rationale string
+	// Datasets the check reads. If one carries no data the runner answers
+	// unknown naming it, without calling Eval. A partial dataset cannot give
+	// a pass (the runner turns it into unknown), but a fail stands.
+	Datasets []string
+	// Licence the feature needs; without it the runner answers
+	// not_applicable. (CA checks that fall back to security defaults without
+	// P1 leave this empty and decide themselves.)
+	Licence     Licence
+	References  References
+	Remediation Remediation
+	// Incident checks run only when an incident is given.
+	Incident bool
+}
+
+// Check is a check: metadata plus a pure evaluation over the snapshot.
+type Check struct {
+	Meta
+	Eval func(c *Context) Outcome
+}
+
+// Outcome is what Eval returns.
+type Outcome struct {
+	Status   Status
+	Summary  string
+	Affected []Affected
+}
+
+// Context is everything a check may read. It carries no clock: Now is the
+// snapshot's collectedAt.
+type Context struct {
+	Snap     *snapshot.Snapshot
+	Config   *Config
+	Now      time.Time
+	Licences Licences
+	// Incident is nil unless an incident is given.
+	Incident *IncidentInfo
+}

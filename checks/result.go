@@ -1,0 +1,192 @@
+package checks
+
+import (
+	"time"
+
+	"github.com/m365audit/m365audit/collectors/snapshot"
+)
+
+// ResultsSchemaVersion is the version of the results document.
+const ResultsSchemaVersion = 1
+
+// Status is a check's verdict.
+type Status string
+
+// Statuses, per DESIGN.md.
+const (
+	StatusPass          Status = "pass"
+	StatusFail          Status = "fail"
+	StatusWarn          Status = "warn"           // partly done, e.g. report-only policy
+	StatusManual        Status = "manual"         // needs a person
+	StatusNotApplicable Status = "not_applicable" // licence or feature absent
+	StatusUnknown       Status = "unknown"        // data not collected; the summary says why
+	StatusError         Status = "error"          // the check itself failed (a bug)
+)
+
+// Statuses lists every status in report order (worst first).
+func Statuses() []Status {
+	return []Status{StatusFail, StatusWarn, StatusManual, StatusUnknown, StatusError, StatusNotApplicable, StatusPass}
+}
+
+// Severity ranks how much a failing check matters.
+type Severity string
+
+// Severities.
+const (
+	SeverityCritical Severity = "critical"
+	SeverityHigh     Severity = "high"
+	SeverityMedium   Severity = "medium"
+	SeverityLow      Severity = "low"
+	SeverityInfo     Severity = "info"
+)
+
+// Severities lists every severity, most severe first.
+func Severities() []Severity {
+	return []Severity{SeverityCritical, SeverityHigh, SeverityMedium, SeverityLow, SeverityInfo}
+}
+
+// Rank orders severities: critical 0 … info 4; unknown values sort last.
+func (s Severity) Rank() int {
+	for i, v := range Severities() {
+		if v == s {
+			return i
+		}
+	}
+	return len(Severities())
+}
+
+// References are the external controls a check maps to.
+type References struct {
+	CIS        []string `json:"cis,omitempty"`
+	CISVersion string   `json:"cisVersion,omitempty"`
+	SCuBA      []string `json:"scuba,omitempty"`
+	Other      []string `json:"other,omitempty"`
+}
+
+// Remediation says how to fix a failing check.
+type Remediation struct {
+	Summary string `json:"summary"`
+	// Steps is the manual procedure (portal path or commands).
+	Steps []string `json:"steps,omitempty"`
+	// Script is true when remediation.ps1 carries a block for this check.
+	Script bool `json:"script"`
+}
+
+// Affected is one tenant object a result is about.
+type Affected struct {
+	// Kind names the object type: user, guest, policy, mailbox, inboxRule,
+	// authMethod, grant, servicePrincipal, application, roleAssignment, …
+	Kind   string `json:"kind,omitempty"`
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Detail string `json:"detail,omitempty"`
+	// Time and Actor are set on incident evidence: when it happened, who did it.
+	Time  *time.Time `json:"time,omitempty"`
+	Actor string     `json:"actor,omitempty"`
+	// Attributed marks incident objects attributed to the attacker (done by
+	// an incident user inside the window); the containment script acts on
+	// these and nothing else. Others are listed for review.
+	Attributed bool `json:"attributed,omitempty"`
+	// Extra carries typed facts scripts need (e.g. "userId", "methodType").
+	Extra map[string]string `json:"extra,omitempty"`
+	// Accepted is set when a config acceptance covers this object.
+	Accepted bool `json:"accepted,omitempty"`
+}
+
+// Acceptance records an accepted risk applied to a result.
+type Acceptance struct {
+	Reason  string   `json:"reason"`
+	Owner   string   `json:"owner"`
+	Expires string   `json:"expires"`
+	Objects []string `json:"objects,omitempty"`
+	// Expired acceptances no longer count; they are shown so they get renewed.
+	Expired bool `json:"expired,omitempty"`
+}
+
+// Result is the outcome of one check against one snapshot. It repeats the
+// check's metadata so results.json is self-contained for rendering.
+type Result struct {
+	ID          string      `json:"id"`
+	Title       string      `json:"title"`
+	Category    string      `json:"category"`
+	Severity    Severity    `json:"severity"`
+	Status      Status      `json:"status"`
+	Summary     string      `json:"summary"`
+	Rationale   string      `json:"rationale,omitempty"`
+	References  References  `json:"references"`
+	Datasets    []string    `json:"datasets,omitempty"`
+	Affected    []Affected  `json:"affected"`
+	Remediation Remediation `json:"remediation"`
+	// Accepted is set when the config accepts this risk (still evaluated).
+	Accepted *Acceptance `json:"accepted,omitempty"`
+	// Incident marks incident (IR-*) checks.
+	Incident bool `json:"incident,omitempty"`
+}
+
+// IsAccepted reports whether an unexpired acceptance covers the result.
+func (r Result) IsAccepted() bool { return r.Accepted != nil && !r.Accepted.Expired }
+
+// Document is results.json.
+type Document struct {
+	SchemaVersion int             `json:"schemaVersion"`
+	Tool          snapshot.Tool   `json:"tool"`
+	Tenant        snapshot.Tenant `json:"tenant"`
+	Cloud         string          `json:"cloud,omitempty"`
+	CollectedAt   time.Time       `json:"collectedAt"`
+	GeneratedAt   time.Time       `json:"generatedAt"`
+	Licences      Licences        `json:"licences"`
+	Score         Score           `json:"score"`
+	Coverage      Coverage        `json:"coverage"`
+	Incident      *IncidentInfo   `json:"incident,omitempty"`
+	// Integrity lists snapshot files that failed verification and were
+	// audited anyway (override flag); empty on a verified snapshot.
+	Integrity []snapshot.IntegrityProblem `json:"integrity,omitempty"`
+	Results   []Result                    `json:"results"`
+}
+
+// Licences are the Entra ID licences the tenant holds, from subscribedSkus.
+type Licences struct {
+	// Known is false when subscribedSkus was not collected.
+	Known bool `json:"known"`
+	P1    bool `json:"entraIdP1"`
+	P2    bool `json:"entraIdP2"`
+}
+
+// Score is the severity-weighted score over evaluated checks.
+type Score struct {
+	Percent float64 `json:"percent"`
+	// Earned and Possible are the weighted points behind Percent.
+	Earned   float64 `json:"earned"`
+	Possible float64 `json:"possible"`
+	// Counts by status, and failing counts by severity.
+	ByStatus       map[Status]int   `json:"byStatus"`
+	FailBySeverity map[Severity]int `json:"failBySeverity"`
+	Accepted       int              `json:"accepted"`
+	Evaluated      int              `json:"evaluated"`
+	Total          int              `json:"total"`
+	Formula        string           `json:"formula"`
+}
+
+// Coverage says what could not be evaluated, and why.
+type Coverage struct {
+	Evaluated    int               `json:"evaluated"`
+	NotEvaluable int               `json:"notEvaluable"`
+	Datasets     []DatasetCoverage `json:"datasets"`
+}
+
+// DatasetCoverage is one dataset's collection status and the checks that
+// depend on it.
+type DatasetCoverage struct {
+	ID     string          `json:"id"`
+	Status snapshot.Status `json:"status"`
+	Reason string          `json:"reason,omitempty"`
+	Count  int             `json:"count"`
+	Checks []string        `json:"checks,omitempty"`
+}
+
+// IncidentInfo is the incident context of an audit.
+type IncidentInfo struct {
+	Users []string  `json:"users"`
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+}

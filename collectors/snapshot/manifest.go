@@ -1,0 +1,142 @@
+package snapshot
+
+import (
+	"fmt"
+	"time"
+)
+
+// SchemaVersion is the snapshot layout version this build reads and writes.
+// Loading refuses any other version.
+const SchemaVersion = 1
+
+// ManifestFile is the name of the manifest inside a snapshot.
+const ManifestFile = "manifest.json"
+
+// Status is how collection of one dataset ended.
+type Status string
+
+// Dataset statuses. Only ok and partial datasets carry data.
+const (
+	StatusOK         Status = "ok"
+	StatusPartial    Status = "partial"
+	StatusForbidden  Status = "forbidden"
+	StatusUnlicensed Status = "unlicensed"
+	StatusNotFound   Status = "notFound"
+	StatusError      Status = "error"
+	StatusSkipped    Status = "skipped"
+)
+
+// Valid reports whether s is one of the known statuses.
+func (s Status) Valid() bool {
+	switch s {
+	case StatusOK, StatusPartial, StatusForbidden, StatusUnlicensed, StatusNotFound, StatusError, StatusSkipped:
+		return true
+	}
+	return false
+}
+
+// HasData reports whether a dataset with this status carries a file.
+func (s Status) HasData() bool { return s == StatusOK || s == StatusPartial }
+
+// Manifest describes a snapshot: who collected what, when, and how each
+// dataset ended.
+type Manifest struct {
+	SchemaVersion int                    `json:"schemaVersion"`
+	Tool          Tool                   `json:"tool"`
+	Tenant        Tenant                 `json:"tenant"`
+	Cloud         string                 `json:"cloud"`
+	CollectedAt   time.Time              `json:"collectedAt"`
+	StartedAt     *time.Time             `json:"startedAt,omitempty"`
+	Endpoints     Endpoints              `json:"endpoints"`
+	Incident      *Incident              `json:"incident,omitempty"`
+	Datasets      map[string]DatasetInfo `json:"datasets"`
+}
+
+// Tool names the program that wrote the snapshot.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Tenant identifies the tenant a snapshot belongs to.
+type Tenant struct {
+	ID            string `json:"id"`
+	DisplayName   string `json:"displayName"`
+	PrimaryDomain string `json:"primaryDomain"`
+	InitialDomain string `json:"initialDomain,omitempty"`
+}
+
+// Endpoints records the service roots collection used.
+type Endpoints struct {
+	Graph    string `json:"graph,omitempty"`
+	Exchange string `json:"exchange,omitempty"`
+}
+
+// Incident is the incident context collect used: the compromised users and
+// the window start. The window ends at CollectedAt.
+type Incident struct {
+	Users []string  `json:"users"`
+	Start time.Time `json:"start"`
+}
+
+// DatasetInfo is the manifest entry of one dataset.
+type DatasetInfo struct {
+	File   string `json:"file,omitempty"`
+	Status Status `json:"status"`
+	// Reason says why a dataset is not ok (the API's error code and message).
+	Reason string `json:"reason,omitempty"`
+	// Permission and Licence name what would allow the dataset.
+	Permission string `json:"permission,omitempty"`
+	Licence    string `json:"licence,omitempty"`
+	Count      int    `json:"count"`
+	SHA256     string `json:"sha256,omitempty"`
+	DurationMs int64  `json:"durationMs"`
+	Requests   int    `json:"requests"`
+	Retries    int    `json:"retries,omitempty"`
+	// Notes record degradations that still gave data, e.g. users collected
+	// without signInActivity.
+	Notes []string `json:"notes,omitempty"`
+	// Window is set on time-bounded datasets (logs).
+	Window *Window `json:"window,omitempty"`
+}
+
+// Window is the time range a log dataset covers.
+type Window struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+	// Retention notes what log retention allowed (e.g. "30 days with Entra
+	// ID P1"), and EarliestAvailable the earliest time the API could return.
+	Retention         string     `json:"retention,omitempty"`
+	EarliestAvailable *time.Time `json:"earliestAvailable,omitempty"`
+}
+
+// Describe renders the status and reason of a dataset as one phrase, e.g.
+// "forbidden: Authorization_RequestDenied (needs Policy.Read.All)".
+func (d DatasetInfo) Describe() string {
+	s := string(d.Status)
+	if s == "" {
+		s = "not collected"
+	}
+	if d.Reason != "" {
+		s += ": " + d.Reason
+	}
+	need := d.Permission
+	if d.Status == StatusUnlicensed && d.Licence != "" {
+		need = d.Licence
+	}
+	if need != "" && !d.Status.HasData() {
+		s += " (needs " + need + ")"
+	}
+	return s
+}
+
+// NotCollectedError is returned by typed accessors for a dataset that carries
+// no data. Checks turn it into an unknown verdict naming the dataset.
+type NotCollectedError struct {
+	Dataset string
+	Info    DatasetInfo
+}
+
+func (e *NotCollectedError) Error() string {
+	return fmt.Sprintf("dataset %s not collected: %s", e.Dataset, e.Info.Describe())
+}
