@@ -1,0 +1,4 @@
+package checks
+
+// entraChecks are the Entra ID checks that do not evaluate Conditional Access.
+func entraChecks() []Check { return nil }

@@ -1,0 +1,4 @@
+package checks
+
+// exoChecks are the Exchange Online checks.
+func exoChecks() []Check { return nil }
