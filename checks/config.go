@@ -1,6 +1,17 @@
 package checks
 
-import "time"
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
 
 // Config is the audit configuration file (--config, YAML), per DESIGN.md.
 type Config struct {
@@ -30,4 +41,151 @@ type AcceptEntry struct {
 type IncidentConfig struct {
 	Users []string  `yaml:"users" json:"users"`
 	Start time.Time `yaml:"start" json:"start"`
+}
+
+// LoadConfig reads and validates a configuration file.
+func LoadConfig(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return ParseConfig(data, path)
+}
+
+// ParseConfig decodes and validates a YAML configuration. Unknown keys, bad
+// values, unknown check IDs and incomplete acceptances are errors naming
+// the file and line; nothing is silently ignored. name is used in messages.
+func ParseConfig(data []byte, name string) (*Config, error) {
+	cfg := &Config{}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return cfg, nil
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(cfg); err != nil {
+		if errors.Is(err, io.EOF) {
+			return &Config{}, nil
+		}
+		return nil, fmt.Errorf("config %s: %w", name, err)
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, fmt.Errorf("config %s: %w", name, err)
+	}
+	type problem struct {
+		line int
+		msg  string
+	}
+	var problems []problem
+	add := func(line int, format string, a ...any) {
+		problems = append(problems, problem{line, fmt.Sprintf("%s:%d: %s", name, line, fmt.Sprintf(format, a...))})
+	}
+	known := map[string]bool{}
+	for _, c := range All() {
+		known[c.ID] = true
+	}
+	doc := &root
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
+		doc = doc.Content[0]
+	}
+	if doc.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("config %s:%d: the top level must be a mapping (breakGlass, exclusions, accept, incident)", name, doc.Line)
+	}
+	for i := 0; i+1 < len(doc.Content); i += 2 {
+		key, val := doc.Content[i], doc.Content[i+1]
+		switch key.Value {
+		case "breakGlass":
+			checkPrincipals(val, "breakGlass", add)
+		case "exclusions":
+			if val.Kind != yaml.MappingNode {
+				if val.Tag != "!!null" {
+					add(val.Line, "exclusions must be a mapping of check ID to {users, groups}")
+				}
+				continue
+			}
+			for j := 0; j+1 < len(val.Content); j += 2 {
+				k := val.Content[j]
+				if !known[k.Value] {
+					add(k.Line, "exclusions: unknown check ID %q", k.Value)
+				}
+				checkPrincipals(val.Content[j+1], "exclusions."+k.Value, add)
+			}
+		case "accept":
+			if val.Kind != yaml.SequenceNode {
+				if val.Tag != "!!null" {
+					add(val.Line, "accept must be a list of {check, objects, reason, owner, expires}")
+				}
+				continue
+			}
+			for n, item := range val.Content {
+				fields := mapFields(item)
+				where := fmt.Sprintf("accept[%d]", n)
+				if f, ok := fields["check"]; !ok || strings.TrimSpace(f.Value) == "" {
+					add(item.Line, "%s: check is required", where)
+				} else if !known[f.Value] {
+					add(f.Line, "%s: unknown check ID %q", where, f.Value)
+				}
+				for _, req := range []string{"reason", "owner", "expires"} {
+					if f, ok := fields[req]; !ok || strings.TrimSpace(f.Value) == "" {
+						add(item.Line, "%s: %s is required (an acceptance needs a reason, an owner and an expiry date)", where, req)
+					}
+				}
+				if f, ok := fields["objects"]; ok {
+					for _, o := range f.Content {
+						if strings.TrimSpace(o.Value) == "" {
+							add(o.Line, "%s: empty object", where)
+						}
+					}
+				}
+			}
+		case "incident":
+			if val.Tag == "!!null" {
+				continue
+			}
+			fields := mapFields(val)
+			if f, ok := fields["users"]; !ok || len(f.Content) == 0 {
+				add(val.Line, "incident: users is required (the compromised users' UPNs or object ids)")
+			}
+			if f, ok := fields["start"]; !ok || strings.TrimSpace(f.Value) == "" {
+				add(val.Line, "incident: start is required (RFC 3339 time the compromise began)")
+			}
+		}
+	}
+	if len(problems) > 0 {
+		sort.SliceStable(problems, func(i, j int) bool { return problems[i].line < problems[j].line })
+		msgs := make([]string, len(problems))
+		for i, p := range problems {
+			msgs[i] = p.msg
+		}
+		return nil, fmt.Errorf("config %s: %d problem(s):\n  %s", name, len(problems), strings.Join(msgs, "\n  "))
+	}
+	return cfg, nil
+}
+
+// mapFields indexes a mapping node's values by key.
+func mapFields(n *yaml.Node) map[string]*yaml.Node {
+	out := map[string]*yaml.Node{}
+	if n == nil || n.Kind != yaml.MappingNode {
+		return out
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		out[n.Content[i].Value] = n.Content[i+1]
+	}
+	return out
+}
+
+func checkPrincipals(n *yaml.Node, where string, add func(int, string, ...any)) {
+	for k, v := range mapFields(n) {
+		for _, item := range v.Content {
+			if strings.TrimSpace(item.Value) == "" {
+				add(item.Line, "%s.%s: empty entry", where, k)
+			}
+		}
+	}
+}
+
+// BreakGlassDeclared reports whether any break-glass account or group is
+// declared.
+func (c *Config) BreakGlassDeclared() bool {
+	return c != nil && (len(c.BreakGlass.Users) > 0 || len(c.BreakGlass.Groups) > 0)
 }

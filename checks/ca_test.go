@@ -1,0 +1,310 @@
+package checks
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/m365audit/m365audit/collectors/snapshot"
+)
+
+// Graph-shaped fragments for CA policies.
+const (
+	allUsers      = `"users":{"includeUsers":["All"],"excludeUsers":[],"includeGroups":[],"excludeGroups":[],"includeRoles":[],"excludeRoles":[]}`
+	allApps       = `"applications":{"includeApplications":["All"],"excludeApplications":[],"includeUserActions":[]}`
+	clientAll     = `"clientAppTypes":["all"]`
+	grantMFAJSON  = `{"operator":"OR","builtInControls":["mfa"],"customAuthenticationFactors":[],"termsOfUse":[]}`
+	grantBlockJS  = `{"operator":"OR","builtInControls":["block"]}`
+	bgID          = "11111111-0000-0000-0000-00000000b001"
+	bobID         = "22222222-0000-0000-0000-000000000b0b"
+	users         = `[{"id":"11111111-0000-0000-0000-00000000b001","displayName":"Break Glass 1","userPrincipalName":"bg1@contoso.com","userType":"Member"},{"id":"22222222-0000-0000-0000-000000000b0b","displayName":"Bob Example","userPrincipalName":"bob@contoso.com","userType":"Member"}]`
+	privRolesJSON = `"62e90394-69f5-4237-9190-012177145e10","e8611ab8-c189-46e8-94e1-60213ab1f814","fe930be7-5e62-47db-91af-98c3a49a38b1","f28a1f50-f6e7-4571-818b-6a12f2af6b6c","29232cdf-9323-42fd-ade2-1d097af3e4de","8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2","9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3","158c047a-c907-4556-b7ef-446551a6b5f7"`
+)
+
+// pol builds a CA policy as Graph returns it; conds is the inside of
+// "conditions" (comma-separated members).
+func pol(id, name, state, conds, grant string) string {
+	return fmt.Sprintf(`{"id":%q,"displayName":%q,"state":%q,"conditions":{%s},"grantControls":%s,"sessionControls":null}`, id, name, state, conds, grant)
+}
+
+func usersExcl(field, ids string) string {
+	return `"users":{"includeUsers":["All"],"` + field + `":[` + ids + `]}`
+}
+
+func caCase(policies ...string) string { return "[" + strings.Join(policies, ",") + "]" }
+
+func runByID(t *testing.T, id string, s *snapshot.Snapshot, cfg *Config) Result {
+	t.Helper()
+	for _, c := range All() {
+		if c.ID == id {
+			return RunCheck(c, testCtx(t, s, cfg))
+		}
+	}
+	t.Fatalf("no check %s", id)
+	return Result{}
+}
+
+func TestCAChecks(t *testing.T) {
+	mfaAll := pol("p1", "Require MFA", "enabled", allUsers+","+allApps+","+clientAll, grantMFAJSON)
+	sdOff, sdOn := `{"id":"00000000-0000-0000-0000-000000000005","isEnabled":false}`, `{"id":"00000000-0000-0000-0000-000000000005","isEnabled":true}`
+	bg := &Config{BreakGlass: Principals{Users: []string{bgID}}}
+	bgUPN := &Config{BreakGlass: Principals{Users: []string{"BG1@contoso.com"}}}
+	tests := []struct {
+		name     string
+		check    string
+		skus     string
+		sd       string
+		policies string
+		cfg      *Config
+		statuses map[string]snapshot.Status
+		want     Status
+		contains []string
+	}{
+		{name: "MFA policy all users all apps counts", check: "ENTRA-MFA-001", policies: caCase(mfaAll), want: StatusPass, contains: []string{"'Require MFA'"}},
+		{name: "report-only policy warns", check: "ENTRA-MFA-001",
+			policies: caCase(pol("p1", "Require MFA", "enabledForReportingButNotEnforced", allUsers+","+allApps, grantMFAJSON)),
+			want:     StatusWarn, contains: []string{"exists but is report-only"}},
+		{name: "disabled policy ignored", check: "ENTRA-MFA-001",
+			policies: caCase(pol("p1", "Require MFA", "disabled", allUsers+","+allApps, grantMFAJSON)), want: StatusFail},
+		{name: "unapproved user exclusion fails with would-pass", check: "ENTRA-MFA-001",
+			policies: caCase(pol("p1", "Require MFA", "enabled", usersExcl("excludeUsers", `"`+bobID+`","`+bgID+`"`)+","+allApps, grantMFAJSON)),
+			want:     StatusFail, contains: []string{"would pass if these 2 exclusions are approved", "Bob Example (bob@contoso.com)", "Break Glass 1"}},
+		{name: "approved break-glass exclusion passes", check: "ENTRA-MFA-001", cfg: bg,
+			policies: caCase(pol("p1", "Require MFA", "enabled", usersExcl("excludeUsers", `"`+bgID+`"`)+","+allApps, grantMFAJSON)), want: StatusPass},
+		{name: "break-glass by UPN resolved", check: "ENTRA-MFA-001", cfg: bgUPN,
+			policies: caCase(pol("p1", "Require MFA", "enabled", usersExcl("excludeUsers", `"`+bgID+`"`)+","+allApps, grantMFAJSON)), want: StatusPass},
+		{name: "per-check exclusion approved", check: "ENTRA-MFA-001", cfg: &Config{Exclusions: map[string]Principals{"ENTRA-MFA-001": {Groups: []string{"g-1"}}}},
+			policies: caCase(pol("p1", "Require MFA", "enabled", usersExcl("excludeGroups", `"g-1"`)+","+allApps, grantMFAJSON)), want: StatusPass},
+		{name: "per-check exclusion of another check does not apply", check: "ENTRA-MFA-001", cfg: &Config{Exclusions: map[string]Principals{"ENTRA-CA-002": {Groups: []string{"g-1"}}}},
+			policies: caCase(pol("p1", "Require MFA", "enabled", usersExcl("excludeGroups", `"g-1"`)+","+allApps, grantMFAJSON)),
+			want:     StatusFail, contains: []string{"would pass if these 1 exclusions are approved: group g-1"}},
+		{name: "directory sync role exclusion allowed", check: "ENTRA-MFA-001",
+			policies: caCase(pol("p1", "Require MFA", "enabled", usersExcl("excludeRoles", `"d29b2b05-8046-44ba-8758-1e26182fcf32"`)+","+allApps, grantMFAJSON)), want: StatusPass},
+		{name: "other role exclusion not allowed", check: "ENTRA-MFA-001",
+			policies: caCase(pol("p1", "Require MFA", "enabled", usersExcl("excludeRoles", `"62e90394-69f5-4237-9190-012177145e10"`)+","+allApps, grantMFAJSON)),
+			want:     StatusFail, contains: []string{"Global Administrator role"}},
+		{name: "guest type exclusion not allowed", check: "ENTRA-MFA-001",
+			policies: caCase(pol("p1", "Require MFA", "enabled", `"users":{"includeUsers":["All"],"excludeGuestsOrExternalUsers":{"guestOrExternalUserTypes":"b2bCollaborationGuest","externalTenants":{"membershipKind":"all"}}},`+allApps, grantMFAJSON)),
+			want:     StatusFail, contains: []string{"would pass if these 1 exclusions", "guest types b2bCollaborationGuest"}},
+		{name: "OR mfa+compliantDevice does not enforce MFA", check: "ENTRA-MFA-001",
+			policies: caCase(pol("p1", "MFA or compliant", "enabled", allUsers+","+allApps, `{"operator":"OR","builtInControls":["mfa","compliantDevice"]}`)),
+			want:     StatusFail, contains: []string{"related policies do not count"}},
+		{name: "AND mfa+compliantDevice enforces MFA", check: "ENTRA-MFA-001",
+			policies: caCase(pol("p1", "MFA and compliant", "enabled", allUsers+","+allApps, `{"operator":"AND","builtInControls":["mfa","compliantDevice"]}`)), want: StatusPass},
+		{name: "custom strength with sms alone is not MFA", check: "ENTRA-MFA-001",
+			policies: caCase(pol("p1", "Custom strength", "enabled", allUsers+","+allApps, `{"operator":"OR","builtInControls":[],"authenticationStrength":{"id":"c1","displayName":"Weak","allowedCombinations":["password,sms","sms"]}}`)),
+			want:     StatusFail},
+		{name: "custom strength two-factor combinations is MFA", check: "ENTRA-MFA-001",
+			policies: caCase(pol("p1", "Custom strength", "enabled", allUsers+","+allApps, `{"operator":"OR","builtInControls":[],"authenticationStrength":{"id":"c1","displayName":"OK","allowedCombinations":["password,sms","fido2"]}}`)),
+			want:     StatusPass},
+		{name: "built-in MFA strength by id only", check: "ENTRA-MFA-001",
+			policies: caCase(pol("p1", "Strength", "enabled", allUsers+","+allApps, `{"operator":"OR","authenticationStrength":{"id":"00000000-0000-0000-0000-000000000002"}}`)), want: StatusPass},
+		{name: "unknown strength id without dataset is unknown, never pass", check: "ENTRA-MFA-001",
+			policies: caCase(pol("p1", "Strength", "enabled", allUsers+","+allApps, `{"operator":"OR","authenticationStrength":{"id":"abc"}}`)), want: StatusUnknown},
+		{name: "phishing-resistant strength passes MFA-010", check: "ENTRA-MFA-010",
+			policies: caCase(pol("p1", "PR", "enabled", allUsers+","+allApps, `{"operator":"OR","authenticationStrength":{"id":"00000000-0000-0000-0000-000000000004"}}`)), want: StatusPass},
+		{name: "phishing-resistant custom subset passes MFA-010", check: "ENTRA-MFA-010",
+			policies: caCase(pol("p1", "PR", "enabled", allUsers+","+allApps, `{"operator":"OR","authenticationStrength":{"id":"c2","allowedCombinations":["fido2","windowsHelloForBusiness"]}}`)), want: StatusPass},
+		{name: "passwordless strength is not phishing-resistant", check: "ENTRA-MFA-010",
+			policies: caCase(pol("p1", "PL", "enabled", allUsers+","+allApps, `{"operator":"OR","authenticationStrength":{"id":"00000000-0000-0000-0000-000000000003"}}`)), want: StatusFail},
+		{name: "plain mfa is not phishing-resistant", check: "ENTRA-MFA-010", policies: caCase(mfaAll), want: StatusFail},
+		{name: "security defaults never pass MFA-010", check: "ENTRA-MFA-010", sd: sdOn, policies: "[]", want: StatusFail,
+			contains: []string{"Security defaults never require phishing-resistant"}},
+		{name: "locations condition narrows", check: "ENTRA-MFA-001",
+			policies: caCase(pol("p1", "MFA outside office", "enabled", allUsers+","+allApps+`,"locations":{"includeLocations":["All"],"excludeLocations":["AllTrusted"]}`, grantMFAJSON)),
+			want:     StatusFail, contains: []string{"related policies do not count"}},
+		{name: "platforms condition narrows", check: "ENTRA-MFA-001",
+			policies: caCase(pol("p1", "MFA on Windows", "enabled", allUsers+","+allApps+`,"platforms":{"includePlatforms":["windows"],"excludePlatforms":[]}`, grantMFAJSON)), want: StatusFail},
+		{name: "clientAppTypes browser narrows", check: "ENTRA-MFA-001",
+			policies: caCase(pol("p1", "MFA browser", "enabled", allUsers+","+allApps+`,"clientAppTypes":["browser","mobileAppsAndDesktopClients"]`, grantMFAJSON)), want: StatusFail},
+		{name: "risk condition narrows MFA policy", check: "ENTRA-MFA-001",
+			policies: caCase(pol("p1", "MFA risky", "enabled", allUsers+","+allApps+`,"signInRiskLevels":["high"]`, grantMFAJSON)), want: StatusFail},
+		{name: "excludeApplications does not count", check: "ENTRA-MFA-001",
+			policies: caCase(pol("p1", "MFA", "enabled", allUsers+`,"applications":{"includeApplications":["All"],"excludeApplications":["00000002-0000-0ff1-ce00-000000000000"]}`, grantMFAJSON)),
+			want:     StatusFail},
+		{name: "not all apps does not count", check: "ENTRA-MFA-001",
+			policies: caCase(pol("p1", "MFA O365", "enabled", allUsers+`,"applications":{"includeApplications":["Office365"]}`, grantMFAJSON)), want: StatusFail},
+		{name: "security defaults pass MFA-001 with caveat", check: "ENTRA-MFA-001", sd: sdOn, policies: "[]", want: StatusPass,
+			contains: []string{"only when Microsoft deems it necessary", "first sign-in", "ENTRA-MFA-003"}},
+		{name: "no P1, security defaults off fails plainly", check: "ENTRA-MFA-001", skus: skusNone, policies: "[]", want: StatusFail,
+			contains: []string{"no Entra ID P1", "security defaults off"}},
+		{name: "zero policies with P1 fail", check: "ENTRA-MFA-001", policies: "[]", want: StatusFail, contains: []string{"Judged on 0 Conditional Access policies"}},
+		{name: "CA dataset forbidden is unknown even with security defaults", check: "ENTRA-MFA-001", sd: sdOn,
+			statuses: map[string]snapshot.Status{snapshot.DSConditionalAccessPolicies: snapshot.StatusForbidden}, want: StatusUnknown,
+			contains: []string{"conditionalAccessPolicies"}},
+		{name: "CA dataset partial cannot pass", check: "ENTRA-MFA-001", policies: caCase(mfaAll),
+			statuses: map[string]snapshot.Status{snapshot.DSConditionalAccessPolicies: snapshot.StatusPartial}, want: StatusUnknown},
+
+		// Legacy authentication.
+		{name: "legacy split over two policies passes", check: "ENTRA-CA-001", policies: caCase(
+			pol("l1", "Block EAS", "enabled", allUsers+","+allApps+`,"clientAppTypes":["exchangeActiveSync"]`, grantBlockJS),
+			pol("l2", "Block other", "enabled", allUsers+","+allApps+`,"clientAppTypes":["other"]`, grantBlockJS)), want: StatusPass},
+		{name: "legacy missing other fails", check: "ENTRA-CA-001", policies: caCase(
+			pol("l1", "Block EAS", "enabled", allUsers+","+allApps+`,"clientAppTypes":["exchangeActiveSync"]`, grantBlockJS)),
+			want: StatusFail, contains: []string{"only partly blocked", "exchangeActiveSync"}},
+		{name: "legacy one policy both types passes", check: "ENTRA-CA-001", policies: caCase(
+			pol("l1", "Block legacy", "enabled", allUsers+","+allApps+`,"clientAppTypes":["exchangeActiveSync","other"]`, grantBlockJS)), want: StatusPass},
+		{name: "legacy MFA grant is not a block", check: "ENTRA-CA-001", policies: caCase(
+			pol("l1", "MFA legacy", "enabled", allUsers+","+allApps+`,"clientAppTypes":["exchangeActiveSync","other"]`, grantMFAJSON)), want: StatusFail},
+		{name: "legacy report-only warns", check: "ENTRA-CA-001", policies: caCase(
+			pol("l1", "Block legacy", "enabledForReportingButNotEnforced", allUsers+","+allApps+`,"clientAppTypes":["exchangeActiveSync","other"]`, grantBlockJS)), want: StatusWarn},
+		{name: "legacy security defaults pass", check: "ENTRA-CA-001", sd: sdOn, policies: "[]", want: StatusPass},
+
+		// Admins.
+		{name: "admins via all 8 roles", check: "ENTRA-CA-002", policies: caCase(
+			pol("a1", "Admins MFA", "enabled", `"users":{"includeRoles":[`+privRolesJSON+`]},`+allApps, grantMFAJSON)), want: StatusPass},
+		{name: "admins via 7 roles does not count", check: "ENTRA-CA-002", policies: caCase(
+			pol("a1", "Admins MFA", "enabled", `"users":{"includeRoles":["62e90394-69f5-4237-9190-012177145e10"]},`+allApps, grantMFAJSON)),
+			want: StatusFail, contains: []string{"related policies do not count"}},
+		{name: "admins via all users policy", check: "ENTRA-CA-002", policies: caCase(mfaAll), want: StatusPass},
+		{name: "admins security defaults pass", check: "ENTRA-CA-002", sd: sdOn, policies: "[]", want: StatusPass},
+		{name: "admins phishing-resistant: security defaults never pass", check: "ENTRA-CA-003", sd: sdOn, policies: "[]", want: StatusFail},
+		{name: "admins phishing-resistant strength passes", check: "ENTRA-CA-003", policies: caCase(
+			pol("a1", "Admins PR", "enabled", `"users":{"includeRoles":[`+privRolesJSON+`]},`+allApps, `{"operator":"OR","authenticationStrength":{"id":"00000000-0000-0000-0000-000000000004"}}`)), want: StatusPass},
+		{name: "CA-003 without P1 not applicable", check: "ENTRA-CA-003", skus: skusNone, policies: "[]", want: StatusNotApplicable},
+
+		// Guests.
+		{name: "guests via all guest types", check: "ENTRA-CA-004", policies: caCase(
+			pol("g1", "Guests MFA", "enabled", `"users":{"includeGuestsOrExternalUsers":{"guestOrExternalUserTypes":"internalGuest,b2bCollaborationGuest,b2bCollaborationMember,b2bDirectConnectUser,otherExternalUser,serviceProvider","externalTenants":{"membershipKind":"all"}}},`+allApps, grantMFAJSON)), want: StatusPass},
+		{name: "guests via partial types fails", check: "ENTRA-CA-004", policies: caCase(
+			pol("g1", "Guests MFA", "enabled", `"users":{"includeGuestsOrExternalUsers":{"guestOrExternalUserTypes":"b2bCollaborationGuest","externalTenants":{"membershipKind":"all"}}},`+allApps, grantMFAJSON)), want: StatusFail},
+
+		// Risk.
+		{name: "P1 only: user risk not applicable even with a policy", check: "ENTRA-CA-005", skus: skusP1, policies: caCase(
+			pol("r1", "User risk", "enabled", allUsers+","+allApps+`,"userRiskLevels":["high"]`, grantBlockJS)),
+			want: StatusNotApplicable, contains: []string{"risk policies need Entra ID P2"}},
+		{name: "P1 only: sign-in risk not applicable", check: "ENTRA-CA-006", skus: skusP1, policies: "[]", want: StatusNotApplicable},
+		{name: "P2 user risk mfa AND passwordChange passes", check: "ENTRA-CA-005", skus: skusP2, policies: caCase(
+			pol("r1", "User risk", "enabled", allUsers+","+allApps+`,"userRiskLevels":["high"]`, `{"operator":"AND","builtInControls":["mfa","passwordChange"]}`)), want: StatusPass},
+		{name: "P2 user risk mfa only fails", check: "ENTRA-CA-005", skus: skusP2, policies: caCase(
+			pol("r1", "User risk", "enabled", allUsers+","+allApps+`,"userRiskLevels":["high"]`, grantMFAJSON)), want: StatusFail},
+		{name: "P2 combined risk conditions satisfy neither (user)", check: "ENTRA-CA-005", skus: skusP2, policies: caCase(
+			pol("r1", "Both risks", "enabled", allUsers+","+allApps+`,"userRiskLevels":["high"],"signInRiskLevels":["high"]`, grantBlockJS)),
+			want: StatusFail, contains: []string{"related policies do not count"}},
+		{name: "P2 combined risk conditions satisfy neither (sign-in)", check: "ENTRA-CA-006", skus: skusP2, policies: caCase(
+			pol("r1", "Both risks", "enabled", allUsers+","+allApps+`,"userRiskLevels":["high"],"signInRiskLevels":["high"]`, grantBlockJS)), want: StatusFail},
+		{name: "P2 sign-in risk medium+high MFA passes", check: "ENTRA-CA-006", skus: skusP2, policies: caCase(
+			pol("r1", "Sign-in risk", "enabled", allUsers+","+allApps+`,"signInRiskLevels":["medium","high"]`, grantMFAJSON)), want: StatusPass},
+		{name: "P2 sign-in risk medium only fails", check: "ENTRA-CA-006", skus: skusP2, policies: caCase(
+			pol("r1", "Sign-in risk", "enabled", allUsers+","+allApps+`,"signInRiskLevels":["medium"]`, grantMFAJSON)), want: StatusFail},
+
+		// Device code.
+		{name: "device code and transfer blocked", check: "ENTRA-CA-007", policies: caCase(
+			pol("d1", "Block flows", "enabled", allUsers+","+allApps+`,"authenticationFlows":{"transferMethods":"deviceCodeFlow,authenticationTransfer"}`, grantBlockJS)), want: StatusPass},
+		{name: "device code only warns", check: "ENTRA-CA-007", policies: caCase(
+			pol("d1", "Block device code", "enabled", allUsers+","+allApps+`,"authenticationFlows":{"transferMethods":"deviceCodeFlow"}`, grantBlockJS)), want: StatusWarn},
+		{name: "no device code policy fails", check: "ENTRA-CA-007", policies: caCase(mfaAll), want: StatusFail},
+
+		// Registration.
+		{name: "registration compliant device passes", check: "ENTRA-CA-008", policies: caCase(
+			pol("s1", "Register from managed", "enabled", allUsers+`,"applications":{"includeApplications":[],"includeUserActions":["urn:user:registersecurityinfo"]}`, `{"operator":"OR","builtInControls":["compliantDevice","domainJoinedDevice"]}`)), want: StatusPass},
+		{name: "registration location block warns", check: "ENTRA-CA-008", policies: caCase(
+			pol("s1", "Register from office", "enabled", allUsers+`,"applications":{"includeApplications":[],"includeUserActions":["urn:user:registersecurityinfo"]},"locations":{"includeLocations":["All"],"excludeLocations":["AllTrusted"]}`, grantBlockJS)), want: StatusWarn},
+		{name: "registration nothing fails", check: "ENTRA-CA-008", policies: "[]", want: StatusFail},
+
+		// Not enforced.
+		{name: "CA-011 report-only only MFA fails", check: "ENTRA-CA-011", policies: caCase(
+			pol("p1", "Require MFA", "enabledForReportingButNotEnforced", allUsers+","+allApps, grantMFAJSON)),
+			want: StatusFail, contains: []string{"ENTRA-MFA-001", "ENTRA-CA-002"}},
+		{name: "CA-011 disabled legacy block fails", check: "ENTRA-CA-011", policies: caCase(
+			pol("l1", "Block legacy", "disabled", allUsers+","+allApps+`,"clientAppTypes":["exchangeActiveSync","other"]`, grantBlockJS)),
+			want: StatusFail, contains: []string{"ENTRA-CA-001"}},
+		{name: "CA-011 enforced passes", check: "ENTRA-CA-011", policies: caCase(mfaAll), want: StatusPass},
+		{name: "CA-011 zero policies passes and says so", check: "ENTRA-CA-011", policies: "[]", want: StatusPass, contains: []string{"no Conditional Access policies"}},
+
+		// Break-glass.
+		{name: "CA-012 manual without break-glass", check: "ENTRA-CA-012", policies: caCase(
+			pol("p1", "Require MFA", "enabled", usersExcl("excludeUsers", `"`+bgID+`"`)+","+allApps, grantMFAJSON)),
+			want: StatusManual, contains: []string{"Suggestion only", "Break Glass 1"}},
+		{name: "CA-012 policy without break-glass fails", check: "ENTRA-CA-012", cfg: bg, policies: caCase(mfaAll,
+			pol("p2", "MFA with BG", "enabled", usersExcl("excludeUsers", `"`+bgID+`"`)+","+allApps, grantMFAJSON)),
+			want: StatusFail, contains: []string{"1 of 2 enabled policies"}},
+		{name: "CA-012 all exclude break-glass passes", check: "ENTRA-CA-012", cfg: bgUPN, policies: caCase(
+			pol("p2", "MFA with BG", "enabled", usersExcl("excludeUsers", `"`+bgID+`"`)+","+allApps, grantMFAJSON)), want: StatusPass},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			skus := tt.skus
+			if skus == "" {
+				skus = skusP1
+			}
+			sd := tt.sd
+			if sd == "" {
+				sd = sdOff
+			}
+			files := map[string]string{snapshot.DSSubscribedSkus: skus, snapshot.DSSecurityDefaults: sd, snapshot.DSUsers: users}
+			if tt.policies != "" {
+				files[snapshot.DSConditionalAccessPolicies] = tt.policies
+			}
+			r := runByID(t, tt.check, testSnap(t, files, tt.statuses), tt.cfg)
+			if r.Status != tt.want {
+				t.Fatalf("status = %s, want %s; summary: %s; affected: %+v", r.Status, tt.want, r.Summary, r.Affected)
+			}
+			for _, c := range tt.contains {
+				if !strings.Contains(r.Summary, c) {
+					t.Errorf("summary lacks %q: %s", c, r.Summary)
+				}
+			}
+			if r.Summary == "" {
+				t.Error("empty summary")
+			}
+		})
+	}
+}
+
+func TestCAPolicyAffectedExplainsEachPolicy(t *testing.T) {
+	files := map[string]string{snapshot.DSSubscribedSkus: skusP1, snapshot.DSSecurityDefaults: `{"isEnabled":false}`, snapshot.DSUsers: users,
+		snapshot.DSConditionalAccessPolicies: caCase(
+			pol("p1", "MFA or compliant", "enabled", allUsers+","+allApps, `{"operator":"OR","builtInControls":["mfa","compliantDevice"]}`),
+			pol("p2", "MFA except Bob", "enabled", usersExcl("excludeUsers", `"`+bobID+`"`)+","+allApps, grantMFAJSON),
+			pol("p3", "MFA on Windows", "enabled", allUsers+","+allApps+`,"platforms":{"includePlatforms":["windows"]}`, grantMFAJSON),
+		)}
+	r := runByID(t, "ENTRA-MFA-001", testSnap(t, files, nil), nil)
+	if r.Status != StatusFail || !strings.Contains(r.Summary, "would pass if these 1 exclusions are approved: Bob Example") {
+		t.Fatalf("got %s: %s", r.Status, r.Summary)
+	}
+	details := map[string]string{}
+	for _, a := range r.Affected {
+		if a.Kind != "policy" {
+			t.Errorf("kind %q", a.Kind)
+		}
+		details[a.ID] = a.Detail
+	}
+	if !strings.Contains(details["p1"], "grant (mfa OR compliantDevice) does not require MFA") {
+		t.Errorf("OR mfa/compliant policy not explained: %v", details)
+	}
+	if !strings.Contains(details["p2"], "unapproved exclusion") || !strings.Contains(details["p3"], "device platforms") {
+		t.Errorf("details do not explain: %v", details)
+	}
+}
+
+func TestStrengthClassification(t *testing.T) {
+	for _, tt := range []struct {
+		combos     []string
+		mfa, phish bool
+	}{
+		{[]string{"password,microsoftAuthenticatorPush"}, true, false},
+		{[]string{"sms"}, false, false},
+		{[]string{"password,sms", "sms"}, false, false},
+		{[]string{"fido2", "windowsHelloForBusiness", "x509CertificateMultiFactor"}, true, true},
+		{[]string{"fido2", "deviceBasedPush"}, true, false},
+		{[]string{"temporaryAccessPassOneTime"}, true, false},
+		{[]string{"x509CertificateSingleFactor"}, false, false},
+		{[]string{"hardwareOath"}, false, false},
+		{[]string{"someFutureMethod"}, false, false},
+		{nil, false, false},
+	} {
+		s := snapshot.AuthenticationStrength{AllowedCombinations: tt.combos}
+		if StrengthIsMFA(s) != tt.mfa || StrengthIsPhishingResistant(s) != tt.phish {
+			t.Errorf("%v: mfa=%v phish=%v, want %v %v", tt.combos, StrengthIsMFA(s), StrengthIsPhishingResistant(s), tt.mfa, tt.phish)
+		}
+	}
+	for id, st := range builtInStrengths() {
+		if !StrengthIsMFA(st) {
+			t.Errorf("built-in %s not MFA", id)
+		}
+		if StrengthIsPhishingResistant(st) != (id == StrengthPhishingResistant) {
+			t.Errorf("built-in %s phishing-resistant = %v", id, StrengthIsPhishingResistant(st))
+		}
+	}
+}
