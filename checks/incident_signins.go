@@ -1,0 +1,281 @@
+package checks
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/m365audit/m365audit/collectors/snapshot"
+)
+
+// irLegacyClients are clientAppUsed values of legacy protocols (catalog
+// Appendix D.6).
+var irLegacyClients = map[string]bool{
+	"exchange activesync": true, "imap4": true, "pop3": true, "authenticated smtp": true, "other clients": true,
+	"exchange web services": true, "mapi over http": true, "outlook anywhere (rpc over http)": true,
+	"offline address book": true, "autodiscover": true, "exchange online powershell": true, "reporting web services": true,
+}
+
+// irSignInGroup aggregates sign-ins of one user, client and address.
+type irSignInGroup struct {
+	key         string
+	userID, upn string
+	client, ip  string
+	place       string
+	ok, failed  int
+	first, last time.Time
+	requirement string
+}
+
+func irGroupSignIns(sis []snapshot.SignIn, keep func(snapshot.SignIn) bool) []*irSignInGroup {
+	groups := map[string]*irSignInGroup{}
+	for _, s := range sis {
+		if !keep(s) {
+			continue
+		}
+		key := strings.ToLower(irFirst(s.UserID, s.UserPrincipalName)) + "|" + s.ClientAppUsed + "|" + s.IPAddress
+		g, ok := groups[key]
+		if !ok {
+			g = &irSignInGroup{key: key, userID: s.UserID, upn: irFirst(s.UserPrincipalName, s.UserDisplayName, s.UserID),
+				client: irFirst(s.ClientAppUsed, s.AppDisplayName), ip: s.IPAddress, place: s.Place(), first: s.CreatedDateTime, last: s.CreatedDateTime,
+				requirement: s.AuthenticationRequirement}
+			groups[key] = g
+		}
+		if s.Succeeded() {
+			g.ok++
+		} else {
+			g.failed++
+		}
+		if s.CreatedDateTime.Before(g.first) {
+			g.first = s.CreatedDateTime
+		}
+		if s.CreatedDateTime.After(g.last) {
+			g.last = s.CreatedDateTime
+		}
+	}
+	out := make([]*irSignInGroup, 0, len(groups))
+	for _, g := range groups {
+		out = append(out, g)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
+	return out
+}
+
+func (g *irSignInGroup) where() string {
+	w := irFirst(g.ip, "an unknown address")
+	if g.place != "" {
+		w += " (" + g.place + ")"
+	}
+	return w
+}
+
+// irLegacySignIns is IR-SIG-001.
+func irLegacySignIns(c *Context) Outcome {
+	sc := newIncidentScope(c)
+	sis, err := c.Snap.SignIns()
+	if err != nil {
+		return Unknown(err)
+	}
+	groups := irGroupSignIns(sis, func(s snapshot.SignIn) bool {
+		return sc.inWindow(s.CreatedDateTime) && irLegacyClients[strings.ToLower(s.ClientAppUsed)]
+	})
+	var out []Affected
+	okGroups, failOnly, attributed := 0, 0, 0
+	for _, g := range groups {
+		a := Affected{Kind: "signIn", ID: g.key, Name: g.upn, Time: irTimePtr(g.first), Actor: g.where(),
+			Detail: fmt.Sprintf("%s: %d successful, %d failed sign-ins from %s, %s to %s", g.client, g.ok, g.failed, g.where(), irTime(g.first), irTime(g.last)),
+			Extra:  map[string]string{"userId": g.userID, "client": g.client}}
+		if g.ok > 0 {
+			okGroups++
+			if sc.isIncidentUser(g.userID) || sc.isIncidentUser(g.upn) {
+				a.Attributed = true
+				attributed++
+			}
+		} else {
+			failOnly++
+		}
+		out = append(out, a)
+	}
+	note := irWindowNote(c.Snap, snapshot.DSSignIns)
+	switch {
+	case okGroups > 0:
+		return Outcome{Status: StatusFail, Summary: fmt.Sprintf("Legacy protocols were used successfully %s (%s, %d on incident users): these sign-ins skip MFA. Disable POP, IMAP and SMTP AUTH and block legacy authentication.%s",
+			sc.window(), irPlural(okGroups, "user/client/address combination", "user/client/address combinations"), attributed, note), Affected: out}
+	case failOnly > 0:
+		return Outcome{Status: StatusWarn, Summary: fmt.Sprintf("Only failed legacy-protocol sign-ins %s (%s) — a password-spray signal.%s", sc.window(), irPlural(failOnly, "source", "sources"), note), Affected: out}
+	}
+	return Outcome{Status: StatusPass, Summary: fmt.Sprintf("No legacy-protocol sign-in %s.%s", sc.window(), note), Affected: out}
+}
+
+// irSingleFactor is IR-SIG-002: successful interactive single-factor member
+// sign-ins (MFA not actually enforced).
+func irSingleFactor(c *Context) Outcome {
+	sc := newIncidentScope(c)
+	sis, err := c.Snap.SignIns()
+	if err != nil {
+		return Unknown(err)
+	}
+	haveReq := false
+	for _, s := range sis {
+		if s.AuthenticationRequirement != "" {
+			haveReq = true
+			break
+		}
+	}
+	if len(sis) > 0 && !haveReq {
+		return Outcome{Status: StatusUnknown, Summary: "Not evaluated: the sign-in log carries no authenticationRequirement (a beta field), so single-factor sign-ins cannot be told apart."}
+	}
+	bg := irBreakGlass(c)
+	groups := irGroupSignIns(sis, func(s snapshot.SignIn) bool {
+		if !sc.inWindow(s.CreatedDateTime) || !s.Succeeded() || !s.IsInteractive || !strings.EqualFold(s.AuthenticationRequirement, "singleFactorAuthentication") {
+			return false
+		}
+		if strings.EqualFold(s.UserType, "guest") || bg[strings.ToLower(s.UserID)] || bg[strings.ToLower(s.UserPrincipalName)] {
+			return false
+		}
+		if u, ok := sc.directory[s.UserID]; ok && u.IsGuest() {
+			return false
+		}
+		return true
+	})
+	var out []Affected
+	users := map[string]bool{}
+	attributed := 0
+	for _, g := range groups {
+		a := Affected{Kind: "signIn", ID: g.key, Name: g.upn, Time: irTimePtr(g.first), Actor: g.where(),
+			Detail: fmt.Sprintf("%d successful single-factor sign-ins to %s from %s, %s to %s", g.ok, g.client, g.where(), irTime(g.first), irTime(g.last))}
+		if sc.isIncidentUser(g.userID) || sc.isIncidentUser(g.upn) {
+			a.Attributed = true
+			attributed++
+		}
+		users[strings.ToLower(g.upn)] = true
+		out = append(out, a)
+	}
+	if len(out) > 0 {
+		return Outcome{Status: StatusFail, Summary: fmt.Sprintf("%s signed in successfully with a password alone %s (%d of the sign-in groups on incident users): MFA is not actually enforced. Require MFA with Conditional Access.",
+			irPlural(len(users), "member", "members"), sc.window(), attributed), Affected: out}
+	}
+	return Outcome{Status: StatusPass, Summary: fmt.Sprintf("No successful interactive single-factor member sign-in %s.", sc.window()), Affected: out}
+}
+
+// irBreakGlass returns the configured break-glass users (ids and UPNs,
+// lower-case).
+func irBreakGlass(c *Context) map[string]bool {
+	out := map[string]bool{}
+	if c.Config == nil {
+		return out
+	}
+	for _, u := range c.Config.BreakGlass.Users {
+		out[strings.ToLower(u)] = true
+	}
+	return out
+}
+
+// irRoleActivities are the role-assignment audit activities.
+var irRoleActivities = []string{"Add member to role", "Add eligible member to role", "Add member to role in PIM completed*",
+	"Add scoped member to role", "Add member to role outside of PIM*"}
+
+// irRoleChanges is IR-PRIV-001.
+func irRoleChanges(c *Context) Outcome {
+	sc := newIncidentScope(c)
+	audits, err := c.Snap.DirectoryAudits()
+	if err != nil {
+		return Unknown(err)
+	}
+	var out []Affected
+	attributed, review := 0, 0
+	for _, ev := range irAuditsNamed(audits, sc, irRoleActivities...) {
+		a := Affected{Kind: "auditEvent", ID: ev.ID, Name: irAuditTargets(ev), Time: irTimePtr(ev.ActivityDateTime), Actor: ev.InitiatedBy.Label(),
+			Detail: ev.ActivityDisplayName + irRoleName(ev)}
+		guest := false
+		for _, t := range ev.TargetResources {
+			if strings.Contains(strings.ToUpper(t.UserPrincipalName), "#EXT#") {
+				guest = true
+			}
+			if u, ok := sc.directory[t.ID]; ok && (u.IsGuest() || (u.CreatedDateTime != nil && sc.inWindow(*u.CreatedDateTime))) {
+				guest = true
+			}
+		}
+		if sc.initiatedByIncidentUser(ev) || guest {
+			a.Attributed = true
+			if guest {
+				a.Detail += "; granted to a guest or an account created in the window"
+			}
+			attributed++
+		} else {
+			review++
+		}
+		out = append(out, a)
+	}
+	st := irVerdict(attributed, review)
+	note := irWindowNote(c.Snap, snapshot.DSDirectoryAudits)
+	switch st {
+	case StatusFail:
+		return Outcome{Status: st, Summary: fmt.Sprintf("%s %s made by incident users or to guests/new accounts — remove them.%s", irPlural(attributed, "privileged role change was", "privileged role changes were"), sc.window(), note), Affected: out}
+	case StatusWarn:
+		return Outcome{Status: st, Summary: fmt.Sprintf("%s %s; confirm each was an approved admin action.%s", irPlural(review, "role change", "role changes"), sc.window(), note), Affected: out}
+	}
+	return Outcome{Status: st, Summary: fmt.Sprintf("No role assignment was added %s.%s", sc.window(), note), Affected: out}
+}
+
+func irRoleName(ev snapshot.DirectoryAudit) string {
+	for _, t := range ev.TargetResources {
+		for _, p := range t.ModifiedProperties {
+			if strings.EqualFold(p.DisplayName, "Role.DisplayName") {
+				return ": " + strings.Trim(p.NewValue, `"`)
+			}
+		}
+	}
+	return ""
+}
+
+// irConfigActivities are audit activities that change security
+// configuration.
+var irConfigActivities = []string{"Add conditional access policy", "Update conditional access policy", "Delete conditional access policy",
+	"Update authorization policy", "Update policy", "Authentication Methods Policy Update", "Update authentication methods policy",
+	"Add unverified domain", "Verify domain", "Set domain authentication", "Set federation settings on domain", "Update domain"}
+
+// irConfigChanges is IR-CFG-001.
+func irConfigChanges(c *Context) Outcome {
+	sc := newIncidentScope(c)
+	audits, err := c.Snap.DirectoryAudits()
+	if err != nil {
+		return Unknown(err)
+	}
+	var out []Affected
+	attributed, review := 0, 0
+	for _, ev := range irAuditsNamed(audits, sc, irConfigActivities...) {
+		a := Affected{Kind: "auditEvent", ID: ev.ID, Name: irAuditTargets(ev), Time: irTimePtr(ev.ActivityDateTime), Actor: ev.InitiatedBy.Label(),
+			Detail: ev.ActivityDisplayName + irReason(ev)}
+		act := strings.ToLower(ev.ActivityDisplayName)
+		federation := strings.Contains(act, "federation") || strings.Contains(act, "domain authentication")
+		if sc.initiatedByIncidentUser(ev) || federation || strings.HasPrefix(act, "delete conditional access") {
+			a.Attributed = sc.initiatedByIncidentUser(ev)
+			if federation {
+				a.Detail += "; federation changes can hand sign-in to an attacker's identity provider"
+			}
+			attributed++
+		} else {
+			review++
+		}
+		out = append(out, a)
+	}
+	if ds, err := c.Snap.Domains(); err == nil {
+		for _, d := range ds {
+			if strings.EqualFold(d.AuthenticationType, "Federated") {
+				review++
+				out = append(out, Affected{Kind: "domain", ID: d.ID, Name: d.ID, Detail: "federated domain: confirm the identity provider is the organisation's own"})
+			}
+		}
+	}
+	st := irVerdict(attributed, review)
+	note := irWindowNote(c.Snap, snapshot.DSDirectoryAudits)
+	switch st {
+	case StatusFail:
+		return Outcome{Status: st, Summary: fmt.Sprintf("%s %s by incident users, or to federation or CA deletion — revert them.%s", irPlural(attributed, "security configuration change", "security configuration changes"), sc.window(), note), Affected: out}
+	case StatusWarn:
+		return Outcome{Status: st, Summary: fmt.Sprintf("%s to review %s.%s", irPlural(review, "configuration change or federated domain", "configuration changes or federated domains"), sc.window(), note), Affected: out}
+	}
+	return Outcome{Status: st, Summary: fmt.Sprintf("No security configuration change %s.%s", sc.window(), note), Affected: out}
+}

@@ -1,0 +1,252 @@
+package checks
+
+import (
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/m365audit/m365audit/collectors/snapshot"
+)
+
+// The incident fixture mixes attacker objects (done by Adele inside the
+// window, 2026-11-16 … 2026-11-20) with legitimate ones: an old
+// authenticator, an ordinary folder rule, guests invited by an admin or
+// before the window, a benign Microsoft grant.
+const (
+	irAdele = "11111111-0000-0000-0000-00000000adel"
+	irMegan = "22222222-0000-0000-0000-00000000megn"
+)
+
+var irFiles = map[string]string{
+	snapshot.DSDomains: `[{"id":"contoso.com","isVerified":true,"authenticationType":"Managed"},{"id":"contoso.onmicrosoft.com","isVerified":true,"isInitial":true,"authenticationType":"Managed"}]`,
+	snapshot.DSUsers: `[
+ {"id":"` + irAdele + `","displayName":"Adele Vance","userPrincipalName":"adele.vance@contoso.com","mail":"adele.vance@contoso.com","userType":"Member","accountEnabled":true,"createdDateTime":"2023-02-01T10:00:00Z","lastPasswordChangeDateTime":"2025-06-01T10:00:00Z","signInSessionsValidFromDateTime":"2025-06-01T10:00:00Z"},
+ {"id":"` + irMegan + `","displayName":"Megan Bowen","userPrincipalName":"megan.bowen@contoso.com","userType":"Member","accountEnabled":true,"createdDateTime":"2022-01-01T10:00:00Z"},
+ {"id":"g-attacker-1","displayName":"'; Remove-MgUser -UserId 'x'; '","mail":"bob@fabrikam.example","userPrincipalName":"bob_fabrikam.example#EXT#@contoso.onmicrosoft.com","userType":"Guest","creationType":"Invitation","externalUserState":"PendingAcceptance","accountEnabled":true,"createdDateTime":"2026-11-17T09:05:00Z"},
+ {"id":"g-attacker-2","displayName":"陳大文","mail":"chan@example.hk","userPrincipalName":"chan_example.hk#EXT#@contoso.onmicrosoft.com","userType":"Guest","creationType":"Invitation","externalUserState":"PendingAcceptance","accountEnabled":true,"createdDateTime":"2026-11-17T09:06:00Z"},
+ {"id":"g-admin-window","displayName":"Partner Onboarding","mail":"pat@partner.example","userPrincipalName":"pat_partner.example#EXT#@contoso.onmicrosoft.com","userType":"Guest","creationType":"Invitation","externalUserState":"Accepted","accountEnabled":true,"createdDateTime":"2026-11-18T12:00:00Z"},
+ {"id":"g-admin-old","displayName":"Old Partner","mail":"old@partner.example","userPrincipalName":"old_partner.example#EXT#@contoso.onmicrosoft.com","userType":"Guest","creationType":"Invitation","externalUserState":"Accepted","accountEnabled":true,"createdDateTime":"2025-03-01T12:00:00Z"},
+ {"id":"g-adele-old","displayName":"Adele's Friend","mail":"friend@example.org","userPrincipalName":"friend_example.org#EXT#@contoso.onmicrosoft.com","userType":"Guest","creationType":"Invitation","externalUserState":"Accepted","accountEnabled":true,"createdDateTime":"2025-09-01T12:00:00Z"}
+]`,
+	snapshot.DSGuestInviters: `{
+ "g-attacker-1":[{"@odata.type":"#microsoft.graph.user","id":"` + irAdele + `","displayName":"Adele Vance","userPrincipalName":"adele.vance@contoso.com"}],
+ "g-attacker-2":[{"@odata.type":"#microsoft.graph.user","id":"` + irAdele + `","displayName":"Adele Vance","userPrincipalName":"adele.vance@contoso.com"}],
+ "g-admin-window":[{"@odata.type":"#microsoft.graph.user","id":"` + irMegan + `","displayName":"Megan Bowen","userPrincipalName":"megan.bowen@contoso.com"}],
+ "g-admin-old":[{"@odata.type":"#microsoft.graph.user","id":"` + irMegan + `","displayName":"Megan Bowen","userPrincipalName":"megan.bowen@contoso.com"}],
+ "g-adele-old":[{"@odata.type":"#microsoft.graph.user","id":"` + irAdele + `","displayName":"Adele Vance","userPrincipalName":"adele.vance@contoso.com"}]}`,
+	snapshot.DSIncidentAuthMethods: `{"` + irAdele + `":[
+ {"@odata.type":"#microsoft.graph.passwordAuthenticationMethod","id":"28c10230-6103-485e-b985-444c60001490","createdDateTime":"2023-02-01T10:00:00Z"},
+ {"@odata.type":"#microsoft.graph.microsoftAuthenticatorAuthenticationMethod","id":"m-old","displayName":"iPhone 13","createdDateTime":"2025-01-10T10:00:00Z"},
+ {"@odata.type":"#microsoft.graph.microsoftAuthenticatorAuthenticationMethod","id":"m-new","displayName":"Galaxy S9","createdDateTime":"2026-11-17T08:43:00Z"},
+ {"@odata.type":"#microsoft.graph.phoneAuthenticationMethod","id":"3179e48a-750b-4051-897c-87b9720928f7","phoneNumber":"+234 800 000 0000","phoneType":"mobile"}]}`,
+	snapshot.DSDirectoryAudits: `[
+ {"id":"a1","category":"UserManagement","activityDisplayName":"User registered security info","activityDateTime":"2026-11-17T08:43:10Z","result":"success","resultReason":"User registered Authenticator App with Notification and Code",
+  "initiatedBy":{"user":{"id":"` + irAdele + `","userPrincipalName":"adele.vance@contoso.com","ipAddress":"203.0.113.7"}},"targetResources":[{"id":"` + irAdele + `","type":"User","userPrincipalName":"adele.vance@contoso.com"}]},
+ {"id":"a2","category":"UserManagement","activityDisplayName":"User registered security info","activityDateTime":"2026-11-17T08:50:00Z","result":"success","resultReason":"User registered Mobile Phone SMS",
+  "initiatedBy":{"user":{"id":"` + irAdele + `","userPrincipalName":"adele.vance@contoso.com","ipAddress":"203.0.113.7"}},"targetResources":[{"id":"` + irAdele + `","type":"User","userPrincipalName":"adele.vance@contoso.com"}]},
+ {"id":"a3","category":"UserManagement","activityDisplayName":"Invite external user","activityDateTime":"2026-11-17T09:05:00Z","result":"success",
+  "initiatedBy":{"user":{"id":"` + irAdele + `","userPrincipalName":"adele.vance@contoso.com"}},"targetResources":[{"id":"g-attacker-1","type":"User","userPrincipalName":"bob@fabrikam.example"}]},
+ {"id":"a4","category":"ApplicationManagement","activityDisplayName":"Consent to application","activityDateTime":"2026-11-17T10:00:00Z","result":"success",
+  "initiatedBy":{"user":{"id":"` + irAdele + `","userPrincipalName":"adele.vance@contoso.com"}},"targetResources":[{"id":"sp-emclient","displayName":"eM Client","type":"ServicePrincipal"}]},
+ {"id":"a5","category":"RoleManagement","activityDisplayName":"Add member to role","activityDateTime":"2026-11-18T11:00:00Z","result":"success",
+  "initiatedBy":{"user":{"id":"` + irMegan + `","userPrincipalName":"megan.bowen@contoso.com"}},"targetResources":[{"id":"` + irMegan + `","type":"User","userPrincipalName":"megan.bowen@contoso.com","modifiedProperties":[{"displayName":"Role.DisplayName","oldValue":"","newValue":"\"Exchange Administrator\""}]}]},
+ {"id":"a6","category":"UserManagement","activityDisplayName":"User registered security info","activityDateTime":"2026-11-10T08:00:00Z","result":"success",
+  "initiatedBy":{"user":{"id":"` + irAdele + `","userPrincipalName":"adele.vance@contoso.com"}},"targetResources":[{"id":"` + irAdele + `","type":"User"}]}
+]`,
+	snapshot.DSIncidentMessageRules: `{"` + irAdele + `":[
+ {"id":"r-dot","displayName":".","sequence":1,"isEnabled":true,"conditions":{"bodyOrSubjectContains":["invoice","payment"]},"actions":{"moveToFolder":"f-rss","markAsRead":true,"stopProcessingRules":true}},
+ {"id":"r-fwd","displayName":"Sync","sequence":2,"isEnabled":true,"actions":{"forwardTo":[{"emailAddress":{"name":"backup","address":"adele.v.backup@gmail.com"}}]}},
+ {"id":"r-news","displayName":"Newsletters","sequence":3,"isEnabled":true,"conditions":{"senderContains":["news@"]},"actions":{"moveToFolder":"f-news","markAsRead":true}},
+ {"id":"r-int","displayName":"Copy to Megan","sequence":4,"isEnabled":true,"actions":{"forwardTo":[{"emailAddress":{"address":"megan.bowen@contoso.com"}}]}}]}`,
+	snapshot.DSIncidentMailFolders: `{"` + irAdele + `":[{"id":"f-rss","displayName":"RSS Feeds"},{"id":"f-news","displayName":"Newsletters"},{"id":"f-inbox","displayName":"Inbox","wellKnownName":"inbox"}]}`,
+	snapshot.DSExoMailbox: `[
+ {"UserPrincipalName":"adele.vance@contoso.com","ExternalDirectoryObjectId":"` + irAdele + `","ForwardingSmtpAddress":"smtp:adele.v.backup@gmail.com","ForwardingAddress":null,"DeliverToMailboxAndForward":true,"WhenChanged":"2026-11-17T09:30:00+00:00"},
+ {"UserPrincipalName":"megan.bowen@contoso.com","ExternalDirectoryObjectId":"` + irMegan + `","ForwardingSmtpAddress":null,"ForwardingAddress":null}]`,
+	snapshot.DSOAuth2PermissionGrants: `[
+ {"id":"gr-em","clientId":"sp-emclient","consentType":"Principal","principalId":"` + irAdele + `","resourceId":"sp-graph","scope":"Mail.ReadWrite Mail.Send offline_access IMAP.AccessAsUser.All SMTP.Send"},
+ {"id":"gr-ms","clientId":"sp-msgraphcli","consentType":"AllPrincipals","principalId":null,"resourceId":"sp-graph","scope":"User.Read"}]`,
+	snapshot.DSServicePrincipals: `[
+ {"id":"sp-emclient","appId":"e9a7fea1-1cc0-4cd9-a31b-9137ca5deedd","displayName":"eM Client","appOwnerOrganizationId":"aaaaaaaa-1111-2222-3333-444444444444","createdDateTime":"2026-11-17T10:00:00Z"},
+ {"id":"sp-msgraphcli","appId":"14d82eec-204b-4c2f-b7e8-296a70dab67e","displayName":"Microsoft Graph Command Line Tools","appOwnerOrganizationId":"f8cdef31-a31e-4b4a-93e4-5f571e91255a","createdDateTime":"2024-01-01T00:00:00Z"},
+ {"id":"sp-graph","appId":"00000003-0000-0000-c000-000000000000","displayName":"Microsoft Graph","appOwnerOrganizationId":"f8cdef31-a31e-4b4a-93e4-5f571e91255a","createdDateTime":"2020-01-01T00:00:00Z"}]`,
+	snapshot.DSApplications: `[{"id":"app-lob","appId":"lob","displayName":"Payroll Export","createdDateTime":"2024-01-01T00:00:00Z","passwordCredentials":[{"keyId":"k1","displayName":"old","startDateTime":"2024-01-01T00:00:00Z","endDateTime":"2026-01-01T00:00:00Z"}]}]`,
+	snapshot.DSSignIns: `[
+ {"id":"s1","createdDateTime":"2026-11-17T08:30:00Z","userId":"` + irAdele + `","userPrincipalName":"adele.vance@contoso.com","clientAppUsed":"IMAP4","ipAddress":"203.0.113.7","location":{"city":"Lagos","countryOrRegion":"NG"},"status":{"errorCode":0},"isInteractive":false,"authenticationRequirement":"singleFactorAuthentication"},
+ {"id":"s2","createdDateTime":"2026-11-17T08:35:00Z","userId":"` + irAdele + `","userPrincipalName":"adele.vance@contoso.com","clientAppUsed":"IMAP4","ipAddress":"203.0.113.7","location":{"city":"Lagos","countryOrRegion":"NG"},"status":{"errorCode":0},"isInteractive":false,"authenticationRequirement":"singleFactorAuthentication"},
+ {"id":"s3","createdDateTime":"2026-11-17T08:40:00Z","userId":"` + irAdele + `","userPrincipalName":"adele.vance@contoso.com","clientAppUsed":"Browser","appDisplayName":"Office 365 Exchange Online","ipAddress":"203.0.113.7","status":{"errorCode":0},"isInteractive":true,"authenticationRequirement":"singleFactorAuthentication"},
+ {"id":"s4","createdDateTime":"2026-11-18T08:40:00Z","userId":"` + irMegan + `","userPrincipalName":"megan.bowen@contoso.com","clientAppUsed":"Browser","ipAddress":"198.51.100.2","status":{"errorCode":0},"isInteractive":true,"authenticationRequirement":"multiFactorAuthentication"},
+ {"id":"s5","createdDateTime":"2026-11-18T09:00:00Z","userId":"` + irMegan + `","userPrincipalName":"megan.bowen@contoso.com","clientAppUsed":"Authenticated SMTP","ipAddress":"192.0.2.50","status":{"errorCode":50126,"failureReason":"Invalid username or password"},"isInteractive":false,"authenticationRequirement":"singleFactorAuthentication"}
+]`,
+}
+
+func irTestCtx(t *testing.T, files map[string]string, statuses map[string]snapshot.Status) *Context {
+	t.Helper()
+	ctx := testCtx(t, testSnap(t, files, statuses), nil)
+	ctx.Incident = &IncidentInfo{Users: []string{"Adele.Vance@contoso.com"}, Start: time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC), End: testNow}
+	return ctx
+}
+
+func irCheck(t *testing.T, id string) Check {
+	t.Helper()
+	for _, c := range incidentChecks() {
+		if c.ID == id {
+			return c
+		}
+	}
+	t.Fatalf("no check %s", id)
+	return Check{}
+}
+
+func attributedIDs(r Result) []string {
+	var ids []string
+	for _, a := range r.Affected {
+		if a.Attributed {
+			ids = append(ids, a.ID)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+func allIDs(r Result) []string {
+	var ids []string
+	for _, a := range r.Affected {
+		ids = append(ids, a.ID)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// TestIncidentChecksNameExactlyTheAttackersObjects is the core promise of
+// the incident mode: on mixed inputs, the checks attribute exactly the
+// attacker's objects, and list the rest for review only.
+func TestIncidentChecksNameExactlyTheAttackersObjects(t *testing.T) {
+	tests := []struct {
+		id         string
+		status     Status
+		attributed []string
+		all        []string
+	}{
+		{"IR-USR-002", StatusFail, []string{irAdele}, []string{irAdele}},
+		{"IR-USR-003", StatusFail, []string{"3179e48a-750b-4051-897c-87b9720928f7", "m-new"}, []string{"3179e48a-750b-4051-897c-87b9720928f7", "m-new"}},
+		{"IR-GST-001", StatusFail, []string{"g-attacker-1", "g-attacker-2"}, []string{"g-adele-old", "g-admin-window", "g-attacker-1", "g-attacker-2"}},
+		{"IR-INB-001", StatusFail, []string{"r-dot", "r-fwd"}, []string{"r-dot", "r-fwd", "r-int", "r-news"}},
+		{"IR-MBX-001", StatusFail, []string{irAdele}, []string{irAdele}},
+		{"IR-APP-001", StatusFail, []string{"gr-em"}, []string{"gr-em"}},
+		{"IR-APP-002", StatusFail, []string{"sp-emclient"}, []string{"sp-emclient"}},
+		{"IR-SIG-001", StatusFail, []string{strings.ToLower(irAdele) + "|IMAP4|203.0.113.7"}, []string{strings.ToLower(irAdele) + "|IMAP4|203.0.113.7", strings.ToLower(irMegan) + "|Authenticated SMTP|192.0.2.50"}},
+		{"IR-SIG-002", StatusFail, []string{strings.ToLower(irAdele) + "|Browser|203.0.113.7"}, []string{strings.ToLower(irAdele) + "|Browser|203.0.113.7"}},
+		{"IR-PRIV-001", StatusWarn, nil, []string{"a5"}},
+		{"IR-CFG-001", StatusPass, nil, nil},
+	}
+	ctx := irTestCtx(t, irFiles, nil)
+	for _, tt := range tests {
+		t.Run(tt.id, func(t *testing.T) {
+			r := RunCheck(irCheck(t, tt.id), ctx)
+			if r.Status != tt.status {
+				t.Fatalf("status = %s, want %s (%s)", r.Status, tt.status, r.Summary)
+			}
+			if got := attributedIDs(r); strings.Join(got, ",") != strings.Join(tt.attributed, ",") {
+				t.Errorf("attributed = %v, want %v\n%+v", got, tt.attributed, r.Affected)
+			}
+			if got := allIDs(r); strings.Join(got, ",") != strings.Join(tt.all, ",") {
+				t.Errorf("affected = %v, want %v", got, tt.all)
+			}
+			if r.Summary == "" || strings.Contains(r.Summary, "%!") {
+				t.Errorf("bad summary %q", r.Summary)
+			}
+		})
+	}
+}
+
+func TestIncidentChecksUnknownWhenNotCollected(t *testing.T) {
+	for _, c := range incidentChecks() {
+		t.Run(c.ID, func(t *testing.T) {
+			statuses := map[string]snapshot.Status{}
+			for _, ds := range c.Datasets {
+				statuses[ds] = snapshot.StatusForbidden
+			}
+			ctx := irTestCtx(t, irFiles, statuses)
+			ctx.Licences = Licences{Known: true, P1: true, P2: true}
+			r := RunCheck(c, ctx)
+			if r.Status != StatusUnknown {
+				t.Fatalf("status = %s, want unknown (%s)", r.Status, r.Summary)
+			}
+			if !strings.Contains(r.Summary, c.Datasets[0]) {
+				t.Errorf("summary %q does not name the dataset", r.Summary)
+			}
+		})
+	}
+}
+
+func TestIncidentNoEventsIsPassNotUnknown(t *testing.T) {
+	files := map[string]string{
+		snapshot.DSUsers:           `[{"id":"` + irAdele + `","userPrincipalName":"adele.vance@contoso.com","userType":"Member","createdDateTime":"2023-01-01T00:00:00Z","lastPasswordChangeDateTime":"2026-11-19T10:00:00Z","signInSessionsValidFromDateTime":"2026-11-19T10:00:01Z"}]`,
+		snapshot.DSDirectoryAudits: `[]`,
+		snapshot.DSSignIns:         `[]`,
+	}
+	ctx := irTestCtx(t, files, nil)
+	for _, id := range []string{"IR-USR-002", "IR-GST-001", "IR-PRIV-001", "IR-CFG-001", "IR-SIG-001"} {
+		r := RunCheck(irCheck(t, id), ctx)
+		if r.Status != StatusPass {
+			t.Errorf("%s: status = %s, want pass (%s)", id, r.Status, r.Summary)
+		}
+	}
+}
+
+func TestIncidentRiskyUsersNeedsP2(t *testing.T) {
+	files := map[string]string{snapshot.DSSubscribedSkus: skusP1, snapshot.DSRiskyUsers: `[]`}
+	ctx := irTestCtx(t, files, nil)
+	if r := RunCheck(irCheck(t, "IR-USR-001"), ctx); r.Status != StatusNotApplicable {
+		t.Fatalf("status = %s, want not_applicable", r.Status)
+	}
+	files = map[string]string{snapshot.DSSubscribedSkus: skusP2, snapshot.DSRiskyUsers: `[
+	 {"id":"` + irAdele + `","userPrincipalName":"adele.vance@contoso.com","riskLevel":"high","riskState":"atRisk","riskDetail":"none"},
+	 {"id":"x","userPrincipalName":"low@contoso.com","riskLevel":"low","riskState":"atRisk"},
+	 {"id":"y","userPrincipalName":"fixed@contoso.com","riskLevel":"high","riskState":"remediated"}]`}
+	ctx = irTestCtx(t, files, nil)
+	r := RunCheck(irCheck(t, "IR-USR-001"), ctx)
+	if r.Status != StatusFail || len(r.Affected) != 1 || !r.Affected[0].Attributed {
+		t.Fatalf("got %s %+v", r.Status, r.Affected)
+	}
+}
+
+func TestIncidentSyncedUserNeedsManualConfirmation(t *testing.T) {
+	files := map[string]string{snapshot.DSUsers: `[{"id":"` + irAdele + `","userPrincipalName":"adele.vance@contoso.com","onPremisesSyncEnabled":true,"lastPasswordChangeDateTime":"2026-11-19T10:00:00Z","signInSessionsValidFromDateTime":"2026-11-19T10:00:01Z"}]`}
+	if r := RunCheck(irCheck(t, "IR-USR-002"), irTestCtx(t, files, nil)); r.Status != StatusManual {
+		t.Fatalf("status = %s, want manual (%s)", r.Status, r.Summary)
+	}
+}
+
+func TestIncidentUnresolvedUserIsNotAPass(t *testing.T) {
+	files := map[string]string{snapshot.DSUsers: `[]`}
+	r := RunCheck(irCheck(t, "IR-USR-002"), irTestCtx(t, files, nil))
+	if r.Status == StatusPass {
+		t.Fatalf("an incident user missing from the directory must not pass: %s", r.Summary)
+	}
+	if !strings.Contains(r.Summary, "Adele.Vance@contoso.com") {
+		t.Errorf("summary should name the missing user: %s", r.Summary)
+	}
+}
+
+func TestIncidentRuleWithPunctuationNameIsSuspicious(t *testing.T) {
+	for _, name := range []string{".", "..", "—", " ", ""} {
+		if !irOnlyPunctuation(name) {
+			t.Errorf("%q should count as only punctuation", name)
+		}
+	}
+	for _, name := range []string{"a.", "Newsletters", "請求書"} {
+		if irOnlyPunctuation(name) {
+			t.Errorf("%q is a real name", name)
+		}
+	}
+}
+
+func TestIncidentChecksMetadata(t *testing.T) {
+	for _, c := range incidentChecks() {
+		if c.ID == "" || c.Title == "" || c.Category == "" || c.Severity == "" || c.Rationale == "" || c.Remediation.Summary == "" || len(c.Datasets) == 0 || !c.Incident {
+			t.Errorf("%s: incomplete metadata", c.ID)
+		}
+	}
+}
