@@ -60,16 +60,44 @@ func ParseConfig(data []byte, name string) (*Config, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return cfg, nil
 	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, fmt.Errorf("config %s: %w", name, err)
+	}
+	if root.Kind == 0 {
+		return cfg, nil
+	}
+	// Dates first: the typed decoder reports a bad time without its line.
+	var dateProblems []string
+	checkDate := func(n *yaml.Node, what string) {
+		if n == nil || n.Tag == "!!null" {
+			return
+		}
+		var tm time.Time
+		if err := n.Decode(&tm); err != nil {
+			dateProblems = append(dateProblems, fmt.Sprintf("%s:%d: %s: %q is not a date (use YYYY-MM-DD or RFC 3339)", name, n.Line, what, n.Value))
+		}
+	}
+	if top := docMapping(&root); top != nil {
+		f := mapFields(top)
+		if acc, ok := f["accept"]; ok && acc.Kind == yaml.SequenceNode {
+			for i, item := range acc.Content {
+				checkDate(mapFields(item)["expires"], fmt.Sprintf("accept[%d].expires", i))
+			}
+		}
+		if inc, ok := f["incident"]; ok {
+			checkDate(mapFields(inc)["start"], "incident.start")
+		}
+	}
+	if len(dateProblems) > 0 {
+		return nil, fmt.Errorf("config %s: %d problem(s):\n  %s", name, len(dateProblems), strings.Join(dateProblems, "\n  "))
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(cfg); err != nil {
 		if errors.Is(err, io.EOF) {
 			return &Config{}, nil
 		}
-		return nil, fmt.Errorf("config %s: %w", name, err)
-	}
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, fmt.Errorf("config %s: %w", name, err)
 	}
 	type problem struct {
@@ -84,12 +112,9 @@ func ParseConfig(data []byte, name string) (*Config, error) {
 	for _, c := range All() {
 		known[c.ID] = true
 	}
-	doc := &root
-	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
-		doc = doc.Content[0]
-	}
-	if doc.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("config %s:%d: the top level must be a mapping (breakGlass, exclusions, accept, incident)", name, doc.Line)
+	doc := docMapping(&root)
+	if doc == nil {
+		return nil, fmt.Errorf("config %s:%d: the top level must be a mapping (breakGlass, exclusions, accept, incident)", name, root.Line)
 	}
 	for i := 0; i+1 < len(doc.Content); i += 2 {
 		key, val := doc.Content[i], doc.Content[i+1]
@@ -160,6 +185,18 @@ func ParseConfig(data []byte, name string) (*Config, error) {
 		return nil, fmt.Errorf("config %s: %d problem(s):\n  %s", name, len(problems), strings.Join(msgs, "\n  "))
 	}
 	return cfg, nil
+}
+
+// docMapping returns the top-level mapping of a document, or nil.
+func docMapping(root *yaml.Node) *yaml.Node {
+	doc := root
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
+		doc = doc.Content[0]
+	}
+	if doc.Kind != yaml.MappingNode {
+		return nil
+	}
+	return doc
 }
 
 // mapFields indexes a mapping node's values by key.
