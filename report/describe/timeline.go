@@ -1,0 +1,187 @@
+package describe
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/m365audit/m365audit/checks"
+	"github.com/m365audit/m365audit/collectors/snapshot"
+)
+
+// TimelineEvent is one event of an incident timeline.
+type TimelineEvent struct {
+	// Time is nil for objects with no time (an inbox rule present at
+	// collection); they sort last.
+	Time *time.Time
+	// User is the incident user the event concerns.
+	User string
+	// Source says where the event comes from: "sign-in log", "audit log",
+	// or the incident check that found the object.
+	Source string
+	Event  string
+	Detail string
+	Actor  string
+	// Attributed marks events attributed to the attacker.
+	Attributed bool
+	CheckID    string
+}
+
+// timelineKinds names, for affected-object kinds of incident results, what
+// the event was.
+var timelineKinds = map[string]string{
+	"authMethod":       "Authentication method registered",
+	"guest":            "Guest invited",
+	"user":             "Account created or changed",
+	"inboxRule":        "Inbox rule present",
+	"mailbox":          "Mailbox forwarding set",
+	"grant":            "OAuth consent granted",
+	"servicePrincipal": "App added to the tenant",
+	"application":      "App registration created",
+	"credential":       "Credential added to an app",
+}
+
+// Timeline returns every event of the incident users in time order: their
+// sign-ins and audit events in the window (from the snapshot), and the
+// objects the incident checks found (from the results, so the timeline
+// agrees with the findings). It returns nil without an incident.
+func Timeline(doc *checks.Document, s *snapshot.Snapshot) []TimelineEvent {
+	if doc == nil || doc.Incident == nil {
+		return nil
+	}
+	inc := doc.Incident
+	_, label := incidentUserIDs(inc.Users, s)
+	in := func(t time.Time) bool { return !t.Before(inc.Start) && !t.After(inc.End) }
+	var out []TimelineEvent
+
+	if sis, err := s.SignIns(); err == nil {
+		for _, si := range sis {
+			u, ok := label[strings.ToLower(si.UserID)]
+			if !ok {
+				u, ok = label[strings.ToLower(si.UserPrincipalName)]
+			}
+			if !ok || !in(si.CreatedDateTime) {
+				continue
+			}
+			t := si.CreatedDateTime.UTC()
+			outcome := "succeeded"
+			if !si.Succeeded() {
+				outcome = "failed"
+				if si.Status.FailureReason != "" {
+					outcome += " (" + si.Status.FailureReason + ")"
+				}
+			}
+			var d []string
+			if si.AppDisplayName != "" {
+				d = append(d, si.AppDisplayName)
+			}
+			if si.IPAddress != "" {
+				d = append(d, "from "+si.IPAddress)
+			}
+			if p := si.Place(); p != "" {
+				d = append(d, p)
+			}
+			switch si.AuthenticationRequirement {
+			case "singleFactorAuthentication":
+				d = append(d, "password only")
+			case "multiFactorAuthentication":
+				d = append(d, "with MFA")
+			}
+			out = append(out, TimelineEvent{Time: &t, User: u, Source: "sign-in log",
+				Event: "Sign-in via " + firstOf(si.ClientAppUsed, "unknown client") + " " + outcome, Detail: strings.Join(d, ", ")})
+		}
+	}
+	if audits, err := s.DirectoryAudits(); err == nil {
+		for _, a := range audits {
+			if !in(a.ActivityDateTime) {
+				continue
+			}
+			u, ok := "", false
+			if a.InitiatedBy.User != nil {
+				if u, ok = label[strings.ToLower(a.InitiatedBy.User.ID)]; !ok {
+					u, ok = label[strings.ToLower(a.InitiatedBy.User.UserPrincipalName)]
+				}
+			}
+			for _, tr := range a.TargetResources {
+				if ok {
+					break
+				}
+				if u, ok = label[strings.ToLower(tr.ID)]; !ok {
+					u, ok = label[strings.ToLower(tr.UserPrincipalName)]
+				}
+			}
+			if !ok {
+				continue
+			}
+			t := a.ActivityDateTime.UTC()
+			var targets []string
+			for _, tr := range a.TargetResources {
+				targets = append(targets, firstOf(tr.UserPrincipalName, tr.DisplayName, tr.ID))
+			}
+			detail := strings.Join(targets, ", ")
+			if a.ResultReason != "" {
+				detail += " — " + a.ResultReason
+			}
+			out = append(out, TimelineEvent{Time: &t, User: u, Source: "audit log", Event: a.ActivityDisplayName,
+				Detail: detail, Actor: a.InitiatedBy.Label()})
+		}
+	}
+	for _, r := range doc.Results {
+		if !r.Incident {
+			continue
+		}
+		for _, a := range r.Affected {
+			ev, ok := timelineKinds[a.Kind]
+			if !ok || (!a.Attributed && a.Kind != "inboxRule") {
+				continue
+			}
+			user := label[strings.ToLower(a.Extra["userId"])]
+			if user == "" {
+				user = firstOf(a.Actor, "—")
+			}
+			out = append(out, TimelineEvent{Time: a.Time, User: user, Source: r.ID, Event: ev,
+				Detail: a.Name + ": " + a.Detail, Actor: a.Actor, Attributed: a.Attributed, CheckID: r.ID})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		ti, tj := out[i].Time, out[j].Time
+		switch {
+		case ti == nil && tj != nil:
+			return false
+		case ti != nil && tj == nil:
+			return true
+		case ti != nil && tj != nil && !ti.Equal(*tj):
+			return ti.Before(*tj)
+		}
+		if out[i].Source != out[j].Source {
+			return out[i].Source < out[j].Source
+		}
+		return out[i].Event+out[i].Detail < out[j].Event+out[j].Detail
+	})
+	return out
+}
+
+// incidentUserIDs maps incident users' ids, UPNs and mail (lower-case) to a
+// label "Display Name <upn>".
+func incidentUserIDs(upns []string, s *snapshot.Snapshot) ([]string, map[string]string) {
+	label := map[string]string{}
+	var ids []string
+	users, _ := s.Users()
+	for _, upn := range upns {
+		l := strings.ToLower(upn)
+		label[l] = upn
+		for _, u := range users {
+			if strings.EqualFold(u.UserPrincipalName, upn) || (u.Mail != "" && strings.EqualFold(u.Mail, upn)) {
+				name := upn
+				if u.DisplayName != "" {
+					name = u.DisplayName + " <" + u.UserPrincipalName + ">"
+				}
+				label[l] = name
+				label[strings.ToLower(u.ID)] = name
+				label[strings.ToLower(u.UserPrincipalName)] = name
+				ids = append(ids, u.ID)
+			}
+		}
+	}
+	return ids, label
+}
