@@ -1,0 +1,236 @@
+package graph
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Stats counts the HTTP requests and retries made for one dataset. The
+// transport finds it in the request context (WithStats), so concurrent
+// datasets are counted separately without shared mutable state.
+type Stats struct {
+	Requests atomic.Int64
+	Retries  atomic.Int64
+}
+
+type statsKey struct{}
+
+// WithStats returns a context whose requests are counted in s.
+func WithStats(ctx context.Context, s *Stats) context.Context {
+	return context.WithValue(ctx, statsKey{}, s)
+}
+
+func statsFrom(ctx context.Context) *Stats {
+	s, _ := ctx.Value(statsKey{}).(*Stats)
+	return s
+}
+
+// SleepFunc waits for d or until ctx is done.
+type SleepFunc func(ctx context.Context, d time.Duration) error
+
+// Sleep is the real SleepFunc: a select on ctx.Done() and a timer.
+func Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// maxRetryAfter caps a server-sent wait; a larger value is more likely a
+// bug than a real throttle window.
+const maxRetryAfter = 10 * time.Minute
+
+// retryTransport retries 429/503/504 and transport errors. It replaces
+// kiota's RetryHandler (removed from the middleware list) because the run
+// needs an injectable, context-aware wait and per-dataset retry counts;
+// having both would stack two retry loops.
+type retryTransport struct {
+	next       http.RoundTripper
+	maxRetries int
+	sleep      SleepFunc
+	log        *slog.Logger
+	now        func() time.Time
+}
+
+func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	var body []byte
+	if req.Body != nil && req.Body != http.NoBody {
+		b, err := io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			return nil, fmt.Errorf("read request body: %w", err)
+		}
+		body = b
+	}
+	ctx := req.Context()
+	st := statsFrom(ctx)
+	for attempt := 0; ; attempt++ {
+		r := req.Clone(ctx)
+		if body != nil {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+			r.ContentLength = int64(len(body))
+		}
+		if attempt > 0 {
+			r.Header.Set("Retry-Attempt", strconv.Itoa(attempt))
+		}
+		if st != nil {
+			st.Requests.Add(1)
+		}
+		resp, err := t.next.RoundTrip(r)
+		var wait time.Duration
+		switch {
+		case err != nil:
+			if errors.Is(err, ErrWriteRefused) || ctx.Err() != nil || attempt >= t.maxRetries {
+				return nil, err
+			}
+			wait = backoff(attempt)
+			t.log.Debug("request failed, retrying", "path", req.URL.Path, "attempt", attempt+1, "err", err)
+		case retryable(resp.StatusCode) && attempt < t.maxRetries:
+			wait = RetryAfter(resp.Header.Get("Retry-After"), t.now())
+			if wait < 0 {
+				wait = backoff(attempt)
+			}
+			io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+			resp.Body.Close()
+			t.log.Debug("throttled, waiting", "path", req.URL.Path, "status", resp.StatusCode,
+				"attempt", attempt+1, "retry_after", wait)
+		default:
+			return resp, nil
+		}
+		if st != nil {
+			st.Retries.Add(1)
+		}
+		if err := t.sleep(ctx, wait); err != nil {
+			return nil, err
+		}
+	}
+}
+
+func retryable(status int) bool { return status == 429 || status == 503 || status == 504 }
+
+// RetryAfter parses a Retry-After value (delay seconds, possibly
+// fractional, or an HTTP date). It returns -1 when the header is absent or
+// unparsable, so the caller backs off itself (CA and Identity Protection
+// send no Retry-After).
+func RetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return -1
+	}
+	var d time.Duration
+	if f, err := strconv.ParseFloat(v, 64); err == nil {
+		if f < 0 {
+			return -1
+		}
+		d = time.Duration(f * float64(time.Second))
+	} else if t, err := http.ParseTime(v); err == nil {
+		d = t.Sub(now)
+		if d < 0 {
+			d = 0
+		}
+	} else {
+		return -1
+	}
+	return min(d, maxRetryAfter)
+}
+
+// backoff is exponential from 1 s, capped at 60 s, plus up to 1 s jitter so
+// parallel datasets do not retry in lockstep.
+func backoff(attempt int) time.Duration {
+	d := time.Second << min(attempt, 6)
+	d = min(d, 60*time.Second)
+	return d + time.Duration(rand.Int64N(int64(time.Second)))
+}
+
+// guardTransport is the innermost transport: every request that leaves the
+// process passes it. It refuses, without sending, anything but GET and a
+// POST to /$batch whose inner requests are all GET.
+type guardTransport struct {
+	next    http.RoundTripper
+	mu      sync.Mutex
+	refused []string
+}
+
+func (g *guardTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := g.check(req); err != nil {
+		g.mu.Lock()
+		g.refused = append(g.refused, req.Method+" "+req.URL.Path)
+		g.mu.Unlock()
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, err
+	}
+	return g.next.RoundTrip(req)
+}
+
+func (g *guardTransport) check(req *http.Request) error {
+	if req.Method == http.MethodGet {
+		return nil
+	}
+	if req.Method != http.MethodPost || !strings.HasSuffix(req.URL.Path, "/$batch") {
+		return fmt.Errorf("%w: %s %s", ErrWriteRefused, req.Method, req.URL.Path)
+	}
+	if req.Body == nil {
+		return fmt.Errorf("%w: empty $batch", ErrWriteRefused)
+	}
+	raw, err := io.ReadAll(req.Body)
+	req.Body.Close()
+	if err != nil {
+		return fmt.Errorf("%w: read $batch body: %v", ErrWriteRefused, err)
+	}
+	req.Body = io.NopCloser(bytes.NewReader(raw))
+	plain := raw
+	if strings.EqualFold(req.Header.Get("Content-Encoding"), "gzip") {
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			return fmt.Errorf("%w: $batch body: %v", ErrWriteRefused, err)
+		}
+		if plain, err = io.ReadAll(zr); err != nil {
+			return fmt.Errorf("%w: $batch body: %v", ErrWriteRefused, err)
+		}
+	}
+	var b struct {
+		Requests []struct {
+			Method string `json:"method"`
+			URL    string `json:"url"`
+		} `json:"requests"`
+	}
+	if err := json.Unmarshal(plain, &b); err != nil {
+		return fmt.Errorf("%w: $batch body is not JSON: %v", ErrWriteRefused, err)
+	}
+	for _, r := range b.Requests {
+		if !strings.EqualFold(r.Method, http.MethodGet) {
+			return fmt.Errorf("%w: $batch holds %s %s", ErrWriteRefused, r.Method, r.URL)
+		}
+	}
+	return nil
+}
+
+// Refused returns the requests the guard refused, as "METHOD /path".
+func (g *guardTransport) Refused() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]string(nil), g.refused...)
+}
