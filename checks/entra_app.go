@@ -79,8 +79,12 @@ func evalAPP002(c *Context) Outcome {
 		aff.Detail = "isEnabled true; no reviewers"
 		return entraOutcome(StatusFail, []Affected{aff}, "The admin consent workflow is on but has no reviewers, so requests go nowhere.")
 	}
-	return entraOutcome(StatusPass, nil, "The admin consent workflow is on with %s; %s, reminders %s, requests expire after %d days.",
-		entraPlural(len(p.Reviewers), "reviewer", "reviewers"), notify, map[bool]string{true: "on", false: "off"}[p.RemindersEnabled], p.RequestDurationInDays)
+	expiry := ""
+	if p.RequestDurationInDays > 0 {
+		expiry = fmt.Sprintf(", requests expire after %d days", p.RequestDurationInDays)
+	}
+	return entraOutcome(StatusPass, nil, "The admin consent workflow is on with %s; %s, reminders %s%s.",
+		entraPlural(len(p.Reviewers), "reviewer", "reviewers"), notify, map[bool]string{true: "on", false: "off"}[p.RemindersEnabled], expiry)
 }
 
 // evalAPP003: members cannot register applications (Graph's default is
@@ -96,7 +100,7 @@ func evalAPP003(c *Context) Outcome {
 	}
 	return entraOutcome(StatusFail, []Affected{{Kind: "setting", ID: "defaultUserRolePermissions.allowedToCreateApps", Name: "allowedToCreateApps",
 		Detail: entraBoolText(v, "defaults to allowed")}},
-		"Any member can register applications (allowedToCreateApps is %s).", entraBoolText(v, "defaults to allowed"))
+		"Any member can register applications; allowedToCreateApps is %s.", entraBoolText(v, "defaults to allowed"))
 }
 
 // entraRiskyScope reports whether a delegated scope is high risk
@@ -352,8 +356,8 @@ func evalAPP006(c *Context) Outcome {
 		if len(certs) > 0 {
 			certNote = fmt.Sprintf("; %s long-lived or expired", entraPlural(len(certs), "certificate is", "certificates are"))
 		}
-		return entraOutcome(StatusFail, all, "%s on %d of %d app registrations and %d on service principals use client secrets (%s)%s%s.",
-			entraPlural(len(secrets)-spSecrets, "secret", "secrets"), len(appsWithSecrets), len(apps), spSecrets, entraNames(names, 5), certNote, spNote)
+		return entraOutcome(StatusFail, all, "Client secrets are in use: %d on %d of %d app registrations and %d on non-Microsoft service principals (%s)%s%s.",
+			len(secrets)-spSecrets, len(appsWithSecrets), len(apps), spSecrets, entraNames(names, 5), certNote, spNote)
 	case len(certs) > 0:
 		return entraOutcome(StatusWarn, all, "No client secrets, but %s long-lived (over %d days) or expired: %s%s.",
 			entraPlural(len(certs), "certificate is", "certificates are"), entraMaxCredentialDays, entraNames(entraAffectedNames(certs), 5), spNote)

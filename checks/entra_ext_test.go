@@ -63,7 +63,9 @@ func TestEntraEXT006(t *testing.T) {
 	noSIA := func(id, name string) string {
 		return entraUser(id, name, id+"_x.com#EXT#@contoso.onmicrosoft.com", "Guest", true, `"externalUserState":"Accepted","createdDateTime":"2020-01-01T00:00:00Z"`)
 	}
-	u := func(items ...string) map[string]string { return map[string]string{snapshot.DSUsers: entraList(items...)} }
+	u := func(items ...string) map[string]string {
+		return map[string]string{snapshot.DSUsers: entraList(items...)}
+	}
 	runEntraCases(t, "ENTRA-EXT-006", []entraCase{
 		{name: "pass", want: StatusPass, files: u(member, fresh, pendingNew, disabled), summary: []string{"Every enabled guest (2)"}},
 		{name: "pass: no guests", want: StatusPass, files: u(member)},

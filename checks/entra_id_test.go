@@ -7,7 +7,9 @@ import (
 )
 
 func TestEntraID001(t *testing.T) {
-	d := func(items ...string) map[string]string { return map[string]string{snapshot.DSDomains: entraList(items...)} }
+	d := func(items ...string) map[string]string {
+		return map[string]string{snapshot.DSDomains: entraList(items...)}
+	}
 	never := `{"id":"contoso.com","authenticationType":"Managed","isVerified":true,"passwordValidityPeriodInDays":2147483647}`
 	initial := `{"id":"contoso.onmicrosoft.com","authenticationType":"Managed","isVerified":true,"isInitial":true,"passwordValidityPeriodInDays":2147483647}`
 	fed := `{"id":"fed.contoso.com","authenticationType":"Federated","isVerified":true,"passwordValidityPeriodInDays":90}`

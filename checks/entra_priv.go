@@ -63,7 +63,7 @@ func evalPRIV001(c *Context) Outcome {
 	case n == 0 && len(groups) == 0:
 		return entraOutcome(StatusUnknown, all, "No user holds Global Administrator through an active assignment; PIM-eligible assignments are not collected, so the count cannot be judged.")
 	case n < 2 && len(groups) == 0:
-		return entraOutcome(StatusFail, all, "Only %s: there is no second administrator if that account is lost (CIS wants 2 to 4; SCuBA 2 to 8, %s).", count, scuba)
+		return entraOutcome(StatusFail, all, "Only %s: there is no second administrator if that account is lost (CIS wants 2 to 4, SCuBA 2 to 8).", count)
 	case n > 4:
 		return entraOutcome(StatusFail, all, "%s: more than CIS's 4 (SCuBA's 2 to 8: %s).", count, scuba)
 	case len(groups) > 0:
@@ -101,8 +101,8 @@ func evalPRIV002(c *Context) Outcome {
 	all := append(append(append([]Affected{}, synced...), unknown...), groups...)
 	switch {
 	case len(synced) > 0:
-		return entraOutcome(StatusFail, all, "%d of %d privileged users are synchronised from on-premises: %s.",
-			len(synced), nUsers, entraNames(entraAffectedNames(synced), 5))
+		return entraOutcome(StatusFail, all, "%d of %d privileged users %s synchronised from on-premises: %s.",
+			len(synced), nUsers, entraIsAre(len(synced)), entraNames(entraAffectedNames(synced), 5))
 	case len(unknown) > 0:
 		why := "the users dataset has no entry for them"
 		if !haveUsers {
@@ -113,11 +113,11 @@ func evalPRIV002(c *Context) Outcome {
 	case nUsers == 0 && len(groups) == 0:
 		return entraOutcome(StatusUnknown, nil, "No user holds a privileged role in the role assignments; a tenant always has a Global Administrator, so the data looks incomplete.")
 	case len(groups) > 0:
-		return entraOutcome(StatusManual, all, "All %d privileged users are cloud-only, but %s: %s.", nUsers,
+		return entraOutcome(StatusManual, all, "Every privileged user (%d) is cloud-only, but %s: %s.", nUsers,
 			entraPlural(len(groups), "role is assigned to a group whose members were not expanded", "roles are assigned to groups whose members were not expanded"),
 			entraNames(entraAffectedNames(groups), 3))
 	}
-	return entraOutcome(StatusPass, nil, "All %d privileged users are cloud-only.", nUsers)
+	return entraOutcome(StatusPass, nil, "Every privileged user (%d) is cloud-only.", nUsers)
 }
 
 // evalPRIV006: no guest holds a privileged role. Guest status is userType
@@ -159,14 +159,14 @@ func evalPRIV006(c *Context) Outcome {
 		return entraOutcome(StatusFail, all, "%s privileged roles: %s%s.",
 			entraPlural(len(guests), "guest holds", "guests hold"), entraNames(entraAffectedNames(guests), 5), basis)
 	case len(unknown) > 0:
-		return entraOutcome(StatusUnknown, all, "Whether %d of %d privileged users are guests is unknown%s: %s.",
+		return entraOutcome(StatusUnknown, all, "It is unknown whether %d of %d privileged users are guests%s: %s.",
 			len(unknown), nUsers, basis, entraNames(entraAffectedNames(unknown), 5))
 	case nUsers == 0 && len(groups) == 0:
 		return entraOutcome(StatusUnknown, nil, "No user holds a privileged role in the role assignments; a tenant always has a Global Administrator, so the data looks incomplete.")
 	case len(groups) > 0:
-		return entraOutcome(StatusManual, all, "None of %d privileged users is a guest, but %s: %s.", nUsers,
+		return entraOutcome(StatusManual, all, "No privileged user (%d) is a guest, but %s: %s.", nUsers,
 			entraPlural(len(groups), "role is assigned to a group whose members were not expanded", "roles are assigned to groups whose members were not expanded"),
 			entraNames(entraAffectedNames(groups), 3))
 	}
-	return entraOutcome(StatusPass, nil, "None of %d privileged users is a guest%s.", nUsers, basis)
+	return entraOutcome(StatusPass, nil, "No privileged user (%d) is a guest%s.", nUsers, basis)
 }
