@@ -290,16 +290,22 @@ type caEnv struct {
 	strengthsLoaded bool
 	strengthsErr    error
 
-	users     map[string]snapshot.User // lower-case id and UPN -> user
+	users     map[string]*snapshot.User // lower-case id and UPN -> user
 	roleNames map[string]string        // lower-case id/template id -> name
 }
 
+// newCAEnv returns the context's CA environment, building it on first use
+// so the user index is built once per run, not once per check.
 func newCAEnv(c *Context) *caEnv {
+	if c.ca != nil && c.ca.snap == c.Snap {
+		return c.ca
+	}
 	cfg := c.Config
 	if cfg == nil {
 		cfg = &Config{}
 	}
-	return &caEnv{snap: c.Snap, cfg: cfg}
+	c.ca = &caEnv{snap: c.Snap, cfg: cfg}
+	return c.ca
 }
 
 // strength resolves an inline strength: with combinations it is used as
@@ -331,12 +337,13 @@ func (e *caEnv) loadUsers() {
 	if e.users != nil {
 		return
 	}
-	e.users = map[string]snapshot.User{}
 	list, err := e.snap.Users()
+	e.users = make(map[string]*snapshot.User, 2*len(list))
 	if err != nil {
 		return
 	}
-	for _, u := range list {
+	for i := range list {
+		u := &list[i]
 		e.users[strings.ToLower(u.ID)] = u
 		if u.UserPrincipalName != "" {
 			e.users[strings.ToLower(u.UserPrincipalName)] = u

@@ -60,4 +60,8 @@ type Context struct {
 	Licences Licences
 	// Incident is nil unless an incident is given.
 	Incident *IncidentInfo
+
+	// ca is the Conditional Access evaluation environment (name and
+	// strength indexes), built once per run on first use.
+	ca *caEnv
 }
