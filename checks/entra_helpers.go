@@ -69,6 +69,25 @@ func entraBreakGlass(cfg *Config, id, upn string) bool {
 	return false
 }
 
+// entraExcluded reports whether a user is a configured break-glass account
+// or an approved exclusion for the check (config exclusions.<checkID>.users;
+// groups cannot be resolved offline and are not applied here).
+func entraExcluded(cfg *Config, checkID, id, upn string) bool {
+	if entraBreakGlass(cfg, id, upn) {
+		return true
+	}
+	if cfg == nil {
+		return false
+	}
+	for _, x := range cfg.Exclusions[checkID].Users {
+		x = strings.TrimSpace(x)
+		if x != "" && (strings.EqualFold(x, id) || (upn != "" && strings.EqualFold(x, upn))) {
+			return true
+		}
+	}
+	return false
+}
+
 // entraNames renders up to max names for a summary: "a, b, c and 2 more".
 // Names are kept verbatim (hostile text is escaped by the writers, not here).
 func entraNames(names []string, max int) string {

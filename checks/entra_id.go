@@ -17,6 +17,9 @@ func evalID001(c *Context) Outcome {
 	if err != nil {
 		return Unknown(err)
 	}
+	if len(domains) == 0 {
+		return entraOutcome(StatusUnknown, nil, "Not evaluated: the domains dataset is empty, yet every tenant has at least its onmicrosoft.com domain.")
+	}
 	var bad []Affected
 	managed, federated := 0, 0
 	for _, d := range domains {

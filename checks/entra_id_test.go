@@ -24,6 +24,7 @@ func TestEntraID001(t *testing.T) {
 		{name: "fail: property absent", want: StatusFail,
 			files:    d(`{"id":"contoso.com","authenticationType":"Managed","isVerified":true}`),
 			affected: []string{"contoso.com|not set"}},
+		{name: "unknown: empty list", want: StatusUnknown, files: d()},
 		{name: "not applicable: only federated", want: StatusNotApplicable, files: d(fed, unverified)},
 		{name: "unknown: forbidden", want: StatusUnknown, files: d(never), statuses: entraForbidden(snapshot.DSDomains)},
 		{name: "partial cannot pass", want: StatusUnknown, files: d(never), statuses: entraPartial(snapshot.DSDomains)},

@@ -93,9 +93,11 @@ func entraRegistrationIndex(regs []snapshot.RegistrationDetail) map[string]snaps
 	return m
 }
 
-// evalMFA003: every enabled member user is MFA capable. Members missing from
-// the registration report cannot be judged: they give warn (never pass),
-// because the report lags new accounts and omits nothing else we could read.
+// evalMFA003: every enabled member user is MFA capable. Configured
+// break-glass accounts and exclusions.ENTRA-MFA-003 users are left out.
+// Members missing from the registration report cannot be judged: they give
+// warn (never pass), because the report lags newly created accounts; a
+// member who is not capable makes it fail.
 func evalMFA003(c *Context) Outcome {
 	_, users, err := entraUsers(c.Snap)
 	if err != nil {
@@ -112,7 +114,7 @@ func evalMFA003(c *Context) Outcome {
 		if !u.Enabled() || u.IsGuest() {
 			continue
 		}
-		if entraBreakGlass(c.Config, u.ID, u.UserPrincipalName) {
+		if entraExcluded(c.Config, "ENTRA-MFA-003", u.ID, u.UserPrincipalName) {
 			excluded++
 			continue
 		}
@@ -139,7 +141,7 @@ func evalMFA003(c *Context) Outcome {
 		extra = append(extra, fmt.Sprintf("%s not in the registration report (%s)", entraPlural(len(missing), "member is", "members are"), entraNames(entraAffectedNames(missing), 5)))
 	}
 	if excluded > 0 {
-		extra = append(extra, fmt.Sprintf("%s excluded as configured", entraPlural(excluded, "break-glass account", "break-glass accounts")))
+		extra = append(extra, fmt.Sprintf("%s excluded as configured", entraPlural(excluded, "break-glass or approved account", "break-glass or approved accounts")))
 	}
 	tail := ""
 	if len(extra) > 0 {

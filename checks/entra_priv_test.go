@@ -36,6 +36,8 @@ func TestEntraPRIV001(t *testing.T) {
 		{name: "fail: 9 (outside SCuBA's range)", want: StatusFail, files: ra(entraGAs(9)...), summary: []string{"outside"}},
 		{name: "manual: group holds the role", want: StatusManual, files: ra(append(entraGAs(2), group)...),
 			summary: []string{"plus 1 group whose members were not expanded (GA group)"}},
+		{name: "fail: upper-case role id still matches", want: StatusFail,
+			files: ra(entraRA("ra-u", "62E90394-69F5-4237-9190-012177145E10", "user", "ga1", "Admin 1", "ga1@contoso.com"))},
 		{name: "unknown: no active GA", want: StatusUnknown, files: ra(other)},
 		{name: "unknown: forbidden", want: StatusUnknown, files: ra(entraGAs(2)...), statuses: entraForbidden(snapshot.DSRoleAssignments)},
 		{name: "partial cannot pass", want: StatusUnknown, files: ra(entraGAs(3)...), statuses: entraPartial(snapshot.DSRoleAssignments)},
