@@ -291,7 +291,7 @@ type caEnv struct {
 	strengthsErr    error
 
 	users     map[string]*snapshot.User // lower-case id and UPN -> user
-	roleNames map[string]string        // lower-case id/template id -> name
+	roleNames map[string]string         // lower-case id/template id -> name
 }
 
 // newCAEnv returns the context's CA environment, building it on first use
@@ -919,8 +919,10 @@ func (ev CAEvaluation) Outcome() Outcome {
 		return Outcome{Status: StatusWarn, Summary: fmt.Sprintf("A policy for %s exists but is report-only (not enforced): %s.", ev.Control, strings.Join(names, ", ")), Affected: aff}
 	}
 	s := fmt.Sprintf("No Conditional Access policy enforces %s", ev.Control)
-	switch len(aff) {
-	case 0:
+	switch {
+	case len(ev.Policies) == 0:
+		s += " (the tenant has no Conditional Access policies)."
+	case len(aff) == 0:
 		s += fmt.Sprintf(" (%d policies examined; none has a grant that does it).", len(ev.Policies))
 	default:
 		s += fmt.Sprintf("; %d related policies do not count (see each policy for why).", len(aff))

@@ -439,7 +439,11 @@ func evalCA004(c *Context) Outcome {
 	}
 	ev := s.env.evaluateCA(s.policies, caRequirement{CheckID: "ENTRA-CA-004", Control: "MFA for guests and external users",
 		Target: targetGuests, Grant: grantMFA, GrantNoun: "require MFA"})
-	return licenceUnknown(c, withJudged(c, ev.Outcome(), len(s.policies)), LicenceP1)
+	out := ev.Outcome()
+	if out.Status != StatusPass && strings.HasPrefix(sdState(c), "security defaults on") {
+		out.Summary += " Security defaults prompt for MFA only when Microsoft deems it necessary, so guests are not asked at every sign-in."
+	}
+	return licenceUnknown(c, withJudged(c, out, len(s.policies)), LicenceP1)
 }
 
 // riskPolicies counts non-disabled policies holding a risk condition.
