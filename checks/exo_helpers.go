@@ -1,0 +1,124 @@
+package checks
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/m365audit/m365audit/collectors/snapshot"
+)
+
+// Shared helpers of the Exchange Online checks. Names carry an exo prefix
+// so they do not clash with the helpers of the other check areas.
+//
+// Null handling (Exchange rows come from PowerShell objects, so a property
+// can be missing or null when a $select left it out or the cmdlet changed):
+// a null never passes. Where the catalogue or check-semantics.md says what a
+// null means (SMTP AUTH org setting: fail; per-mailbox SMTP AUTH: inherit)
+// that rule is applied; elsewhere a null on a setting that always has a
+// value means the data is incomplete and the answer is unknown, naming the
+// property, unless a finding already makes the check fail.
+
+// Categories of the Exchange Online checks.
+const (
+	exoCategoryProtocols = "Exchange Online — protocols & forwarding"
+	exoCategoryAuditing  = "Mailbox auditing"
+)
+
+// exoCIS is the CIS benchmark print the Exchange references are numbered
+// against (numbering of these controls is stable v4–v7 unless noted).
+const exoCIS = "v5.0.0"
+
+// exoOutcome builds an outcome with a formatted summary.
+func exoOutcome(st Status, affected []Affected, format string, args ...any) Outcome {
+	return Outcome{Status: st, Summary: fmt.Sprintf(format, args...), Affected: affected}
+}
+
+// exoNames renders up to max names, then "and N more".
+func exoNames(names []string, max int) string {
+	if len(names) <= max {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:max], ", "), len(names)-max)
+}
+
+// exoAffectedNames lists the names of affected objects, in order.
+func exoAffectedNames(a []Affected) []string {
+	out := make([]string, 0, len(a))
+	for _, x := range a {
+		out = append(out, x.Name)
+	}
+	return out
+}
+
+// exoPlural renders "1 mailbox" / "3 mailboxes".
+func exoPlural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// exoAll renders "the only mailbox" / "all 3 mailboxes".
+func exoAll(n int, one, many string) string {
+	if n == 1 {
+		return "the only " + one
+	}
+	return fmt.Sprintf("all %d %s", n, many)
+}
+
+// exoCapital upper-cases the first letter of an ASCII sentence start.
+func exoCapital(s string) string {
+	if s != "" && s[0] >= 'a' && s[0] <= 'z' {
+		return string(s[0]-'a'+'A') + s[1:]
+	}
+	return s
+}
+
+// exoFirst returns the first non-empty string.
+func exoFirst(s ...string) string {
+	for _, v := range s {
+		if strings.TrimSpace(v) != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// exoMailboxAffected describes a CAS mailbox row: the Entra object id when
+// Exchange reports it (links the finding to the user), the address as name,
+// and the cmdlet identity scripts should use.
+func exoMailboxAffected(m snapshot.CASMailbox, detail string) Affected {
+	ident := exoFirst(m.PrimarySmtpAddress, m.ExternalDirectoryObjectID, m.Identity, m.Name)
+	return Affected{
+		Kind:   "mailbox",
+		ID:     exoFirst(m.ExternalDirectoryObjectID, m.Identity, m.PrimarySmtpAddress, m.Name),
+		Name:   exoFirst(m.Label(), "(unnamed mailbox)"),
+		Detail: detail,
+		Extra:  map[string]string{"identity": ident},
+	}
+}
+
+// exoSetting describes one setting of an Exchange configuration object.
+func exoSetting(object, property, detail string) Affected {
+	return Affected{Kind: "setting", ID: object + "." + property, Name: property, Detail: detail,
+		Extra: map[string]string{"identity": object, "property": property}}
+}
+
+// exoPolicyName is the display name of an outbound spam policy.
+func exoPolicyName(p snapshot.OutboundSpamPolicy) string {
+	return exoFirst(p.Name, p.Identity, "(unnamed policy)")
+}
+
+// exoIsDefaultPolicy reports whether p is the tenant's default outbound
+// spam policy, which applies to everyone a custom policy does not cover.
+func exoIsDefaultPolicy(p snapshot.OutboundSpamPolicy) bool {
+	return p.IsDefault.True() || strings.EqualFold(p.Identity, "Default") || strings.EqualFold(p.Name, "Default")
+}
+
+// exoBoolText renders a lenient Exchange boolean for a detail line.
+func exoBoolText(b snapshot.Bool) string {
+	if !b.Valid {
+		return "not reported (null)"
+	}
+	return b.String()
+}
