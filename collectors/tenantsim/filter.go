@@ -150,6 +150,32 @@ func parseLiteral(t token) (literal, error) {
 	return literal{}, fmt.Errorf("Invalid filter clause: %q is not a literal.", t.text)
 }
 
+// checkProperties refuses a filter on a property no item has, as Graph
+// refuses a property its schema lacks ("Could not find a property named …"),
+// so a typo in a collector's filter is not mistaken for "no matches".
+func (f filter) checkProperties(items []json.RawMessage) error {
+	if len(items) == 0 {
+		return nil
+	}
+	for _, c := range f {
+		found := false
+		for _, it := range items {
+			var obj map[string]any
+			if json.Unmarshal(it, &obj) != nil {
+				continue
+			}
+			if _, ok := lookup(obj, c.path[:1]); ok {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return fmt.Errorf("Could not find a property named '%s' on the items of this collection.", c.path[0])
+		}
+	}
+	return nil
+}
+
 // match reports whether a raw object satisfies every clause.
 func (f filter) match(raw json.RawMessage) (bool, error) {
 	var obj map[string]any

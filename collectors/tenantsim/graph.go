@@ -204,16 +204,17 @@ func (s *Server) graphGet(base, fullPath, rawQuery string, hdr http.Header) resp
 			return s.graphError(fullPath, http.StatusNotFound, "Request_ResourceNotFound",
 				fmt.Sprintf("Resource '%s' does not exist or one of its queried reference-property objects are not present.", key), hdr)
 		}
-		return s.listPage(base, fullPath, rawQuery, ctx, sp.ID, key, items, q, offset, size, hdr)
+		return s.listPage(base, fullPath, rawQuery, ctx, sp.ID, key, items, q, offset, size, nil, hdr)
 	default:
 		items, err := s.snap.RawItems(sp.ID)
 		if err != nil {
 			return s.graphError(fullPath, http.StatusInternalServerError, "generalException", err.Error(), hdr)
 		}
+		var strip func([]json.RawMessage) []json.RawMessage
 		if sp.ID == snapshot.DSUsers && !sel["signinactivity"] {
-			items = stripKey(items, "signInActivity")
+			strip = func(page []json.RawMessage) []json.RawMessage { return stripKey(page, "signInActivity") }
 		}
-		return s.listPage(base, fullPath, rawQuery, ctx, sp.ID, key, items, q, offset, size, hdr)
+		return s.listPage(base, fullPath, rawQuery, ctx, sp.ID, key, items, q, offset, size, strip, hdr)
 	}
 }
 
@@ -275,22 +276,15 @@ func (s *Server) singleUser(base, version, key string, q query, fullPath string,
 	return s.graphError(fullPath, http.StatusNotFound, "Request_ResourceNotFound", "Resource '"+key+"' does not exist.", hdr)
 }
 
-// listPage filters items and answers the page starting at offset.
-func (s *Server) listPage(base, fullPath, rawQuery, ctx, dataset, key string, items []json.RawMessage, q query, offset, size int, hdr http.Header) response {
+// listPage filters items and answers the page starting at offset; page, if
+// set, rewrites the items of the page (never the whole list, so large
+// snapshots stay cheap to page through).
+func (s *Server) listPage(base, fullPath, rawQuery, ctx, dataset, key string, items []json.RawMessage, q query, offset, size int,
+	page func([]json.RawMessage) []json.RawMessage, hdr http.Header) response {
 	if f := q.get("$filter"); f != "" {
-		flt, err := parseFilter(f)
+		kept, err := s.filtered(dataset, key, f, items)
 		if err != nil {
 			return s.graphError(fullPath, http.StatusBadRequest, "BadRequest", err.Error(), hdr)
-		}
-		kept := make([]json.RawMessage, 0, len(items))
-		for _, it := range items {
-			ok, err := flt.match(it)
-			if err != nil {
-				return s.graphError(fullPath, http.StatusBadRequest, "BadRequest", err.Error(), hdr)
-			}
-			if ok {
-				kept = append(kept, it)
-			}
 		}
 		items = kept
 	}
@@ -313,7 +307,11 @@ func (s *Server) listPage(base, fullPath, rawQuery, ctx, dataset, key string, it
 		b.Write(marshal(next))
 	}
 	b.WriteString(`,"value":[`)
-	for i, it := range items[offset:end] {
+	pageItems := items[offset:end]
+	if page != nil {
+		pageItems = page(pageItems)
+	}
+	for i, it := range pageItems {
 		if i > 0 {
 			b.WriteByte(',')
 		}
@@ -321,6 +319,49 @@ func (s *Server) listPage(base, fullPath, rawQuery, ctx, dataset, key string, it
 	}
 	b.WriteString("]}")
 	return response{status: http.StatusOK, header: http.Header{}, body: b.Bytes()}
+}
+
+// filtered applies a $filter once per dataset, key and filter text; later
+// pages reuse the result, so paging a filtered list costs O(n), not O(n²).
+func (s *Server) filtered(dataset, key, expr string, items []json.RawMessage) ([]json.RawMessage, error) {
+	ck := dataset + "\x00" + key + "\x00" + expr
+	s.mu.Lock()
+	if r, ok := s.filterCache[ck]; ok {
+		s.mu.Unlock()
+		return r.items, r.err
+	}
+	s.mu.Unlock()
+	kept, err := applyFilter(expr, items)
+	s.mu.Lock()
+	s.filterCache[ck] = filterResult{kept, err}
+	s.mu.Unlock()
+	return kept, err
+}
+
+type filterResult struct {
+	items []json.RawMessage
+	err   error
+}
+
+func applyFilter(expr string, items []json.RawMessage) ([]json.RawMessage, error) {
+	flt, err := parseFilter(expr)
+	if err != nil {
+		return nil, err
+	}
+	if err := flt.checkProperties(items); err != nil {
+		return nil, err
+	}
+	kept := make([]json.RawMessage, 0, len(items))
+	for _, it := range items {
+		ok, err := flt.match(it)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			kept = append(kept, it)
+		}
+	}
+	return kept, nil
 }
 
 // withContext adds "@odata.context" to a raw object that lacks it.

@@ -97,11 +97,12 @@ type Server struct {
 	userKeys    map[string]string        // lower-case UPN or id -> user object id
 	premium     bool                     // tenant has Entra ID P1 or P2
 
-	mu       sync.Mutex
-	faults   []*faultState
-	requests []RecordedRequest
-	refused  []RecordedRequest
-	url      string
+	mu          sync.Mutex
+	faults      []*faultState
+	filterCache map[string]filterResult
+	requests    []RecordedRequest
+	refused     []RecordedRequest
+	url         string
 
 	srv *http.Server
 	ln  net.Listener
@@ -124,7 +125,7 @@ func New(snap *snapshot.Snapshot, opt Options) (*Server, error) {
 		opt.ExchangePageSize = 0
 	}
 	s := &Server{snap: snap, opt: opt, log: opt.Logger, exoBySpec: map[string]snapshot.Spec{},
-		tenantIDs: map[string]bool{}, userKeys: map[string]string{}}
+		tenantIDs: map[string]bool{}, userKeys: map[string]string{}, filterCache: map[string]filterResult{}}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -202,14 +203,25 @@ func (s *Server) indexTenant() error {
 			var sku struct {
 				CapabilityStatus string `json:"capabilityStatus"`
 				ServicePlans     []struct {
-					Name string `json:"servicePlanName"`
+					Name   string `json:"servicePlanName"`
+					Status string `json:"provisioningStatus"`
 				} `json:"servicePlans"`
 			}
-			if json.Unmarshal(raw, &sku) != nil || strings.EqualFold(sku.CapabilityStatus, "Deleted") {
+			// Same rule as checks.DetectLicences: a plan counts when it is
+			// provisioned and its SKU is neither suspended nor locked out.
+			if json.Unmarshal(raw, &sku) != nil {
+				continue
+			}
+			switch strings.ToLower(sku.CapabilityStatus) {
+			case "suspended", "lockedout", "deleted":
 				continue
 			}
 			for _, p := range sku.ServicePlans {
-				if p.Name == "AAD_PREMIUM" || p.Name == "AAD_PREMIUM_P2" {
+				if p.Status != "" && !strings.EqualFold(p.Status, "Success") {
+					continue
+				}
+				switch strings.ToUpper(p.Name) {
+				case "AAD_PREMIUM", "AAD_PREMIUM_P2":
 					s.premium = true
 				}
 			}
