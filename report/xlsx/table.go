@@ -1,0 +1,224 @@
+package xlsx
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// excelMaxRows is the row limit of a worksheet.
+const excelMaxRows = 1048576
+
+// column describes one table column.
+type column struct {
+	header string
+	// wrap wraps long text; the column is then capped narrower.
+	wrap bool
+	// kind styles the data cells: kindText, kindStatus, kindSeverity,
+	// kindNumber.
+	kind cellKind
+	// width forces a width; 0 computes it from the content.
+	width float64
+}
+
+// table is a sheet holding an optional block of note lines (e.g. "Not
+// collected: …"), a header row and data rows. Rows are produced by row(i)
+// twice (once to size the columns, once to write), so sheets with 100k rows
+// are streamed without building them twice in memory.
+type table struct {
+	sheet string
+	notes []string
+	cols  []column
+	n     int
+	// row returns the values of row i: string, int or nil (empty cell).
+	row func(i int) []any
+	// validate, if set, adds data validation (needs the data range).
+	validate func(f *excelize.File, sheet string, firstRow, lastRow int) error
+}
+
+const (
+	minColWidth  = 6
+	maxColWidth  = 60
+	maxWrapWidth = 70
+	ctxEvery     = 4096
+)
+
+// writeTable writes t with the stream writer: notes, a frozen header row
+// with an autofilter, fitted column widths, and a closing row when the
+// sheet's row limit cut the data.
+func writeTable(ctx context.Context, f *excelize.File, st *styles, t table, maxRows int) error {
+	if _, err := f.NewSheet(t.sheet); err != nil {
+		return fmt.Errorf("xlsx: sheet %s: %w", t.sheet, err)
+	}
+	headerRow := len(t.notes) + 1
+	if len(t.notes) > 0 {
+		headerRow++ // a blank row between notes and the table
+	}
+	if maxRows <= 0 || maxRows > excelMaxRows-headerRow-1 {
+		maxRows = excelMaxRows - headerRow - 1
+	}
+	n := t.n
+	cut := 0
+	if n > maxRows {
+		cut = n - maxRows
+		n = maxRows
+	}
+	lastCol, err := excelize.ColumnNumberToName(len(t.cols))
+	if err != nil {
+		return fmt.Errorf("xlsx: sheet %s: %w", t.sheet, err)
+	}
+	// Worksheet-level settings must exist before the stream writer starts:
+	// it copies them into the XML it writes.
+	if err := f.AutoFilter(t.sheet, fmt.Sprintf("A%d:%s%d", headerRow, lastCol, headerRow+max(n, 1)), nil); err != nil {
+		return fmt.Errorf("xlsx: sheet %s: autofilter: %w", t.sheet, err)
+	}
+	if t.validate != nil && n > 0 {
+		if err := t.validate(f, t.sheet, headerRow+1, headerRow+n); err != nil {
+			return fmt.Errorf("xlsx: sheet %s: %w", t.sheet, err)
+		}
+	}
+
+	widths := make([]int, len(t.cols))
+	for i, c := range t.cols {
+		widths[i] = displayWidth(c.header) + 2 // room for the filter button
+	}
+	for i := 0; i < n; i++ {
+		if i%ctxEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		for j, v := range t.row(i) {
+			if j >= len(widths) {
+				break
+			}
+			var w int
+			switch v := v.(type) {
+			case string:
+				w = displayWidth(v)
+			case int:
+				w = len(fmt.Sprint(v))
+			}
+			if w > widths[j] {
+				widths[j] = w
+			}
+		}
+	}
+
+	sw, err := f.NewStreamWriter(t.sheet)
+	if err != nil {
+		return fmt.Errorf("xlsx: sheet %s: %w", t.sheet, err)
+	}
+	// excelize's stream writer prepends each <col>, and Excel wants them in
+	// ascending order: set them last to first.
+	for i := len(t.cols) - 1; i >= 0; i-- {
+		c := t.cols[i]
+		w := c.width
+		if w == 0 {
+			limit := maxColWidth
+			if c.wrap {
+				limit = maxWrapWidth
+			}
+			w = float64(min(max(widths[i]+1, minColWidth), limit))
+		}
+		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
+			return fmt.Errorf("xlsx: sheet %s: %w", t.sheet, err)
+		}
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: headerRow,
+		TopLeftCell: fmt.Sprintf("A%d", headerRow+1), ActivePane: "bottomLeft",
+		Selection: []excelize.Selection{{SQRef: fmt.Sprintf("A%d", headerRow+1), ActiveCell: fmt.Sprintf("A%d", headerRow+1), Pane: "bottomLeft"}},
+	}); err != nil {
+		return fmt.Errorf("xlsx: sheet %s: %w", t.sheet, err)
+	}
+
+	r := 1
+	for _, note := range t.notes {
+		c, err := textCell(st, note, kindNote, "", false)
+		if err != nil {
+			return err
+		}
+		if err := sw.SetRow(fmt.Sprintf("A%d", r), []any{c}); err != nil {
+			return fmt.Errorf("xlsx: sheet %s: %w", t.sheet, err)
+		}
+		r++
+	}
+	hdr := make([]any, len(t.cols))
+	for i, c := range t.cols {
+		cell, err := textCell(st, c.header, kindHeader, "", false)
+		if err != nil {
+			return err
+		}
+		hdr[i] = cell
+	}
+	if err := sw.SetRow(fmt.Sprintf("A%d", headerRow), hdr, excelize.RowOpts{Height: 20}); err != nil {
+		return fmt.Errorf("xlsx: sheet %s: %w", t.sheet, err)
+	}
+	vals := make([]any, len(t.cols))
+	for i := 0; i < n; i++ {
+		if i%ctxEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		row := t.row(i)
+		for j := range vals {
+			vals[j] = nil
+			if j >= len(row) || row[j] == nil {
+				continue
+			}
+			col := t.cols[j]
+			switch v := row[j].(type) {
+			case string:
+				kind, value := col.kind, ""
+				if kind == kindStatus || kind == kindSeverity {
+					value = v
+				}
+				if kind == kindNumber {
+					kind = kindText
+				}
+				c, err := textCell(st, v, kind, value, col.wrap)
+				if err != nil {
+					return err
+				}
+				vals[j] = c
+			case int:
+				id, err := st.id(styleKey{kind: kindNumber})
+				if err != nil {
+					return err
+				}
+				vals[j] = excelize.Cell{StyleID: id, Value: v}
+			default:
+				return fmt.Errorf("xlsx: sheet %s: unsupported value %T", t.sheet, v)
+			}
+		}
+		if err := sw.SetRow(fmt.Sprintf("A%d", headerRow+1+i), vals); err != nil {
+			return fmt.Errorf("xlsx: sheet %s: %w", t.sheet, err)
+		}
+	}
+	if cut > 0 {
+		c, err := textCell(st, fmt.Sprintf("%d more rows not shown (sheet row limit); results.json has every row", cut), kindNote, "", false)
+		if err != nil {
+			return err
+		}
+		if err := sw.SetRow(fmt.Sprintf("A%d", headerRow+n+1), []any{c}); err != nil {
+			return fmt.Errorf("xlsx: sheet %s: %w", t.sheet, err)
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return fmt.Errorf("xlsx: sheet %s: %w", t.sheet, err)
+	}
+	return nil
+}
+
+// textCell makes a string cell: cleaned, always a string (never a formula),
+// and quote-prefixed when it looks like one.
+func textCell(st *styles, s string, kind cellKind, value string, wrap bool) (excelize.Cell, error) {
+	s = cleanText(s)
+	id, err := st.id(styleKey{kind: kind, value: value, wrap: wrap, quote: formulaLike(s)})
+	if err != nil {
+		return excelize.Cell{}, err
+	}
+	return excelize.Cell{StyleID: id, Value: s}, nil
+}

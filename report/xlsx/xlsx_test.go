@@ -1,0 +1,419 @@
+package xlsx
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/m365audit/m365audit/checks"
+	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/xuri/excelize/v2"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func assertGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read %s: %v (run: go test ./report/xlsx/ -update)", path, err)
+	}
+	want = bytes.ReplaceAll(want, []byte("\r\n"), []byte("\n"))
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
+	}
+}
+
+func TestGolden(t *testing.T) {
+	t.Run("fixture", func(t *testing.T) {
+		f := open(t, write(t, fixtureDoc(), fixtureSnap(t), Options{}))
+		if diff := cmp.Diff(SheetNames(), f.GetSheetList()); diff != "" {
+			t.Errorf("sheets (-want +got):\n%s", diff)
+		}
+		assertGolden(t, "fixture", []byte(dumpTSV(t, f)))
+	})
+	t.Run("no snapshot", func(t *testing.T) {
+		doc := fixtureDoc()
+		doc.Integrity = []snapshot.IntegrityProblem{{File: "users.json", Dataset: "users", Problem: "sha256 mismatch"}}
+		doc.Incident = nil
+		f := open(t, write(t, doc, nil, Options{}))
+		assertGolden(t, "nosnapshot", []byte(dumpTSV(t, f)))
+	})
+	t.Run("contoso sample", func(t *testing.T) {
+		dir := filepath.Join("..", "..", "testdata", "contoso")
+		if _, err := os.Stat(filepath.Join(dir, snapshot.ManifestFile)); err != nil {
+			t.Skipf("sample snapshot not present: %v", err)
+		}
+		s, err := snapshot.Load(dir, snapshot.LoadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc := &checks.Document{SchemaVersion: checks.ResultsSchemaVersion, Tool: s.Manifest.Tool, Tenant: s.Manifest.Tenant,
+			CollectedAt: s.Manifest.CollectedAt, GeneratedAt: s.Manifest.CollectedAt, Licences: checks.DetectLicences(s)}
+		f := open(t, write(t, doc, s, Options{}))
+		for _, sheet := range []string{sheetUsers, sheetCA, sheetMailboxes} {
+			rows, err := f.GetRows(sheet)
+			if err != nil || len(rows) == 0 {
+				t.Errorf("%s: %d rows, %v", sheet, len(rows), err)
+			}
+		}
+		assertGolden(t, "contoso", []byte(dumpTSV(t, f)))
+	})
+}
+
+// quotePrefix reports whether the cell's style carries quotePrefix.
+func quotePrefix(t *testing.T, f *excelize.File, sheet, cell string) bool {
+	t.Helper()
+	id, err := f.GetCellStyle(sheet, cell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.GetStyle(id); err != nil { // loads the style sheet
+		t.Fatal(err)
+	}
+	xf := f.Styles.CellXfs.Xf[id]
+	return xf.QuotePrefix != nil && *xf.QuotePrefix
+}
+
+func TestHostileNames(t *testing.T) {
+	long := strings.Repeat("長", 6) + strings.Repeat("n", 250)
+	hostile := []struct {
+		in, want string
+	}{
+		{`'; Remove-MgUser -UserId 'x'; '`, `'; Remove-MgUser -UserId 'x'; '`},
+		{`=HYPERLINK("http://evil.example","x")`, `=HYPERLINK("http://evil.example","x")`},
+		{`+cmd|' /C calc'!A0`, `+cmd|' /C calc'!A0`},
+		{`-2+3`, `-2+3`},
+		{`@SUM(A1)`, `@SUM(A1)`},
+		{"\tleading tab", "\tleading tab"},
+		{"\rleading CR", "\rleading CR"},
+		{"陳大文", "陳大文"},
+		{"山田太郎", "山田太郎"},
+		{"\u200fمحمد العربي", "\u200fمحمد العربي"},
+		{long, long},
+		{"nul\x00and\x01ctl\x1f", "nulandctl"},
+		{"bad utf8 \xff end", "bad utf8 \uFFFD end"},
+		{"_x0041_ literal", "_x0041_ literal"},
+	}
+	if n := len([]rune(long)); n != 256 {
+		t.Fatalf("long name has %d runes", n)
+	}
+	doc := fixtureDoc()
+	doc.Tenant.DisplayName = `=HYPERLINK("http://evil.example","x")`
+	var aff []checks.Affected
+	for i, h := range hostile {
+		aff = append(aff, checks.Affected{Kind: "user", ID: fmt.Sprintf("h%02d", i), Name: h.in, Detail: h.in})
+	}
+	doc.Results = []checks.Result{{ID: "X-001", Title: "hostile", Severity: checks.SeverityHigh, Status: checks.StatusFail,
+		Summary: hostile[1].in, Affected: aff}}
+	files := fixtureFiles()
+	files[snapshot.DSUsers] = "[" + strings.Join(jsonUsers(hostile), ",") + "]"
+	f := open(t, write(t, doc, buildSnap(t, files, nil), Options{}))
+
+	check := func(sheet, cell, want string) {
+		t.Helper()
+		got, err := f.GetCellValue(sheet, cell)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("%s!%s = %q, want %q", sheet, cell, got, want)
+		}
+		if fm, err := f.GetCellFormula(sheet, cell); err != nil || fm != "" {
+			t.Errorf("%s!%s has formula %q (%v)", sheet, cell, fm, err)
+		}
+		if q := quotePrefix(t, f, sheet, cell); q != formulaLike(want) {
+			t.Errorf("%s!%s quotePrefix = %v, want %v", sheet, cell, q, formulaLike(want))
+		}
+	}
+	header := func(sheet string) int {
+		rows, err := f.GetRows(sheet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range rows {
+			if len(r) > 1 && (r[0] == "Check ID" || r[0] == "User principal name") {
+				return i + 1
+			}
+		}
+		t.Fatalf("%s: no header row", sheet)
+		return 0
+	}
+	ha, hu := header(sheetAffected), header(sheetUsers)
+	for i, h := range hostile {
+		// Affected objects: one result, so objects keep their order.
+		check(sheetAffected, fmt.Sprintf("F%d", ha+1+i), h.want)
+		check(sheetAffected, fmt.Sprintf("G%d", ha+1+i), h.want)
+		// Users: sorted by UPN h00…, column B is the display name.
+		check(sheetUsers, fmt.Sprintf("B%d", hu+1+i), h.want)
+	}
+	check(sheetSummary, "B3", doc.Tenant.DisplayName)
+	check(sheetFindings, "F2", hostile[1].want)
+	// Plain values get no quote prefix.
+	check(sheetFindings, "A2", "X-001")
+}
+
+func jsonUsers(hostile []struct{ in, want string }) []string {
+	var out []string
+	for i, h := range hostile {
+		// encoding/json would turn invalid UTF-8 into U+FFFD already; write
+		// the raw bytes so the writer's own cleaning is what is tested.
+		name := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\t", `\t`, "\r", `\r`, "\x00", `\u0000`, "\x01", `\u0001`, "\x1f", `\u001f`).Replace(h.in)
+		out = append(out, fmt.Sprintf(`{"id":"h%02d","userPrincipalName":"h%02d@contoso.com","displayName":"%s"}`, i, i, name))
+	}
+	return out
+}
+
+func TestFindingsSheetLayout(t *testing.T) {
+	data := write(t, fixtureDoc(), fixtureSnap(t), Options{})
+	f := open(t, data)
+
+	panes, err := f.GetPanes(sheetFindings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !panes.Freeze || panes.YSplit != 1 || panes.TopLeftCell != "A2" {
+		t.Errorf("Findings panes = %+v, want frozen header row", panes)
+	}
+	var filter string
+	for _, dn := range f.GetDefinedName() {
+		if dn.Name == "_xlnm._FilterDatabase" && dn.Scope == sheetFindings {
+			filter = dn.RefersTo
+		}
+	}
+	if filter != "'Findings'!$A$1:$M$10" {
+		t.Errorf("Findings filter database = %q", filter)
+	}
+	sheetXML := zipFile(t, data, "xl/worksheets/sheet2.xml")
+	if !strings.Contains(sheetXML, `<autoFilter ref="$A$1:$M$10"`) {
+		t.Errorf("Findings sheet has no autoFilter A1:M10")
+	}
+
+	rows, err := f.GetRows(sheetFindings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[checks.Status]bool{}
+	for i, r := range rows[1:] {
+		cell := fmt.Sprintf("C%d", i+2)
+		st := checks.Status(r[2])
+		id, err := f.GetCellStyle(sheetFindings, cell)
+		if err != nil {
+			t.Fatal(err)
+		}
+		style, err := f.GetStyle(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := StatusFill(st)
+		if want == "" {
+			t.Errorf("status %q has no fill", st)
+			continue
+		}
+		if len(style.Fill.Color) != 1 || !strings.EqualFold(style.Fill.Color[0], want) || style.Fill.Pattern != 1 {
+			t.Errorf("%s (%s) fill = %+v, want solid %s", cell, st, style.Fill, want)
+		}
+		seen[st] = true
+	}
+	for _, st := range checks.Statuses() {
+		if !seen[st] {
+			t.Errorf("fixture has no %s result; the fill test does not cover it", st)
+		}
+	}
+	if StatusFill(checks.StatusFail) == StatusFill(checks.StatusPass) || StatusFill(checks.StatusWarn) == StatusFill(checks.StatusUnknown) {
+		t.Error("status fills are not distinct")
+	}
+	// Columns are sized from their content and capped.
+	w, err := f.GetColWidth(sheetFindings, "A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w < float64(len("ENTRA-MFA-002")) || w > maxColWidth {
+		t.Errorf("Findings column A width = %v", w)
+	}
+	if w, _ := f.GetColWidth(sheetFindings, "F"); w > maxWrapWidth {
+		t.Errorf("Summary column width %v exceeds the cap", w)
+	}
+	// Every sheet with a table has an autofilter and a frozen header.
+	for _, sheet := range SheetNames()[1:] {
+		p, err := f.GetPanes(sheet)
+		if err != nil || !p.Freeze {
+			t.Errorf("%s: panes %+v, %v", sheet, p, err)
+		}
+	}
+}
+
+func zipFile(t *testing.T, data []byte, name string) string {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, zf := range zr.File {
+		if zf.Name == name {
+			rc, err := zf.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rc.Close()
+			b, err := io.ReadAll(rc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(b)
+		}
+	}
+	t.Fatalf("%s not in workbook", name)
+	return ""
+}
+
+func TestNotCollectedSaysSoFirst(t *testing.T) {
+	files := fixtureFiles()
+	delete(files, snapshot.DSExoCASMailbox)
+	delete(files, snapshot.DSExoMailbox)
+	delete(files, snapshot.DSConditionalAccessPolicies)
+	s := buildSnap(t, files, map[string]snapshot.DatasetInfo{
+		snapshot.DSUserRegistrationDetails:   {Status: snapshot.StatusUnlicensed, Licence: "Entra ID P1"},
+		snapshot.DSConditionalAccessPolicies: {Status: snapshot.StatusForbidden, Reason: "Authorization_RequestDenied", Permission: "Policy.Read.All"},
+		snapshot.DSExoCASMailbox:             {Status: snapshot.StatusError, Reason: "timeout"},
+	})
+	f := open(t, write(t, fixtureDoc(), s, Options{}))
+	tests := []struct{ sheet, first string }{
+		{sheetUsers, "Not collected: userRegistrationDetails — unlicensed (needs Entra ID P1)"},
+		{sheetCA, "Not collected: conditionalAccessPolicies — forbidden: Authorization_RequestDenied (needs Policy.Read.All)"},
+		{sheetMailboxes, "Not collected: exoCasMailbox — error: timeout"},
+		{sheetGuests, "Not collected: guestInviters — skipped: not in this snapshot (collected only when an incident is given)"},
+	}
+	for _, tc := range tests {
+		rows, err := f.GetRows(tc.sheet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) == 0 || len(rows[0]) == 0 || rows[0][0] != tc.first {
+			t.Errorf("%s first row = %q, want %q", tc.sheet, rows[0], tc.first)
+		}
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	a := write(t, fixtureDoc(), fixtureSnap(t), Options{})
+	b := write(t, fixtureDoc(), fixtureSnap(t), Options{})
+	if dumpTSV(t, open(t, a)) != dumpTSV(t, open(t, b)) {
+		t.Error("two writes differ in content")
+	}
+	for _, name := range []string{"docProps/core.xml", "xl/styles.xml", "xl/worksheets/sheet2.xml", "xl/charts/chart1.xml"} {
+		if zipFile(t, a, name) != zipFile(t, b, name) {
+			t.Errorf("%s differs between two writes", name)
+		}
+	}
+	props, err := open(t, a).GetDocProps()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if props.Creator != "m365audit" || props.Created != "2026-11-20T10:00:00Z" || props.Modified != "2026-11-20T10:00:00Z" {
+		t.Errorf("doc props = %+v", props)
+	}
+}
+
+func TestSummaryChartAndCounts(t *testing.T) {
+	data := write(t, fixtureDoc(), fixtureSnap(t), Options{})
+	chart := zipFile(t, data, "xl/charts/chart1.xml")
+	for _, want := range []string{`<barChart><barDir val="col">`, "Summary!$E$", "Summary!$F$", "Summary!$D$"} {
+		if !strings.Contains(chart, want) {
+			t.Errorf("chart lacks %q", want)
+		}
+	}
+	f := open(t, data)
+	// The fail column of the matrix must agree with the Findings sheet.
+	rows, _ := f.GetRows(sheetFindings)
+	fails := 0
+	for _, r := range rows[1:] {
+		if r[2] == string(checks.StatusFail) {
+			fails++
+		}
+	}
+	sum, _ := f.GetRows(sheetSummary)
+	var total string
+	for _, r := range sum {
+		if len(r) > 4 && r[3] == "total" {
+			total = r[4]
+		}
+	}
+	if total != fmt.Sprint(fails) {
+		t.Errorf("Summary fail total = %q, Findings has %d failing rows", total, fails)
+	}
+}
+
+func TestRowLimit(t *testing.T) {
+	f := open(t, write(t, fixtureDoc(), fixtureSnap(t), Options{MaxRowsPerSheet: 2}))
+	rows, _ := f.GetRows(sheetFindings)
+	if len(rows) != 4 || rows[3][0] != "7 more rows not shown (sheet row limit); results.json has every row" {
+		t.Errorf("cut Findings = %q", rows)
+	}
+}
+
+func TestCleanText(t *testing.T) {
+	t.Parallel()
+	big := strings.Repeat("a", maxCellChars+10)
+	got := cleanText(big)
+	if n := len([]rune(got)); n != maxCellChars || !strings.HasSuffix(got, truncMarker) {
+		t.Errorf("truncated to %d runes, suffix %q", n, got[len(got)-6:])
+	}
+	// A surrogate pair is never split at the cut.
+	emoji := strings.Repeat("😀", maxCellChars/2+5)
+	got = cleanText(emoji)
+	if !strings.HasSuffix(got, truncMarker) || strings.ContainsRune(got, '\uFFFD') {
+		t.Errorf("emoji cut badly")
+	}
+	if got := cleanText("exact"); got != "exact" {
+		t.Errorf("clean text changed: %q", got)
+	}
+	if got := cleanText("a\uFFFEb\x7fc"); got != "ab\x7fc" {
+		t.Errorf("got %q", got)
+	}
+}
+
+func TestWriteErrors(t *testing.T) {
+	t.Parallel()
+	if err := Write(t.Context(), io.Discard, nil, nil, Options{}); err == nil {
+		t.Error("nil document: want error")
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := Write(ctx, io.Discard, fixtureDoc(), nil, Options{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: err = %v", err)
+	}
+	// A dataset whose file does not decode is shown, not fatal.
+	files := fixtureFiles()
+	files[snapshot.DSUsers] = `[{"id": 5}]`
+	f := open(t, write(t, fixtureDoc(), buildSnap(t, files, nil), Options{}))
+	rows, _ := f.GetRows(sheetUsers)
+	found := false
+	for _, r := range rows {
+		if len(r) > 0 && strings.HasPrefix(r[0], "Could not read: users: dataset users:") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("Users rows = %q, want a 'Could not read' note", rows)
+	}
+}
