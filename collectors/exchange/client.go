@@ -377,9 +377,16 @@ func (c *Client) post(ctx context.Context, target *url.URL, cmdlet, anchor strin
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("exchange: %s: %w", cmdlet, err)
 		}
-		resp, data, err := c.send(ctx, target, cmdlet, anchor, body)
-		res.Requests++
+		resp, data, sent, err := c.send(ctx, target, cmdlet, anchor, body)
+		if sent {
+			res.Requests++
+		}
 		if err != nil {
+			if !sent {
+				// No token or no request: retrying cannot help (azidentity
+				// retries its own token calls).
+				return nil, err
+			}
 			if ctx.Err() != nil {
 				return nil, fmt.Errorf("exchange: %s: %w", cmdlet, ctx.Err())
 			}
@@ -425,18 +432,19 @@ func (c *Client) post(ctx context.Context, target *url.URL, cmdlet, anchor strin
 	}
 }
 
-// send performs one HTTP request and reads the body.
-func (c *Client) send(ctx context.Context, target *url.URL, cmdlet, anchor string, body []byte) (*http.Response, []byte, error) {
+// send performs one HTTP request and reads the body; sent is false when
+// the request never left (token or request-building failure).
+func (c *Client) send(ctx context.Context, target *url.URL, cmdlet, anchor string, body []byte) (resp *http.Response, data []byte, sent bool, err error) {
 	tok, err := c.token(ctx)
 	if err != nil {
-		return nil, nil, fmt.Errorf("exchange: %s: token: %w", cmdlet, err)
+		return nil, nil, false, fmt.Errorf("exchange: %s: token: %w", cmdlet, err)
 	}
 	if tok == "" {
-		return nil, nil, fmt.Errorf("exchange: %s: token source returned an empty token", cmdlet)
+		return nil, nil, false, fmt.Errorf("exchange: %s: token source returned an empty token", cmdlet)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target.String(), bytes.NewReader(body))
 	if err != nil {
-		return nil, nil, fmt.Errorf("exchange: %s: %w", cmdlet, err)
+		return nil, nil, false, fmt.Errorf("exchange: %s: %w", cmdlet, err)
 	}
 	reqID := newGUID()
 	h := req.Header
@@ -449,12 +457,12 @@ func (c *Client) send(ctx context.Context, target *url.URL, cmdlet, anchor strin
 	h.Set("X-AnchorMailbox", anchor)
 	h.Set("client-request-id", reqID)
 	start := time.Now()
-	resp, err := c.hc.Do(req)
+	resp, err = c.hc.Do(req)
 	if err != nil {
-		return nil, nil, fmt.Errorf("exchange: %s: %w", cmdlet, err)
+		return nil, nil, true, fmt.Errorf("exchange: %s: %w", cmdlet, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes+1))
+	data, err = io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes+1))
 	if err == nil && len(data) > maxBodyBytes {
 		err = fmt.Errorf("response body larger than %d bytes", maxBodyBytes)
 	}
@@ -465,9 +473,9 @@ func (c *Client) send(ctx context.Context, target *url.URL, cmdlet, anchor strin
 		slog.String("rateLimitRemaining", resp.Header.Get("Rate-Limit-Remaining")),
 		slog.Int("bytes", len(data)))
 	if err != nil {
-		return nil, nil, fmt.Errorf("exchange: %s: read response: %w", cmdlet, err)
+		return nil, nil, true, fmt.Errorf("exchange: %s: read response: %w", cmdlet, err)
 	}
-	return resp, data, nil
+	return resp, data, true, nil
 }
 
 // wait sleeps d before a retry.

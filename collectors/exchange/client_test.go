@@ -585,13 +585,18 @@ func TestRedirectToUnsafeHostRefused(t *testing.T) {
 func TestTokenErrorsAndOptions(t *testing.T) {
 	f := newFake(t, func(_ int, w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, okOneRow) })
 	boom := errors.New("no credential")
+	sl := &sleepRecorder{}
+	calls := 0
 	c, err := New(Options{Root: f.srv.URL, TenantID: testTenant,
-		Token: func(context.Context) (string, error) { return "", boom }, Sleep: (&sleepRecorder{}).sleep, MaxRetries: 1})
+		Token: func(context.Context) (string, error) { calls++; return "", boom }, Sleep: sl.sleep})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.Invoke(context.Background(), "Get-Mailbox", nil, nil); !errors.Is(err, boom) {
 		t.Errorf("token error not wrapped: %v", err)
+	}
+	if calls != 1 || len(sl.d) != 0 {
+		t.Errorf("token failure retried: %d calls, sleeps %v", calls, sl.d)
 	}
 	if n := len(f.requests()); n != 0 {
 		t.Errorf("request sent without a token")
