@@ -229,6 +229,15 @@ func sdState(c *Context) string {
 	return "security defaults off"
 }
 
+// unenforceable notes CA policies present in a tenant without P1 (they
+// are not enforced, so they were not counted).
+func unenforceable(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" The %d Conditional Access policies present were not counted: without P1 they are not enforced.", n)
+}
+
 // judgedOn says plainly what a CA check looked at.
 func judgedOn(c *Context, n int) string {
 	lic := "licences unknown"
@@ -339,7 +348,7 @@ func evalMFA001(c *Context) Outcome {
 			Affected: append(ev.Affected(), sdAffected(s.sd, "enabled: registration of MFA required; MFA prompted when Microsoft deems it necessary"))}
 	}
 	if c.Licences.Known && !c.Licences.P1 {
-		return Outcome{Status: StatusFail, Summary: "Nothing enforces MFA: security defaults are off and the tenant has no Entra ID P1, so Conditional Access is not available. Turn security defaults on. " + judgedOn(c, len(s.policies))}
+		return Outcome{Status: StatusFail, Summary: "Nothing enforces MFA: security defaults are off and the tenant has no Entra ID P1, so Conditional Access is not available. Turn security defaults on." + unenforceable(len(s.policies)) + " " + judgedOn(c, len(s.policies))}
 	}
 	out := ev.Outcome()
 	if out.Status != StatusPass {
@@ -376,7 +385,7 @@ func evalCA001(c *Context) Outcome {
 			Affected: append(ev.Affected(), sdAffected(s.sd, "enabled: blocks legacy authentication"))}
 	}
 	if c.Licences.Known && !c.Licences.P1 {
-		return Outcome{Status: StatusFail, Summary: "Legacy authentication is not blocked: security defaults are off and the tenant has no Entra ID P1, so Conditional Access is not available. Turn security defaults on. " + judgedOn(c, len(s.policies))}
+		return Outcome{Status: StatusFail, Summary: "Legacy authentication is not blocked: security defaults are off and the tenant has no Entra ID P1, so Conditional Access is not available. Turn security defaults on." + unenforceable(len(s.policies)) + " " + judgedOn(c, len(s.policies))}
 	}
 	out := ev.Outcome()
 	if out.Status == StatusFail && !ev.WithExclusions && len(ev.Covered) > 0 {
@@ -403,7 +412,7 @@ func evalCA002(c *Context) Outcome {
 			Affected: append(ev.Affected(), sdAffected(s.sd, "enabled: MFA for administrators at every sign-in"))}
 	}
 	if c.Licences.Known && !c.Licences.P1 {
-		return Outcome{Status: StatusFail, Summary: "Nothing enforces MFA for administrators: security defaults are off and the tenant has no Entra ID P1. Turn security defaults on. " + judgedOn(c, len(s.policies))}
+		return Outcome{Status: StatusFail, Summary: "Nothing enforces MFA for administrators: security defaults are off and the tenant has no Entra ID P1. Turn security defaults on." + unenforceable(len(s.policies)) + " " + judgedOn(c, len(s.policies))}
 	}
 	out := ev.Outcome()
 	if out.Status != StatusPass {
