@@ -308,3 +308,17 @@ func TestStrengthClassification(t *testing.T) {
 		}
 	}
 }
+
+func TestCAHostileNamesPassThroughVerbatim(t *testing.T) {
+	hostileUsers := `[{"id":"h1","displayName":"'; Remove-MgUser -UserId x; '","userPrincipalName":"h@contoso.com"}]`
+	name := `=HYPERLINK("http://evil.example","MFA") ‮cilbup 株式会社`
+	files := map[string]string{snapshot.DSSubscribedSkus: skusP1, snapshot.DSSecurityDefaults: `{"isEnabled":false}`, snapshot.DSUsers: hostileUsers,
+		snapshot.DSConditionalAccessPolicies: caCase(pol("p1", name, "enabled", usersExcl("excludeUsers", `"h1"`)+","+allApps, grantMFAJSON))}
+	r := runByID(t, "ENTRA-MFA-001", testSnap(t, files, nil), nil)
+	if r.Status != StatusFail || len(r.Affected) != 1 || r.Affected[0].Name != name {
+		t.Fatalf("%s %+v", r.Status, r.Affected)
+	}
+	if !strings.Contains(r.Summary, "'; Remove-MgUser -UserId x; ' (h@contoso.com)") {
+		t.Errorf("exclusion name not verbatim: %s", r.Summary)
+	}
+}

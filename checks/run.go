@@ -3,6 +3,7 @@ package checks
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime/debug"
 	"sort"
 
@@ -45,9 +46,9 @@ func RunCheck(c Check, ctx *Context) (r Result) {
 	defer func() {
 		if p := recover(); p != nil {
 			r.Status = StatusError
-			r.Summary = fmt.Sprintf("The check failed with an internal error: %v", p)
+			r.Summary = fmt.Sprintf("The check failed with an internal error (a bug in m365audit, not a finding about the tenant): %v", p)
 			r.Affected = []Affected{}
-			_ = debug.Stack
+			slog.Error("check panicked", "check", c.ID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 		}
 	}()
 	o := c.Eval(ctx)
