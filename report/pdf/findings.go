@@ -157,7 +157,8 @@ func (r *renderer) finding(res checks.Result) {
 func (r *renderer) affected(res checks.Result) {
 	n := len(res.Affected)
 	shown := res.Affected[:min(n, r.opt.MaxAffected)]
-	r.need(3 * lineH(9))
+	// Keep the label with the table header and its first rows.
+	r.need(lineH(9) + 4*(lineH(7.5)+2.4))
 	r.para(fmt.Sprintf("Affected objects (%d)", n), textStyle{size: 9, bold: true, color: colText}, marginX, contentW)
 	r.y += 0.5
 	withTime := false
@@ -169,7 +170,7 @@ func (r *renderer) affected(res checks.Result) {
 	}
 	var cols []column
 	if withTime {
-		cols = []column{{"Name", 44}, {"ID", 38}, {"When / by", 40}, {"Detail", 58}}
+		cols = []column{{"Name", 42}, {"ID", 36}, {"When / by", 46}, {"Detail", 56}}
 	} else {
 		cols = []column{{"Name", 55}, {"ID", 50}, {"Detail", 75}}
 	}

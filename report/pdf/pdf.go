@@ -199,7 +199,7 @@ func (r *renderer) need(h float64) {
 
 func (r *renderer) header() {
 	st := textStyle{size: 8, color: colMuted}
-	left := r.l.wrap(tenantName(r.doc), 80, st, false)[0]
+	left := r.l.fit(tenantName(r.doc), 70, st)
 	r.l.drawLine(marginX, headerBase, left, st)
 	mid := r.l.wrap("m365audit report", contentW, textStyle{size: 8, bold: true, color: colMuted}, false)[0]
 	r.l.drawLine(pageW/2-mid.w/2, headerBase, mid, textStyle{size: 8, bold: true, color: colMuted})
@@ -215,7 +215,7 @@ func (r *renderer) footer() {
 	r.f.SetDrawColor(colRule.r, colRule.g, colRule.b)
 	r.f.SetLineWidth(0.2)
 	r.f.Line(marginX, footerBase-4, pageW-marginX, footerBase-4)
-	left := r.l.wrap("Confidential: security assessment of "+tenantName(r.doc), 120, st, false)[0]
+	left := r.l.fit("Confidential: security assessment of "+tenantName(r.doc), 140, st)
 	r.l.drawLine(marginX, footerBase, left, st)
 	// {nb} becomes the page count when the document is closed; measure
 	// with two digits in its place.

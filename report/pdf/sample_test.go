@@ -4,20 +4,34 @@ import (
 	"bytes"
 	"os"
 	"testing"
+
+	"github.com/m365audit/m365audit/checks"
 )
 
-// TestWriteSample renders the phished-tenant story to a file for a person
-// to look at: go test ./report/pdf -run TestWriteSample -sample /tmp/pdf-sample.pdf
+// TestWriteSample renders the phished-tenant story (and the hostile-names
+// variant) to files for a person to look at:
+//
+//	PDF_SAMPLE=/tmp/pdf-sample.pdf go test ./report/pdf -run TestWriteSample
 func TestWriteSample(t *testing.T) {
 	path := os.Getenv("PDF_SAMPLE")
 	if path == "" {
 		t.Skip("set PDF_SAMPLE=/tmp/pdf-sample.pdf to write the sample")
 	}
+	for p, doc := range map[string]func() []byte{
+		path: func() []byte { return renderCompressed(t, phishedDoc()) },
+		path + ".hostile.pdf": func() []byte { return renderCompressed(t, hostileDoc()) },
+	} {
+		if err := os.WriteFile(p, doc(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func renderCompressed(t *testing.T, d *checks.Document) []byte {
+	t.Helper()
 	var buf bytes.Buffer
-	if err := Write(t.Context(), &buf, phishedDoc(), nil, Options{Compress: true}); err != nil {
+	if err := Write(t.Context(), &buf, d, nil, Options{Compress: true}); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	return buf.Bytes()
 }

@@ -269,7 +269,22 @@ func (r *renderer) datasetsNotCollected() []notCollected {
 		}
 		out = append(out, notCollected{title: title, status: status, reason: dc.Reason, needs: needs, checks: len(dc.Checks)})
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].title < out[j].title })
+	// Denied and failed datasets first: they are what an operator can fix.
+	rank := func(s string) int {
+		for i, v := range []snapshot.Status{snapshot.StatusForbidden, snapshot.StatusUnlicensed, snapshot.StatusError,
+			snapshot.StatusPartial, snapshot.StatusNotFound, snapshot.StatusSkipped} {
+			if string(v) == s {
+				return i
+			}
+		}
+		return 99
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if a, b := rank(out[i].status), rank(out[j].status); a != b {
+			return a < b
+		}
+		return out[i].title < out[j].title
+	})
 	return out
 }
 

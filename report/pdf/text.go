@@ -364,6 +364,23 @@ func (l *layer) drawLine(x, y float64, ln textLine, st textStyle) {
 	flush()
 }
 
+// fit returns s on one line no wider than w, cut with an ellipsis when it
+// is longer (page headers, where a second line has no room).
+func (l *layer) fit(s string, w float64, st textStyle) textLine {
+	lines := l.wrap(s, w, st, false)
+	if len(lines) <= 1 {
+		if len(lines) == 0 {
+			return textLine{}
+		}
+		return lines[0]
+	}
+	ell := l.measure([]rune("…"), st, false, false)
+	ln := l.wrap(s, max(w-ell.w, 1), st, false)[0]
+	ln.toks = append(ln.toks, ell)
+	ln.w += ell.w
+	return ln
+}
+
 // plain returns the cleaned text of a string as drawn (for bookmarks and
 // metadata, which take plain strings).
 func plain(s string) string {

@@ -1,0 +1,245 @@
+package pdf
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/go-pdf/fpdf"
+)
+
+func newTestLayer(t testing.TB) *layer {
+	t.Helper()
+	fs, err := newFontSet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &layer{f: fpdf.New("P", "mm", "A4", ""), fs: fs}
+}
+
+func TestShapeArabic(t *testing.T) {
+	t.Parallel()
+	all := func(rune) bool { return true }
+	tests := []struct {
+		name, in, want string
+	}{
+		{"initial medial medial final", "محمد", "\uFEE3\uFEA4\uFEE4\uFEAA"},
+		{"right-joining letter breaks the word", "علي", "\uFECB\uFEE0\uFEF2"},
+		{"lam alef ligature, isolated", "لا", "\uFEFB"},
+		{"lam alef ligature, final", "سلام", "\uFEB3\uFEFC\uFEE1"},
+		{"marks are transparent to joining", "\u0645\u064F\u062D\u064E\u0645\u064E\u0651\u062F", "\uFEE3\u064F\uFEA4\u064E\uFEE4\u064E\u0651\uFEAA"},
+		{"hamza never joins", "ماء", "\uFEE3\uFE8E\uFE80"},
+		{"persian letters use forms A", "پی", "\uFB58\uFBFD"},
+		{"non-arabic untouched", "abc", "abc"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := string(shapeArabic([]rune(tc.in), all)); got != tc.want {
+				t.Errorf("shapeArabic(%q) = %+q, want %+q", tc.in, got, tc.want)
+			}
+		})
+	}
+	t.Run("a form no font has falls back to the letter", func(t *testing.T) {
+		t.Parallel()
+		none := func(rune) bool { return false }
+		if got := string(shapeArabic([]rune("محمد"), none)); got != "محمد" {
+			t.Errorf("got %+q", got)
+		}
+	})
+}
+
+func TestReverseClusters(t *testing.T) {
+	t.Parallel()
+	in := []rune{'a', 0x064E, 'b', 'c', 0x0651, 0x064E}
+	want := []rune{'c', 0x0651, 0x064E, 'b', 'a', 0x064E}
+	if got := reverseClusters(in); string(got) != string(want) {
+		t.Errorf("got %+q, want %+q", string(got), string(want))
+	}
+}
+
+func TestClean(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, in  string
+		paragraph bool
+		want      string
+	}{
+		{"bidi marks are removed", "\u200fمحمد\u202e abc\u2066x\u2069\u200e", false, "محمد abcx"},
+		{"control characters are spelled out", "a\x00b\x07c\x1bd\x7fe\u0085", false, "a‹U+0000›b‹U+0007›c‹U+001B›d‹U+007F›e‹U+0085›"},
+		{"newlines spelled out in names", "a\r\nb", false, "a‹U+000D›‹U+000A›b"},
+		{"newlines kept in paragraphs", "a\r\nb\rc\nd", true, "a\nb\nc\nd"},
+		{"tabs become spaces", "a\tb", false, "a b"},
+		{"zero-width characters removed", "a\u200bb\ufeffc", false, "abc"},
+		{"hostile text kept verbatim", "=HYPERLINK(\"x\") '; Remove-MgUser", false, "=HYPERLINK(\"x\") '; Remove-MgUser"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := clean(tc.in, tc.paragraph); got != tc.want {
+				t.Errorf("clean(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+// lineText is a line's text in drawing order, tokens separated by "|"
+// (with a space when the words had one).
+func lineText(ln textLine) string {
+	toks, gaps := visual(ln)
+	var b strings.Builder
+	for i, t := range toks {
+		if i > 0 {
+			if gaps[i] {
+				b.WriteString(" ")
+			}
+			b.WriteString("|")
+		}
+		for _, p := range t.pieces {
+			b.WriteString(p.text)
+		}
+	}
+	return b.String()
+}
+
+func TestVisualOrder(t *testing.T) {
+	t.Parallel()
+	l := newTestLayer(t)
+	st := textStyle{size: 9}
+	tests := []struct{ in, want string }{
+		{"abc def", "abc |def"},
+		{"\u200fمحمد علي", "\uFEF2\uFEE0\uFECB |\uFEAA\uFEE4\uFEA4\uFEE3"},
+		{"user محمد علي (guest)", "user |\uFEF2\uFEE0\uFECB |\uFEAA\uFEE4\uFEA4\uFEE3 |(guest)"},
+		{"陳大文", "陳|大|文"},
+		{"לאה 42", "הא\u05dc |42"},
+	}
+	for _, tc := range tests {
+		lines := l.wrap(tc.in, 1000, st, false)
+		if len(lines) != 1 {
+			t.Fatalf("%q: %d lines", tc.in, len(lines))
+		}
+		if got := lineText(lines[0]); got != tc.want {
+			t.Errorf("%q: drawn as %+q, want %+q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestFontChoice checks that every script the report promises has a face,
+// and that characters no face has become the placeholder.
+func TestFontChoice(t *testing.T) {
+	t.Parallel()
+	l := newTestLayer(t)
+	for _, tc := range []struct {
+		r    rune
+		want *face
+	}{
+		{'A', l.fs.regular}, {'Ω', l.fs.regular}, {'Ж', l.fs.regular}, {'م', l.fs.regular},
+		{0xFEE3, l.fs.regular}, {0xFEFB, l.fs.regular}, {'ש', l.fs.regular}, {'’', l.fs.regular},
+		{'陳', l.fs.cjk}, {'山', l.fs.cjk}, {'の', l.fs.cjk}, {'カ', l.fs.cjk},
+		{placeholder, l.fs.regular},
+	} {
+		if got := l.fs.faceFor(tc.r, false); got != tc.want {
+			t.Errorf("%q: face %v, want %v", tc.r, name(got), name(tc.want))
+		}
+	}
+	if got := l.fs.faceFor('陳', true); got != l.fs.cjk {
+		t.Errorf("bold CJK: face %v", name(got))
+	}
+	tok := l.measure([]rune("a😀b"), textStyle{size: 9}, false, false)
+	var b strings.Builder
+	for _, p := range tok.pieces {
+		b.WriteString(p.text)
+	}
+	if b.String() != "a\uFFFDb" {
+		t.Errorf("unprintable character drawn as %q", b.String())
+	}
+}
+
+func name(fc *face) string {
+	if fc == nil {
+		return "<nil>"
+	}
+	return fc.family + "/" + fc.style
+}
+
+// TestWidthsMatchFpdf compares our measurements with fpdf's own, which is
+// what it draws with: wrapping is only right if they agree.
+func TestWidthsMatchFpdf(t *testing.T) {
+	t.Parallel()
+	l := newTestLayer(t)
+	f := l.f
+	f.AddPage()
+	for _, tc := range []struct {
+		fc   *face
+		text string
+	}{
+		{l.fs.regular, "Microsoft 365 security audit — Ελληνικά Кириллица \uFEE3\uFEA4"},
+		{l.fs.bold, "CRITICAL Legacy authentication O’Neil"},
+		{l.fs.cjk, "陳大文山田太郎株式会社"},
+	} {
+		l.ensureFace(tc.fc)
+		f.SetFont(tc.fc.family, tc.fc.style, 9)
+		want := f.GetStringWidth(tc.text)
+		got := l.measure([]rune(tc.text), textStyle{size: 9, bold: tc.fc.style == "B"}, false, false).w
+		if d := got - want; d > 0.01 || d < -0.01 {
+			t.Errorf("%s %q: width %.3f mm, fpdf says %.3f", name(tc.fc), tc.text, got, want)
+		}
+	}
+}
+
+func TestWrapLongName(t *testing.T) {
+	t.Parallel()
+	l := newTestLayer(t)
+	st := textStyle{size: 7.5}
+	for _, in := range []string{
+		strings.Repeat("x", 256),
+		strings.Repeat("陳", 256),
+		strings.Repeat("محمد", 64),
+		"adele.vance@contoso.com-" + strings.Repeat("ab", 100),
+	} {
+		for _, w := range []float64{20, 50, 180} {
+			lines := l.wrap(in, w, st, false)
+			var got []rune
+			for _, ln := range lines {
+				if ln.w > w+1e-6 {
+					t.Errorf("%.20q… at width %v: line %.2f mm wide", in, w, ln.w)
+				}
+				for _, tk := range ln.toks {
+					for _, p := range tk.pieces {
+						got = append(got, []rune(p.text)...)
+					}
+				}
+			}
+			if len(lines) < 2 && w < 50 {
+				t.Errorf("%.20q… at width %v: not broken", in, w)
+			}
+			if strings.HasPrefix(in, "x") || strings.HasPrefix(in, "陳") {
+				if string(got) != in {
+					t.Errorf("%.20q… at width %v: characters lost", in, w)
+				}
+			}
+		}
+	}
+	// An address too long for a line breaks after a separator.
+	lines := l.wrap("by adele.vance@contoso.com", 30, st, false)
+	if len(lines) != 3 || !strings.HasSuffix(lineText(lines[1]), ".") {
+		var got []string
+		for _, ln := range lines {
+			got = append(got, lineText(ln))
+		}
+		t.Errorf("address wrapped as %q", got)
+	}
+}
+
+// TestCJKFontOnlyWhenNeeded: a report without CJK text does not embed the
+// 4 MB CJK font.
+func TestCJKFontOnlyWhenNeeded(t *testing.T) {
+	t.Parallel()
+	doc := phishedDoc()
+	doc.Results = doc.Results[:3] // no CJK names
+	doc.Incident = nil
+	out := render(t, doc, nil)
+	if bytes.Contains(out, []byte("droidfallback")) {
+		t.Error("CJK font embedded in a report without CJK text")
+	}
+}
