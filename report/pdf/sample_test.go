@@ -18,7 +18,7 @@ func TestWriteSample(t *testing.T) {
 		t.Skip("set PDF_SAMPLE=/tmp/pdf-sample.pdf to write the sample")
 	}
 	for p, doc := range map[string]func() []byte{
-		path: func() []byte { return renderCompressed(t, phishedDoc()) },
+		path:                  func() []byte { return renderCompressed(t, phishedDoc()) },
 		path + ".hostile.pdf": func() []byte { return renderCompressed(t, hostileDoc()) },
 	} {
 		if err := os.WriteFile(p, doc(), 0o644); err != nil {
