@@ -104,8 +104,10 @@ type Server struct {
 	refused     []RecordedRequest
 	url         string
 
-	srv *http.Server
-	ln  net.Listener
+	srv       *http.Server
+	ln        net.Listener
+	closed    chan struct{} // closed by Close: ends latency waits
+	closeOnce sync.Once
 }
 
 type faultState struct {
@@ -125,7 +127,8 @@ func New(snap *snapshot.Snapshot, opt Options) (*Server, error) {
 		opt.ExchangePageSize = 0
 	}
 	s := &Server{snap: snap, opt: opt, log: opt.Logger, exoBySpec: map[string]snapshot.Spec{},
-		tenantIDs: map[string]bool{}, userKeys: map[string]string{}, filterCache: map[string]filterResult{}}
+		tenantIDs: map[string]bool{}, userKeys: map[string]string{}, filterCache: map[string]filterResult{},
+		closed: make(chan struct{})}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -252,8 +255,11 @@ func Start(ctx context.Context, snap *snapshot.Snapshot, opt Options) (*Server, 
 	s.mu.Unlock()
 	go func() { _ = s.srv.Serve(ln) }()
 	go func() {
-		<-ctx.Done()
-		_ = s.Close()
+		select {
+		case <-ctx.Done():
+			_ = s.Close()
+		case <-s.closed:
+		}
 	}()
 	return s, nil
 }
@@ -267,17 +273,25 @@ func (s *Server) URL() string {
 	return s.url
 }
 
-// Close stops a server started with Start.
+// Close stops a server started with Start and ends any latency wait in
+// progress; it is safe to call more than once.
 func (s *Server) Close() error {
-	if s.srv == nil {
-		return nil
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := s.srv.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("tenantsim: close: %w", err)
-	}
-	return nil
+	var err error
+	s.closeOnce.Do(func() {
+		close(s.closed)
+		if s.srv == nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if e := s.srv.Shutdown(ctx); e != nil && !errors.Is(e, http.ErrServerClosed) {
+			// A handler still running after the grace period: cut it off.
+			if e2 := s.srv.Close(); e2 != nil && !errors.Is(e2, http.ErrServerClosed) {
+				err = fmt.Errorf("tenantsim: close: %w", e2)
+			}
+		}
+	})
+	return err
 }
 
 // Requests returns a copy of every request received, in arrival order.
@@ -294,8 +308,12 @@ func (s *Server) RefusedWrites() []RecordedRequest {
 	return append([]RecordedRequest(nil), s.refused...)
 }
 
-// AddFault adds a fault; safe for concurrent use.
+// AddFault adds a fault; safe for concurrent use. A Status outside 400–599
+// is answered as 500.
 func (s *Server) AddFault(f Fault) {
+	if f.Status < 400 || f.Status > 599 {
+		f.Status = http.StatusInternalServerError
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = append(s.faults, &faultState{Fault: f})
@@ -370,6 +388,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case <-t.C:
 		case <-r.Context().Done():
 			t.Stop()
+			return
+		case <-s.closed:
+			t.Stop()
+			http.Error(w, "tenantsim: server closed", http.StatusServiceUnavailable)
 			return
 		}
 	}

@@ -788,3 +788,36 @@ func TestNew(t *testing.T) {
 		t.Error("a server not started has no URL and closes cleanly")
 	}
 }
+
+func TestCloseEndsLatencyWaits(t *testing.T) {
+	s := startMini(t, true, Options{Latency: time.Hour})
+	done := make(chan int, 1)
+	go func() {
+		resp, err := http.Get(s.URL() + "/v1.0/organization")
+		if err != nil {
+			done <- -1
+			return
+		}
+		resp.Body.Close()
+		done <- resp.StatusCode
+	}()
+	for len(s.Requests()) == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if code := <-done; code != http.StatusServiceUnavailable && code != -1 {
+		t.Fatalf("request during Close: %d", code)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+}
+
+func TestFaultStatusNormalised(t *testing.T) {
+	s := startMini(t, true, Options{Faults: []Fault{{Match: snapshot.DSOrganization}}})
+	if r := do(t, http.MethodGet, s.URL()+"/v1.0/organization", "", nil, nil); r.status != 500 {
+		t.Fatalf("fault without status: %d", r.status)
+	}
+}
