@@ -67,12 +67,19 @@ func byCategory(results []checks.Result) []category {
 
 func (r *renderer) findings() error {
 	cats := byCategory(r.doc.Results)
-	r.newPage()
-	r.heading("Findings", 0)
 	if len(cats) == 0 {
-		r.para("No findings: every evaluated check passed.", textStyle{size: 10, color: colText}, marginX, contentW)
+		// Nothing to detail: no need for a page of its own.
+		r.y += 4
+		r.heading("Findings", 0)
+		msg := "No findings: every check that could be evaluated passed."
+		if len(r.doc.Results) == 0 {
+			msg = "No findings: the results contain no checks."
+		}
+		r.para(msg, textStyle{size: 10, color: colText}, marginX, contentW)
 		return nil
 	}
+	r.newPage()
+	r.heading("Findings", 0)
 	n := 0
 	for _, c := range cats {
 		n += len(c.results)

@@ -178,3 +178,21 @@ func manyMailboxes(n int) []checks.Affected {
 	}
 	return out
 }
+
+// stressDoc pushes page 1: a long tenant name, integrity problems, and
+// every dataset denied.
+func stressDoc() *checks.Document {
+	d := phishedDoc()
+	d.Tenant.DisplayName = "Fabrikam Regional Health and Social Care Partnership Trust (North-East Division) — Shared Services Tenant"
+	d.Integrity = []snapshot.IntegrityProblem{
+		{File: "users.json", Dataset: snapshot.DSUsers, Problem: "sha256 mismatch: manifest 3f2a9c1b7e4d…, file 0b6e2d5a9f11…"},
+		{File: "conditionalAccessPolicies.json", Dataset: snapshot.DSConditionalAccessPolicies, Problem: "missing"},
+	}
+	d.Coverage.Datasets = nil
+	for _, s := range snapshot.Specs() {
+		d.Coverage.Datasets = append(d.Coverage.Datasets, checks.DatasetCoverage{ID: s.ID, Status: snapshot.StatusForbidden,
+			Reason: "Authorization_RequestDenied: Insufficient privileges to complete the operation.", Checks: []string{"X-1"}})
+	}
+	d.Score = scoreOf(d.Results)
+	return d
+}

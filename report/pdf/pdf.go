@@ -199,7 +199,7 @@ func (r *renderer) need(h float64) {
 
 func (r *renderer) header() {
 	st := textStyle{size: 8, color: colMuted}
-	left := r.l.fit(tenantName(r.doc), 70, st)
+	left := r.l.fit(tenantName(r.doc), 62, st)
 	r.l.drawLine(marginX, headerBase, left, st)
 	mid := r.l.wrap("m365audit report", contentW, textStyle{size: 8, bold: true, color: colMuted}, false)[0]
 	r.l.drawLine(pageW/2-mid.w/2, headerBase, mid, textStyle{size: 8, bold: true, color: colMuted})

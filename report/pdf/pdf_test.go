@@ -145,7 +145,7 @@ func TestNoFindings(t *testing.T) {
 	t.Parallel()
 	doc := &checks.Document{GeneratedAt: generated, Tenant: snapshot.Tenant{DisplayName: "Empty"}}
 	text := joined(extractText(t, render(t, doc, nil)))
-	for _, want := range []string{"n/a", "No failing checks", "No findings"} {
+	for _, want := range []string{"n/a", "No failing checks", "No findings: the results contain no checks.", "no dataset coverage"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("empty document lacks %q", want)
 		}

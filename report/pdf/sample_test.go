@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/m365audit/m365audit/checks"
+	"github.com/m365audit/m365audit/collectors/snapshot"
 )
 
 // TestWriteSample renders the phished-tenant story (and the hostile-names
@@ -20,6 +21,10 @@ func TestWriteSample(t *testing.T) {
 	for p, doc := range map[string]func() []byte{
 		path:                  func() []byte { return renderCompressed(t, phishedDoc()) },
 		path + ".hostile.pdf": func() []byte { return renderCompressed(t, hostileDoc()) },
+		path + ".stress.pdf":  func() []byte { return renderCompressed(t, stressDoc()) },
+		path + ".empty.pdf": func() []byte {
+			return renderCompressed(t, &checks.Document{GeneratedAt: generated, Tenant: snapshot.Tenant{DisplayName: "Empty"}})
+		},
 	} {
 		if err := os.WriteFile(p, doc(), 0o644); err != nil {
 			t.Fatal(err)

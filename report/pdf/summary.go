@@ -164,7 +164,7 @@ func (r *renderer) scorePanel() {
 
 	r.y = top + h
 	total := textStyle{size: 8, color: colMuted}
-	r.para(fmt.Sprintf("%d checks in total, %d evaluated. %s", s.Total, s.Evaluated, s.Formula), total, marginX, contentW)
+	r.para(fmt.Sprintf("%d checks in total; %d count towards the score. %s", s.Total, s.Evaluated, s.Formula), total, marginX, contentW)
 	r.y += 3
 }
 
@@ -296,11 +296,17 @@ func (r *renderer) coverage() {
 		"A check that could not be evaluated is never counted as passed.", c.Evaluated, c.NotEvaluable), body, marginX, contentW)
 	r.y += 1.5
 	missing := r.datasetsNotCollected()
+	if len(c.Datasets) == 0 {
+		r.para("The results carry no dataset coverage information.", body, marginX, contentW)
+		r.y += 2
+		return
+	}
 	if len(missing) == 0 {
 		r.para("Every dataset was collected.", body, marginX, contentW)
 		r.y += 2
 		return
 	}
+	r.need(lineH(9) + 2*(lineH(7.5)+2.4) + 3*lineH(7.5))
 	r.para("Datasets not (fully) collected, and what would allow them:", textStyle{size: 9, bold: true, color: colText}, marginX, contentW)
 	r.y += 1
 	rows := make([][]cell, 0, len(missing))
