@@ -215,3 +215,16 @@ func TestIncidentFromPrecedence(t *testing.T) {
 		t.Error("no source should give nil")
 	}
 }
+
+func TestRunCheckUnlicensedIsNotApplicable(t *testing.T) {
+	c := Check{Meta: Meta{ID: "X", Datasets: []string{snapshot.DSRiskyUsers}}, Eval: func(*Context) Outcome { return Outcome{Status: StatusPass} }}
+	s := testSnap(t, nil, map[string]snapshot.Status{snapshot.DSRiskyUsers: snapshot.StatusUnlicensed})
+	if r := RunCheck(c, testCtx(t, s, nil)); r.Status != StatusNotApplicable || !strings.Contains(r.Summary, "riskyUsers") {
+		t.Errorf("%s: %s", r.Status, r.Summary)
+	}
+	c.Datasets = []string{snapshot.DSRiskyUsers, snapshot.DSSignIns}
+	s = testSnap(t, nil, map[string]snapshot.Status{snapshot.DSRiskyUsers: snapshot.StatusUnlicensed, snapshot.DSSignIns: snapshot.StatusForbidden})
+	if r := RunCheck(c, testCtx(t, s, nil)); r.Status != StatusUnknown {
+		t.Errorf("forbidden beside unlicensed: %s", r.Status)
+	}
+}

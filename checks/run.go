@@ -20,8 +20,18 @@ func RunCheck(c Check, ctx *Context) (r Result) {
 		Remediation: c.Remediation, Incident: c.Incident, Affected: []Affected{},
 	}
 	var partial []string
+	unlicensed := ""
 	for _, id := range c.Datasets {
 		info := ctx.Snap.Info(id)
+		if info.Status == snapshot.StatusUnlicensed {
+			// The API refused for want of a licence: the feature is absent
+			// from the tenant, which is not_applicable, unless another
+			// dataset is missing for another reason (then unknown wins).
+			if unlicensed == "" {
+				unlicensed = id
+			}
+			continue
+		}
 		if !info.Status.HasData() {
 			r.Status = StatusUnknown
 			r.Summary = fmt.Sprintf("Not evaluated: dataset %s was not collected (%s).", id, info.Describe())
@@ -30,6 +40,11 @@ func RunCheck(c Check, ctx *Context) (r Result) {
 		if info.Status == snapshot.StatusPartial {
 			partial = append(partial, id)
 		}
+	}
+	if unlicensed != "" {
+		r.Status = StatusNotApplicable
+		r.Summary = fmt.Sprintf("Not applicable: the tenant is not licensed for dataset %s (%s).", unlicensed, ctx.Snap.Info(unlicensed).Describe())
+		return r
 	}
 	if c.Licence != LicenceNone {
 		if !ctx.Licences.Known {
