@@ -339,7 +339,11 @@ func (l *layer) drawLine(x, y float64, ln textLine, st textStyle) {
 		if buf.Len() > 0 {
 			l.ensureFace(bufFace)
 			l.f.SetFont(bufFace.family, bufFace.style, st.size)
-			l.f.Text(bufX, y, buf.String())
+			if st.bold && bufFace.style != "B" {
+				l.fakeBold(bufX, y, buf.String(), st)
+			} else {
+				l.f.Text(bufX, y, buf.String())
+			}
 		}
 		buf.Reset()
 	}
@@ -362,6 +366,20 @@ func (l *layer) drawLine(x, y float64, ln textLine, st textStyle) {
 		}
 	}
 	flush()
+}
+
+// fakeBold draws text of a face without a bold variant (CJK) filled and
+// stroked, so bold headings keep their weight.
+func (l *layer) fakeBold(x, y float64, s string, st textStyle) {
+	lw := l.f.GetLineWidth()
+	dr, dg, db := l.f.GetDrawColor()
+	l.f.SetDrawColor(st.color.r, st.color.g, st.color.b)
+	l.f.SetLineWidth(mm(st.size) * 0.03)
+	l.f.SetTextRenderingMode(2)
+	l.f.Text(x, y, s)
+	l.f.SetTextRenderingMode(0)
+	l.f.SetLineWidth(lw)
+	l.f.SetDrawColor(dr, dg, db)
 }
 
 // fit returns s on one line no wider than w, cut with an ellipsis when it
