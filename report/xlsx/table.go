@@ -18,7 +18,8 @@ type column struct {
 	// kind styles the data cells: kindText, kindStatus, kindSeverity,
 	// kindNumber.
 	kind cellKind
-	// width forces a width; 0 computes it from the content.
+	// width caps a wrapped column; on other columns it forces the width
+	// (e.g. the empty columns a client fills in). 0 sizes from content.
 	width float64
 }
 
@@ -114,13 +115,19 @@ func writeTable(ctx context.Context, f *excelize.File, st *styles, t table, maxR
 	// ascending order: set them last to first.
 	for i := len(t.cols) - 1; i >= 0; i-- {
 		c := t.cols[i]
-		w := c.width
-		if w == 0 {
-			limit := maxColWidth
-			if c.wrap {
+		var w float64
+		switch {
+		case c.wrap:
+			// Wrapped text: as wide as the content, up to the column's cap.
+			limit := c.width
+			if limit == 0 {
 				limit = maxWrapWidth
 			}
-			w = float64(min(max(widths[i]+1, minColWidth), limit))
+			w = min(float64(max(widths[i]+1, minColWidth)), limit)
+		case c.width > 0:
+			w = c.width
+		default:
+			w = float64(min(max(widths[i]+1, minColWidth), maxColWidth))
 		}
 		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
 			return fmt.Errorf("xlsx: sheet %s: %w", t.sheet, err)

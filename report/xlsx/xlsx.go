@@ -63,7 +63,8 @@ func Write(ctx context.Context, w io.Writer, doc *checks.Document, snap *snapsho
 			return err
 		}
 	}
-	f.SetActiveSheet(0)
+	// Summary (the first sheet) is already the active one; SetActiveSheet
+	// would parse every streamed sheet back into memory.
 
 	ts := doc.GeneratedAt.UTC().Format("2006-01-02T15:04:05Z")
 	if err := f.SetDocProps(&excelize.DocProperties{
