@@ -89,7 +89,7 @@ func (r *renderer) findings() error {
 		textStyle{size: 9, color: colMuted}, marginX, contentW)
 	r.y += 2
 	for _, c := range cats {
-		r.heading(c.name, 1)
+		r.heading(fmt.Sprintf("%s (%d)", c.name, len(c.results)), 1)
 		for _, res := range c.results {
 			if err := r.checkCtx(); err != nil {
 				return err
@@ -296,7 +296,7 @@ func (r *renderer) notEvaluable() error {
 		"N/A: the licence or feature the check concerns is absent. None of these count as passed.",
 		textStyle{size: 8.5, color: colMuted}, marginX, contentW)
 	r.y += 1.5
-	r.table([]column{{"ID", 33}, {"Check", 60}, {"Status", 20}, {"Reason", 67}}, rows, 7.5)
+	r.table([]column{{"ID", 38}, {"Check", 58}, {"Status", 20}, {"Reason", 64}}, rows, 7.5)
 	return r.checkCtx()
 }
 
@@ -324,6 +324,6 @@ func (r *renderer) passed() error {
 	}
 	r.y += 4
 	r.heading("Passed checks", 0)
-	r.table([]column{{"ID", 33}, {"Check", 87}, {"Category", 42}, {"Severity", 18}}, rows, 7.5)
+	r.table([]column{{"ID", 38}, {"Check", 84}, {"Category", 40}, {"Severity", 18}}, rows, 7.5)
 	return r.checkCtx()
 }

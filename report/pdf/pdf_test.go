@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -106,12 +107,39 @@ func TestContent(t *testing.T) {
 			t.Errorf("page %d has %d headers", p, perPage[p])
 		}
 	}
-	// Passing, unknown and n/a checks are not listed as findings.
+}
+
+// TestOutline reads the bookmarks: sections, categories, then findings
+// nested under their category; passes are not findings.
+func TestOutline(t *testing.T) {
+	t.Parallel()
 	out := render(t, phishedDoc(), nil)
-	if n := bytes.Count(out, []byte("/Title")); n < 12 {
-		t.Errorf("only %d outline entries", n)
+	var titles []string
+	for _, m := range outlineRe.FindAllSubmatchIndex(out, -1) {
+		raw, ok := unescapePDFString(out[m[1]:])
+		if !ok {
+			t.Fatal("unterminated outline title")
+		}
+		raw = bytes.TrimPrefix(raw, []byte{0xFE, 0xFF})
+		if title := decodeUTF16(raw); title != "Microsoft 365 security audit: Contoso Ltd" { // the document info
+			titles = append(titles, title)
+		}
+	}
+	want := []string{
+		"Executive summary", "Top risks", "Coverage",
+		"Findings",
+		"Incident (2)", "IR-FWD-001 Mail forwarding set during the incident", "IR-GUEST-001 Guests invited by the compromised user during the incident",
+		"Conditional Access (1)", "CA-MFA-001 MFA is required for all users by Conditional Access",
+		"Entra ID (3)", "ENTRA-GUEST-002 Only administrators can invite guests", "ENTRA-ADMIN-003 Two to four Global Administrators", "ENTRA-PIM-001 Privileged roles are assigned through PIM",
+		"Exchange Online (2)", "EXO-PROTO-001 Legacy authentication protocols are blocked", "EXO-AUDIT-002 Mailbox auditing bypass is not used",
+		"Checks that could not be evaluated", "Passed checks",
+	}
+	if diff := cmp.Diff(want, titles); diff != "" {
+		t.Errorf("outline (-want +got):\n%s", diff)
 	}
 }
+
+var outlineRe = regexp.MustCompile(`/Title \(`)
 
 func TestIntegrityWarning(t *testing.T) {
 	t.Parallel()
