@@ -89,7 +89,7 @@ func emitMFA007(g *gen, r checks.Result) {
 		s.Line("$needsChange = $false")
 		s.Open("foreach ($featureName in @('displayAppInformationRequiredState', 'displayLocationInformationRequiredState')) {")
 		s.Line("$feature = Copy-GraphObject $features[$featureName]")
-		s.Open("if ([string]$feature['state'] -ne 'enabled' -or [string]$feature['includeTarget']['id'] -ne 'all_users') {")
+		s.Open("if ([string]$feature['state'] -ne 'enabled' -or [string]$feature['includeTarget'].id -ne 'all_users') {")
 		s.Line("$feature['state'] = 'enabled'")
 		s.Line("$feature['includeTarget'] = [ordered]@{ targetType = 'group'; id = 'all_users' }")
 		s.Line("$features[$featureName] = $feature")
@@ -276,7 +276,7 @@ func emitAPP001(g *gen, r checks.Result) {
 
 func emitAPP002(g *gen, r checks.Result) {
 	s := g.s
-	s.Comment("A reviewer must be chosen by you (a user who will approve consent requests); the audit does not pick one. To apply: put the reviewer's object id below, add Policy.ReadWrite.ConsentRequest to $RequiredGraphScopes in the Connect region, uncomment these lines and run the script again.")
+	s.Comment("A reviewer must be chosen by you (a user who will approve consent requests); the audit does not pick one. To apply: put the reviewer's object id below, add Policy.ReadWrite.ConsentRequest to $RequiredGraphScopes in the TenantGuard region, uncomment these lines and run the script again.")
 	s.CommentCode("$consentReviewerId = '<reviewer object id>'")
 	s.CommentCode("if ($PSCmdlet.ShouldProcess('adminConsentRequestPolicy', 'Enable the admin consent workflow')) {")
 	s.CommentCode("    Invoke-MgGraphRequest -Method PUT -Uri '/v1.0/policies/adminConsentRequestPolicy' -Body (ConvertTo-GraphBody @{ isEnabled = $true; notifyReviewers = $true; remindersEnabled = $true; requestDurationInDays = 30; reviewers = @(@{ query = '/users/' + $consentReviewerId; queryType = 'MicrosoftGraph' }) }) -ContentType 'application/json' | Out-Null")

@@ -235,7 +235,7 @@ func (s *Script) WriteConnect(c Connection) error {
 		return err
 	}
 	s.Blank()
-	s.Region("Connect", "Connect and verify the tenant (nothing is changed before this passes)", func() {
+	s.Region("TenantGuard", "Connect and verify the tenant (nothing is changed before this passes)", func() {
 		s.Line("Write-Host ('Tenant: {0} ({1}), snapshot of {2}' -f (ConvertTo-ConsoleText $TenantDisplayName), $ExpectedTenantId, $SnapshotCollectedAt)")
 		if len(c.GraphScopes) > 0 {
 			scopes := append([]string(nil), c.GraphScopes...)
@@ -297,7 +297,7 @@ func (s *Script) WriteFinish(logPrefix string, reportOnlyPolicies bool) {
 		logPrefix = "script-log"
 	}
 	s.Blank()
-	s.Region("Summary", "Summary and JSON change log", func() {
+	s.Region("Summary", "and JSON change log", func() {
 		s.Line("$finishedAt = (Get-Date).ToUniversalTime()")
 		s.Line("$statusCounts = [ordered]@{ applied = 0; whatif = 0; skipped = 0; failed = 0 }")
 		s.Line("foreach ($entry in $script:ChangeLog) { $statusCounts[$entry.status] = $statusCounts[$entry.status] + 1 }")

@@ -298,7 +298,7 @@ func WriteRemediation(ctx context.Context, w io.Writer, doc *checks.Document, sn
 		Description: []string{
 			"One region per fixable finding (#region <check ID> <title>). Each region reads the current value, changes it only if it differs from the wanted value, and logs the before and after values.",
 			"New Conditional Access policies are created in report-only mode (" + reportOnlyState + ") and exclude the configured break-glass accounts; the end of the run prints the commands to enable them after review.",
-			"Findings the script cannot fix (they need a person's decision, or a portal) are described in the Manual steps region at the end.",
+			"Findings the script cannot fix (they need a person's decision, or a portal) are described in the ManualSteps region at the end.",
 		},
 		TenantID:      doc.Tenant.ID,
 		TenantName:    doc.Tenant.DisplayName,
@@ -414,7 +414,7 @@ func (g *gen) writeBlock(b block) {
 func (g *gen) writeEnableInstructions() {
 	s := g.s
 	s.Blank()
-	s.Region("EnableConditionalAccess", "How to enable the report-only Conditional Access policies after review", func() {
+	s.Region("EnableConditionalAccess", "after review: how to enable the report-only policies", func() {
 		s.Open("if ($script:ReportOnlyPolicies.Count -gt 0) {")
 		s.Line("Write-Host ''")
 		s.Line("Write-Host 'Conditional Access policies in report-only mode (they enforce nothing yet):' -ForegroundColor Yellow")
@@ -443,7 +443,7 @@ func (g *gen) writeManual(p plan) {
 		return
 	}
 	s.Blank()
-	s.Region("ManualSteps", "Manual steps (not scripted)", func() {
+	s.Region("ManualSteps", "(not scripted)", func() {
 		if len(p.manual) > 0 {
 			s.Comment("These findings are not fixed by this script. The affected objects are listed in the audit report (report.xlsx / results.json).")
 			var ids []string
@@ -461,7 +461,7 @@ func (g *gen) writeManual(p plan) {
 				}
 			}
 			s.Line("Write-Host ''")
-			s.Line("Write-Host ('Manual steps remain for: {0} (see the Manual steps region at the end of this script).' -f (%s -join ', ')) -ForegroundColor Yellow", LitList(ids))
+			s.Line("Write-Host ('Manual steps remain for: {0} (see the ManualSteps region at the end of this script).' -f (%s -join ', ')) -ForegroundColor Yellow", LitList(ids))
 		}
 		if len(p.accepted) > 0 {
 			s.Line("#")

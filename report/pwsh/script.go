@@ -169,13 +169,7 @@ type Change struct {
 // -WhatIf lists it and -Confirm asks for it, and logs it as applied, or as
 // whatif/skipped when ShouldProcess declines.
 func (s *Script) Change(c Change) {
-	before, after := c.Before, c.After
-	if before == "" {
-		before = "$null"
-	}
-	if after == "" {
-		after = "$null"
-	}
+	before, after := argExpr(c.Before), argExpr(c.After)
 	s.Open("if ($PSCmdlet.ShouldProcess(%s, %s)) {", c.Target, Lit(c.Action))
 	c.Apply()
 	if c.Message != "" {
@@ -200,7 +194,21 @@ func (s *Script) Skipped(checkID string, target Code, reason string) {
 	s.Line("Add-ChangeLog -CheckId %s -Target %s -Status 'skipped' -Message %s", Lit(checkID), target, Lit(reason))
 }
 
+// argExpr makes an expression safe as a command argument: in argument mode
+// PowerShell reads "[ordered]@{...}" or "[string]$x" as a bare string, so
+// such expressions are parenthesised. Empty means $null.
+func argExpr(c Code) Code {
+	switch {
+	case c == "":
+		return "$null"
+	case strings.HasPrefix(string(c), "["):
+		return "(" + c + ")"
+	}
+	return c
+}
+
 // Unchanged logs that a target already has the wanted value.
 func (s *Script) Unchanged(checkID string, target, current Code) {
+	current = argExpr(current)
 	s.Line("Add-ChangeLog -CheckId %s -Target %s -Before %s -After %s -Status 'skipped' -Message 'already compliant'", Lit(checkID), target, current, current)
 }
