@@ -133,7 +133,7 @@ func (s *Server) serveExchange(w http.ResponseWriter, r *http.Request, rec Recor
 		}
 		rows, ok = m[key]
 		if !ok {
-			if id, known := s.userKeys[strings.ToLower(key)]; known {
+			if id, known := s.userID(key); known {
 				rows, ok = m[id]
 			}
 		}
@@ -160,6 +160,7 @@ func (s *Server) serveExchange(w http.ResponseWriter, r *http.Request, rec Recor
 	}
 	base := s.baseURL(r)
 	var b bytes.Buffer
+	b.Grow(rawSize(rows[offset:end]) + 512)
 	b.WriteString(`{"@odata.context":`)
 	b.Write(marshal(base + "/adminapi/beta/" + tenant + "/$metadata#Collection(Exchange.GenericHashTable)"))
 	b.WriteString(`,"adminapi.warnings@odata.type":"#Collection(String)","@adminapi.warnings":[]`)

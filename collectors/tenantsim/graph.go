@@ -196,7 +196,7 @@ func (s *Server) graphGet(base, fullPath, rawQuery string, hdr http.Header) resp
 		}
 		items, ok := m[key]
 		if !ok {
-			if id, known := s.userKeys[strings.ToLower(key)]; known {
+			if id, known := s.userID(key); known {
 				items, ok = m[id]
 			}
 		}
@@ -256,7 +256,7 @@ func (s *Server) singleUser(base, version, key string, q query, fullPath string,
 		return s.graphError(fullPath, http.StatusForbidden, "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
 			"Neither tenant is B2C or tenant doesn't have premium license", hdr)
 	}
-	id, ok := s.userKeys[strings.ToLower(key)]
+	id, ok := s.userID(key)
 	if !ok {
 		return s.graphError(fullPath, http.StatusNotFound, "Request_ResourceNotFound",
 			fmt.Sprintf("Resource '%s' does not exist or one of its queried reference-property objects are not present.", key), hdr)
@@ -295,7 +295,12 @@ func (s *Server) listPage(base, fullPath, rawQuery, ctx, dataset, key string, it
 	if end > len(items) {
 		end = len(items)
 	}
+	pageItems := items[offset:end]
+	if page != nil {
+		pageItems = page(pageItems)
+	}
 	var b bytes.Buffer
+	b.Grow(rawSize(pageItems) + 512)
 	b.WriteString(`{"@odata.context":`)
 	b.Write(marshal(ctx))
 	if strings.EqualFold(q.get("$count"), "true") && offset == 0 {
@@ -307,10 +312,6 @@ func (s *Server) listPage(base, fullPath, rawQuery, ctx, dataset, key string, it
 		b.Write(marshal(next))
 	}
 	b.WriteString(`,"value":[`)
-	pageItems := items[offset:end]
-	if page != nil {
-		pageItems = page(pageItems)
-	}
 	for i, it := range pageItems {
 		if i > 0 {
 			b.WriteByte(',')
@@ -319,6 +320,15 @@ func (s *Server) listPage(base, fullPath, rawQuery, ctx, dataset, key string, it
 	}
 	b.WriteString("]}")
 	return response{status: http.StatusOK, header: http.Header{}, body: b.Bytes()}
+}
+
+// rawSize is the total length of items (to size a response buffer once).
+func rawSize(items []json.RawMessage) int {
+	n := 0
+	for _, it := range items {
+		n += len(it) + 1
+	}
+	return n
 }
 
 // filtered applies a $filter once per dataset, key and filter text; later
@@ -401,38 +411,118 @@ func stripKey(items []json.RawMessage, key string) []json.RawMessage {
 	return out
 }
 
+// removeTopKey drops one top-level member of a valid JSON object by
+// scanning its bytes (the items come from a verified snapshot), which is
+// far cheaper than tokenising with encoding/json on large tenants.
 func removeTopKey(raw []byte, key string) ([]byte, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	t, err := dec.Token()
-	if err != nil || t != json.Delim('{') {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) < 2 || raw[0] != '{' {
 		return nil, errors.New("not an object")
 	}
-	var b bytes.Buffer
-	b.WriteByte('{')
-	n := 0
-	for dec.More() {
-		kt, err := dec.Token()
+	want := marshal(key)
+	i := skipSpace(raw, 1)
+	first := true
+	for i < len(raw) && raw[i] != '}' {
+		memberStart := i
+		keyEnd, err := scanString(raw, i)
 		if err != nil {
 			return nil, err
 		}
-		k, _ := kt.(string)
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
+		k := raw[i:keyEnd]
+		i = skipSpace(raw, keyEnd)
+		if i >= len(raw) || raw[i] != ':' {
+			return nil, errors.New("malformed object")
+		}
+		valEnd, err := scanValue(raw, skipSpace(raw, i+1))
+		if err != nil {
 			return nil, err
 		}
-		if k == key {
-			continue
+		next := skipSpace(raw, valEnd)
+		hasComma := next < len(raw) && raw[next] == ','
+		if hasComma {
+			next = skipSpace(raw, next+1)
 		}
-		if n > 0 {
-			b.WriteByte(',')
+		if bytes.Equal(k, want) {
+			out := make([]byte, 0, len(raw))
+			switch {
+			case hasComma:
+				out = append(append(out, raw[:memberStart]...), raw[next:]...)
+			case first:
+				out = append(append(out, raw[:memberStart]...), raw[next:]...)
+			default:
+				// Last member: drop the comma before it.
+				j := memberStart - 1
+				for j > 0 && raw[j] != ',' {
+					j--
+				}
+				out = append(append(out, raw[:j]...), raw[next:]...)
+			}
+			return out, nil
 		}
-		b.Write(marshal(k))
-		b.WriteByte(':')
-		b.Write(v)
-		n++
+		first = false
+		i = next
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return raw, nil
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+// scanString returns the index just past the JSON string starting at i.
+func scanString(b []byte, i int) (int, error) {
+	if i >= len(b) || b[i] != '"' {
+		return 0, errors.New("expected a string")
+	}
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1, nil
+		}
+	}
+	return 0, errors.New("unterminated string")
+}
+
+// scanValue returns the index just past the JSON value starting at i.
+func scanValue(b []byte, i int) (int, error) {
+	if i >= len(b) {
+		return 0, errors.New("missing value")
+	}
+	switch b[i] {
+	case '"':
+		return scanString(b, i)
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(b); j++ {
+			switch b[j] {
+			case '"':
+				e, err := scanString(b, j)
+				if err != nil {
+					return 0, err
+				}
+				j = e - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j + 1, nil
+				}
+			}
+		}
+		return 0, errors.New("unterminated value")
+	default:
+		j := i
+		for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ']' && b[j] != ' ' && b[j] != '\n' && b[j] != '\r' && b[j] != '\t' {
+			j++
+		}
+		return j, nil
+	}
 }
 
 // pageToken is what an opaque $skiptoken carries.

@@ -112,6 +112,11 @@ func do(t *testing.T, method, url, token string, body []byte, hdr map[string]str
 
 func gzipBytes(t *testing.T, b []byte) []byte {
 	t.Helper()
+	return gzipB(t, b)
+}
+
+func gzipB(t testing.TB, b []byte) []byte {
+	t.Helper()
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
 	if _, err := zw.Write(b); err != nil {

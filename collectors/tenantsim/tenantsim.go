@@ -94,8 +94,13 @@ type Server struct {
 	graphRoutes []graphRoute
 	exoBySpec   map[string]snapshot.Spec // lower-case cmdlet -> spec
 	tenantIDs   map[string]bool          // lower-case tenant GUID and initial domain
-	userKeys    map[string]string        // lower-case UPN or id -> user object id
 	premium     bool                     // tenant has Entra ID P1 or P2
+
+	// The user index (lower-case UPN or id -> object id) is built on first
+	// use: only per-key and single-user requests need it, and decoding
+	// every user up front would dominate serving a large tenant.
+	usersOnce sync.Once
+	userKeys  map[string]string
 
 	mu          sync.Mutex
 	faults      []*faultState
@@ -127,7 +132,7 @@ func New(snap *snapshot.Snapshot, opt Options) (*Server, error) {
 		opt.ExchangePageSize = 0
 	}
 	s := &Server{snap: snap, opt: opt, log: opt.Logger, exoBySpec: map[string]snapshot.Spec{},
-		tenantIDs: map[string]bool{}, userKeys: map[string]string{}, filterCache: map[string]filterResult{},
+		tenantIDs: map[string]bool{}, filterCache: map[string]filterResult{},
 		closed: make(chan struct{})}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -149,8 +154,8 @@ func New(snap *snapshot.Snapshot, opt Options) (*Server, error) {
 	return s, nil
 }
 
-// indexTenant learns the tenant's identifiers, its users (to map UPNs to
-// object ids) and whether it holds Entra ID P1/P2.
+// indexTenant learns the tenant's identifiers and whether it holds Entra ID
+// P1/P2.
 func (s *Server) indexTenant() error {
 	m := s.snap.Manifest
 	if m.Tenant.ID != "" {
@@ -178,26 +183,6 @@ func (s *Server) indexTenant() error {
 				if d.IsInitial {
 					s.tenantIDs[strings.ToLower(d.Name)] = true
 				}
-			}
-		}
-	}
-	sawSignInActivity := false
-	if users, err := s.snap.RawItems(snapshot.DSUsers); err == nil {
-		for _, raw := range users {
-			var u struct {
-				ID  string          `json:"id"`
-				UPN string          `json:"userPrincipalName"`
-				SIA json.RawMessage `json:"signInActivity"`
-			}
-			if json.Unmarshal(raw, &u) != nil || u.ID == "" {
-				continue
-			}
-			s.userKeys[strings.ToLower(u.ID)] = u.ID
-			if u.UPN != "" {
-				s.userKeys[strings.ToLower(u.UPN)] = u.ID
-			}
-			if len(u.SIA) > 0 && string(u.SIA) != "null" {
-				sawSignInActivity = true
 			}
 		}
 	}
@@ -231,9 +216,52 @@ func (s *Server) indexTenant() error {
 		}
 	} else {
 		// Without the SKU list the only evidence is the data itself.
-		s.premium = sawSignInActivity
+		s.premium = s.anySignInActivity()
 	}
 	return nil
+}
+
+// anySignInActivity reports whether some user carries signInActivity.
+func (s *Server) anySignInActivity() bool {
+	users, err := s.snap.RawItems(snapshot.DSUsers)
+	if err != nil {
+		return false
+	}
+	for _, raw := range users {
+		var u struct {
+			SIA json.RawMessage `json:"signInActivity"`
+		}
+		if json.Unmarshal(raw, &u) == nil && len(u.SIA) > 0 && string(u.SIA) != "null" {
+			return true
+		}
+	}
+	return false
+}
+
+// userID maps a user's object id or UPN (any case) to the object id.
+func (s *Server) userID(key string) (string, bool) {
+	s.usersOnce.Do(func() {
+		s.userKeys = map[string]string{}
+		users, err := s.snap.RawItems(snapshot.DSUsers)
+		if err != nil {
+			return
+		}
+		for _, raw := range users {
+			var u struct {
+				ID  string `json:"id"`
+				UPN string `json:"userPrincipalName"`
+			}
+			if json.Unmarshal(raw, &u) != nil || u.ID == "" {
+				continue
+			}
+			s.userKeys[strings.ToLower(u.ID)] = u.ID
+			if u.UPN != "" {
+				s.userKeys[strings.ToLower(u.UPN)] = u.ID
+			}
+		}
+	})
+	id, ok := s.userKeys[strings.ToLower(key)]
+	return id, ok
 }
 
 // Start serves snap on 127.0.0.1 at a free port until ctx ends or Close is

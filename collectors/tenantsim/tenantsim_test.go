@@ -18,7 +18,9 @@ import (
 	"github.com/m365audit/m365audit/collectors/snapshot"
 )
 
-func contoso(t *testing.T) *snapshot.Snapshot {
+func contoso(t *testing.T) *snapshot.Snapshot { return contosoB(t) }
+
+func contosoB(t testing.TB) *snapshot.Snapshot {
 	t.Helper()
 	fsys, err := m365audit.SampleTenant()
 	if err != nil {
@@ -819,5 +821,31 @@ func TestFaultStatusNormalised(t *testing.T) {
 	s := startMini(t, true, Options{Faults: []Fault{{Match: snapshot.DSOrganization}}})
 	if r := do(t, http.MethodGet, s.URL()+"/v1.0/organization", "", nil, nil); r.status != 500 {
 		t.Fatalf("fault without status: %d", r.status)
+	}
+}
+
+func TestRemoveTopKey(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`{"a":1,"signInActivity":{"x":"}\"{"},"b":2}`, `{"a":1,"b":2}`},
+		{`{"signInActivity":null,"b":[1,{"c":"]"}]}`, `{"b":[1,{"c":"]"}]}`},
+		{`{"a":"x","signInActivity":{"lastSignInDateTime":"2026-11-19T00:00:00Z"}}`, `{"a":"x"}`},
+		{`{"signInActivity":{}}`, `{}`},
+		{`{ "a" : 1 , "signInActivity" : [ ] , "b" : true }`, `{ "a" : 1 , "b" : true }`},
+		{`{"a":"signInActivity","b":{"signInActivity":1}}`, `{"a":"signInActivity","b":{"signInActivity":1}}`},
+		{`{}`, `{}`},
+	} {
+		got, err := removeTopKey([]byte(tc.in), "signInActivity")
+		if err != nil {
+			t.Errorf("%s: %v", tc.in, err)
+			continue
+		}
+		if string(got) != tc.want || !json.Valid(got) {
+			t.Errorf("%s:\n got %s\nwant %s", tc.in, got, tc.want)
+		}
+	}
+	for _, bad := range []string{`[]`, `{"a":"x`, `{"a" 1}`} {
+		if _, err := removeTopKey([]byte(bad), "a"); err == nil {
+			t.Errorf("%s: no error", bad)
+		}
 	}
 }
