@@ -78,7 +78,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	started := cfg.Now().UTC()
 	base := cfg.Transport
 	if base == nil {
-		base = http.DefaultTransport.(*http.Transport).Clone()
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		defer tr.CloseIdleConnections()
+		base = tr
 	}
 	gc, err := graph.New(graph.Options{Root: cfg.GraphRoot, Token: cfg.Tokens.Graph, Transport: base,
 		MaxRetries: cfg.MaxRetries, Sleep: cfg.Sleep, Logger: cfg.Logger})

@@ -26,12 +26,32 @@ func (c *Client) send(ctx context.Context, ri *abs.RequestInformation) ([]byte, 
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.pageTimeout)
 	defer cancel()
-	res, err := c.adapter.SendPrimitive(ctx, ri, "[]byte", errorMapping())
+	f := &failure{}
+	res, err := c.adapter.SendPrimitive(withFailure(ctx, f), ri, "[]byte", errorMapping())
 	if err != nil {
+		if f.status != 0 {
+			return nil, wireError(f, path)
+		}
 		return nil, classify(err, path)
 	}
 	b, _ := res.([]byte)
 	return b, nil
+}
+
+// wireError builds the error from the failed response itself (Graph's
+// envelope {"error":{"code","message"}}).
+func wireError(f *failure, path string) error {
+	e := &Error{Status: f.status, Path: path}
+	var env struct {
+		Error struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(f.body, &env) == nil {
+		e.Code, e.Message = env.Error.Code, env.Error.Message
+	}
+	return e
 }
 
 func classify(err error, path string) error {

@@ -116,6 +116,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			t.log.Debug("throttled, waiting", "path", req.URL.Path, "status", resp.StatusCode,
 				"attempt", attempt+1, "retry_after", wait)
 		default:
+			captureFailure(ctx, resp)
 			return resp, nil
 		}
 		if st != nil {
@@ -233,4 +234,29 @@ func (g *guardTransport) Refused() []string {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return append([]string(nil), g.refused...)
+}
+
+// failure holds the status and body of a failed response, so errors are
+// classified from the wire even when the SDK cannot parse the error body
+// (a missing or non-JSON content type).
+type failure struct {
+	status int
+	body   []byte
+}
+
+type failureKey struct{}
+
+func withFailure(ctx context.Context, f *failure) context.Context {
+	return context.WithValue(ctx, failureKey{}, f)
+}
+
+func captureFailure(ctx context.Context, resp *http.Response) {
+	f, _ := ctx.Value(failureKey{}).(*failure)
+	if f == nil || resp.StatusCode < 400 {
+		return
+	}
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	f.status, f.body = resp.StatusCode, b
 }
