@@ -849,3 +849,54 @@ func TestRemoveTopKey(t *testing.T) {
 		}
 	}
 }
+
+func TestHostileInput(t *testing.T) {
+	snap := contoso(t)
+	s := startSnap(t, snap, Options{})
+	// A guest's UPN carries '#': escaped in the path, it still selects the key.
+	upn := "j.moreau_proseware.com#EXT#@contoso.onmicrosoft.com"
+	items, _ := collectGraph(t, s.URL()+"/beta/users/"+url.PathEscape(upn)+"/invitedBy", "")
+	if len(items) != 1 || !bytes.Contains(items[0], []byte("adele.vance@contoso.com")) {
+		t.Fatalf("invitedBy of the hostile-named guest: %s", items)
+	}
+	// Hostile display names come back exactly as stored (JSON-escaped, inert).
+	r := do(t, http.MethodGet, s.URL()+"/v1.0/users?$filter="+url.QueryEscape("userType eq 'Guest'")+"&$top=999", "", nil, nil)
+	all, _ := collectGraph(t, s.URL()+"/v1.0/users?$filter="+url.QueryEscape("userType eq 'Guest'"), "")
+	var sb strings.Builder
+	for _, it := range all {
+		sb.Write(it)
+	}
+	joined := sb.String()
+	for _, name := range []string{`'; Remove-MgUser -UserId 'x'; '`, `=HYPERLINK(\"http://evil.example\",\"click\")`, "陳大文", "山田太郎", "\u200fمحمد علي", "O’Neil"} {
+		if !strings.Contains(joined, name) {
+			t.Errorf("guest name %q not served verbatim", name)
+		}
+	}
+	if r.status != 200 {
+		t.Fatalf("guest filter: %d", r.status)
+	}
+	for _, tc := range []struct {
+		name, method, path string
+		body               []byte
+		hdr                map[string]string
+		want               int
+	}{
+		{"batch: gzip header on a plain body", http.MethodPost, "/v1.0/$batch", []byte(`{"requests":[]}`), map[string]string{"Content-Encoding": "gzip"}, 400},
+		{"batch: truncated gzip", http.MethodPost, "/v1.0/$batch", gzipBytes(t, []byte(`{"requests":[{"id":"1","method":"GET","url":"/organization"}]}`))[:20], map[string]string{"Content-Encoding": "gzip"}, 400},
+		{"batch: empty", http.MethodPost, "/v1.0/$batch", []byte(`{"requests":[]}`), nil, 400},
+		{"batch: repeated ids", http.MethodPost, "/v1.0/$batch", []byte(`{"requests":[{"id":"1","method":"GET","url":"/organization"},{"id":"1","method":"GET","url":"/domains"}]}`), nil, 400},
+		{"exchange: truncated gzip", http.MethodPost, "/adminapi/beta/contoso.onmicrosoft.com/InvokeCommand", gzipBytes(t, []byte(`{"CmdletInput":{"CmdletName":"Get-Mailbox"}}`))[:15], map[string]string{"Content-Encoding": "gzip"}, 400},
+		{"graph: bad query string", http.MethodGet, "/v1.0/users?$top=%zz", nil, nil, 400},
+		{"graph: injection in a key", http.MethodGet, "/v1.0/users/" + url.PathEscape("x' or 1 eq 1") + "/authentication/methods", nil, nil, 404},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := do(t, tc.method, s.URL()+tc.path, "", tc.body, tc.hdr)
+			if r.status != tc.want {
+				t.Fatalf("status %d, want %d: %s", r.status, tc.want, r.body)
+			}
+			if !json.Valid(r.body) {
+				t.Errorf("error body is not JSON: %q", r.body)
+			}
+		})
+	}
+}
