@@ -177,7 +177,7 @@ func (r *renderer) affected(res checks.Result) {
 	}
 	var cols []column
 	if withTime {
-		cols = []column{{"Name", 42}, {"ID", 36}, {"When / by", 46}, {"Detail", 56}}
+		cols = []column{{"Name", 40}, {"ID", 32}, {"When / by", 42}, {"Detail", 66}}
 	} else {
 		cols = []column{{"Name", 55}, {"ID", 50}, {"Detail", 75}}
 	}

@@ -164,7 +164,7 @@ func (r *renderer) scorePanel() {
 
 	r.y = top + h
 	total := textStyle{size: 8, color: colMuted}
-	r.para(fmt.Sprintf("%d checks in total; %d count towards the score. %s", s.Total, s.Evaluated, s.Formula), total, marginX, contentW)
+	r.para(fmt.Sprintf("%d checks in total; %d count towards the score (see How the score is computed, under Coverage).", s.Total, s.Evaluated), total, marginX, contentW)
 	r.y += 3
 }
 
@@ -292,9 +292,13 @@ func (r *renderer) coverage() {
 	c := r.doc.Coverage
 	r.heading("Coverage", 1)
 	body := textStyle{size: 9, color: colText}
-	r.para(fmt.Sprintf("%d checks evaluated, %d could not be evaluated (data not collected, licence or feature absent). "+
-		"A check that could not be evaluated is never counted as passed.", c.Evaluated, c.NotEvaluable), body, marginX, contentW)
+	r.para(fmt.Sprintf("%d of %d checks evaluated; %d not evaluable because data was not collected; "+
+		"%d not applicable (licence or feature absent); %d need a manual review. "+
+		"A check that could not be evaluated is never counted as passed.",
+		c.Evaluated, len(r.doc.Results), c.NotEvaluable, r.doc.Score.ByStatus[checks.StatusNotApplicable],
+		r.doc.Score.ByStatus[checks.StatusManual]), body, marginX, contentW)
 	r.y += 1.5
+	defer r.formula()
 	missing := r.datasetsNotCollected()
 	if len(c.Datasets) == 0 {
 		r.para("The results carry no dataset coverage information.", body, marginX, contentW)
@@ -328,6 +332,18 @@ func (r *renderer) coverage() {
 		})
 	}
 	r.table([]column{{"Dataset", 44}, {"Status", 20}, {"Reason", 52}, {"Would be allowed by", 50}, {"Checks", 14}}, rows, 7.5)
+}
+
+// formula explains the score in the words of the results document.
+func (r *renderer) formula() {
+	f := strings.TrimSpace(r.doc.Score.Formula)
+	if f == "" {
+		return
+	}
+	r.need(3 * lineH(8))
+	r.para("How the score is computed", textStyle{size: 8.5, bold: true, color: colText}, marginX, contentW)
+	r.para(f, textStyle{size: 8, color: colMuted}, marginX, contentW)
+	r.y += 2
 }
 
 func orDash(s string) string {
