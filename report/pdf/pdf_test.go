@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"go/parser"
 	gotoken "go/token"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -388,4 +389,21 @@ func BenchmarkWrite100kUsers(b *testing.B) {
 		size = buf.Len()
 	}
 	b.ReportMetric(float64(size), "pdf-bytes")
+}
+
+// TestScoreEdges renders scores at the ends of the gauge and a broken
+// (NaN) score, which must read as n/a rather than "NaN%".
+func TestScoreEdges(t *testing.T) {
+	t.Parallel()
+	for _, p := range []float64{0, 100, math.NaN()} {
+		doc := phishedDoc()
+		doc.Score.Percent = p
+		text := joined(extractText(t, render(t, doc, nil)))
+		if strings.Contains(text, "NaN") {
+			t.Errorf("score %v: NaN printed", p)
+		}
+		if math.IsNaN(p) && !strings.Contains(text, "n/a") {
+			t.Errorf("NaN score not shown as n/a")
+		}
+	}
 }

@@ -99,7 +99,7 @@ func (r *renderer) scorePanel() {
 	r.f.SetDrawColor(colTrack.r, colTrack.g, colTrack.b)
 	r.f.Arc(cx, cy, rad, rad, 0, 0, 180, "D")
 	label, sub := "n/a", "no check could be evaluated"
-	if s.Possible > 0 {
+	if s.Possible > 0 && !math.IsNaN(s.Percent) && !math.IsInf(s.Percent, 0) {
 		p := math.Max(0, math.Min(100, s.Percent))
 		band, c := scoreBand(p)
 		if p > 0 {

@@ -243,3 +243,15 @@ func TestCJKFontOnlyWhenNeeded(t *testing.T) {
 		t.Error("CJK font embedded in a report without CJK text")
 	}
 }
+
+func TestScoreBand(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		p    float64
+		want string
+	}{{100, "good"}, {80, "good"}, {79.9, "fair"}, {60, "fair"}, {59.9, "poor"}, {0, "poor"}} {
+		if got, _ := scoreBand(tc.p); got != tc.want {
+			t.Errorf("scoreBand(%v) = %s, want %s", tc.p, got, tc.want)
+		}
+	}
+}
