@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
@@ -100,9 +101,10 @@ func (s *Server) serveExchange(w http.ResponseWriter, r *http.Request, rec Recor
 		}
 		offset = t.Offset
 	}
+	pageSize := exoPageSize(s.opt.ExchangePageSize, r.Header.Get("Prefer"))
 	page := 1
-	if s.opt.ExchangePageSize > 0 {
-		page = offset/s.opt.ExchangePageSize + 1
+	if pageSize > 0 {
+		page = offset/pageSize + 1
 	}
 	if f := s.takeFault(sp.ID, r.URL.Path, page); f != nil {
 		code, msg := f.Code, f.Message
@@ -155,8 +157,8 @@ func (s *Server) serveExchange(w http.ResponseWriter, r *http.Request, rec Recor
 		offset = len(rows)
 	}
 	end := len(rows)
-	if s.opt.ExchangePageSize > 0 && offset+s.opt.ExchangePageSize < end {
-		end = offset + s.opt.ExchangePageSize
+	if pageSize > 0 && offset+pageSize < end {
+		end = offset + pageSize
 	}
 	base := s.baseURL(r)
 	var b bytes.Buffer
@@ -178,6 +180,24 @@ func (s *Server) serveExchange(w http.ResponseWriter, r *http.Request, rec Recor
 	}
 	b.WriteString("]}")
 	writeJSON(w, http.StatusOK, nil, b.Bytes())
+}
+
+// exoPageSize is the rows per page: Options.ExchangePageSize, lowered by a
+// "Prefer: odata.maxpagesize=N" header as the service honours it (0 = one
+// page).
+func exoPageSize(configured int, prefer string) int {
+	size := configured
+	for _, part := range strings.Split(prefer, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok || !strings.EqualFold(strings.TrimSpace(k), "odata.maxpagesize") {
+			continue
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err == nil && n > 0 && (size == 0 || n < size) {
+			size = n
+		}
+	}
+	return size
 }
 
 // exoStatus answers a dataset the snapshot does not hold.

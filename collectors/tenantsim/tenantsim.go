@@ -15,7 +15,22 @@
 //     Authentication_RequestFromNonPremiumTenantOrB2CTenant.
 //   - Singletons get an "@odata.context" key added; list pages carry
 //     "@odata.context", "value" and, except on the last page, "@odata.nextLink".
+//   - $filter understands comparisons (eq, ne, ge, gt, le, lt) joined by
+//     "and" on properties the items have; anything else is a 400, never
+//     silently ignored.
+//   - Exchange answers one page unless Options.ExchangePageSize or a
+//     "Prefer: odata.maxpagesize=N" header asks for smaller pages; a
+//     nextLink is re-POSTed with the same body (another body is refused with
+//     "Expired or Invalid pagination request").
+//   - Faults are matched in the order added; the first that still has uses
+//     answers. Page counts from 1 per dataset (and per key).
+//   - Besides the dataset paths, GET /users/{id or UPN} answers one user from
+//     the users dataset (to resolve an incident user), and per-key paths and
+//     Get-MailboxPermission -Identity accept a UPN as well as an object id.
 //   - Requests() records outer HTTP requests only (a $batch is one request).
+//   - Nothing is served for datasets the manifest marks forbidden,
+//     unlicensed, notFound, error or skipped: they answer the HTTP error
+//     Graph or Exchange gave the collector (403, 404, 500).
 package tenantsim
 
 import (

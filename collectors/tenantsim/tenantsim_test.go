@@ -900,3 +900,35 @@ func TestHostileInput(t *testing.T) {
 		})
 	}
 }
+
+func TestExchangePreferMaxPageSize(t *testing.T) {
+	for _, tc := range []struct {
+		configured int
+		prefer     string
+		wantPages  int
+	}{
+		{0, "", 1},
+		{0, "odata.maxpagesize=1000", 1},
+		{0, "odata.maxpagesize=1", 3},
+		{2, "odata.maxpagesize=1000", 2},
+		{2, "respond-async, odata.maxpagesize=1", 3},
+		{0, "odata.maxpagesize=zero", 1},
+	} {
+		t.Run(fmt.Sprintf("%d %s", tc.configured, tc.prefer), func(t *testing.T) {
+			s := startMini(t, true, Options{ExchangePageSize: tc.configured})
+			body, _ := json.Marshal(map[string]any{"CmdletInput": map[string]any{"CmdletName": "Get-CASMailbox", "Parameters": map[string]any{}}})
+			u, pages, rows := s.URL()+"/adminapi/beta/mini.onmicrosoft.com/InvokeCommand", 0, 0
+			for u != "" {
+				r := do(t, http.MethodPost, u, "", body, map[string]string{"Prefer": tc.prefer})
+				m := r.json(t)
+				v, _ := m["value"].([]any)
+				rows += len(v)
+				u, _ = m["@odata.nextLink"].(string)
+				pages++
+			}
+			if rows != 3 || pages != tc.wantPages {
+				t.Errorf("rows %d pages %d, want 3 and %d", rows, pages, tc.wantPages)
+			}
+		})
+	}
+}
