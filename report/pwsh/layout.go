@@ -325,3 +325,22 @@ func (s *Script) WriteFinish(logPrefix string, reportOnlyPolicies bool) {
 		s.Line("Write-Host ('Change log: {0}' -f $logPath)")
 	})
 }
+
+// Assemble returns a complete script: a UTF-8 BOM, the header (see
+// WriteHeader) with the given #Requires modules, a warning comment when
+// some literal carries control or invisible characters, then body.
+func Assemble(h Header, mods []Module, body *Script) ([]byte, error) {
+	head := &Script{}
+	if err := head.WriteHeader(h, mods); err != nil {
+		return nil, err
+	}
+	if body.invisible || head.invisible {
+		head.Blank()
+		head.Comment("NOTE: some quoted values in this script come from the tenant and contain control or invisible formatting characters (line breaks, bidirectional marks). They are inert data inside single-quoted strings, but an editor may display those lines oddly; view the file with invisible characters shown.")
+	}
+	out := make([]byte, 0, len(utf8BOM)+len(head.Bytes())+len(body.Bytes()))
+	out = append(out, utf8BOM...)
+	out = append(out, head.Bytes()...)
+	out = append(out, body.Bytes()...)
+	return out, nil
+}

@@ -1,7 +1,6 @@
 package pwsh
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -231,6 +230,7 @@ type gen struct {
 	doc  *checks.Document
 	snap *snapshot.Snapshot
 	opt  Options
+	cas  map[string]string // see casIndex
 }
 
 // WriteRemediation writes remediation.ps1 for the failing checks of doc:
@@ -291,7 +291,6 @@ func WriteRemediation(ctx context.Context, w io.Writer, doc *checks.Document, sn
 	body.Blank()
 	body.Line("if ($statusCounts.failed -gt 0) { exit 1 }")
 
-	head := &Script{}
 	h := Header{
 		Title:    "m365audit remediation script",
 		Synopsis: "Fixes the settings m365audit found failing, after verifying it is connected to the audited tenant.",
@@ -315,19 +314,11 @@ func WriteRemediation(ctx context.Context, w io.Writer, doc *checks.Document, sn
 			Help: "Mailbox (for example your SOC) that Exchange Online notifies when a user is blocked for sending outbound spam (EXO-MAIL-001). Without it the notification part of that fix is skipped with a warning.",
 		})
 	}
-	if err := head.WriteHeader(h, conn.modulesFor(len(p.blocks) > 0)); err != nil {
+	out, err := Assemble(h, conn.modulesFor(len(p.blocks) > 0), body)
+	if err != nil {
 		return fmt.Errorf("remediation script: %w", err)
 	}
-	if body.invisible || head.invisible {
-		head.Blank()
-		head.Comment("NOTE: some quoted values in this script come from the tenant and contain control or invisible formatting characters (line breaks, bidirectional marks). They are inert data inside single-quoted strings, but an editor may display those lines oddly; view the file with invisible characters shown.")
-	}
-
-	var out bytes.Buffer
-	out.WriteString(utf8BOM)
-	out.Write(head.Bytes())
-	out.Write(body.Bytes())
-	if _, err := w.Write(out.Bytes()); err != nil {
+	if _, err := w.Write(out); err != nil {
 		return fmt.Errorf("write remediation script: %w", err)
 	}
 	return nil
@@ -460,8 +451,10 @@ func (g *gen) writeManual(p plan) {
 					s.Comment(fmt.Sprintf("  %d. %s", i+1, st))
 				}
 			}
-			s.Line("Write-Host ''")
-			s.Line("Write-Host ('Manual steps remain for: {0} (see the ManualSteps region at the end of this script).' -f (%s -join ', ')) -ForegroundColor Yellow", LitList(ids))
+			defer func() {
+				s.Line("Write-Host ''")
+				s.Line("Write-Host ('Manual steps remain for: {0} (see the ManualSteps region at the end of this script).' -f (%s -join ', ')) -ForegroundColor Yellow", LitList(ids))
+			}()
 		}
 		if len(p.accepted) > 0 {
 			s.Line("#")
@@ -518,22 +511,14 @@ func targets(r checks.Result, resolve func(checks.Affected) string) []target {
 // mailbox: its primary SMTP address when known (unique, readable), else
 // the snapshot's Identity, else the affected id.
 func (g *gen) mailboxIdentity(a checks.Affected) string {
-	if v := a.Extra["primarySmtpAddress"]; v != "" {
-		return v
-	}
-	if g.snap != nil {
-		if rows, err := g.snap.CASMailboxes(); err == nil {
-			for _, m := range rows {
-				for _, k := range []string{m.ExternalDirectoryObjectID, m.PrimarySmtpAddress, m.Identity, m.Name} {
-					if k != "" && strings.EqualFold(k, a.ID) {
-						if m.PrimarySmtpAddress != "" {
-							return m.PrimarySmtpAddress
-						}
-						return m.Identity
-					}
-				}
-			}
+	// The Exchange checks name the cmdlet identity to use in Extra.
+	for _, k := range []string{"identity", "primarySmtpAddress"} {
+		if v := a.Extra[k]; v != "" {
+			return v
 		}
+	}
+	if v, ok := g.casIndex()[strings.ToLower(a.ID)]; ok && a.ID != "" {
+		return v
 	}
 	if a.ID != "" {
 		return a.ID
@@ -541,8 +526,47 @@ func (g *gen) mailboxIdentity(a checks.Affected) string {
 	return a.Name
 }
 
-// affectedID is the affected object's id (or name when it has none).
+// casIndex maps every key of a snapshot CAS mailbox row (object id,
+// address, identity, name; lower-cased) to the identity scripts use for
+// it. Built once per script.
+func (g *gen) casIndex() map[string]string {
+	if g.cas != nil {
+		return g.cas
+	}
+	g.cas = map[string]string{}
+	if g.snap == nil {
+		return g.cas
+	}
+	rows, err := g.snap.CASMailboxes()
+	if err != nil {
+		return g.cas
+	}
+	for _, m := range rows {
+		ident := m.PrimarySmtpAddress
+		if ident == "" {
+			ident = m.Identity
+		}
+		if ident == "" {
+			continue
+		}
+		for _, k := range []string{m.ExternalDirectoryObjectID, m.PrimarySmtpAddress, m.Identity, m.Name} {
+			if k == "" {
+				continue
+			}
+			if _, dup := g.cas[strings.ToLower(k)]; !dup {
+				g.cas[strings.ToLower(k)] = ident
+			}
+		}
+	}
+	return g.cas
+}
+
+// affectedID is the affected object's cmdlet identity when the check names
+// one (Extra["identity"]), else its id, else its name.
 func affectedID(a checks.Affected) string {
+	if v := a.Extra["identity"]; v != "" {
+		return v
+	}
 	if a.ID != "" {
 		return a.ID
 	}

@@ -1006,8 +1006,6 @@ Write-Host ('Change log: {0}' -f $logPath)
 # Not scripted: needs a person's decision or is not scriptable.
 # 1. Open the admin center.
 # 2. Change the setting.
-Write-Host ''
-Write-Host ('Manual steps remain for: {0} (see the ManualSteps region at the end of this script).' -f (@('ENTRA-CA-008', 'ENTRA-EXT-003', 'EXO-MAIL-003') -join ', ')) -ForegroundColor Yellow
 #
 # Risk accepted in the audit configuration, left unchanged: EXO-PROTO-004.
 #
@@ -1016,6 +1014,8 @@ Write-Host ('Manual steps remain for: {0} (see the ManualSteps region at the end
 #
 # Not evaluated (data not collected or check error), so not fixed either: ENTRA-MFA-003. Collect
 # again with the missing permissions.
+Write-Host ''
+Write-Host ('Manual steps remain for: {0} (see the ManualSteps region at the end of this script).' -f (@('ENTRA-CA-008', 'ENTRA-EXT-003', 'EXO-MAIL-003') -join ', ')) -ForegroundColor Yellow
 #endregion ManualSteps
 
 if ($statusCounts.failed -gt 0) { exit 1 }
