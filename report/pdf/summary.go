@@ -208,7 +208,7 @@ func (r *renderer) topRisks() {
 	}
 	for i, res := range risks {
 		if i == maxTopRisks {
-			r.para(fmt.Sprintf("… and %d more failing checks in the findings below.", len(risks)-maxTopRisks),
+			r.para(fmt.Sprintf("… and %d more checks that fail or warn, in the findings below.", len(risks)-maxTopRisks),
 				textStyle{size: 8.5, color: colMuted}, marginX+4, contentW-4)
 			break
 		}
