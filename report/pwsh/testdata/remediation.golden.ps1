@@ -792,7 +792,7 @@ try {
     $spamPolicy = Get-HostedOutboundSpamFilterPolicy -Identity 'Default'
     # Recipient limits: 0 means the (high) service default. Stricter values already set are kept.
     $before = [ordered]@{ RecipientLimitExternalPerHour = $spamPolicy.RecipientLimitExternalPerHour; RecipientLimitInternalPerHour = $spamPolicy.RecipientLimitInternalPerHour; RecipientLimitPerDay = $spamPolicy.RecipientLimitPerDay }
-    $limits = [ordered]@{}
+    $limits = @{}
     if ([int]$spamPolicy.RecipientLimitExternalPerHour -eq 0 -or [int]$spamPolicy.RecipientLimitExternalPerHour -gt 500) { $limits['RecipientLimitExternalPerHour'] = 500 }
     if ([int]$spamPolicy.RecipientLimitInternalPerHour -eq 0 -or [int]$spamPolicy.RecipientLimitInternalPerHour -gt 1000) { $limits['RecipientLimitInternalPerHour'] = 1000 }
     if ([int]$spamPolicy.RecipientLimitPerDay -eq 0 -or [int]$spamPolicy.RecipientLimitPerDay -gt 1000) { $limits['RecipientLimitPerDay'] = 1000 }
@@ -814,7 +814,7 @@ try {
         Add-ChangeLog -CheckId 'EXO-MAIL-001' -Target 'HostedOutboundSpamFilterPolicy Default' -Status 'skipped' -Message 'notifications need -SecurityNotificationAddress'
     } else {
         $notifyBefore = [ordered]@{ ActionWhenThresholdReached = [string]$spamPolicy.ActionWhenThresholdReached; NotifyOutboundSpam = $spamPolicy.NotifyOutboundSpam; NotifyOutboundSpamRecipients = @($spamPolicy.NotifyOutboundSpamRecipients | ForEach-Object { [string]$_ }); BccSuspiciousOutboundMail = $spamPolicy.BccSuspiciousOutboundMail; BccSuspiciousOutboundAdditionalRecipients = @($spamPolicy.BccSuspiciousOutboundAdditionalRecipients | ForEach-Object { [string]$_ }) }
-        $notify = [ordered]@{}
+        $notify = @{}
         if ($notifyBefore.ActionWhenThresholdReached -ne 'BlockUser') { $notify['ActionWhenThresholdReached'] = 'BlockUser' }
         if ($notifyBefore.NotifyOutboundSpam -ne $true) { $notify['NotifyOutboundSpam'] = $true }
         if ($notifyBefore.NotifyOutboundSpamRecipients -notcontains $SecurityNotificationAddress) { $notify['NotifyOutboundSpamRecipients'] = @($notifyBefore.NotifyOutboundSpamRecipients + $SecurityNotificationAddress) }
