@@ -379,6 +379,7 @@ func (s *Server) takeFault(dataset, path string, page int) *Fault {
 		}
 		f.used++
 		c := f.Fault
+		s.log.Debug("tenantsim fault", "match", c.Match, "status", c.Status, "dataset", dataset, "path", path, "page", page)
 		return &c
 	}
 	return nil
@@ -446,6 +447,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) refuse(rec RecordedRequest) {
+	s.log.Warn("tenantsim refused a write", "method", rec.Method, "path", rec.Path, "bodyBytes", len(rec.Body))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.refused = append(s.refused, rec)

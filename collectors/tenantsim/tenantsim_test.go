@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -931,4 +932,32 @@ func TestExchangePreferMaxPageSize(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestLoggerSeesRefusedWrites(t *testing.T) {
+	var buf bytes.Buffer
+	var mu sync.Mutex
+	logger := slog.New(slog.NewTextHandler(&lockedWriter{w: &buf, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	s := startMini(t, true, Options{Logger: logger, Faults: []Fault{{Match: snapshot.DSOrganization, Status: 503, Times: 1}}})
+	do(t, http.MethodDelete, s.URL()+"/v1.0/users/x", "", nil, nil)
+	do(t, http.MethodGet, s.URL()+"/v1.0/organization", "", nil, nil)
+	mu.Lock()
+	out := buf.String()
+	mu.Unlock()
+	for _, want := range []string{"tenantsim refused a write", "method=DELETE", "tenantsim fault", "status=503", "tenantsim request"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+type lockedWriter struct {
+	w  *bytes.Buffer
+	mu *sync.Mutex
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
