@@ -725,3 +725,38 @@ func BenchmarkWriteRemediation(b *testing.B) {
 		}
 	}
 }
+
+// TestCheckersCanFail feeds the static checkers scripts with the mistakes
+// they exist to catch, so a checker that sees nothing cannot pass silently.
+func TestCheckersCanFail(t *testing.T) {
+	bad := "if ($x) {\n    Set-CASMailbox -Identity 'a' -PopEnabled $false\n}\nif ($PSCmdlet.ShouldProcess('t', 'a')) {\n    Set-TransportConfig -SmtpClientAuthenticationDisabled $true\n} else {\n    Invoke-MgGraphRequest -Method PATCH -Uri '/v1.0/x'\n}\n"
+	muts, _ := mutations(t, bad)
+	if len(muts) != 3 || muts[0].guarded || !muts[1].guarded || muts[2].guarded {
+		t.Fatalf("mutations = %+v, want unguarded, guarded, unguarded", muts)
+	}
+	// A command inside a string is not a change.
+	if m, _ := mutations(t, "Write-Host 'Set-CASMailbox -Identity x'\n"); len(m) != 0 {
+		t.Fatalf("string content counted as a change: %+v", m)
+	}
+	toks, err := psLex("Write-Host \"HX01 $(calc)\" # HX02\n$a = 'HX03'\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]tokKind{}
+	for _, tk := range toks {
+		for _, m := range markerRE.FindAllString(tk.Value, -1) {
+			kinds[m] = tk.Kind
+		}
+	}
+	if kinds["HX01"] != tokDouble || kinds["HX02"] != tokComment || kinds["HX03"] != tokSingle {
+		t.Fatalf("lexer kinds = %v", kinds)
+	}
+	if _, err := psLex("$a = @'\nx\n'@\n"); err == nil {
+		t.Fatal("here-string not reported")
+	}
+	// An undoubled typographic quote ends the literal early ("O"), and the
+	// final quote then opens a string that never ends.
+	if _, err := psLex("$a = 'O’Neil'\n"); err == nil {
+		t.Fatal("literal broken by a typographic quote not reported")
+	}
+}
