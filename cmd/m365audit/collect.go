@@ -1,0 +1,225 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/m365audit/m365audit/collectors/auth"
+	"github.com/m365audit/m365audit/collectors/collect"
+	"github.com/m365audit/m365audit/collectors/snapshot"
+)
+
+// collectOptions are the flags of `collect`.
+type collectOptions struct {
+	Tenant           string
+	Auth             string
+	Cloud            string
+	GraphEndpoint    string
+	ExchangeEndpoint string
+	Out              string
+	IncidentUsers    []string
+	IncidentStart    string
+	ClientID         string
+	ClientSecret     string
+	Certificate      string
+	Concurrency      int
+}
+
+// collectPlan is a validated collectOptions.
+type collectPlan struct {
+	auth          auth.Options
+	cloud         auth.Cloud
+	graphRoot     string
+	exchangeRoot  string
+	incident      *snapshot.Incident
+	tenant        string
+	out           string
+	concurrency   int
+	exchangeLater bool
+}
+
+var domainRE = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$`)
+
+// newCollectCmd builds `m365audit collect`.
+func newCollectCmd(g *globalOptions) *cobra.Command {
+	o := collectOptions{Cloud: auth.CloudGlobal, Concurrency: 4}
+	cmd := &cobra.Command{
+		Use:   "collect --tenant ID|DOMAIN [flags]",
+		Short: "Collect a read-only snapshot of a tenant (Graph + Exchange Online)",
+		Long: "Collect a read-only snapshot of a tenant into a directory (or a .zip).\n" +
+			"Denied, unlicensed or failing datasets are recorded as such and collection goes on;\n" +
+			"a coverage summary on stderr lists them with the permission or licence that would allow them.\n" +
+			"--auth token reads " + auth.EnvGraphToken + " and " + auth.EnvExchangeToken + ".",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			p, err := o.validate(g)
+			if err != nil {
+				return err
+			}
+			return runCollect(cmd.Context(), g, p)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Tenant, "tenant", "", "tenant GUID or verified domain (required); the run refuses a token of another tenant")
+	f.StringVar(&o.Auth, "auth", "", "authentication: "+strings.Join(auth.Modes(), ", ")+" (default devicecode when interactive)")
+	f.StringVar(&o.Cloud, "cloud", o.Cloud, "cloud: "+strings.Join(auth.CloudNames(), ", "))
+	f.StringVar(&o.GraphEndpoint, "graph-endpoint", "", "Graph service root without version (default per --cloud)")
+	f.StringVar(&o.ExchangeEndpoint, "exchange-endpoint", "", "Exchange service root without path (default per --cloud)")
+	f.StringVar(&o.Out, "out", "", "snapshot directory, or a path ending in .zip (default m365audit-<domain>-<UTC time>)")
+	f.StringArrayVar(&o.IncidentUsers, "incident-user", nil, "compromised user UPN (repeatable); collects the incident datasets")
+	f.StringVar(&o.IncidentStart, "incident-start", "", "incident window start, RFC 3339 (e.g. 2026-11-10T00:00:00Z)")
+	f.StringVar(&o.ClientID, "client-id", "", "app (client) id for secret, certificate, devicecode and browser modes")
+	f.StringVar(&o.ClientSecret, "client-secret", "", "client secret for --auth secret (prefer env "+auth.EnvClientSecret+")")
+	f.StringVar(&o.Certificate, "certificate", "", "PEM or PFX file for --auth certificate (password in env "+auth.EnvCertificatePassword+")")
+	f.IntVar(&o.Concurrency, "concurrency", o.Concurrency, "datasets collected at once (1-16)")
+	return cmd
+}
+
+// validate checks every flag before any network call; failures are usage
+// errors (exit 2).
+func (o collectOptions) validate(g *globalOptions) (*collectPlan, error) {
+	p := &collectPlan{out: o.Out, concurrency: o.Concurrency}
+	t := strings.TrimSpace(o.Tenant)
+	switch {
+	case t == "":
+		return nil, usagef("--tenant is required (tenant GUID or verified domain)")
+	case collect.IsGUID(t) || domainRE.MatchString(t):
+		p.tenant = t
+	default:
+		return nil, usagef("--tenant %q: want a tenant GUID or a domain such as contoso.com", o.Tenant)
+	}
+	c, err := auth.LookupCloud(o.Cloud)
+	if err != nil {
+		return nil, &usageError{fmt.Errorf("--cloud: %w", err)}
+	}
+	p.cloud = c
+	p.graphRoot, p.exchangeRoot = c.GraphRoot, c.ExchangeRoot
+	if o.GraphEndpoint != "" {
+		if p.graphRoot, err = auth.ParseServiceRoot("graph-endpoint", o.GraphEndpoint); err != nil {
+			return nil, &usageError{err}
+		}
+	}
+	if o.ExchangeEndpoint != "" {
+		if p.exchangeRoot, err = auth.ParseServiceRoot("exchange-endpoint", o.ExchangeEndpoint); err != nil {
+			return nil, &usageError{err}
+		}
+	}
+	if o.Concurrency < 1 || o.Concurrency > 16 {
+		return nil, usagef("--concurrency %d: use 1 to 16", o.Concurrency)
+	}
+	mode := o.Auth
+	if mode == "" {
+		if !g.interactive {
+			return nil, usagef("--auth is required when not run interactively (one of %s)", strings.Join(auth.Modes(), ", "))
+		}
+		mode = auth.ModeDeviceCode
+	}
+	p.auth = auth.Options{Mode: mode, TenantID: t, ClientID: o.ClientID, ClientSecret: o.ClientSecret,
+		CertificatePath: o.Certificate, Cloud: c, Prompt: g.stderr, Getenv: g.getenv}
+	if err := p.auth.Validate(); err != nil {
+		return nil, &usageError{err}
+	}
+	if o.Certificate != "" {
+		if _, err := os.Stat(o.Certificate); err != nil {
+			return nil, usagef("--certificate: %v", err)
+		}
+	}
+	inc, err := parseIncident(o.IncidentUsers, o.IncidentStart, g.now())
+	if err != nil {
+		return nil, &usageError{err}
+	}
+	p.incident = inc
+	return p, nil
+}
+
+// parseIncident validates --incident-user/--incident-start: both or neither.
+func parseIncident(users []string, start string, now time.Time) (*snapshot.Incident, error) {
+	if len(users) == 0 && start == "" {
+		return nil, nil
+	}
+	if len(users) == 0 {
+		return nil, errors.New("--incident-start needs at least one --incident-user")
+	}
+	if start == "" {
+		return nil, errors.New("--incident-user needs --incident-start (RFC 3339, e.g. 2026-11-10T00:00:00Z)")
+	}
+	ts, err := time.Parse(time.RFC3339, start)
+	if err != nil {
+		return nil, fmt.Errorf("--incident-start %q: not an RFC 3339 time (e.g. 2026-11-10T00:00:00Z)", start)
+	}
+	if ts.After(now) {
+		return nil, fmt.Errorf("--incident-start %s is in the future", start)
+	}
+	seen := map[string]bool{}
+	var list []string
+	for _, u := range users {
+		u = strings.TrimSpace(u)
+		if !strings.Contains(u, "@") && !collect.IsGUID(u) {
+			return nil, fmt.Errorf("--incident-user %q: want a user principal name (user@domain) or object id", u)
+		}
+		if k := strings.ToLower(u); !seen[k] {
+			seen[k] = true
+			list = append(list, u)
+		}
+	}
+	sort.Strings(list)
+	return &snapshot.Incident{Users: list, Start: ts.UTC()}, nil
+}
+
+func runCollect(ctx context.Context, g *globalOptions, p *collectPlan) error {
+	log := g.logger()
+	tokens, err := auth.New(p.auth)
+	if err != nil {
+		return err
+	}
+	cfg := collect.Config{
+		GraphRoot: p.graphRoot, ExchangeRoot: p.exchangeRoot, Cloud: p.cloud.Name, Tokens: tokens,
+		Tenant: p.tenant, Out: p.out, Incident: p.incident, ToolVersion: g.version,
+		Concurrency: p.concurrency, Logger: log, Now: g.now,
+	}
+	if g.interactive {
+		cfg.Progress = newTTYProgress(g.stderr)
+	}
+	rep, err := collect.Run(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if len(rep.RefusedWrites) > 0 {
+		return fmt.Errorf("read-only guard refused %d request(s): %s (a bug: please report it)", len(rep.RefusedWrites), strings.Join(rep.RefusedWrites, ", "))
+	}
+	if err := collect.WriteSummary(g.stderr, rep.Manifest, rep.Path); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(g.stdout, rep.Path)
+	return err
+}
+
+// ttyProgress draws one status line on a terminal.
+type ttyProgress struct {
+	mu sync.Mutex
+	w  interface{ Write([]byte) (int, error) }
+}
+
+func newTTYProgress(w interface{ Write([]byte) (int, error) }) *ttyProgress {
+	return &ttyProgress{w: w}
+}
+
+func (p *ttyProgress) DatasetStarted(string) {}
+
+func (p *ttyProgress) DatasetDone(id string, info snapshot.DatasetInfo, done, total int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.w, "\r\033[K[%d/%d] %s: %s", done, total, id, info.Status)
+	if done == total {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}

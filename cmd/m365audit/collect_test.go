@@ -1,0 +1,242 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	m365audit "github.com/m365audit/m365audit"
+	"github.com/m365audit/m365audit/collectors/auth"
+	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/collectors/tenantsim"
+)
+
+// cli runs the command line as a user would, with captured streams.
+func cli(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(t.Context(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestCollectFlagValidation(t *testing.T) {
+	cert := filepath.Join(t.TempDir(), "app.pem")
+	if err := os.WriteFile(cert, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(auth.EnvGraphToken, "")
+	t.Setenv(auth.EnvClientSecret, "")
+	base := []string{"collect", "--tenant", "contoso.com", "--auth", "env"}
+	cases := []struct {
+		name string
+		args []string
+		want string // in stderr; exit code is always 2
+	}{
+		{"no tenant", []string{"collect", "--auth", "env"}, "--tenant is required"},
+		{"tenant that is neither GUID nor domain", []string{"collect", "--tenant", "not a domain!", "--auth", "env"}, "want a tenant GUID or a domain"},
+		{"unknown auth", []string{"collect", "--tenant", "contoso.com", "--auth", "magic"}, `unknown --auth "magic"`},
+		{"no auth when not interactive", []string{"collect", "--tenant", "contoso.com"}, "--auth is required"},
+		{"unknown cloud", append(base, "--cloud", "mars"), `unknown cloud "mars"`},
+		{"graph endpoint with a path", append(base, "--graph-endpoint", "https://graph.microsoft.com/v1.0"), "without a path"},
+		{"graph endpoint over http to a remote host", append(base, "--graph-endpoint", "http://graph.example.com"), "plain http is only allowed for a loopback"},
+		{"exchange endpoint not http", append(base, "--exchange-endpoint", "ftp://outlook.office365.com"), "absolute http(s) URL"},
+		{"exchange endpoint with credentials", append(base, "--exchange-endpoint", "https://u:p@outlook.office365.com"), "no credentials"},
+		{"incident start not RFC 3339", append(base, "--incident-user", "adele@contoso.com", "--incident-start", "2026-11-10"), "not an RFC 3339 time"},
+		{"incident user without start", append(base, "--incident-user", "adele@contoso.com"), "needs --incident-start"},
+		{"incident start without user", append(base, "--incident-start", "2026-11-10T00:00:00Z"), "needs at least one --incident-user"},
+		{"incident user not a UPN", append(base, "--incident-user", "adele", "--incident-start", "2026-11-10T00:00:00Z"), "want a user principal name"},
+		{"incident start in the future", append(base, "--incident-user", "a@contoso.com", "--incident-start", "2999-01-01T00:00:00Z"), "in the future"},
+		{"secret without client id", []string{"collect", "--tenant", "contoso.com", "--auth", "secret"}, "needs --client-id"},
+		{"secret without secret", []string{"collect", "--tenant", "contoso.com", "--auth", "secret", "--client-id", "c"}, "needs --client-secret"},
+		{"certificate without file", []string{"collect", "--tenant", "contoso.com", "--auth", "certificate", "--client-id", "c"}, "needs --certificate"},
+		{"certificate file missing", []string{"collect", "--tenant", "contoso.com", "--auth", "certificate", "--client-id", "c", "--certificate", cert + ".missing"}, "--certificate"},
+		{"token mode without the token", []string{"collect", "--tenant", "contoso.com", "--auth", "token"}, auth.EnvGraphToken},
+		{"concurrency out of range", append(base, "--concurrency", "0"), "--concurrency 0"},
+		{"concurrency not a number", append(base, "--concurrency", "four"), "invalid argument"},
+		{"unknown flag", append(base, "--bogus"), "unknown flag: --bogus"},
+		{"bad log level", append(base, "--log-level", "loud"), "--log-level"},
+		{"positional argument", append(base, "extra"), "unknown command"},
+		{"unknown command", []string{"colect"}, "unknown command"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errs := cli(t, tc.args...)
+			if code != exitUsage {
+				t.Fatalf("exit %d, want 2; stderr: %s", code, errs)
+			}
+			if !strings.Contains(errs, tc.want) {
+				t.Fatalf("stderr lacks %q:\n%s", tc.want, errs)
+			}
+			if out != "" {
+				t.Fatalf("stdout must stay clean on errors: %q", out)
+			}
+		})
+	}
+}
+
+func TestCollectFlagsAccepted(t *testing.T) {
+	cert := filepath.Join(t.TempDir(), "app.pem")
+	if err := os.WriteFile(cert, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{auth.EnvGraphToken: "g", auth.EnvClientSecret: "s"}
+	g := &globalOptions{stderr: &bytes.Buffer{}, getenv: func(k string) string { return env[k] },
+		now: func() time.Time { return time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC) }}
+	cases := []struct {
+		name               string
+		o                  collectOptions
+		graph, exo, tenant string
+	}{
+		{"defaults per global cloud", collectOptions{Tenant: "contoso.com", Auth: "azcli"}, "https://graph.microsoft.com", "https://outlook.office365.com", "contoso.com"},
+		{"usgov", collectOptions{Tenant: "contoso.us", Auth: "env", Cloud: "usgov"}, "https://graph.microsoft.us", "https://outlook.office365.us", "contoso.us"},
+		{"usgovdod", collectOptions{Tenant: "contoso.us", Auth: "env", Cloud: "USGOVDOD"}, "https://dod-graph.microsoft.us", "https://outlook-dod.office365.us", "contoso.us"},
+		{"china", collectOptions{Tenant: "contoso.cn", Auth: "env", Cloud: "china"}, "https://microsoftgraph.chinacloudapi.cn", "https://partner.outlook.cn", "contoso.cn"},
+		{"loopback endpoints with trailing slash", collectOptions{Tenant: "b7f3a1c2-5d4e-4f60-9a8b-1c2d3e4f5a6b", Auth: "token",
+			GraphEndpoint: "http://127.0.0.1:8080/", ExchangeEndpoint: "http://[::1]:9090"}, "http://127.0.0.1:8080", "http://[::1]:9090", "b7f3a1c2-5d4e-4f60-9a8b-1c2d3e4f5a6b"},
+		{"secret from env", collectOptions{Tenant: "contoso.com", Auth: "secret", ClientID: "c"}, "https://graph.microsoft.com", "https://outlook.office365.com", "contoso.com"},
+		{"certificate", collectOptions{Tenant: "contoso.com", Auth: "certificate", ClientID: "c", Certificate: cert}, "https://graph.microsoft.com", "https://outlook.office365.com", "contoso.com"},
+		{"incident", collectOptions{Tenant: "contoso.com", Auth: "devicecode", IncidentUsers: []string{"b@contoso.com", "a@contoso.com", "A@contoso.com"},
+			IncidentStart: "2026-11-10T01:00:00+01:00"}, "https://graph.microsoft.com", "https://outlook.office365.com", "contoso.com"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.o.Cloud == "" {
+				tc.o.Cloud = "global"
+			}
+			tc.o.Concurrency = 4
+			p, err := tc.o.validate(g)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.graphRoot != tc.graph || p.exchangeRoot != tc.exo || p.tenant != tc.tenant {
+				t.Fatalf("plan %+v", p)
+			}
+			if p.auth.Cloud.GraphScope != p.cloud.GraphRoot+"/.default" {
+				t.Errorf("graph scope %s follows the cloud, not the endpoint", p.auth.Cloud.GraphScope)
+			}
+			if tc.o.IncidentStart != "" {
+				if p.incident == nil || len(p.incident.Users) != 2 || !p.incident.Start.Equal(time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)) {
+					t.Fatalf("incident %+v", p.incident)
+				}
+			}
+		})
+	}
+}
+
+func startTenant(t *testing.T, snap *snapshot.Snapshot, opt tenantsim.Options) *tenantsim.Server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, err := tenantsim.Start(ctx, snap, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); _ = srv.Close() })
+	return srv
+}
+
+func sample(t *testing.T) *snapshot.Snapshot {
+	t.Helper()
+	fsys, err := m365audit.SampleTenant()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := snapshot.LoadFS(fsys, snapshot.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestCollectEndToEnd(t *testing.T) {
+	src := sample(t)
+	srv := startTenant(t, src, tenantsim.Options{GraphToken: "gt", ExchangeToken: "xt", Faults: []tenantsim.Fault{
+		{Match: snapshot.DSNamedLocations, Status: 403, Code: "Authorization_RequestDenied", Message: "Insufficient privileges"},
+	}})
+	t.Setenv(auth.EnvGraphToken, "gt")
+	t.Setenv(auth.EnvExchangeToken, "xt")
+	out := filepath.Join(t.TempDir(), "snap")
+	args := []string{"collect", "--tenant", "contoso.com", "--auth", "token",
+		"--graph-endpoint", srv.URL(), "--exchange-endpoint", srv.URL(), "--out", out,
+		"--incident-user", "adele.vance@contoso.com", "--incident-start", "2026-11-16T00:00:00Z"}
+
+	code, stdout, stderr := cli(t, args...)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if strings.TrimSpace(stdout) != out {
+		t.Errorf("stdout = %q, want only the snapshot path", stdout)
+	}
+	for _, want := range []string{"COLLECTION COVERAGE", "1 denied", "FORBIDDEN  namedLocations", "needs Policy.Read.All"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	got, err := snapshot.Load(out, snapshot.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Manifest.Tool.Version != version || got.Manifest.Incident == nil || got.Info(snapshot.DSIncidentMessageRules).Status != snapshot.StatusOK {
+		t.Errorf("manifest %+v", got.Manifest)
+	}
+	if len(srv.RefusedWrites()) != 0 {
+		t.Errorf("refused writes %d", len(srv.RefusedWrites()))
+	}
+
+	// The same snapshot directory cannot be overwritten: exit 1, clear error.
+	if code, _, stderr := cli(t, args...); code != 1 || !strings.Contains(stderr, "already holds a snapshot") {
+		t.Errorf("second run into the same dir: exit %d\n%s", code, stderr)
+	}
+	// A bad token stops the run: exit 1.
+	t.Setenv(auth.EnvGraphToken, "wrong")
+	args[len(args)-5] = filepath.Join(t.TempDir(), "snap2")
+	if code, _, stderr := cli(t, args...); code != 1 || !strings.Contains(stderr, "401") {
+		t.Errorf("bad token: exit %d\n%s", code, stderr)
+	}
+	// Another tenant's domain is refused: exit 1.
+	t.Setenv(auth.EnvGraphToken, "gt")
+	args[2] = "fabrikam.com"
+	if code, _, stderr := cli(t, args...); code != 1 || !strings.Contains(stderr, "tenant mismatch") {
+		t.Errorf("wrong tenant: exit %d\n%s", code, stderr)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code, out, _ := cli(t, "version")
+	if code != 0 || !strings.Contains(out, "m365audit dev") || !strings.Contains(out, "go go1.") || !strings.Contains(out, "snapshot schema 1") {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+}
+
+func TestDemoEndToEnd(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "demo")
+	code, stdout, stderr := cli(t, "demo", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if strings.TrimSpace(stdout) != out || !strings.Contains(stderr, "COLLECTION COVERAGE") {
+		t.Fatalf("stdout %q stderr %s", stdout, stderr)
+	}
+	got, err := snapshot.Load(out, snapshot.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := sample(t)
+	for _, s := range snapshot.Specs() {
+		if src.Info(s.ID).Status.HasData() != got.Info(s.ID).Status.HasData() {
+			t.Errorf("%s: sample %s, demo %s", s.ID, src.Info(s.ID).Status, got.Info(s.ID).Status)
+		}
+	}
+	// Later steps start from runDemoCollect's directory.
+	dir, err := runDemoCollect(t.Context(), demoOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(filepath.Dir(dir)) })
+	if _, err := snapshot.Load(dir, snapshot.LoadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// globalOptions are shared by every command: streams, logging, clock and
+// environment. Commands take it in their constructor (no package-level flag
+// variables), so tests run the CLI with their own streams.
+type globalOptions struct {
+	stdout, stderr io.Writer
+	logLevel       string
+	version        string
+	getenv         func(string) string
+	now            func() time.Time
+	// interactive reports whether stderr is a terminal (progress, device
+	// code default).
+	interactive bool
+}
+
+func newGlobalOptions(stdout, stderr io.Writer) *globalOptions {
+	g := &globalOptions{stdout: stdout, stderr: stderr, version: version, getenv: os.Getenv, now: time.Now, logLevel: "warn"}
+	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		g.interactive = true
+	}
+	return g
+}
+
+// logger builds the run's logger: text on stderr at --log-level.
+func (g *globalOptions) logger() *slog.Logger {
+	var lvl slog.Level
+	switch strings.ToLower(g.logLevel) {
+	case "debug":
+		lvl = slog.LevelDebug
+	case "info":
+		lvl = slog.LevelInfo
+	case "error":
+		lvl = slog.LevelError
+	default:
+		lvl = slog.LevelWarn
+	}
+	return slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: lvl}))
+}
+
+// newRootCmd builds the command tree; each command is one line here.
+func newRootCmd(g *globalOptions) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "m365audit",
+		Short: "Collect, audit and report on a Microsoft 365 tenant (read-only)",
+		Long: "m365audit collects a read-only snapshot of a Microsoft 365 tenant (Entra ID through Microsoft Graph,\n" +
+			"Exchange Online through the Exchange admin API), audits it offline and reports.\n" +
+			"Exit codes: 0 ran, 1 could not run, 2 usage error, 3 --fail-on threshold reached.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			switch strings.ToLower(g.logLevel) {
+			case "debug", "info", "warn", "error":
+				return nil
+			}
+			return usagef("--log-level %q: use debug, info, warn or error", g.logLevel)
+		},
+	}
+	root.SetOut(g.stdout)
+	root.SetErr(g.stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+	root.PersistentFlags().StringVar(&g.logLevel, "log-level", g.logLevel, "log level on stderr: debug, info, warn or error")
+	root.AddCommand(
+		newCollectCmd(g),
+		newDemoCmd(g),
+		newVersionCmd(g),
+	)
+	return root
+}
