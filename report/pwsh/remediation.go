@@ -448,7 +448,7 @@ func (g *gen) writeManual(p plan) {
 					steps = []string{m.r.Remediation.Summary}
 				}
 				for i, st := range steps {
-					s.Comment(fmt.Sprintf("  %d. %s", i+1, st))
+					s.commentWrap(fmt.Sprintf("%d. %s", i+1, st), "   ")
 				}
 			}
 			defer func() {

@@ -49,7 +49,11 @@ func (s *Script) Blank() { s.buf.WriteByte('\n') }
 // Comment writes our own text as "# " comment lines, wrapped at about 100
 // columns and sanitised by CommentText so nothing in it can end the comment.
 // Never pass tenant data: write it as a literal in code instead.
-func (s *Script) Comment(text string) {
+func (s *Script) Comment(text string) { s.commentWrap(text, "") }
+
+// commentWrap writes a wrapped comment whose continuation lines are
+// indented by hang (for numbered steps).
+func (s *Script) commentWrap(text, hang string) {
 	text = CommentText(text)
 	if text == "" {
 		s.Line("#")
@@ -59,11 +63,13 @@ func (s *Script) Comment(text string) {
 	if width < 40 {
 		width = 40
 	}
+	prefix := "# "
 	var line strings.Builder
 	for _, w := range strings.Fields(text) {
-		if line.Len() > 0 && line.Len()+1+len(w) > width {
-			s.raw("# " + line.String())
+		if line.Len() > 0 && len(prefix)+line.Len()+1+len(w) > width+2 {
+			s.raw(prefix + line.String())
 			line.Reset()
+			prefix = "# " + hang
 		}
 		if line.Len() > 0 {
 			line.WriteByte(' ')
@@ -71,7 +77,7 @@ func (s *Script) Comment(text string) {
 		line.WriteString(w)
 	}
 	if line.Len() > 0 {
-		s.raw("# " + line.String())
+		s.raw(prefix + line.String())
 	}
 }
 
