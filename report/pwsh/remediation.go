@@ -372,8 +372,8 @@ func (g *gen) writeBreakGlass() {
 	s.Line("$BreakGlassUserIds = %s", LitList(sortedCopy(g.opt.BreakGlassUserIDs)))
 	s.Line("$BreakGlassGroupIds = %s", LitList(sortedCopy(g.opt.BreakGlassGroupIDs)))
 	if len(g.opt.BreakGlassUserIDs)+len(g.opt.BreakGlassGroupIDs) == 0 {
-		s.Comment("WARNING: LOCKOUT RISK. No break-glass account was configured for the audit (breakGlass in the config file), so the new Conditional Access policies exclude no emergency-access account. They are created report-only and enforce nothing yet, but once enabled a mistake in them, or an MFA outage, can lock every administrator out of the tenant. Add the object ids of two cloud-only emergency-access accounts to $BreakGlassUserIds above (or configure them and generate the script again) before enabling any policy.")
-		s.Line("Write-Warning 'LOCKOUT RISK: no break-glass account is configured. New Conditional Access policies will exclude no emergency-access account. Add their object ids to $BreakGlassUserIds before enabling any of them.'")
+		s.Comment("WARNING: LOCKOUT RISK. No break-glass account was configured for the audit (breakGlass in the config file), so the new Conditional Access policies exclude no emergency-access account. They are created report-only and enforce nothing yet, but once enabled a mistake in them, or an MFA outage, can lock every administrator out of the tenant. Before running the script, add the object ids of two cloud-only emergency-access accounts to $BreakGlassUserIds above (or configure them and generate the script again); a policy already created without them must be edited to exclude them before it is enabled.")
+		s.Line("Write-Warning 'LOCKOUT RISK: no break-glass account is configured. New Conditional Access policies will exclude no emergency-access account. Stop now (Ctrl+C) and add their object ids to $BreakGlassUserIds in the script, or exclude them from each new policy before enabling it.'")
 	}
 }
 
