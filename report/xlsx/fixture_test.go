@@ -86,7 +86,7 @@ func fixtureFiles() map[string]string {
  {"id":"g1","displayName":"陳大文","userPrincipalName":"chan_evil.example#EXT#@contoso.onmicrosoft.com","mail":"chan@evil.example",
   "userType":"Guest","creationType":"Invitation","externalUserState":"PendingAcceptance",
   "externalUserStateChangeDateTime":"2026-11-12T09:00:00Z","createdDateTime":"2026-11-12T09:00:00Z"}]`,
-		snapshot.DSSubscribedSkus:  `[{"skuId":"sku-e3","skuPartNumber":"SPE_E3","servicePlans":[{"servicePlanName":"AAD_PREMIUM","provisioningStatus":"Success"}]}]`,
+		snapshot.DSSubscribedSkus:  `[{"skuId":"sku-e3","skuPartNumber":"SPE_E3","consumedUnits":3,"prepaidUnits":{"enabled":25},"servicePlans":[{"servicePlanName":"AAD_PREMIUM","provisioningStatus":"Success"}]}]`,
 		snapshot.DSRoleAssignments: `[{"id":"ra1","principalId":"u2","roleDefinitionId":"62e90394-69f5-4237-9190-012177145e10"}]`,
 		snapshot.DSConditionalAccessPolicies: `[
  {"id":"p-legacy","displayName":"Block legacy auth","state":"enabledForReportingButNotEnforced",

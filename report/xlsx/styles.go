@@ -105,6 +105,7 @@ func (s *styles) id(k styleKey) (int, error) {
 	case kindPercent:
 		st.NumFmt = 10 // 0.00%
 		st.Font = &excelize.Font{Bold: true, Size: 14}
+		st.Alignment.Horizontal = "left"
 	case kindNumber:
 		st.NumFmt = 1 // 0
 	}

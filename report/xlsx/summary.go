@@ -13,6 +13,9 @@ import (
 
 const sheetSummary = "Summary"
 
+// summaryValueWidth is the width of the Summary's value column.
+const summaryValueWidth = 70
+
 // summary writes the Summary sheet cell by cell (it is small).
 type summary struct {
 	f   *excelize.File
@@ -65,6 +68,11 @@ func (s *summary) kv(label, value string) error {
 	if err := s.str("B", s.row, value, kindText, true); err != nil {
 		return err
 	}
+	if n := wrapLines(cleanText(value), summaryValueWidth); n > 1 {
+		if err := s.f.SetRowHeight(sheetSummary, s.row, rowHeight(n)); err != nil {
+			return fmt.Errorf("xlsx: summary: %w", err)
+		}
+	}
 	s.row++
 	return nil
 }
@@ -111,13 +119,19 @@ func statusMatrix(doc *checks.Document) map[checks.Severity]map[checks.Status]in
 
 func writeSummary(f *excelize.File, st *styles, doc *checks.Document, snap *snapshot.Snapshot) error {
 	s := &summary{f: f, st: st, row: 1}
-	for col, w := range map[string]float64{"A": 26, "B": 70, "C": 3, "D": 16} {
-		if err := f.SetColWidth(sheetSummary, col, col, w); err != nil {
+	for _, cw := range []struct {
+		col string
+		w   float64
+	}{{"A", 26}, {"B", summaryValueWidth}, {"C", 3}, {"D", 20}} {
+		if err := f.SetColWidth(sheetSummary, cw.col, cw.col, cw.w); err != nil {
 			return fmt.Errorf("xlsx: summary: %w", err)
 		}
 	}
-	if err := f.SetColWidth(sheetSummary, "E", "L", 11); err != nil {
+	if err := f.SetColWidth(sheetSummary, "E", "L", 14); err != nil {
 		return fmt.Errorf("xlsx: summary: %w", err)
+	}
+	if err := printLayout(f, sheetSummary); err != nil {
+		return err
 	}
 	if err := s.str("A", 1, "Microsoft 365 security audit", kindTitle, false); err != nil {
 		return err
@@ -173,6 +187,9 @@ func writeSummary(f *excelize.File, st *styles, doc *checks.Document, snap *snap
 		{"Checks", fmt.Sprintf("%d checks: %d evaluated, %d not evaluable (data not collected or not applicable); accepted risks: %d",
 			len(doc.Results), doc.Coverage.Evaluated, doc.Coverage.NotEvaluable, doc.Score.Accepted)},
 		{"Licences", licenceText(doc.Licences)},
+	}
+	if subs := subscriptionsText(snap); subs != "" {
+		more = append(more, [2]string{"Subscriptions", subs})
 	}
 	if inc := doc.Incident; inc != nil {
 		users := append([]string(nil), inc.Users...)
@@ -316,9 +333,40 @@ func writeMatrix(s *summary, doc *checks.Document, top int) error {
 		Format:     excelize.GraphicOptions{OffsetX: 5, OffsetY: 5},
 		PlotArea:   excelize.ChartPlotArea{ShowVal: true},
 		VaryColors: new(bool),
+		XAxis:      excelize.ChartAxis{Font: excelize.Font{Color: "000000", Size: 10}},
+		YAxis:      excelize.ChartAxis{Font: excelize.Font{Color: "000000", Size: 9}, MajorGridLines: true},
 	}
 	if err := s.f.AddChart(sheetSummary, fmt.Sprintf("D%d", tr+2), chart); err != nil {
 		return fmt.Errorf("xlsx: summary chart: %w", err)
 	}
 	return nil
+}
+
+// subscriptionsText lists the tenant's SKUs with assigned/purchased units,
+// "" when subscribedSkus is not in the snapshot.
+func subscriptionsText(snap *snapshot.Snapshot) string {
+	if snap == nil {
+		return ""
+	}
+	skus, err := snap.SubscribedSkus()
+	if err != nil {
+		return ""
+	}
+	parts := make([]string, 0, len(skus))
+	for _, k := range skus {
+		name := k.SkuPartNumber
+		if name == "" {
+			name = k.SkuID
+		}
+		p := fmt.Sprintf("%s (%d of %d assigned)", name, k.ConsumedUnits, k.PrepaidUnits.Enabled)
+		if k.CapabilityStatus != "" && !strings.EqualFold(k.CapabilityStatus, "Enabled") {
+			p += " " + k.CapabilityStatus
+		}
+		parts = append(parts, p)
+	}
+	sort.Strings(parts)
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, "; ")
 }

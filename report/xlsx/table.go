@@ -3,6 +3,7 @@ package xlsx
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -74,6 +75,9 @@ func writeTable(ctx context.Context, f *excelize.File, st *styles, t table, maxR
 	if err := f.AutoFilter(t.sheet, fmt.Sprintf("A%d:%s%d", headerRow, lastCol, headerRow+max(n, 1)), nil); err != nil {
 		return fmt.Errorf("xlsx: sheet %s: autofilter: %w", t.sheet, err)
 	}
+	if err := printLayout(f, t.sheet); err != nil {
+		return err
+	}
 	if t.validate != nil && n > 0 {
 		if err := t.validate(f, t.sheet, headerRow+1, headerRow+n); err != nil {
 			return fmt.Errorf("xlsx: sheet %s: %w", t.sheet, err)
@@ -113,6 +117,7 @@ func writeTable(ctx context.Context, f *excelize.File, st *styles, t table, maxR
 	}
 	// excelize's stream writer prepends each <col>, and Excel wants them in
 	// ascending order: set them last to first.
+	colW := make([]float64, len(t.cols))
 	for i := len(t.cols) - 1; i >= 0; i-- {
 		c := t.cols[i]
 		var w float64
@@ -129,6 +134,7 @@ func writeTable(ctx context.Context, f *excelize.File, st *styles, t table, maxR
 		default:
 			w = float64(min(max(widths[i]+1, minColWidth), maxColWidth))
 		}
+		colW[i] = w
 		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
 			return fmt.Errorf("xlsx: sheet %s: %w", t.sheet, err)
 		}
@@ -170,6 +176,7 @@ func writeTable(ctx context.Context, f *excelize.File, st *styles, t table, maxR
 			}
 		}
 		row := t.row(i)
+		lines := 1
 		for j := range vals {
 			vals[j] = nil
 			if j >= len(row) || row[j] == nil {
@@ -178,6 +185,9 @@ func writeTable(ctx context.Context, f *excelize.File, st *styles, t table, maxR
 			col := t.cols[j]
 			switch v := row[j].(type) {
 			case string:
+				if col.wrap {
+					lines = max(lines, wrapLines(v, colW[j]))
+				}
 				kind, value := col.kind, ""
 				if kind == kindStatus || kind == kindSeverity {
 					value = v
@@ -200,7 +210,13 @@ func writeTable(ctx context.Context, f *excelize.File, st *styles, t table, maxR
 				return fmt.Errorf("xlsx: sheet %s: unsupported value %T", t.sheet, v)
 			}
 		}
-		if err := sw.SetRow(fmt.Sprintf("A%d", headerRow+1+i), vals); err != nil {
+		var opts []excelize.RowOpts
+		if lines > 1 {
+			// Neither Excel nor LibreOffice grows a row for wrapped text on
+			// open, so the height is set from an estimate of the lines.
+			opts = append(opts, excelize.RowOpts{Height: rowHeight(lines)})
+		}
+		if err := sw.SetRow(fmt.Sprintf("A%d", headerRow+1+i), vals, opts...); err != nil {
 			return fmt.Errorf("xlsx: sheet %s: %w", t.sheet, err)
 		}
 	}
@@ -228,4 +244,42 @@ func textCell(st *styles, s string, kind cellKind, value string, wrap bool) (exc
 		return excelize.Cell{}, err
 	}
 	return excelize.Cell{StyleID: id, Value: s}, nil
+}
+
+// printLayout prints a sheet landscape, one page wide, so a printed or
+// PDF-converted workbook keeps its columns together. It must follow
+// AutoFilter, which replaces the sheet properties.
+func printLayout(f *excelize.File, sheet string) error {
+	landscape, one, zero, fit := "landscape", 1, 0, true
+	if err := f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &one, FitToHeight: &zero}); err != nil {
+		return fmt.Errorf("xlsx: sheet %s: page layout: %w", sheet, err)
+	}
+	if err := f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+		return fmt.Errorf("xlsx: sheet %s: page layout: %w", sheet, err)
+	}
+	return nil
+}
+
+// lineHeight is the height in points of one line of the default font.
+const lineHeight = 15
+
+// wrapLines estimates how many lines text takes in a wrapped column of the
+// given width.
+func wrapLines(s string, colWidth float64) int {
+	// Column width counts digit widths; ordinary proportional text fits
+	// about 15% more characters.
+	per := int((colWidth - 1) * 1.15)
+	if per < 1 {
+		per = 1
+	}
+	n := 0
+	for _, line := range strings.Split(s, "\n") {
+		n += max(1, (displayWidth(line)+per-1)/per)
+	}
+	return n
+}
+
+// rowHeight converts lines to a row height, within Excel's 409-point limit.
+func rowHeight(lines int) float64 {
+	return float64(min(lines*lineHeight, 409))
 }

@@ -12,6 +12,7 @@
 package xlsx
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -85,8 +86,9 @@ func Write(ctx context.Context, w io.Writer, doc *checks.Document, snap *snapsho
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := f.Write(w); err != nil {
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
 		return fmt.Errorf("xlsx: write: %w", err)
 	}
-	return nil
+	return canonicalZip(buf.Bytes(), w)
 }

@@ -347,10 +347,14 @@ func TestNotCollectedSaysSoFirst(t *testing.T) {
 func TestDeterministic(t *testing.T) {
 	a := write(t, fixtureDoc(), fixtureSnap(t), Options{})
 	b := write(t, fixtureDoc(), fixtureSnap(t), Options{})
+	if !bytes.Equal(a, b) {
+		t.Error("two writes of the same document differ in bytes")
+	}
 	if dumpTSV(t, open(t, a)) != dumpTSV(t, open(t, b)) {
 		t.Error("two writes differ in content")
 	}
-	for _, name := range []string{"docProps/core.xml", "xl/styles.xml", "xl/worksheets/sheet2.xml", "xl/charts/chart1.xml"} {
+	for _, name := range []string{"docProps/core.xml", "xl/styles.xml", "xl/workbook.xml", "xl/worksheets/sheet1.xml",
+		"xl/worksheets/sheet2.xml", "xl/worksheets/sheet5.xml", "xl/charts/chart1.xml"} {
 		if zipFile(t, a, name) != zipFile(t, b, name) {
 			t.Errorf("%s differs between two writes", name)
 		}
@@ -361,6 +365,36 @@ func TestDeterministic(t *testing.T) {
 	}
 	if props.Creator != "m365audit" || props.Created != "2026-11-20T10:00:00Z" || props.Modified != "2026-11-20T10:00:00Z" {
 		t.Errorf("doc props = %+v", props)
+	}
+}
+
+func TestPackageParts(t *testing.T) {
+	data := write(t, fixtureDoc(), fixtureSnap(t), Options{})
+	ct := zipFile(t, data, "[Content_Types].xml")
+	for _, want := range []string{
+		`<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"></Default>`,
+		`<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"></Override>`,
+		`<Override PartName="/xl/worksheets/sheet8.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"></Override>`,
+		`<Override PartName="/xl/charts/chart1.xml"`,
+	} {
+		if !strings.Contains(ct, want) {
+			t.Errorf("[Content_Types].xml lacks %s", want)
+		}
+	}
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if zr.File[0].Name != "[Content_Types].xml" {
+		t.Errorf("first part = %s", zr.File[0].Name)
+	}
+	for _, zf := range zr.File {
+		if zf.Name == "[Content_Types].xml" || strings.HasSuffix(zf.Name, "/") {
+			continue
+		}
+		if !strings.Contains(ct, `PartName="/`+zf.Name+`"`) && !strings.HasSuffix(zf.Name, ".rels") {
+			t.Errorf("part %s has no content type override", zf.Name)
+		}
 	}
 }
 
