@@ -43,8 +43,10 @@ type UserRow struct {
 	Type string
 	// Enabled is "Yes" or "No".
 	Enabled string
-	// Admin is "Yes" when the user holds a directory role, "No", or
-	// NotCollected when roleAssignments was not collected.
+	// Admin is "Yes" when the user holds a directory role directly, "No",
+	// or NotCollected when roleAssignments was not collected. Roles held
+	// through a role-assignable group are not expanded (the snapshot has no
+	// group members).
 	Admin string
 	// Roles are the role names the user holds, sorted.
 	Roles []string
@@ -243,9 +245,13 @@ func Guests(s *snapshot.Snapshot) ([]GuestRow, error) {
 	if err != nil {
 		return nil, fmt.Errorf("guests: %w", err)
 	}
-	inviters, err := s.RawPerKey(snapshot.DSGuestInviters)
+	raw, err := s.RawPerKey(snapshot.DSGuestInviters)
 	if err != nil && !notCollected(err) {
 		return nil, fmt.Errorf("guests: %w", err)
+	}
+	inviters := make(map[string][]json.RawMessage, len(raw))
+	for k, v := range raw {
+		inviters[strings.ToLower(k)] = v
 	}
 	known := signInKnown(s, users)
 	var rows []GuestRow
@@ -284,17 +290,12 @@ func Guests(s *snapshot.Snapshot) ([]GuestRow, error) {
 	return rows, nil
 }
 
+// inviterOf names the inviter of a guest; m is keyed by lower-case id.
 func inviterOf(m map[string][]json.RawMessage, collected bool, id string) string {
 	if !collected {
 		return "unknown (" + NotCollected + ")"
 	}
-	var objs []json.RawMessage
-	for k, v := range m {
-		if strings.EqualFold(k, id) {
-			objs = v
-			break
-		}
-	}
+	objs := m[strings.ToLower(id)]
 	if len(objs) == 0 {
 		return "unknown (not recorded)"
 	}

@@ -17,15 +17,21 @@ const (
 	sheetFindings   = "Findings"
 	sheetActionPlan = "Action plan"
 	sheetAffected   = "Affected objects"
+	sheetTimeline   = "Incident timeline"
 	sheetUsers      = "Users"
 	sheetGuests     = "Guests"
 	sheetCA         = "Conditional Access"
 	sheetMailboxes  = "Mailboxes"
 )
 
-// SheetNames lists the workbook's sheets in order.
-func SheetNames() []string {
-	return []string{sheetSummary, sheetFindings, sheetActionPlan, sheetAffected, sheetUsers, sheetGuests, sheetCA, sheetMailboxes}
+// SheetNames lists the workbook's sheets in order; the incident timeline is
+// there only when the audit had an incident.
+func SheetNames(incident bool) []string {
+	s := []string{sheetSummary, sheetFindings, sheetActionPlan, sheetAffected}
+	if incident {
+		s = append(s, sheetTimeline)
+	}
+	return append(s, sheetUsers, sheetGuests, sheetCA, sheetMailboxes)
 }
 
 // sortedResults orders results worst first: by status (fail, warn, …,
@@ -222,7 +228,7 @@ func datasetNotes(snap *snapshot.Snapshot, ids ...string) []string {
 		case !info.Status.HasData():
 			n := "Not collected: " + id + " — " + info.Describe()
 			if spec, ok := snapshot.SpecByID(id); ok && spec.Incident && info.Status == snapshot.StatusSkipped {
-				n += " (collected only when an incident is given)"
+				n += " (an incident dataset: collected only when collect runs with --incident-user)"
 			}
 			notes = append(notes, n)
 		}
@@ -353,6 +359,34 @@ func mailboxesTable(snap *snapshot.Snapshot) table {
 			r := rows[i]
 			return []any{r.Address, r.DisplayName, r.Type, r.POP, r.IMAP, r.SMTPAuth, r.ActiveSync,
 				r.Forwarding, r.KeepCopy, r.Key}
+		},
+	}
+}
+
+// timelineTable lists the incident users' sign-ins, audit events and the
+// objects incident checks attributed to the attacker, in time order.
+func timelineTable(doc *checks.Document, snap *snapshot.Snapshot) table {
+	notes := datasetNotes(snap, snapshot.DSSignIns, snapshot.DSDirectoryAudits)
+	src := snap
+	if src == nil {
+		// Without a snapshot the timeline still shows what the results hold.
+		src = snapshot.FromFiles(snapshot.Manifest{}, nil)
+	}
+	events := describe.Timeline(doc, src)
+	if len(events) == 0 {
+		notes = append(notes, "No event of the incident users in the window.")
+	}
+	return table{
+		sheet: sheetTimeline,
+		notes: notes,
+		cols: []column{
+			{header: "Time"}, {header: "User"}, {header: "Source"}, {header: "Event", wrap: true, width: 40},
+			{header: "Detail", wrap: true, width: 60}, {header: "Actor"}, {header: "Attributed"}, {header: "Check ID"},
+		},
+		n: len(events),
+		row: func(i int) []any {
+			e := events[i]
+			return []any{describe.FormatTime(e.Time), e.User, e.Source, e.Event, e.Detail, e.Actor, yes(e.Attributed), e.CheckID}
 		},
 	}
 }

@@ -1,6 +1,7 @@
 // Package xlsx renders the results document as an Excel workbook: a
 // Summary (score, coverage, counts, chart), one row per check (Findings),
-// an Action plan for the client to fill in, every affected object, and the
+// an Action plan for the client to fill in, every affected object, the
+// incident timeline when there was an incident, and the
 // tenant's users, guests, Conditional Access policies and mailboxes in
 // plain words (shared with the PDF through report/describe).
 //
@@ -51,11 +52,16 @@ func Write(ctx context.Context, w io.Writer, doc *checks.Document, snap *snapsho
 		func() table { return findingsTable(doc) },
 		func() table { return actionPlanTable(doc) },
 		func() table { return affectedTable(doc) },
+	}
+	if doc.Incident != nil {
+		tables = append(tables, func() table { return timelineTable(doc, snap) })
+	}
+	tables = append(tables,
 		func() table { return usersTable(snap) },
 		func() table { return guestsTable(snap) },
 		func() table { return caTable(snap) },
 		func() table { return mailboxesTable(snap) },
-	}
+	)
 	for _, mk := range tables {
 		if err := ctx.Err(); err != nil {
 			return err

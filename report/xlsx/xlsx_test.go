@@ -47,7 +47,7 @@ func assertGolden(t *testing.T, name string, got []byte) {
 func TestGolden(t *testing.T) {
 	t.Run("fixture", func(t *testing.T) {
 		f := open(t, write(t, fixtureDoc(), fixtureSnap(t), Options{}))
-		if diff := cmp.Diff(SheetNames(), f.GetSheetList()); diff != "" {
+		if diff := cmp.Diff(SheetNames(true), f.GetSheetList()); diff != "" {
 			t.Errorf("sheets (-want +got):\n%s", diff)
 		}
 		assertGolden(t, "fixture", []byte(dumpTSV(t, f)))
@@ -57,6 +57,9 @@ func TestGolden(t *testing.T) {
 		doc.Integrity = []snapshot.IntegrityProblem{{File: "users.json", Dataset: "users", Problem: "sha256 mismatch"}}
 		doc.Incident = nil
 		f := open(t, write(t, doc, nil, Options{}))
+		if diff := cmp.Diff(SheetNames(false), f.GetSheetList()); diff != "" {
+			t.Errorf("sheets (-want +got):\n%s", diff)
+		}
 		assertGolden(t, "nosnapshot", []byte(dumpTSV(t, f)))
 	})
 	t.Run("contoso sample", func(t *testing.T) {
@@ -284,7 +287,7 @@ func TestFindingsSheetLayout(t *testing.T) {
 		t.Errorf("Summary column width %v exceeds the cap", w)
 	}
 	// Every sheet with a table has an autofilter and a frozen header.
-	for _, sheet := range SheetNames()[1:] {
+	for _, sheet := range SheetNames(true)[1:] {
 		p, err := f.GetPanes(sheet)
 		if err != nil || !p.Freeze {
 			t.Errorf("%s: panes %+v, %v", sheet, p, err)
@@ -331,7 +334,7 @@ func TestNotCollectedSaysSoFirst(t *testing.T) {
 		{sheetUsers, "Not collected: userRegistrationDetails — unlicensed (needs Entra ID P1)"},
 		{sheetCA, "Not collected: conditionalAccessPolicies — forbidden: Authorization_RequestDenied (needs Policy.Read.All)"},
 		{sheetMailboxes, "Not collected: exoCasMailbox — error: timeout"},
-		{sheetGuests, "Not collected: guestInviters — skipped: not in this snapshot (collected only when an incident is given)"},
+		{sheetGuests, "Not collected: guestInviters — skipped: not in this snapshot (an incident dataset: collected only when collect runs with --incident-user)"},
 	}
 	for _, tc := range tests {
 		rows, err := f.GetRows(tc.sheet)
