@@ -73,6 +73,8 @@ func newRootCmd(g *globalOptions) *cobra.Command {
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", g.logLevel, "log level on stderr: debug, info, warn or error")
 	root.AddCommand(
 		newCollectCmd(g),
+		newAuditCmd(g.stdout, g.stderr, g.version),
+		newChecksCmd(g.stdout),
 		newDemoCmd(g),
 		newVersionCmd(g),
 	)

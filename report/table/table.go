@@ -209,11 +209,11 @@ func (p *printer) findings(doc *checks.Document) error {
 }
 
 // notEvaluable lists datasets that were not collected and the checks they
-// left unknown.
+// left unknown (or not applicable, when the tenant lacks the licence).
 func (p *printer) notEvaluable(doc *checks.Document) error {
 	unknown := map[string]bool{}
 	for _, r := range doc.Results {
-		if r.Status == checks.StatusUnknown {
+		if r.Status == checks.StatusUnknown || r.Status == checks.StatusNotApplicable {
 			unknown[r.ID] = true
 		}
 	}
@@ -236,9 +236,9 @@ func (p *printer) notEvaluable(doc *checks.Document) error {
 	if len(rows) == 0 {
 		return p.err
 	}
-	p.line(ansiYellow, "Not evaluable (data not collected):")
+	p.line(ansiYellow, "Datasets not collected (unknown: data missing; not_applicable: not licensed):")
 	t := newTable(p.w)
-	t.Header("dataset", "status", "reason", "checks left unknown")
+	t.Header("dataset", "status", "reason", "checks not evaluated")
 	for _, row := range rows {
 		if err := t.Append(row...); err != nil {
 			return fmt.Errorf("render coverage: %w", err)

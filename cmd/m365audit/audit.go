@@ -1,0 +1,275 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/m365audit/m365audit/checks"
+	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/report/table"
+)
+
+// Exit codes (DESIGN.md).
+const (
+	exitOK        = 0
+	exitCannotRun = 1
+	exitFailOn    = 3
+)
+
+// exitError carries a process exit code out of a command; run() maps it.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// ExitCode returns the process exit code.
+func (e *exitError) ExitCode() int { return e.code }
+
+// exitCodeOf maps a command error to an exit code: 0 for nil, the carried
+// code for an exitError, else 1 (could not run).
+func exitCodeOf(err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var ee interface{ ExitCode() int }
+	if errors.As(err, &ee) {
+		return ee.ExitCode()
+	}
+	return exitCannotRun
+}
+
+// auditOptions are the flags of `audit`.
+type auditOptions struct {
+	Format        string
+	Out           string
+	ConfigPath    string
+	IncidentUsers []string
+	IncidentStart string
+	FailOn        string
+	AllowTampered bool
+	// Color forces colour on or off; nil detects (terminal and NO_COLOR
+	// unset).
+	Color *bool
+	// Version is the tool version written into results; Now is the clock
+	// (tests inject a fixed time).
+	Version string
+	Now     func() time.Time
+}
+
+// newAuditCmd builds `m365audit audit SNAPSHOT`.
+func newAuditCmd(stdout, stderr io.Writer, version string) *cobra.Command {
+	o := auditOptions{Version: version}
+	cmd := &cobra.Command{
+		Use:   "audit SNAPSHOT",
+		Short: "Audit a snapshot (directory or .zip) offline and report",
+		Long: "Audit a snapshot offline against the check catalogue and print a console summary.\n" +
+			"--out DIR writes results.json (and the reports); --format json prints the results document.\n" +
+			"Exit codes: 0 ran, 1 could not run, 3 --fail-on threshold reached.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runAudit(cmd.Context(), args[0], o, stdout, stderr)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Format, "format", "table", "output on stdout: table or json")
+	f.StringVar(&o.Out, "out", "", "directory to write results.json and the reports into")
+	f.StringVar(&o.ConfigPath, "config", "", "configuration file (YAML): breakGlass, exclusions, accept, incident")
+	f.StringArrayVar(&o.IncidentUsers, "incident-user", nil, "compromised user (UPN or object id); repeatable; overrides the config and the snapshot")
+	f.StringVar(&o.IncidentStart, "incident-start", "", "incident window start (RFC 3339)")
+	f.StringVar(&o.FailOn, "fail-on", "", "exit 3 when a non-accepted check fails at or above this severity (critical, high, medium, low, info)")
+	f.BoolVar(&o.AllowTampered, "allow-tampered", false, "audit a snapshot whose files fail integrity verification (output is marked)")
+	return cmd
+}
+
+// runAudit loads the snapshot and config, runs every check, prints the
+// summary or JSON, writes outputs, and applies --fail-on.
+func runAudit(ctx context.Context, path string, o auditOptions, stdout, stderr io.Writer) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	now := o.Now
+	if now == nil {
+		now = func() time.Time { return time.Now().UTC() }
+	}
+	switch o.Format {
+	case "", "table", "json":
+	default:
+		return &exitError{exitCannotRun, fmt.Errorf("--format %q: use table or json", o.Format)}
+	}
+	var failOn checks.Severity
+	if o.FailOn != "" {
+		failOn = checks.Severity(strings.ToLower(o.FailOn))
+		if failOn.Rank() >= len(checks.Severities()) {
+			return &exitError{exitCannotRun, fmt.Errorf("--fail-on %q: use critical, high, medium, low or info", o.FailOn)}
+		}
+	}
+	cfg := &checks.Config{}
+	if o.ConfigPath != "" {
+		c, err := checks.LoadConfig(o.ConfigPath)
+		if err != nil {
+			return &exitError{exitCannotRun, err}
+		}
+		cfg = c
+	}
+	snap, err := snapshot.Load(path, snapshot.LoadOptions{AllowIntegrityErrors: o.AllowTampered})
+	if err != nil {
+		return &exitError{exitCannotRun, err}
+	}
+	inc, err := incidentFor(snap, cfg, o.IncidentUsers, o.IncidentStart)
+	if err != nil {
+		return &exitError{exitCannotRun, err}
+	}
+	doc := checks.Run(snap, checks.RunOptions{Config: cfg, ToolVersion: o.Version, GeneratedAt: now(), Incident: inc})
+	if len(doc.Integrity) > 0 {
+		fmt.Fprintf(stderr, "WARNING: snapshot %s failed integrity verification (%d file(s)); audited anyway because of --allow-tampered. Results are marked.\n", path, len(doc.Integrity))
+	}
+	if o.Out != "" {
+		if err := writeOutputs(ctx, o.Out, doc, snap, cfg); err != nil {
+			return &exitError{exitCannotRun, err}
+		}
+	}
+	if o.Format == "json" {
+		if err := writeJSON(stdout, doc); err != nil {
+			return &exitError{exitCannotRun, err}
+		}
+	} else {
+		color := colorFor(stdout)
+		if o.Color != nil {
+			color = *o.Color
+		}
+		if err := table.Write(stdout, doc, table.Options{Color: color}); err != nil {
+			return &exitError{exitCannotRun, fmt.Errorf("print summary: %w", err)}
+		}
+		if o.Out != "" {
+			fmt.Fprintf(stdout, "\nWrote %s\n", filepath.Join(o.Out, "results.json"))
+		}
+	}
+	if failOn != "" {
+		var hit []string
+		for _, r := range doc.Results {
+			if r.Status == checks.StatusFail && !r.IsAccepted() && r.Severity.Rank() <= failOn.Rank() {
+				hit = append(hit, r.ID)
+			}
+		}
+		if len(hit) > 0 {
+			return &exitError{exitFailOn, fmt.Errorf("--fail-on %s: %d check(s) failed: %s", failOn, len(hit), strings.Join(hit, ", "))}
+		}
+	}
+	return nil
+}
+
+// writeOutputs writes every output file of an audit into dir. It is the one
+// place report writers are added (xlsx, pdf, ps1, incident artefacts).
+func writeOutputs(ctx context.Context, dir string, doc *checks.Document, snap *snapshot.Snapshot, cfg *checks.Config) error {
+	_ = snap
+	_ = cfg
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create output directory: %w", err)
+	}
+	if err := writeFileAtomic(filepath.Join(dir, "results.json"), func(w io.Writer) error { return writeJSON(w, doc) }); err != nil {
+		return err
+	}
+	return nil
+}
+
+// writeJSON writes the results document as indented JSON.
+func writeJSON(w io.Writer, doc *checks.Document) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("write results: %w", err)
+	}
+	return nil
+}
+
+// writeFileAtomic writes through a temporary file and renames it, so a
+// failed write never leaves a truncated output behind.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp := f.Name()
+	if err := write(f); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// incidentFor resolves the incident context with precedence flag > config >
+// manifest. A start without users (or users without any start) is an
+// error rather than a silently skipped incident.
+func incidentFor(snap *snapshot.Snapshot, cfg *checks.Config, users []string, start string) (*checks.IncidentInfo, error) {
+	var flag *snapshot.Incident
+	if len(users) > 0 || start != "" {
+		if len(users) == 0 {
+			return nil, errors.New("--incident-start needs at least one --incident-user")
+		}
+		flag = &snapshot.Incident{Users: users}
+		switch {
+		case start != "":
+			t, err := time.Parse(time.RFC3339, start)
+			if err != nil {
+				return nil, fmt.Errorf("--incident-start %q: not an RFC 3339 time (e.g. 2026-11-10T00:00:00Z): %w", start, err)
+			}
+			flag.Start = t
+		case cfg.Incident != nil:
+			flag.Start = cfg.Incident.Start
+		case snap.Manifest.Incident != nil:
+			flag.Start = snap.Manifest.Incident.Start
+		default:
+			return nil, errors.New("--incident-user needs --incident-start (no start in the config or the snapshot)")
+		}
+	}
+	var fromCfg *snapshot.Incident
+	if cfg.Incident != nil {
+		fromCfg = &snapshot.Incident{Users: cfg.Incident.Users, Start: cfg.Incident.Start}
+	}
+	inc := checks.IncidentFrom(snap.Manifest.CollectedAt, flag, fromCfg, snap.Manifest.Incident)
+	if inc != nil && inc.Start.After(inc.End) {
+		return nil, fmt.Errorf("incident start %s is after the snapshot was collected (%s)", inc.Start.Format(time.RFC3339), inc.End.Format(time.RFC3339))
+	}
+	return inc, nil
+}
+
+// colorFor reports whether output to w may be coloured: w is a terminal and
+// NO_COLOR is unset.
+func colorFor(w io.Writer) bool {
+	if _, ok := os.LookupEnv("NO_COLOR"); ok {
+		return false
+	}
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
