@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -313,7 +314,7 @@ func (c *Collector) writeLate(collectedAt time.Time) error {
 	c.mu.Unlock()
 	for _, l := range late {
 		if l.info.Window != nil {
-			l.info.Window.To = collectedAt
+			c.completeWindow(&l.info, collectedAt)
 		}
 		if err := c.record(l.spec, outcome{items: l.items}, l.info); err != nil {
 			return err
@@ -362,7 +363,8 @@ func (c *Collector) graphDataset(ctx context.Context, s snapshot.Spec) (outcome,
 			return outcome{}, errors.New("no incident start for a windowed dataset")
 		}
 		query = strings.ReplaceAll(query, "{start}", c.o.Incident.Start.UTC().Format(time.RFC3339))
-		window = c.window()
+		// Completed in writeLate, when the window end and the licences are known.
+		window = &snapshot.Window{From: c.o.Incident.Start.UTC()}
 	}
 	if s.ID == snapshot.DSUsers {
 		return c.users(ctx, s, query)
@@ -385,10 +387,6 @@ func (c *Collector) graphDataset(ctx context.Context, s snapshot.Spec) (outcome,
 	if window != nil {
 		out.window = window
 		out.late = true
-		if window.EarliestAvailable != nil && c.o.Incident.Start.Before(*window.EarliestAvailable) {
-			out.notes = append(out.notes, fmt.Sprintf("the incident start %s is older than the log retention (%s): events before %s are no longer available",
-				c.o.Incident.Start.UTC().Format(time.RFC3339), window.Retention, window.EarliestAvailable.Format(time.RFC3339)))
-		}
 	}
 	return out, nil
 }
@@ -434,8 +432,7 @@ func (c *Collector) users(ctx context.Context, s snapshot.Spec, query string) (o
 	}
 	if out.status == snapshot.StatusForbidden || out.status == snapshot.StatusUnlicensed {
 		first := out.reason
-		fallback := strings.Replace(query, "$select="+snapshot.UserSelect+",signInActivity", "$select="+snapshot.UserSelect, 1)
-		if fallback != query {
+		if fallback, ok := withoutSignInActivity(query); ok {
 			c.log.Warn("users: signInActivity refused, collecting without it", "reason", first)
 			out, err = c.fetch(ctx, s, fallback)
 			if err != nil {
@@ -454,6 +451,34 @@ func (c *Collector) users(ctx context.Context, s snapshot.Spec, query string) (o
 	return out, nil
 }
 
+// withoutSignInActivity drops signInActivity from a query's $select.
+func withoutSignInActivity(query string) (string, bool) {
+	q, err := graph.ParseQuery(query)
+	if err != nil {
+		return "", false
+	}
+	var keep []string
+	for _, f := range strings.Split(q["$select"], ",") {
+		if !strings.EqualFold(f, "signInActivity") {
+			keep = append(keep, f)
+		}
+	}
+	if len(keep) == len(strings.Split(q["$select"], ",")) {
+		return "", false
+	}
+	q["$select"] = strings.Join(keep, ",")
+	names := make([]string, 0, len(q))
+	for k := range q {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	parts := make([]string, len(names))
+	for i, k := range names {
+		parts[i] = k + "=" + q[k]
+	}
+	return strings.Join(parts, "&"), true
+}
+
 func stripAll(items []json.RawMessage) ([]json.RawMessage, error) {
 	for i, it := range items {
 		s, err := graph.StripCredentialSecrets(it)
@@ -465,9 +490,12 @@ func stripAll(items []json.RawMessage) ([]json.RawMessage, error) {
 	return items, nil
 }
 
-// window returns the incident log window; To is set when collection ends.
-func (c *Collector) window() *snapshot.Window {
-	w := &snapshot.Window{From: c.o.Incident.Start.UTC()}
+// completeWindow sets the end of an incident log window (collectedAt) and
+// the retention the tenant's licences allow, and notes a start older than
+// what the logs still hold.
+func (c *Collector) completeWindow(info *snapshot.DatasetInfo, collectedAt time.Time) {
+	w := info.Window
+	w.To = collectedAt
 	c.mu.Lock()
 	skus, ok := c.skus, c.skusOK
 	c.mu.Unlock()
@@ -480,11 +508,15 @@ func (c *Collector) window() *snapshot.Window {
 	default:
 		w.Retention, days = "7 days (Free)", 7
 	}
-	if days > 0 {
-		e := c.o.Now().UTC().AddDate(0, 0, -days)
-		w.EarliestAvailable = &e
+	if days == 0 {
+		return
 	}
-	return w
+	e := collectedAt.AddDate(0, 0, -days)
+	w.EarliestAvailable = &e
+	if w.From.Before(e) {
+		info.Notes = append(info.Notes, fmt.Sprintf("the incident start %s is older than the log retention (%s): events before %s are no longer available",
+			w.From.Format(time.RFC3339), w.Retention, e.Format(time.RFC3339)))
+	}
 }
 
 func hasPremium(skus []json.RawMessage) bool {
