@@ -51,8 +51,11 @@ func newDemoCmd(g *globalOptions) *cobra.Command {
 			if err := collect.WriteSummary(g.stderr, rep.Manifest, dir); err != nil {
 				return err
 			}
-			_, err = fmt.Fprintln(g.stdout, dir)
-			return err
+			if _, err := fmt.Fprintln(g.stdout, dir); err != nil {
+				return err
+			}
+			// Audit the collected snapshot: summary on stdout, outputs beside it.
+			return runAudit(cmd.Context(), dir, auditOptions{Version: g.version, Out: demoReportDir(dir)}, g.stdout, g.stderr)
 		},
 	}
 	cmd.Flags().StringVar(&o.Out, "out", "", "snapshot directory (default: a new temporary directory, printed)")
@@ -119,6 +122,11 @@ func runDemoCollectReport(ctx context.Context, o demoOptions) (string, *collect.
 		return "", rep, fmt.Errorf("the demo collection attempted %d write(s); the collectors must be read-only", n)
 	}
 	return rep.Path, rep, nil
+}
+
+// demoReportDir is where the demo writes its reports: beside the snapshot.
+func demoReportDir(snapDir string) string {
+	return filepath.Join(filepath.Dir(snapDir), filepath.Base(snapDir)+"-report")
 }
 
 func randomToken() (string, error) {
