@@ -217,7 +217,9 @@ func TestDemoEndToEnd(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
-	if strings.TrimSpace(stdout) != out || !strings.Contains(stderr, "COLLECTION COVERAGE") {
+	// The first stdout line is the snapshot directory (later demo steps may
+	// print more after it).
+	if first, _, _ := strings.Cut(stdout, "\n"); first != out || !strings.Contains(stderr, "COLLECTION COVERAGE") {
 		t.Fatalf("stdout %q stderr %s", stdout, stderr)
 	}
 	got, err := snapshot.Load(out, snapshot.LoadOptions{})
