@@ -177,7 +177,12 @@ func writeSummary(f *excelize.File, st *styles, doc *checks.Document, snap *snap
 	if err := s.str("A", s.row, "Score", kindLabel, false); err != nil {
 		return err
 	}
-	if err := s.num("B", s.row, doc.Score.Percent/100, kindPercent); err != nil {
+	if doc.Score.Possible == 0 && doc.Score.Evaluated == 0 {
+		// 0% would read as "everything failed"; nothing was scored.
+		if err := s.str("B", s.row, "not scored: no check could be evaluated", kindText, false); err != nil {
+			return err
+		}
+	} else if err := s.num("B", s.row, doc.Score.Percent/100, kindPercent); err != nil {
 		return err
 	}
 	s.row++

@@ -484,3 +484,20 @@ func TestWriteErrors(t *testing.T) {
 		t.Errorf("Users rows = %q, want a 'Could not read' note", rows)
 	}
 }
+
+func TestNothingScoredIsNotZeroPercent(t *testing.T) {
+	t.Parallel()
+	doc := fixtureDoc()
+	doc.Score = checks.Score{}
+	f := open(t, write(t, doc, nil, Options{}))
+	rows, _ := f.GetRows(sheetSummary)
+	for _, r := range rows {
+		if len(r) > 1 && r[0] == "Score" {
+			if r[1] != "not scored: no check could be evaluated" {
+				t.Errorf("Score = %q", r[1])
+			}
+			return
+		}
+	}
+	t.Error("no Score row")
+}
