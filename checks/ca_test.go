@@ -322,3 +322,68 @@ func TestCAHostileNamesPassThroughVerbatim(t *testing.T) {
 		t.Errorf("exclusion name not verbatim: %s", r.Summary)
 	}
 }
+
+// TestCAChecksWithoutP1 runs every CA check on a free tenant with no CA
+// policies: each answers plainly, never pass without security defaults.
+func TestCAChecksWithoutP1(t *testing.T) {
+	want := map[string]Status{
+		"ENTRA-MFA-001": StatusFail, "ENTRA-CA-001": StatusFail, "ENTRA-CA-002": StatusFail,
+		"ENTRA-MFA-010": StatusNotApplicable, "ENTRA-CA-003": StatusNotApplicable, "ENTRA-CA-004": StatusNotApplicable,
+		"ENTRA-CA-005": StatusNotApplicable, "ENTRA-CA-006": StatusNotApplicable, "ENTRA-CA-007": StatusNotApplicable,
+		"ENTRA-CA-008": StatusNotApplicable, "ENTRA-CA-011": StatusNotApplicable, "ENTRA-CA-012": StatusNotApplicable,
+	}
+	for _, sd := range []bool{false, true} {
+		files := map[string]string{snapshot.DSSubscribedSkus: skusNone, snapshot.DSConditionalAccessPolicies: "[]",
+			snapshot.DSSecurityDefaults: fmt.Sprintf(`{"isEnabled":%v}`, sd)}
+		s := testSnap(t, files, nil)
+		if len(caChecks()) != len(want) {
+			t.Fatalf("%d CA checks, want %d", len(caChecks()), len(want))
+		}
+		for _, c := range caChecks() {
+			r := RunCheck(c, testCtx(t, s, nil))
+			w := want[c.ID]
+			if sd && (c.ID == "ENTRA-MFA-001" || c.ID == "ENTRA-CA-001" || c.ID == "ENTRA-CA-002") {
+				w = StatusPass
+			}
+			if r.Status != w {
+				t.Errorf("sd=%v %s = %s, want %s: %s", sd, c.ID, r.Status, w, r.Summary)
+			}
+			if w == StatusFail && !strings.Contains(r.Summary, "no Entra ID P1") {
+				t.Errorf("%s does not say what it judged on: %s", c.ID, r.Summary)
+			}
+			if w == StatusNotApplicable && !strings.Contains(r.Summary, "P") {
+				t.Errorf("%s: %s", c.ID, r.Summary)
+			}
+		}
+	}
+}
+
+// TestCALicencesUnknown: without subscribedSkus a fail of a licensed
+// control cannot be told from not_applicable, so it is unknown; a pass
+// proven by an enforced policy stands.
+func TestCALicencesUnknown(t *testing.T) {
+	pr := pol("p1", "PR", "enabled", allUsers+","+allApps, `{"operator":"OR","authenticationStrength":{"id":"00000000-0000-0000-0000-000000000004"}}`)
+	st := map[string]snapshot.Status{snapshot.DSSubscribedSkus: snapshot.StatusForbidden}
+	for _, tt := range []struct {
+		policies string
+		want     Status
+	}{{"[]", StatusUnknown}, {caCase(pr), StatusPass}} {
+		s := testSnap(t, map[string]string{snapshot.DSConditionalAccessPolicies: tt.policies}, st)
+		if r := runByID(t, "ENTRA-MFA-010", s, nil); r.Status != tt.want {
+			t.Errorf("%s: %s, want %s: %s", tt.policies, r.Status, tt.want, r.Summary)
+		}
+	}
+}
+
+// TestCAMetadata checks the CA catalogue entries are complete.
+func TestCAMetadata(t *testing.T) {
+	for _, c := range caChecks() {
+		if c.Title == "" || c.Category == "" || c.Rationale == "" || c.Remediation.Summary == "" || len(c.Remediation.Steps) == 0 ||
+			len(c.Datasets) == 0 || c.Severity.Rank() >= len(Severities()) {
+			t.Errorf("%s: incomplete metadata", c.ID)
+		}
+		if len(c.References.CIS) > 0 && c.References.CISVersion == "" {
+			t.Errorf("%s: CIS numbers without version", c.ID)
+		}
+	}
+}

@@ -226,3 +226,33 @@ func TestAuditSummaryGolden(t *testing.T) {
 		t.Errorf("summary differs from %s (-update to rewrite):\n%s", path, out)
 	}
 }
+
+// TestAuditIncidentPrecedence: flag > config > manifest.
+func TestAuditIncidentPrecedence(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(p, []byte("incident: {users: [megan.bowen@contoso.com], start: 2026-11-18T00:00:00Z}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	get := func(o auditOptions) *checks.IncidentInfo {
+		t.Helper()
+		o.Format = "json"
+		code, js, errs := audit(t, sampleDir, o)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+		var doc checks.Document
+		if err := json.Unmarshal([]byte(js), &doc); err != nil {
+			t.Fatal(err)
+		}
+		return doc.Incident
+	}
+	if inc := get(auditOptions{}); inc == nil || inc.Users[0] != "adele.vance@contoso.com" {
+		t.Errorf("manifest incident: %+v", inc)
+	}
+	if inc := get(auditOptions{ConfigPath: p}); inc == nil || inc.Users[0] != "megan.bowen@contoso.com" || inc.Start.Day() != 18 {
+		t.Errorf("config incident: %+v", inc)
+	}
+	if inc := get(auditOptions{ConfigPath: p, IncidentUsers: []string{"alex.wilber@contoso.com"}, IncidentStart: "2026-11-19T00:00:00Z"}); inc == nil || inc.Users[0] != "alex.wilber@contoso.com" || inc.Start.Day() != 19 {
+		t.Errorf("flag incident: %+v", inc)
+	}
+}
