@@ -82,6 +82,7 @@ func caChecks() []Check {
 					"Conditional Access > New policy: Users = Directory roles (Global, Privileged Role, User, SharePoint, Exchange, Hybrid Identity, Application and Cloud Application Administrator) or All users, Target resources = All resources, Grant = Require multifactor authentication.",
 					"Without Entra ID P1: enable security defaults (they require MFA from administrators at every sign-in).",
 				},
+				Script: true,
 			}},
 			Eval: evalCA002},
 		{Meta: Meta{
@@ -108,6 +109,7 @@ func caChecks() []Check {
 				Steps: []string{
 					"Conditional Access > New policy: Users = Guest or external users (select every type, all external tenants) or All users, Target resources = All resources, Grant = Require multifactor authentication.",
 				},
+				Script: true,
 			}},
 			Eval: evalCA004},
 		{Meta: Meta{
@@ -160,6 +162,7 @@ func caChecks() []Check {
 				Steps: []string{
 					"Conditional Access > New policy: Users = All users (exclude break-glass), Target resources = User actions > Register security information, Grant = Require device to be marked as compliant OR Require Microsoft Entra hybrid joined device.",
 				},
+				Script: true,
 			}},
 			Eval: evalCA008},
 		{Meta: Meta{
