@@ -128,6 +128,7 @@ func quotePrefix(t *testing.T, f *excelize.File, sheet, cell string) bool {
 }
 
 func TestHostileNames(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("長", 6) + strings.Repeat("n", 250)
 	hostile := []struct {
 		in, want string
@@ -217,6 +218,7 @@ func jsonUsers(hostile []struct{ in, want string }) []string {
 }
 
 func TestFindingsSheetLayout(t *testing.T) {
+	t.Parallel()
 	data := write(t, fixtureDoc(), fixtureSnap(t), Options{})
 	f := open(t, data)
 
@@ -320,6 +322,7 @@ func zipFile(t *testing.T, data []byte, name string) string {
 }
 
 func TestNotCollectedSaysSoFirst(t *testing.T) {
+	t.Parallel()
 	files := fixtureFiles()
 	delete(files, snapshot.DSExoCASMailbox)
 	delete(files, snapshot.DSExoMailbox)
@@ -348,6 +351,7 @@ func TestNotCollectedSaysSoFirst(t *testing.T) {
 }
 
 func TestDeterministic(t *testing.T) {
+	t.Parallel()
 	a := write(t, fixtureDoc(), fixtureSnap(t), Options{})
 	b := write(t, fixtureDoc(), fixtureSnap(t), Options{})
 	if !bytes.Equal(a, b) {
@@ -372,6 +376,7 @@ func TestDeterministic(t *testing.T) {
 }
 
 func TestPackageParts(t *testing.T) {
+	t.Parallel()
 	data := write(t, fixtureDoc(), fixtureSnap(t), Options{})
 	ct := zipFile(t, data, "[Content_Types].xml")
 	for _, want := range []string{
@@ -402,6 +407,7 @@ func TestPackageParts(t *testing.T) {
 }
 
 func TestSummaryChartAndCounts(t *testing.T) {
+	t.Parallel()
 	data := write(t, fixtureDoc(), fixtureSnap(t), Options{})
 	chart := zipFile(t, data, "xl/charts/chart1.xml")
 	for _, want := range []string{`<barChart><barDir val="col">`, "Summary!$E$", "Summary!$F$", "Summary!$D$"} {
@@ -431,6 +437,7 @@ func TestSummaryChartAndCounts(t *testing.T) {
 }
 
 func TestRowLimit(t *testing.T) {
+	t.Parallel()
 	f := open(t, write(t, fixtureDoc(), fixtureSnap(t), Options{MaxRowsPerSheet: 2}))
 	rows, _ := f.GetRows(sheetFindings)
 	if len(rows) != 4 || rows[3][0] != "7 more rows not shown (sheet row limit); results.json has every row" {
