@@ -2,36 +2,444 @@ package pdf
 
 import (
 	"fmt"
-	"sort"
 	"strings"
+	"time"
 
 	"github.com/m365audit/m365audit/checks"
+	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/report/describe"
 )
 
-// incidentSection is the hook for the incident part of the executive
-// summary. For now it states the investigated users and the window; the
-// incident engineer extends it (what the attacker changed, containment
-// status) from the IR-* results, which also appear in the findings.
-func (r *renderer) incidentSection(inc *checks.IncidentInfo) {
-	users := append([]string(nil), inc.Users...)
-	sort.Strings(users)
-	for i, u := range users {
-		users[i] = "• " + u
+// Caps keep the incident section readable; the workbook has every row.
+const (
+	maxChangeRows   = 10 // per kind of change
+	maxPlanItems    = 8  // per containment step
+	maxReviewRows   = 15
+	maxHardening    = 12
+	maxTimelineRows = 40
+)
+
+// incidentSection draws the incident part of the report, first thing after
+// the title: what happened, what the attacker changed, what is still open,
+// what the containment script will do, and the timeline. Everything comes
+// from the results (and the snapshot for the timeline), so it agrees with
+// the findings, the workbook and the scripts.
+func (r *renderer) incidentSection(inc *checks.IncidentInfo) error {
+	m := buildIncident(r.doc, r.snap)
+	body := textStyle{size: 9, color: colText}
+	muted := textStyle{size: 8.5, color: colMuted}
+
+	r.heading("Incident response: compromised account", 0)
+	var names []string
+	for _, u := range m.users {
+		names = append(names, u.label)
 	}
-	if len(users) == 0 {
-		users = []string{"• (no user named)"}
+	if len(names) == 0 {
+		names = []string{"(no user named)"}
 	}
-	end := fmtDate(inc.End)
-	if inc.End.IsZero() {
-		end = fmtDate(r.doc.CollectedAt) + " (collection)"
+	end := fmtDate(m.end)
+	if inc.End.IsZero() || inc.End.Equal(r.doc.CollectedAt) {
+		end += " (data collection)"
 	}
-	ir := 0
-	for _, res := range r.doc.Results {
-		if res.Incident && (res.Status == checks.StatusFail || res.Status == checks.StatusWarn) {
-			ir++
+	r.para(fmt.Sprintf("Investigated: %s. Window: %s to %s.", andList(names), fmtDate(m.start), end), body, marginX, contentW)
+	r.para("This section comes first because it is what to act on now. The full findings, the score and the coverage follow it.", muted, marginX, contentW)
+	r.y += 2
+	r.containmentBox(m)
+
+	r.heading("What happened", 1)
+	for _, s := range m.happened {
+		r.bullet("•", s, body, 0)
+	}
+	if len(m.cannot) > 0 {
+		r.y += 1
+		r.need(2 * lineH(9))
+		r.para("Could not be answered from this snapshot", textStyle{size: 9, bold: true, color: colFair}, marginX, contentW)
+		for _, s := range m.cannot {
+			r.bullet("•", s, body, 0)
 		}
 	}
-	body := fmt.Sprintf("Window: %s to %s\nUsers investigated:\n%s\n%d incident check(s) found attacker activity or gaps; see the findings below.",
-		fmtDate(inc.Start), end, strings.Join(users, "\n"), ir)
-	r.box("INCIDENT INVESTIGATION", body, colAlert, rgb{255, 241, 242})
+	r.y += 1
+	if err := r.checkCtx(); err != nil {
+		return err
+	}
+
+	r.attackerChanges(m)
+	r.stillOpen(m)
+	if err := r.checkCtx(); err != nil {
+		return err
+	}
+	r.containment(m)
+	r.timeline()
+	return r.checkCtx()
+}
+
+// containmentBox states at a glance whether the accounts are contained.
+func (r *renderer) containmentBox(m *incidentModel) {
+	var res *checks.Result
+	for i := range r.doc.Results {
+		if r.doc.Results[i].ID == "IR-USR-002" {
+			res = &r.doc.Results[i]
+		}
+	}
+	changes := fmt.Sprintf("%s attributed to the attacker (listed below).", plural(m.nChanges, "change in the tenant is", "changes in the tenant are"))
+	switch {
+	case res == nil:
+		r.box("CONTAINMENT NOT CHECKED", "The containment check (IR-USR-002) did not run. "+changes, colFair, rgb{255, 247, 237})
+	case res.Status == checks.StatusPass:
+		r.box("ACCOUNTS CONTAINED", res.Summary+"\n"+changes, colGood, rgb{236, 253, 243})
+	case notEvaluated(res.Status):
+		r.box("CONTAINMENT UNKNOWN", res.Summary+"\n"+changes, colFair, rgb{255, 247, 237})
+	default:
+		var b strings.Builder
+		if len(res.Affected) == 0 {
+			b.WriteString(res.Summary)
+		}
+		for i, a := range res.Affected {
+			if i > 0 {
+				b.WriteString("\n")
+			}
+			fmt.Fprintf(&b, "• %s: %s", firstOf(a.Name, a.ID), orDash(a.Detail))
+		}
+		b.WriteString("\nThe containment script below blocks sign-in, resets the password and revokes the sessions.\n" + changes)
+		r.box("NOT CONTAINED: the attacker may still have access", b.String(), colAlert, colAlertBg)
+	}
+}
+
+// bullet draws a marked paragraph indented by indent millimetres.
+func (r *renderer) bullet(mark, s string, st textStyle, indent float64) {
+	lh := lineH(st.size)
+	r.need(lh)
+	x := marginX + indent
+	ml := r.l.wrap(mark, 10, st, false)[0]
+	r.l.drawLine(x, r.y+baseline(lh, st.size), ml, st)
+	w := max(ml.w+1.5, 4.5)
+	r.para(s, st, x+w, contentW-indent-w)
+	r.y += 0.6
+}
+
+func (r *renderer) attackerChanges(m *incidentModel) {
+	r.heading("What the attacker changed", 1)
+	body := textStyle{size: 9, color: colText}
+	if len(m.changes) == 0 {
+		r.para("No change in the tenant is attributed to the incident users in the window.", body, marginX, contentW)
+		r.y += 2
+		return
+	}
+	r.para("Objects created or changed by the incident users inside the window, which the incident checks attribute to the attacker.",
+		textStyle{size: 8.5, color: colMuted}, marginX, contentW)
+	r.y += 1
+	for _, g := range m.changes {
+		r.need(lineH(9.5) + 3*(lineH(7.5)+2.4))
+		var ids []string
+		for _, o := range g.objs {
+			if !containsFold(ids, o.check) {
+				ids = append(ids, o.check)
+			}
+		}
+		r.para(fmt.Sprintf("%s (%d) · %s", g.title, len(g.objs), strings.Join(ids, ", ")), textStyle{size: 9.5, bold: true, color: colHeading}, marginX, contentW)
+		r.y += 0.5
+		shown := g.objs[:min(len(g.objs), maxChangeRows)]
+		rows := make([][]cell, 0, len(shown))
+		for _, o := range shown {
+			rows = append(rows, []cell{
+				{text: whenOf(o.a)},
+				{text: orDash(o.a.Name)},
+				{text: orDash(o.a.Detail)},
+				{text: orDash(o.a.Actor)},
+			})
+		}
+		r.table([]column{{"When (UTC)", 22}, {"Object", 48}, {"Detail", 68}, {"By", 42}}, rows, 7.5)
+		if n := len(g.objs) - len(shown); n > 0 {
+			r.para(fmt.Sprintf("… and %d more — full list in the workbook (report.xlsx).", n), textStyle{size: 8.5, color: colMuted}, marginX, contentW)
+			r.y += 1.5
+		}
+	}
+}
+
+func whenOf(a checks.Affected) string {
+	if a.Time == nil {
+		return "no time recorded"
+	}
+	return shortTime(*a.Time)
+}
+
+// shortTime is a UTC time for table columns headed "(UTC)".
+func shortTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
+
+func (r *renderer) stillOpen(m *incidentModel) {
+	r.heading("What is still open", 1)
+	body := textStyle{size: 9, color: colText}
+	if len(m.open) == 0 {
+		r.para("No incident check fails or warns.", body, marginX, contentW)
+		r.y += 1
+	} else {
+		rows := make([][]cell, 0, len(m.open))
+		for _, res := range m.open {
+			c := severityColor(res.Severity)
+			rows = append(rows, []cell{
+				{text: capitalise(string(res.Severity)), bold: true, color: &c},
+				{text: res.ID + "\n" + res.Title, lines: true},
+				{text: orDash(res.Summary)},
+			})
+		}
+		r.table([]column{{"Severity", 18}, {"Incident check", 62}, {"What is open", 100}}, rows, 7.5)
+	}
+	r.need(lineH(9.5) + 3*(lineH(7.5)+2.4))
+	r.para("Gaps that let it happen", textStyle{size: 9.5, bold: true, color: colHeading}, marginX, contentW)
+	r.y += 0.5
+	if len(m.posture) == 0 {
+		r.para("None of the configuration checks on MFA, legacy protocols, guest invitations and user consent fails.", body, marginX, contentW)
+		r.y += 2
+		return
+	}
+	rows := make([][]cell, 0, len(m.posture))
+	for _, p := range m.posture {
+		c := severityColor(p.sev)
+		rows = append(rows, []cell{
+			{text: capitalise(string(p.sev)), bold: true, color: &c},
+			{text: p.id + "\n" + p.title, lines: true},
+			{text: orDash(p.line)},
+		})
+	}
+	r.table([]column{{"Severity", 18}, {"Configuration check", 62}, {"Finding", 100}}, rows, 7.5)
+}
+
+func (r *renderer) containment(m *incidentModel) {
+	r.heading("What the containment script will do", 1)
+	body := textStyle{size: 9, color: colText}
+	muted := textStyle{size: 8.5, color: colMuted}
+	r.para("One script per incident user. It acts on exactly the objects listed here, which the incident checks attribute to the attacker, "+
+		"and on nothing else. Read it and run it with -WhatIf first.", muted, marginX, contentW)
+	r.y += 1
+	for _, p := range m.plans {
+		r.heading(p.user.label, 2)
+		r.para("Script: "+p.script, textStyle{size: 8.5, bold: true, color: colAccepted}, marginX, contentW)
+		r.y += 0.5
+		steps := []string{
+			"Block sign-in for the account.",
+			"Reset the password and require a change at next sign-in.",
+			"Revoke all sessions and refresh tokens.",
+		}
+		type step struct {
+			text  string
+			items []string
+		}
+		var list []step
+		for _, s := range steps {
+			list = append(list, step{text: s})
+		}
+		add := func(key, one, many string) {
+			objs := p.groups[key]
+			if len(objs) == 0 {
+				return
+			}
+			var items []string
+			for i, o := range objs {
+				if i == maxPlanItems {
+					items = append(items, fmt.Sprintf("… and %d more — full list in the workbook (report.xlsx).", len(objs)-maxPlanItems))
+					break
+				}
+				items = append(items, planItem(o, p.user))
+			}
+			text := one
+			if len(objs) != 1 {
+				text = fmt.Sprintf(many, len(objs))
+			}
+			list = append(list, step{text: text, items: items})
+		}
+		add("methods", "Remove the 1 authentication method registered in the window:", "Remove the %[1]d authentication methods registered in the window:")
+		add("rules", "Remove the 1 suspicious inbox rule:", "Remove the %[1]d suspicious inbox rules:")
+		add("forwarding", "Clear the mailbox forwarding:", "Clear the forwarding on %[1]d mailboxes:")
+		add("guests", "Disable, then remove, the 1 guest this user invited in the window:", "Disable, then remove, the %[1]d guests this user invited in the window:")
+		add("consents", "Revoke the 1 OAuth grant this user gave in the window:", "Revoke the %[1]d OAuth grants this user gave in the window:")
+		list = append(list, step{text: "Disable POP, IMAP and SMTP AUTH on the user's mailbox."})
+		for i, s := range list {
+			r.bullet(fmt.Sprintf("%d.", i+1), s.text, body, 0)
+			for _, it := range s.items {
+				r.bullet("–", it, textStyle{size: 8.5, color: colText}, 6)
+			}
+		}
+		r.y += 1.5
+	}
+	if len(m.unassigned) > 0 {
+		r.need(2 * lineH(9))
+		r.para("Attributed, but not tied to one incident user (no script acts on them; remove them by hand after review):",
+			textStyle{size: 9, bold: true, color: colText}, marginX, contentW)
+		for i, o := range m.unassigned {
+			if i == maxPlanItems {
+				r.para(fmt.Sprintf("… and %d more — full list in the workbook (report.xlsx).", len(m.unassigned)-maxPlanItems), muted, marginX+6, contentW-6)
+				break
+			}
+			r.bullet("–", planItem(o, incUser{})+" ("+o.check+")", textStyle{size: 8.5, color: colText}, 6)
+		}
+		r.y += 1.5
+	}
+
+	r.need(lineH(9.5) + 3*(lineH(7.5)+2.4))
+	r.para("For review only (no script touches these)", textStyle{size: 9.5, bold: true, color: colHeading}, marginX, contentW)
+	r.y += 0.5
+	if len(m.review) == 0 {
+		r.para("Nothing: every object the incident checks found is handled by the containment script.", body, marginX, contentW)
+		r.y += 1.5
+	} else {
+		r.para("Objects the incident checks found that are not attributed to the attacker, or that a script should not remove "+
+			"without a person deciding (apps, delegations, role and configuration changes).", muted, marginX, contentW)
+		r.y += 0.5
+		shown := m.review[:min(len(m.review), maxReviewRows)]
+		rows := make([][]cell, 0, len(shown))
+		for _, o := range shown {
+			why := orDash(o.a.Detail)
+			if o.a.Attributed {
+				why = "Attributed to the attacker, left to a person: " + why
+			}
+			rows = append(rows, []cell{{text: orDash(o.a.Name)}, {text: why}, {text: o.check}})
+		}
+		r.table([]column{{"Object", 60}, {"Why it is listed", 95}, {"Check", 25}}, rows, 7.5)
+		if n := len(m.review) - len(shown); n > 0 {
+			r.para(fmt.Sprintf("… and %d more — full list in the workbook (report.xlsx).", n), muted, marginX, contentW)
+			r.y += 1.5
+		}
+	}
+
+	r.need(lineH(9.5) + 3*lineH(9))
+	r.para("Then, organisation-wide (remediation.ps1)", textStyle{size: 9.5, bold: true, color: colHeading}, marginX, contentW)
+	r.y += 0.5
+	if len(m.hardening) == 0 {
+		r.para("remediation.ps1 has no block for this tenant: no failing configuration check has a scripted fix.", body, marginX, contentW)
+		r.y += 2
+		return
+	}
+	r.para("remediation.ps1 hardens the tenant so the same attack fails next time; it changes only what is wrong. Its blocks, worst first:", body, marginX, contentW)
+	for i, res := range m.hardening {
+		if i == maxHardening {
+			r.para(fmt.Sprintf("… and %d more, in the findings and in remediation.ps1.", len(m.hardening)-maxHardening), muted, marginX+4.5, contentW-4.5)
+			break
+		}
+		r.bullet("•", res.ID+": "+res.Title, textStyle{size: 8.5, color: colText}, 0)
+	}
+	r.y += 2
+}
+
+// planItem names one object for a containment step: its name without the
+// user's label (the step is already under the user), and what it is.
+func planItem(o incObj, u incUser) string {
+	name := firstOf(o.a.Name, o.a.ID)
+	if u.label != "" {
+		name = strings.TrimPrefix(name, u.label+": ")
+	}
+	detail := o.a.Detail
+	if i := strings.Index(detail, "; "); i >= 0 {
+		detail = detail[:i]
+	}
+	if o.a.Kind == "mailbox" {
+		return name + ": " + detail
+	}
+	if detail == "" {
+		return name
+	}
+	return name + " — " + detail
+}
+
+// timeline draws describe.Timeline, the same events as the workbook's
+// Timeline sheet. Over the cap, attributed events are kept first, then
+// sign-ins, then the earliest audit-log events.
+func (r *renderer) timeline() {
+	snap := r.snap
+	if snap == nil {
+		snap = snapshot.FromFiles(snapshot.Manifest{}, nil)
+	}
+	evs := describe.Timeline(r.doc, snap)
+	r.heading("Timeline", 1)
+	muted := textStyle{size: 8.5, color: colMuted}
+	if len(evs) == 0 {
+		r.para("No event of the incident users in the window was found in the data collected.", textStyle{size: 9, color: colText}, marginX, contentW)
+		r.y += 2
+		return
+	}
+	keep := make([]bool, len(evs))
+	if len(evs) <= maxTimelineRows {
+		for i := range keep {
+			keep[i] = true
+		}
+	} else {
+		n := 0
+		for pass := 0; pass < 3 && n < maxTimelineRows; pass++ {
+			for i, e := range evs {
+				if n == maxTimelineRows {
+					break
+				}
+				if !keep[i] && timelineRank(e) == pass {
+					keep[i] = true
+					n++
+				}
+			}
+		}
+	}
+	shownN := 0
+	for _, k := range keep {
+		if k {
+			shownN++
+		}
+	}
+	single := ""
+	if len(r.doc.Incident.Users) == 1 {
+		users := resolveUsers(r.doc.Incident.Users, r.snap, checks.Result{})
+		single = users[0].label
+	}
+	intro := "Events of the incident users in the window, oldest first. Rows in red are attributed to the attacker."
+	if single != "" {
+		intro = "Events of " + single + " in the window, oldest first. Rows in red are attributed to the attacker."
+	}
+	if shownN < len(evs) {
+		intro += fmt.Sprintf(" Showing %d of %d events: every attributed event and sign-in first, then the earliest audit-log events; "+
+			"full timeline in the workbook (report.xlsx), sheet Timeline.", shownN, len(evs))
+	}
+	r.para(intro, muted, marginX, contentW)
+	r.y += 1
+	rows := make([][]cell, 0, shownN)
+	for i, e := range evs {
+		if !keep[i] {
+			continue
+		}
+		when := "no time (present at collection)"
+		if e.Time != nil {
+			when = shortTime(*e.Time)
+		}
+		detail := e.Detail
+		if single != "" {
+			// The user is named once above; the detail need not repeat it.
+			detail = strings.TrimPrefix(detail, single+": ")
+		}
+		row := []cell{{text: when}, {text: orDash(e.User)}, {text: orDash(e.Event)}, {text: orDash(detail)}}
+		if single != "" {
+			row = append(row[:1], row[2:]...)
+		}
+		if e.Attributed {
+			c := colAlert
+			for j := range row {
+				row[j].color = &c
+			}
+			row[0].bold, row[len(row)-2].bold = true, true
+		}
+		rows = append(rows, row)
+	}
+	cols := []column{{"Time (UTC)", 22}, {"User", 38}, {"Event", 45}, {"Detail", 75}}
+	if single != "" {
+		cols = []column{{"Time (UTC)", 22}, {"Event", 58}, {"Detail", 100}}
+	}
+	r.table(cols, rows, 7)
+	if shownN < len(evs) {
+		r.para(fmt.Sprintf("… %d more events — full timeline in the workbook (report.xlsx), sheet Timeline.", len(evs)-shownN), muted, marginX, contentW)
+		r.y += 1.5
+	}
+}
+
+func timelineRank(e describe.TimelineEvent) int {
+	switch {
+	case e.Attributed:
+		return 0
+	case e.Source == "sign-in log":
+		return 1
+	}
+	return 2
 }

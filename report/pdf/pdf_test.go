@@ -84,7 +84,7 @@ func TestContent(t *testing.T) {
 	pages := items[len(items)-1].page
 	for _, want := range []string{
 		"Microsoft 365 security audit", "Contoso Ltd", "Tenant ID: 0d9f3c1a-5e2b-4c7d-8f10-3a6b9c2e7d41",
-		"INCIDENT INVESTIGATION", "adele.vance@contoso.com",
+		"Incident response: compromised account", "adele.vance@contoso.com",
 		"Top risks", "Coverage", "Findings", "Passed checks", "Checks that could not be evaluated",
 		"and 22 more — full list in the workbook (report.xlsx, sheet Affected objects).",
 		"ACCEPTED RISK", "IT operations (J. Smith)", "2027-01-31",
@@ -127,6 +127,8 @@ func TestOutline(t *testing.T) {
 		}
 	}
 	want := []string{
+		"Incident response: compromised account", "What happened", "What the attacker changed", "What is still open",
+		"What the containment script will do", "adele.vance@contoso.com", "Timeline",
 		"Executive summary", "Top risks", "Coverage",
 		"Findings",
 		"Incident (2)", "IR-FWD-001 Mail forwarding set during the incident", "IR-GUEST-001 Guests invited by the compromised user during the incident",

@@ -16,7 +16,9 @@ const maxTopRisks = 5
 // summary draws the executive summary (page 1).
 func (r *renderer) summary() error {
 	d := r.doc
-	r.bookmark("Executive summary", 0)
+	if d.Incident == nil {
+		r.bookmark("Executive summary", 0)
+	}
 	r.para("Microsoft 365 security audit", textStyle{size: 20, bold: true, color: colHeading}, marginX, contentW)
 	r.para(tenantName(d), textStyle{size: 13, bold: true, color: colText}, marginX, contentW)
 	r.y += 1
@@ -51,7 +53,13 @@ func (r *renderer) summary() error {
 		r.integrityWarning()
 	}
 	if d.Incident != nil {
-		r.incidentSection(d.Incident)
+		// After an account compromise the incident is what the reader
+		// acts on first; the executive summary follows on its own page.
+		if err := r.incidentSection(d.Incident); err != nil {
+			return err
+		}
+		r.newPage()
+		r.heading("Executive summary", 0)
 	}
 
 	r.scorePanel()
