@@ -117,8 +117,9 @@ func findingsTable(doc *checks.Document) table {
 		notes: integrityNotes(doc),
 		cols: []column{
 			{header: "ID"}, {header: "Severity", kind: kindSeverity}, {header: "Status", kind: kindStatus},
-			{header: "Title", wrap: true, width: 45}, {header: "Category"}, {header: "Summary", wrap: true, width: 60},
-			{header: "Affected"}, {header: "CIS"}, {header: "SCuBA"}, {header: "Other references"},
+			{header: "Title", wrap: true, width: 45}, {header: "Category", wrap: true, width: 24}, {header: "Summary", wrap: true, width: 60},
+			{header: "Affected"}, {header: "CIS", wrap: true, width: 24}, {header: "SCuBA", wrap: true, width: 20},
+			{header: "Other references", wrap: true, width: 36},
 			{header: "Remediation", wrap: true, width: 60}, {header: "Script"}, {header: "Accepted", wrap: true, width: 40},
 		},
 		n: len(rs),
@@ -200,7 +201,7 @@ func affectedTable(doc *checks.Document) table {
 		notes: append(integrityNotes(doc), notes...),
 		cols: []column{
 			{header: "Check ID"}, {header: "Severity", kind: kindSeverity}, {header: "Status", kind: kindStatus},
-			{header: "Kind"}, {header: "Object ID"}, {header: "Name"}, {header: "Detail", wrap: true},
+			{header: "Kind"}, {header: "Object ID"}, {header: "Name", wrap: true, width: 40}, {header: "Detail", wrap: true},
 			{header: "Time"}, {header: "Actor"}, {header: "Attributed"}, {header: "Accepted"},
 		},
 		n: len(refs),
