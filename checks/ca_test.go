@@ -387,3 +387,17 @@ func TestCAMetadata(t *testing.T) {
 		}
 	}
 }
+
+func TestCASecurityDefaultsWithContraryEvidence(t *testing.T) {
+	signIns := `[{"id":"s1","createdDateTime":"2026-11-17T09:02:00Z","userPrincipalName":"adele@contoso.com","userType":"Member","clientAppUsed":"IMAP4","authenticationRequirement":"singleFactorAuthentication","status":{"errorCode":0}},
+	{"id":"s2","createdDateTime":"2026-11-17T09:03:00Z","userPrincipalName":"adele@contoso.com","userType":"Member","clientAppUsed":"IMAP4","authenticationRequirement":"singleFactorAuthentication","status":{"errorCode":50126}}]`
+	files := map[string]string{snapshot.DSSubscribedSkus: skusP1, snapshot.DSSecurityDefaults: `{"isEnabled":true}`,
+		snapshot.DSConditionalAccessPolicies: "[]", snapshot.DSSignIns: signIns}
+	s := testSnap(t, files, nil)
+	for id, want := range map[string]string{"ENTRA-CA-001": "1 successful legacy-protocol sign-ins", "ENTRA-MFA-001": "1 successful single-factor member sign-ins"} {
+		r := runByID(t, id, s, nil)
+		if r.Status != StatusPass || !strings.Contains(r.Summary, want) {
+			t.Errorf("%s: %s %s", id, r.Status, r.Summary)
+		}
+	}
+}

@@ -334,6 +334,37 @@ func reqCA006() caRequirement {
 		Grant: grantBlockOrMFA, GrantNoun: "block or require MFA"}
 }
 
+// caLegacyClients are sign-in clientAppUsed values of the legacy client
+// app types (exchangeActiveSync and other) Conditional Access blocks.
+func caLegacyClients() map[string]bool {
+	return map[string]bool{"exchange activesync": true, "imap4": true, "pop3": true, "authenticated smtp": true,
+		"other clients": true, "outlook anywhere (rpc over http)": true, "mapi over http": true, "offline address book": true,
+		"autodiscover": true, "exchange online powershell": true, "reporting web services": true, "exchange web services": true}
+}
+
+// signInEvidence counts, in the incident sign-in log when collected,
+// successful legacy-protocol sign-ins and successful single-factor member
+// sign-ins: evidence that contradicts a control judged on configuration.
+func signInEvidence(c *Context) (legacy, singleFactor int, ok bool) {
+	sis, err := c.Snap.SignIns()
+	if err != nil {
+		return 0, 0, false
+	}
+	leg := caLegacyClients()
+	for _, s := range sis {
+		if !s.Succeeded() {
+			continue
+		}
+		if leg[strings.ToLower(s.ClientAppUsed)] {
+			legacy++
+		}
+		if strings.EqualFold(s.AuthenticationRequirement, "singleFactorAuthentication") && !strings.EqualFold(s.UserType, "guest") {
+			singleFactor++
+		}
+	}
+	return legacy, singleFactor, true
+}
+
 const sdCaveat = "Security defaults prompt members for MFA only when Microsoft deems it necessary (administrators at every sign-in), and users who have not registered a method can register one at their first sign-in, so whoever signs in first with a password sets up the MFA; see ENTRA-MFA-003 for users who are not MFA-capable. A Conditional Access policy requiring MFA for all users at every sign-in (Entra ID P1) is stronger."
 
 func evalMFA001(c *Context) Outcome {
@@ -346,6 +377,9 @@ func evalMFA001(c *Context) Outcome {
 		sum := "Security defaults are enabled, so MFA is required for all users. " + sdCaveat
 		if ev.Enforced {
 			sum = "MFA for all users is enforced by Conditional Access (" + strings.Join(ev.Counting(), ", ") + ") and security defaults are enabled."
+		}
+		if _, n, ok := signInEvidence(c); ok && n > 0 {
+			sum += fmt.Sprintf(" Evidence: the collected sign-in log holds %d successful single-factor member sign-ins (see IR-SIG-002), so MFA was not asked every time.", n)
 		}
 		return Outcome{Status: StatusPass, Summary: sum,
 			Affected: append(ev.Affected(), sdAffected(s.sd, "enabled: registration of MFA required; MFA prompted when Microsoft deems it necessary"))}
@@ -384,7 +418,11 @@ func evalCA001(c *Context) Outcome {
 	}
 	ev := s.env.evaluateCA(s.policies, reqCA001())
 	if s.sd.IsEnabled {
-		return Outcome{Status: StatusPass, Summary: "Security defaults are enabled; they block legacy authentication for all users. Protocols should still be turned off in Exchange (EXO-PROTO checks).",
+		sum := "Security defaults are enabled; they block legacy authentication for all users. Protocols should still be turned off in Exchange (EXO-PROTO checks)."
+		if n, _, ok := signInEvidence(c); ok && n > 0 {
+			sum += fmt.Sprintf(" Evidence: the collected sign-in log holds %d successful legacy-protocol sign-ins (see IR-SIG-001), so turning the protocols off in Exchange is what actually closes them.", n)
+		}
+		return Outcome{Status: StatusPass, Summary: sum,
 			Affected: append(ev.Affected(), sdAffected(s.sd, "enabled: blocks legacy authentication"))}
 	}
 	if c.Licences.Known && !c.Licences.P1 {
