@@ -421,9 +421,10 @@ func (e *caEnv) approvedUser(checkID, id string) bool {
 	return false
 }
 
-// IsBreakGlassUser reports whether id is a configured break-glass user.
+// isBreakGlassUser reports whether id is a configured break-glass user.
 func (e *caEnv) isBreakGlassUser(id string) bool { return e.approvedUser("", id) }
 
+// isBreakGlassGroup reports whether id is a configured break-glass group.
 func (e *caEnv) isBreakGlassGroup(id string) bool { return containsFold(e.cfg.BreakGlass.Groups, id) }
 
 func (e *caEnv) approvedGroup(checkID, id string) bool {

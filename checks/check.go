@@ -62,6 +62,7 @@ type Context struct {
 	Incident *IncidentInfo
 
 	// ca is the Conditional Access evaluation environment (name and
-	// strength indexes), built once per run on first use.
+	// strength indexes), built once per run on first use. Run evaluates
+	// checks one after another, so it needs no lock.
 	ca *caEnv
 }
