@@ -148,7 +148,7 @@ func (r *renderer) attackerChanges(m *incidentModel) {
 				{text: orDash(o.a.Actor)},
 			})
 		}
-		r.table([]column{{"When (UTC)", 22}, {"Object", 48}, {"Detail", 68}, {"By", 42}}, rows, 7.5)
+		r.table([]column{{"When (UTC)", 25}, {"Object", 47}, {"Detail", 66}, {"By", 42}}, rows, 7.5)
 		if n := len(g.objs) - len(shown); n > 0 {
 			r.para(fmt.Sprintf("… and %d more — full list in the workbook (report.xlsx).", n), textStyle{size: 8.5, color: colMuted}, marginX, contentW)
 			r.y += 1.5
@@ -158,7 +158,7 @@ func (r *renderer) attackerChanges(m *incidentModel) {
 
 func whenOf(a checks.Affected) string {
 	if a.Time == nil {
-		return "no time recorded"
+		return "present at collection"
 	}
 	return shortTime(*a.Time)
 }
@@ -331,8 +331,23 @@ func planItem(o incObj, u incUser) string {
 	if i := strings.Index(detail, "; "); i >= 0 {
 		detail = detail[:i]
 	}
-	if o.a.Kind == "mailbox" {
+	switch o.a.Kind {
+	case "mailbox":
 		return name + ": " + detail
+	case "authMethod":
+		if o.a.Time != nil {
+			return name + " — registered " + fmtDate(*o.a.Time)
+		}
+	case "guest", "user":
+		if o.a.Time != nil {
+			s := name + " — invited " + fmtDate(*o.a.Time)
+			// The invitation state, e.g. "(Invitation, Accepted)": an
+			// accepted guest has access today.
+			if i := strings.LastIndex(o.a.Detail, " ("); i >= 0 && strings.HasSuffix(o.a.Detail, ")") {
+				s += o.a.Detail[i:]
+			}
+			return s
+		}
 	}
 	if detail == "" {
 		return name
@@ -423,9 +438,9 @@ func (r *renderer) timeline() {
 		}
 		rows = append(rows, row)
 	}
-	cols := []column{{"Time (UTC)", 22}, {"User", 38}, {"Event", 45}, {"Detail", 75}}
+	cols := []column{{"Time (UTC)", 25}, {"User", 38}, {"Event", 45}, {"Detail", 72}}
 	if single != "" {
-		cols = []column{{"Time (UTC)", 22}, {"Event", 58}, {"Detail", 100}}
+		cols = []column{{"Time (UTC)", 25}, {"Event", 57}, {"Detail", 98}}
 	}
 	r.table(cols, rows, 7)
 	if shownN < len(evs) {

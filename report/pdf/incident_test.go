@@ -2,13 +2,16 @@ package pdf
 
 import (
 	"bytes"
+	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/m365audit/m365audit"
 	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/report/describe"
 )
 
 // contosoGenerated is the fixed generation time of the sample renders.
@@ -48,5 +51,327 @@ func TestWriteIncidentSample(t *testing.T) {
 	}
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// renderItems renders a document uncompressed and extracts its text.
+func renderItems(t *testing.T, doc *checks.Document, snap *snapshot.Snapshot) []textItem {
+	t.Helper()
+	return extractText(t, render(t, doc, snap))
+}
+
+// section returns the text drawn from the first item equal to from up to
+// (not including) the first later item equal to one of to, spaces removed
+// so wrapped lines compare whole.
+func section(t *testing.T, items []textItem, from string, to ...string) string {
+	t.Helper()
+	start := -1
+	for i, it := range items {
+		if it.s == from {
+			start = i
+			break
+		}
+	}
+	if start < 0 {
+		t.Fatalf("no %q in the PDF", from)
+	}
+	end := len(items)
+	for i := start + 1; i < len(items) && end == len(items); i++ {
+		for _, s := range to {
+			if items[i].s == s {
+				end = i
+				break
+			}
+		}
+	}
+	return squash(joined(items[start:end]))
+}
+
+func squash(s string) string { return strings.Join(strings.Fields(s), "") }
+
+// TestIncidentContoso renders the engine's results on the Contoso sample
+// and reads the incident section back: it names what the attacker did and
+// leaves out what they did not.
+func TestIncidentContoso(t *testing.T) {
+	t.Parallel()
+	doc, snap := contoso(t)
+	items := renderItems(t, doc, snap)
+	const (
+		hIncident = "Incident response: compromised account"
+		hHappened = "What happened"
+		hChanged  = "What the attacker changed"
+		hOpen     = "What is still open"
+		hScript   = "What the containment script will do"
+		hReview   = "For review only (no script touches these)"
+		hHarden   = "Then, organisation-wide (remediation.ps1)"
+		hTimeline = "Timeline"
+		hExec     = "Executive summary"
+	)
+	// The incident comes first: page 1, before the executive summary.
+	var incPage, execPage int
+	for _, it := range items {
+		if it.s == hIncident && incPage == 0 {
+			incPage = it.page
+		}
+		if it.s == hExec && execPage == 0 {
+			execPage = it.page
+		}
+	}
+	if incPage != 1 || execPage <= incPage {
+		t.Fatalf("incident on page %d, executive summary on page %d; want the incident first", incPage, execPage)
+	}
+
+	happened := section(t, items, hHappened, hChanged)
+	changed := section(t, items, hChanged, hOpen)
+	open := section(t, items, hOpen, hScript)
+	script := section(t, items, hScript, hReview)
+	review := section(t, items, hReview, hHarden)
+	timeline := section(t, items, hTimeline, hExec)
+
+	for _, c := range []struct {
+		part, name string
+		want       []string
+	}{
+		{happened, "what happened", []string{
+			"AdeleVance<adele.vance@contoso.com>", // from the intro, carried by the box too
+			"IMAP4", "AuthenticatedSMTP", "203.0.113.45(Lagos,NG)", "passwordalone",
+			"MFAwasnotenforced:securitydefaultswereon,butthetenanthasnoConditionalAccesspolicy",
+			"ENTRA-EXT-001", "invite5guests", "ENTRA-APP-001", "198.51.100.77(Moscow,RU)",
+		}},
+		{changed, "attacker changes", []string{
+			"MicrosoftAuthenticator(GalaxyS9)", "Phone(mobile,+447700900461)",
+			"rule“.”", "rule“..”", "adele.v.backup@gmail.com",
+			"KevinChen", "SaraDavis", "j.moreau@proseware.com", "accounts@woodgrovebank.com", "m.ali@adventure-works.com",
+			"'; Remove-MgUser -UserId 'x'; '", `=HYPERLINK("http://evil.example","click")`,
+			"eMClient", "Guestsinvited(5)", "Authenticationmethodsregistered(2)", "Inboxrules(2)",
+		}},
+		{open, "still open", []string{"IR-USR-002", "IR-INB-001", "IR-MBX-001", "IR-GST-001", "IR-APP-001",
+			"Gapsthatletithappen", "EXO-PROTO-001", "EXO-PROTO-003", "ENTRA-EXT-001", "ENTRA-APP-001", "ENTRA-MFA-001"}},
+		{script, "containment", []string{"Script:incident-adele.vance@contoso.com.ps1", "Blocksign-in",
+			"Resetthepassword", "Revokeallsessions", "Removethe2authenticationmethodsregisteredinthewindow",
+			"Removethe2suspiciousinboxrules", "Clearthemailboxforwarding", "Disable,thenremove,the5guests",
+			"Revokethe1OAuthgrant", "DisablePOP,IMAPandSMTPAUTH"}},
+		{review, "review", []string{"JunPark", "“Newsletters”", "eMClient"}},
+		{timeline, "timeline", []string{"Sign-in via IMAP4 succeeded", "Guestinvited", "sheetTimeline"}},
+	} {
+		for _, w := range c.want {
+			if !strings.Contains(c.part, squash(w)) {
+				t.Errorf("%s lacks %q", c.name, w)
+			}
+		}
+	}
+	// Not the attacker: the admin-invited guests, the old authenticator,
+	// the ordinary rule, the admin's consent, the scanner.
+	for _, not := range []string{"RyanO’Neil", "陳大文", "山田太郎", "JunPark", "iPhone", "Newsletters", "GraphCommandLine", "scanner@"} {
+		if strings.Contains(changed, not) || strings.Contains(script, not) {
+			t.Errorf("%q is listed as an attacker change or acted on by the containment script", not)
+		}
+	}
+	for _, not := range []string{"RyanO’Neil", "陳大文", "iPhone"} {
+		if strings.Contains(happened+review, not) {
+			t.Errorf("%q appears in the incident section", not)
+		}
+	}
+	// The hostile right-to-left mark is removed, not drawn.
+	if strings.ContainsRune(joined(items), '\u200f') {
+		t.Error("a right-to-left mark reached the page")
+	}
+}
+
+// TestIncidentTimelineAgreesWithWorkbook: the timeline table is
+// describe.Timeline, capped, with the cap said in words.
+func TestIncidentTimelineAgreesWithWorkbook(t *testing.T) {
+	t.Parallel()
+	doc, snap := contoso(t)
+	evs := describe.Timeline(doc, snap)
+	if len(evs) <= maxTimelineRows {
+		t.Fatalf("the sample has %d timeline events; the cap test needs more than %d", len(evs), maxTimelineRows)
+	}
+	items := renderItems(t, doc, snap)
+	tl := section(t, items, "Timeline", "Executive summary")
+	if want := squash(fmt.Sprintf("Showing %d of %d events", maxTimelineRows, len(evs))); !strings.Contains(tl, want) {
+		t.Errorf("timeline does not say it is capped (%q)", want)
+	}
+	// Every attributed event is shown: count rows drawn in bold red.
+	attributed := 0
+	for _, e := range evs {
+		if e.Attributed {
+			attributed++
+			if !strings.Contains(tl, squash(e.Event)) {
+				t.Errorf("attributed event %q missing", e.Event)
+			}
+		}
+	}
+	if attributed == 0 {
+		t.Fatal("no attributed event in the sample timeline")
+	}
+}
+
+// TestIncidentPlanMatchesAttributedObjects: the containment steps act on
+// exactly the attributed objects of the kinds the script handles, each
+// once, and never on an object that is not attributed.
+func TestIncidentPlanMatchesAttributedObjects(t *testing.T) {
+	t.Parallel()
+	doc, snap := contoso(t)
+	m := buildIncident(doc, snap)
+	inPlan := map[string]int{}
+	for _, p := range m.plans {
+		for _, objs := range p.groups {
+			for _, o := range objs {
+				if !o.a.Attributed {
+					t.Errorf("plan acts on %s %q, which is not attributed", o.a.Kind, o.a.Name)
+				}
+				inPlan[o.check+"/"+o.a.ID]++
+			}
+		}
+	}
+	scripted := map[string]bool{"authMethod": true, "inboxRule": true, "mailbox": true, "guest": true, "grant": true}
+	want := 0
+	for _, r := range doc.Results {
+		if !r.Incident {
+			continue
+		}
+		for _, a := range r.Affected {
+			key := r.ID + "/" + a.ID
+			switch {
+			case a.Attributed && scripted[a.Kind]:
+				want++
+				if inPlan[key] != 1 {
+					t.Errorf("%s %q is in the plan %d times, want once", a.Kind, a.Name, inPlan[key])
+				}
+			case inPlan[key] > 0:
+				t.Errorf("%s %q (attributed %v) is in the plan", a.Kind, a.Name, a.Attributed)
+			}
+		}
+	}
+	if want != 11 { // 2 methods, 2 rules, 1 mailbox, 5 guests, 1 grant: the sample's story
+		t.Errorf("%d scripted objects in the sample, want 11", want)
+	}
+	if len(m.unassigned) != 0 {
+		t.Errorf("unassigned objects with a single incident user: %v", m.unassigned)
+	}
+}
+
+// TestIncidentOwnership ties objects to the right user when there are
+// several, and leaves unknown ones unassigned.
+func TestIncidentOwnership(t *testing.T) {
+	t.Parallel()
+	users := []incUser{
+		{given: "adele@contoso.com", upn: "adele@contoso.com", id: "id-adele", label: "Adele <adele@contoso.com>"},
+		{given: "bob@contoso.com", upn: "bob@contoso.com", id: "id-bob", label: "Bob <bob@contoso.com>"},
+	}
+	for _, c := range []struct {
+		name string
+		a    checks.Affected
+		want int
+	}{
+		{"method by userId", checks.Affected{Kind: "authMethod", Extra: map[string]string{"userId": "ID-BOB"}}, 1},
+		{"rule by userId", checks.Affected{Kind: "inboxRule", Extra: map[string]string{"userId": "id-adele"}}, 0},
+		{"guest by inviter UPN", checks.Affected{Kind: "guest", Actor: "Bob@Contoso.com", Extra: map[string]string{"userId": "id-guest"}}, 1},
+		{"guest's own id is not its owner", checks.Affected{Kind: "guest", Actor: "carol@contoso.com", Extra: map[string]string{"userId": "id-adele"}}, -1},
+		{"grant by principal", checks.Affected{Kind: "grant", Actor: "x", Extra: map[string]string{"principalId": "id-adele"}}, 0},
+		{"mailbox by identity", checks.Affected{Kind: "mailbox", ID: "other", Extra: map[string]string{"identity": "bob@contoso.com"}}, 1},
+		{"unknown", checks.Affected{Kind: "authMethod"}, -1},
+	} {
+		if got := ownerOf(incObj{a: c.a}, users); got != c.want {
+			t.Errorf("%s: owner %d, want %d", c.name, got, c.want)
+		}
+	}
+	if got := ownerOf(incObj{a: checks.Affected{Kind: "authMethod"}}, users[:1]); got != 0 {
+		t.Errorf("with one incident user every attributed object is theirs; got %d", got)
+	}
+}
+
+// TestNoIncidentSection: without an incident the report starts with the
+// executive summary and has no incident section.
+func TestNoIncidentSection(t *testing.T) {
+	t.Parallel()
+	fsys, err := m365audit.SampleTenant()
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := snapshot.LoadFS(fsys, snapshot.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := checks.Run(snap, checks.RunOptions{GeneratedAt: contosoGenerated})
+	out := render(t, doc, snap)
+	text := joined(extractText(t, out))
+	for _, not := range []string{"Incident response", "What the attacker changed", "containment script", "Timeline"} {
+		if strings.Contains(text, not) {
+			t.Errorf("a report without an incident contains %q", not)
+		}
+	}
+	if m := outlineRe.FindIndex(out); m == nil || !bytes.Contains(out[m[1]:m[1]+64], []byte{0, 'E', 0, 'x', 0, 'e', 0, 'c'}) {
+		t.Error("the first bookmark is not the executive summary")
+	}
+}
+
+// TestIncidentSignInsNotCollected: with the sign-in logs unlicensed, the
+// section says which questions could not be answered and why, and claims
+// nothing about sign-ins.
+func TestIncidentSignInsNotCollected(t *testing.T) {
+	t.Parallel()
+	_, full := contoso(t)
+	m := full.Manifest
+	m.Datasets = map[string]snapshot.DatasetInfo{}
+	files := map[string][]byte{}
+	for id, info := range full.Manifest.Datasets {
+		if id == snapshot.DSSignIns {
+			info = snapshot.DatasetInfo{Status: snapshot.StatusUnlicensed, Reason: "Entra ID P1 or P2 is required to read sign-in logs"}
+			m.Datasets[id] = info
+			continue
+		}
+		m.Datasets[id] = info
+		if raw, err := full.Raw(id); err == nil {
+			files[id] = raw
+		}
+	}
+	snap := snapshot.FromFiles(m, files)
+	doc := checks.Run(snap, checks.RunOptions{GeneratedAt: contosoGenerated, Incident: checks.IncidentFrom(m.CollectedAt, m.Incident)})
+	items := renderItems(t, doc, snap)
+	happened := section(t, items, "What happened", "What the attacker changed")
+	for _, want := range []string{
+		"Could not be answered from this snapshot",
+		"sign-in logs were not collected (unlicensed: Entra ID P1 or P2 is required to read sign-in logs): legacy-protocol sign-ins could not be checked (IR-SIG-001)",
+		"whether sign-ins succeeded without MFA could not be checked (IR-SIG-002)",
+	} {
+		if !strings.Contains(happened, squash(want)) {
+			t.Errorf("what happened lacks %q", want)
+		}
+	}
+	for _, not := range []string{"203.0.113.45", "Successfulsign-ins", "MFAwasnotenforced"} {
+		if strings.Contains(happened, not) {
+			t.Errorf("with no sign-in logs, what happened still says %q", not)
+		}
+	}
+	// The attacker's changes do not depend on the sign-in logs.
+	if !strings.Contains(section(t, items, "What the attacker changed", "What is still open"), "Guestsinvited(5)") {
+		t.Error("guests missing without sign-in logs")
+	}
+}
+
+// TestIncidentGolden keeps the incident pages of the Contoso sample as
+// text, so a wording or layout change shows up as a readable diff.
+func TestIncidentGolden(t *testing.T) {
+	t.Parallel()
+	doc, snap := contoso(t)
+	items := renderItems(t, doc, snap)
+	var inc []textItem
+	for _, it := range items {
+		if it.s == "Executive summary" {
+			break
+		}
+		inc = append(inc, it)
+	}
+	assertGolden(t, "contoso-incident.text", []byte(dump(inc)))
+}
+
+// TestIncidentDeterministic renders the sample twice.
+func TestIncidentDeterministic(t *testing.T) {
+	t.Parallel()
+	doc, snap := contoso(t)
+	if !bytes.Equal(render(t, doc, snap), render(t, doc, snap)) {
+		t.Fatal("two renderings of the Contoso incident differ")
 	}
 }
