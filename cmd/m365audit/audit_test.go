@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/m365audit/m365audit/checks"
+	"github.com/m365audit/m365audit/collectors/snapshot"
 )
 
 const sampleDir = "../../testdata/contoso"
@@ -254,5 +255,33 @@ func TestAuditIncidentPrecedence(t *testing.T) {
 	}
 	if inc := get(auditOptions{ConfigPath: p, IncidentUsers: []string{"alex.wilber@contoso.com"}, IncidentStart: "2026-11-19T00:00:00Z"}); inc == nil || inc.Users[0] != "alex.wilber@contoso.com" || inc.Start.Day() != 19 {
 		t.Errorf("flag incident: %+v", inc)
+	}
+}
+
+// TestAuditZipSnapshot: a .zip snapshot audits exactly like its directory.
+func TestAuditZipSnapshot(t *testing.T) {
+	zp := filepath.Join(t.TempDir(), "contoso.zip")
+	f, err := os.Create(zp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := snapshot.Pack(sampleDir, f); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, fromDir, _ := audit(t, sampleDir, auditOptions{Format: "json"})
+	code, fromZip, errs := audit(t, zp, auditOptions{Format: "json"})
+	if code != 0 || fromZip != fromDir {
+		t.Fatalf("zip audit differs (exit %d): %s", code, errs)
+	}
+	// A truncated zip is refused with the loader's message.
+	b, _ := os.ReadFile(zp)
+	if err := os.WriteFile(zp, b[:len(b)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := audit(t, zp, auditOptions{}); code != exitCannotRun || !strings.Contains(errs, "zip") {
+		t.Errorf("truncated zip: %d %s", code, errs)
 	}
 }
