@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/collectors/snapshot"
@@ -471,7 +472,7 @@ func narrative(m *incidentModel, byID map[string]checks.Result, doc *checks.Docu
 		for _, o := range os {
 			s := andList(o.clients) + " from " + o.where
 			if o.first != nil {
-				s += " (first " + fmtDate(*o.first) + ")"
+				s += ", first at " + fmtDate(*o.first)
 			}
 			parts = append(parts, s)
 		}
@@ -549,17 +550,18 @@ func narrative(m *incidentModel, byID map[string]checks.Result, doc *checks.Docu
 		happened = append(happened, "The incident checks attribute no change in the tenant to the incident users in the window.")
 	}
 	if r, ok := byID["ENTRA-EXT-001"]; ok && isOpen(r) {
-		s := "Guest invitations are open to more than administrators (ENTRA-EXT-001): " + firstSentence(r.Summary)
+		s := "Guest invitations are not restricted: " + because(r)
 		if g := groupLen(m.changes, "guests"); g > 0 {
-			s = fmt.Sprintf("Guest invitations are open to more than administrators (ENTRA-EXT-001), which let the account invite %s: %s", plural(g, "guest", "guests"), firstSentence(r.Summary))
+			s = fmt.Sprintf("Nothing stopped the account inviting %s: %s", plural(g, "guest", "guests"), because(r))
 		}
 		happened = append(happened, s)
 	}
 	if r, ok := byID["ENTRA-APP-001"]; ok && isOpen(r) {
-		s := "Users may consent to applications themselves (ENTRA-APP-001): " + firstSentence(r.Summary)
-		if n := groupLen(m.changes, "consents"); n > 0 {
-			s = fmt.Sprintf("Users may consent to applications themselves (ENTRA-APP-001), which let the account grant %s mailbox or directory access: %s",
-				plural(n, "app", "apps"), firstSentence(r.Summary))
+		s := "User consent to applications is not restricted: " + because(r)
+		for _, g := range m.changes {
+			if g.key == "consents" {
+				s = fmt.Sprintf("Nothing stopped the account consenting to %s: %s", andList(objNames(g.objs, 3)), because(r))
+			}
 		}
 		happened = append(happened, s)
 	}
@@ -578,6 +580,16 @@ func narrative(m *incidentModel, byID map[string]checks.Result, doc *checks.Docu
 		cannot = append(cannot, fmt.Sprintf("%s (%s) %s: %s", r.Title, r.ID, verb, why))
 	}
 	return happened, cannot
+}
+
+// because cites a failing check as the reason for something: its first
+// sentence, then its ID.
+func because(r checks.Result) string {
+	s := strings.TrimSuffix(firstSentence(r.Summary), ".")
+	if rs := []rune(s); len(rs) > 1 && unicode.IsUpper(rs[0]) && unicode.IsLower(rs[1]) {
+		s = string(unicode.ToLower(rs[0])) + string(rs[1:])
+	}
+	return s + " (" + r.ID + ")."
 }
 
 // mfaLine explains why MFA did not stop the sign-ins, from the MFA check,

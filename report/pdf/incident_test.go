@@ -136,7 +136,7 @@ func TestIncidentContoso(t *testing.T) {
 			"AdeleVance<adele.vance@contoso.com>", // from the intro, carried by the box too
 			"IMAP4", "AuthenticatedSMTP", "203.0.113.45(Lagos,NG)", "passwordalone",
 			"MFAwasnotenforced:securitydefaultswereon,butthetenanthasnoConditionalAccesspolicy",
-			"ENTRA-EXT-001", "invite5guests", "ENTRA-APP-001", "198.51.100.77(Moscow,RU)",
+			"ENTRA-EXT-001", "Nothing stopped the account inviting 5 guests", "consenting to eM Client", "ENTRA-APP-001", "198.51.100.77(Moscow,RU)",
 		}},
 		{changed, "attacker changes", []string{
 			"MicrosoftAuthenticator(GalaxyS9)", "Phone(mobile,+447700900461)",
