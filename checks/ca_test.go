@@ -401,3 +401,26 @@ func TestCASecurityDefaultsWithContraryEvidence(t *testing.T) {
 		}
 	}
 }
+
+func TestCAGuestsSpecialValues(t *testing.T) {
+	base := map[string]string{snapshot.DSSubscribedSkus: skusP1, snapshot.DSSecurityDefaults: `{"isEnabled":false}`}
+	for _, tt := range []struct {
+		check, users string
+		want         Status
+		contains     string
+	}{
+		{"ENTRA-MFA-001", `"users":{"includeUsers":["All"],"excludeUsers":["GuestsOrExternalUsers"]}`, StatusFail, "all guests and external users"},
+		{"ENTRA-CA-004", `"users":{"includeUsers":["GuestsOrExternalUsers"]}`, StatusPass, ""},
+		{"ENTRA-CA-004", `"users":{"includeUsers":["All"],"excludeGuestsOrExternalUsers":{"guestOrExternalUserTypes":"b2bCollaborationGuest"}}`, StatusFail, "would pass if these 1 exclusions"},
+	} {
+		files := map[string]string{}
+		for k, v := range base {
+			files[k] = v
+		}
+		files[snapshot.DSConditionalAccessPolicies] = caCase(pol("p", "P", "enabled", tt.users+","+allApps, grantMFAJSON))
+		r := runByID(t, tt.check, testSnap(t, files, nil), nil)
+		if r.Status != tt.want || !strings.Contains(r.Summary, tt.contains) {
+			t.Errorf("%s %s: %s %s", tt.check, tt.users, r.Status, r.Summary)
+		}
+	}
+}
