@@ -54,6 +54,9 @@ type Header struct {
 	Params     []Param
 	// Notes are extra comment paragraphs (requirements, warnings).
 	Notes []string
+	// LogPrefix names the JSON change log in the header notes (the prefix
+	// given to WriteFinish); "" means remediation-log.
+	LogPrefix string
 }
 
 // Connection says which services the script connects to before changing
@@ -167,7 +170,11 @@ func (s *Script) WriteHeader(h Header, mods []Module) error {
 	}
 	s.Line("#")
 	s.Line("# .NOTES")
-	s.Comment("Every change is guarded by ShouldProcess (-WhatIf, -Confirm), is made only when the current value differs, and is logged with its before and after values. A JSON change log (remediation-log-<UTC time>.json) is written next to the script at the end, also for -WhatIf runs. Each block runs in its own try/catch: a failure is logged and the script goes on.")
+	logPrefix := h.LogPrefix
+	if !plainID(logPrefix) {
+		logPrefix = remediationLogPrefix
+	}
+	s.Comment("Every change is guarded by ShouldProcess (-WhatIf, -Confirm), is made only when the current value differs, and is logged with its before and after values. A JSON change log (" + logPrefix + "-<UTC time>.json) is written next to the script at the end, also for -WhatIf runs. Each block runs in its own try/catch: a failure is logged and the script goes on.")
 	s.Line("#")
 	s.Comment("The script refuses to run (throws before any change) when the signed-in session belongs to another tenant than the audited one.")
 	for _, n := range h.Notes {
