@@ -364,6 +364,7 @@ func (r *renderer) timeline() {
 		snap = snapshot.FromFiles(snapshot.Manifest{}, nil)
 	}
 	evs := describe.Timeline(r.doc, snap)
+	markAttackerSignIns(evs, r.doc)
 	r.heading("Timeline", 1)
 	muted := textStyle{size: 8.5, color: colMuted}
 	if len(evs) == 0 {
@@ -401,10 +402,12 @@ func (r *renderer) timeline() {
 		users := resolveUsers(r.doc.Incident.Users, r.snap, checks.Result{})
 		single = users[0].label
 	}
-	intro := "Events of the incident users in the window, oldest first. Rows in red are attributed to the attacker."
+	who := "the incident users"
 	if single != "" {
-		intro = "Events of " + single + " in the window, oldest first. Rows in red are attributed to the attacker."
+		who = single
 	}
+	intro := "Events of " + who + " in the window, oldest first. Rows in red are attributed to the attacker by the incident checks " +
+		"(changes, and the sign-ins IR-SIG-001 and IR-SIG-002 attribute)."
 	if shownN < len(evs) {
 		intro += fmt.Sprintf(" Showing %d of %d events: every attributed event and sign-in first, then the earliest audit-log events; "+
 			"full timeline in the workbook (report.xlsx), sheet Timeline.", shownN, len(evs))
@@ -416,7 +419,7 @@ func (r *renderer) timeline() {
 		if !keep[i] {
 			continue
 		}
-		when := "no time (present at collection)"
+		when := "present at collection"
 		if e.Time != nil {
 			when = shortTime(*e.Time)
 		}
@@ -438,14 +441,55 @@ func (r *renderer) timeline() {
 		}
 		rows = append(rows, row)
 	}
-	cols := []column{{"Time (UTC)", 25}, {"User", 38}, {"Event", 45}, {"Detail", 72}}
+	cols := []column{{"Time (UTC)", 27}, {"User", 38}, {"Event", 44}, {"Detail", 71}}
 	if single != "" {
-		cols = []column{{"Time (UTC)", 25}, {"Event", 57}, {"Detail", 98}}
+		cols = []column{{"Time (UTC)", 27}, {"Event", 56}, {"Detail", 97}}
 	}
 	r.table(cols, rows, 7)
 	if shownN < len(evs) {
 		r.para(fmt.Sprintf("… %d more events — full timeline in the workbook (report.xlsx), sheet Timeline.", len(evs)-shownN), muted, marginX, contentW)
 		r.y += 1.5
+	}
+}
+
+// markAttackerSignIns marks the successful sign-ins that the sign-in
+// checks attribute to the attacker (IR-SIG-001/002 group them by user,
+// client and address), so the attacker's legacy sign-ins stand out in the
+// timeline like their changes do. The rows themselves are the timeline's.
+func markAttackerSignIns(evs []describe.TimelineEvent, doc *checks.Document) {
+	type origin struct{ client, ip string }
+	// attributed maps an origin to whether every successful sign-in from
+	// it counts (legacy protocols), or only those with a password alone.
+	attributed := map[origin]bool{}
+	for _, r := range doc.Results {
+		if r.ID != "IR-SIG-001" && r.ID != "IR-SIG-002" {
+			continue
+		}
+		for _, a := range r.Affected {
+			p := strings.Split(a.ID, "|")
+			if a.Kind != "signIn" || !a.Attributed || len(p) != 3 {
+				continue
+			}
+			// IR-SIG-002 groups single-factor sign-ins only; the same client
+			// and address may also have signed in with MFA.
+			o := origin{strings.ToLower(firstOf(a.Extra["client"], p[1])), p[2]}
+			attributed[o] = attributed[o] || r.ID == "IR-SIG-001"
+		}
+	}
+	for i, e := range evs {
+		if e.Attributed || e.Source != "sign-in log" || !strings.HasSuffix(e.Event, " succeeded") {
+			continue
+		}
+		client := strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(e.Event, "Sign-in via "), " succeeded"))
+		for o, any := range attributed {
+			if o.client != client || (!any && !strings.Contains(e.Detail, "password only")) {
+				continue
+			}
+			if d := e.Detail + ","; strings.Contains(d, "from "+o.ip+",") {
+				evs[i].Attributed = true
+				break
+			}
+		}
 	}
 }
 

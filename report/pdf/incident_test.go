@@ -207,6 +207,35 @@ func TestIncidentTimelineAgreesWithWorkbook(t *testing.T) {
 	}
 }
 
+// TestAttackerSignInsMarked: the Lagos IMAP and SMTP sign-ins, which
+// IR-SIG-001 attributes, are highlighted; the failed Moscow attempts and
+// sign-ins with MFA are not.
+func TestAttackerSignInsMarked(t *testing.T) {
+	t.Parallel()
+	doc, snap := contoso(t)
+	evs := describe.Timeline(doc, snap)
+	markAttackerSignIns(evs, doc)
+	marked := 0
+	for _, e := range evs {
+		if e.Source != "sign-in log" {
+			continue
+		}
+		lagosLegacy := strings.Contains(e.Detail, "203.0.113.45") && strings.Contains(e.Detail, "password only") && strings.HasSuffix(e.Event, "succeeded")
+		switch {
+		case lagosLegacy && !e.Attributed:
+			t.Errorf("attacker sign-in not marked: %s %s", e.Event, e.Detail)
+		case e.Attributed && (strings.Contains(e.Event, "failed") || strings.Contains(e.Detail, "with MFA")):
+			t.Errorf("sign-in wrongly marked: %s %s", e.Event, e.Detail)
+		}
+		if e.Attributed {
+			marked++
+		}
+	}
+	if marked < 6 { // 3 IMAP4 and 3 Authenticated SMTP from Lagos
+		t.Errorf("%d sign-ins marked, want at least 6", marked)
+	}
+}
+
 // TestIncidentPlanMatchesAttributedObjects: the containment steps act on
 // exactly the attributed objects of the kinds the script handles, each
 // once, and never on an object that is not attributed.
