@@ -404,3 +404,52 @@ func TestIncidentDeterministic(t *testing.T) {
 		t.Fatal("two renderings of the Contoso incident differ")
 	}
 }
+
+// TestIncidentTwoUsers: with two incident users each gets a script with
+// the objects they created; Megan's partner invitation becomes hers.
+func TestIncidentTwoUsers(t *testing.T) {
+	t.Parallel()
+	_, snap := contoso(t)
+	inc := checks.IncidentFrom(snap.Manifest.CollectedAt, &snapshot.Incident{
+		Users: []string{"adele.vance@contoso.com", "megan.bowen@contoso.com"}, Start: snap.Manifest.Incident.Start})
+	doc := checks.Run(snap, checks.RunOptions{GeneratedAt: contosoGenerated, Incident: inc})
+	m := buildIncident(doc, snap)
+	if len(m.plans) != 2 {
+		t.Fatalf("%d plans, want 2", len(m.plans))
+	}
+	guests := map[string][]string{}
+	for _, p := range m.plans {
+		for _, o := range p.groups["guests"] {
+			guests[p.user.upn] = append(guests[p.user.upn], o.a.Name)
+		}
+	}
+	if g := strings.Join(guests["megan.bowen@contoso.com"], ","); !strings.Contains(g, "Jun Park") {
+		t.Errorf("Megan's plan guests = %q, want Jun Park", g)
+	}
+	if g := strings.Join(guests["adele.vance@contoso.com"], ","); strings.Contains(g, "Jun Park") || len(guests["adele.vance@contoso.com"]) != 5 {
+		t.Errorf("Adele's plan guests = %q, want her 5 without Jun Park", g)
+	}
+	text := squash(joined(renderItems(t, doc, snap)))
+	for _, want := range []string{"Script: incident-adele.vance@contoso.com.ps1", "Script: incident-megan.bowen@contoso.com.ps1", "Events of the incident users"} {
+		if !strings.Contains(text, squash(want)) {
+			t.Errorf("two-user report lacks %q", want)
+		}
+	}
+}
+
+// TestIncidentWithoutSnapshot renders from results.json alone: users are
+// named from the containment check, the timeline from the results.
+func TestIncidentWithoutSnapshot(t *testing.T) {
+	t.Parallel()
+	doc, _ := contoso(t)
+	items := renderItems(t, doc, nil)
+	script := section(t, items, "What the containment script will do", "For review only (no script touches these)")
+	for _, want := range []string{"Adele Vance <adele.vance@contoso.com>", "Script: incident-adele.vance@contoso.com.ps1", "Disable, then remove, the 5 guests"} {
+		if !strings.Contains(script, squash(want)) {
+			t.Errorf("without a snapshot the plan lacks %q", want)
+		}
+	}
+	if tl := section(t, items, "Timeline", "Executive summary"); !strings.Contains(tl, "Guestinvited") || strings.Contains(tl, "Sign-inviaIMAP4") {
+		t.Error("without a snapshot the timeline should hold the results' objects and no sign-in log rows")
+	}
+}
