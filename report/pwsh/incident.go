@@ -205,7 +205,9 @@ func ContainmentFileName(upn string) string {
 	const maxLen = 80
 	lower := strings.ToLower(strings.TrimSpace(upn))
 	var b strings.Builder
-	lossy := false
+	// '@' becomes '_', so a UPN that already holds '_' is ambiguous
+	// ("a_b@c" and "a@b_c"): it gets the hash too.
+	lossy := strings.Contains(lower, "_")
 	for _, r := range lower {
 		switch {
 		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
@@ -809,7 +811,7 @@ function Get-RandomIndex {
     return [int]($value % $Max)
 }
 
-function New-ContainmentPassword {
+function Get-ContainmentPassword {
     # A random password of $Length characters with at least one upper-case
     # letter, lower-case letter, digit and symbol, from
     # System.Security.Cryptography.RandomNumberGenerator (never Get-Random).
@@ -886,14 +888,19 @@ func graphURI(parts ...string) Code {
 	return Code(b.String())
 }
 
-// targetLit is the ShouldProcess target of a step: the object's name
-// (sanitised for display) and id, one quoted literal.
-func targetLit(a Action) Code {
-	name := CommentText(a.TargetName)
-	if name == "" || name == a.TargetID {
-		return Lit(a.TargetID)
+// targetLit is the ShouldProcess target of a step: the object's name and
+// id, one quoted literal, both sanitised for display (no line breaks or
+// invisible characters: the target is shown by -WhatIf and -Confirm and
+// kept on one line). The change statements use the ids as they are.
+func targetLit(a Action) Code { return Lit(targetText(a)) }
+
+// targetText is the display text of a step's target.
+func targetText(a Action) string {
+	name, id := CommentText(a.TargetName), CommentText(a.TargetID)
+	if name == "" || name == id {
+		return id
 	}
-	return Lit(name + " [" + a.TargetID + "]")
+	return name + " [" + id + "]"
 }
 
 // writeSteps writes one region per phase, one guarded block per step.
@@ -1068,7 +1075,7 @@ func (c *containment) writeStep(s *Script, st step) {
 			skippedMsg(s, id, tgt, "synchronised from on-premises Active Directory: reset the password there (Set-ADAccountPassword, then Set-ADUser -ChangePasswordAtLogon $true) and run a delta sync")
 			s.Close("} else {")
 			s.Change(Change{CheckID: id, Target: tgt, Action: st.What, After: "'password reset, change required at next sign-in (the password itself is not logged)'", Apply: func() {
-				s.Line("$newPassword = New-ContainmentPassword")
+				s.Line("$newPassword = Get-ContainmentPassword")
 				s.Comment("-Verbose:$false -Debug:$false: debug output would print the request body, which holds the password.")
 				s.Line("Invoke-MgGraphRequest -Method PATCH -Uri %s -Body (ConvertTo-GraphBody @{ passwordProfile = @{ forceChangePasswordNextSignIn = $true; password = $newPassword } }) -ContentType 'application/json' -Verbose:$false -Debug:$false | Out-Null", userURI)
 				s.Line("Write-Host ''")

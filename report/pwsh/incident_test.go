@@ -5,6 +5,8 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,3 +66,650 @@ func TestContainmentGoldenAdele(t *testing.T) {
 		t.Fatal("two runs gave different scripts")
 	}
 }
+
+// changeLiterals returns, for a script, the single-quoted literal values on
+// every change statement: each line holding a tenant-changing command and
+// each if ($PSCmdlet.ShouldProcess(...)) line. It also returns all code
+// lines.
+func changeLiterals(t *testing.T, script string) (map[int][]string, []string) {
+	t.Helper()
+	toks, err := psLex(script)
+	if err != nil {
+		t.Fatalf("lex: %v", err)
+	}
+	muts, lines := mutations(t, script)
+	change := map[int]bool{}
+	for _, m := range muts {
+		change[m.line] = true
+	}
+	for i, l := range lines {
+		if strings.Contains(l, "$PSCmdlet.ShouldProcess(") {
+			change[i+1] = true
+		}
+	}
+	out := map[int][]string{}
+	for _, tk := range toks {
+		if tk.Kind == tokSingle && change[tk.Line] {
+			out[tk.Line] = append(out[tk.Line], tk.Value)
+		}
+	}
+	for l := range change {
+		if _, ok := out[l]; !ok {
+			out[l] = nil
+		}
+	}
+	return out, lines
+}
+
+// attributedIDs are the object ids the checks attributed to the attacker
+// for userID, per object kind, from the results document.
+func attributedIDs(doc *checks.Document, userID string) map[string]string {
+	out := map[string]string{}
+	for _, r := range doc.Results {
+		if !r.Incident || !SupportsContainment(r.ID) {
+			continue
+		}
+		for _, a := range r.Affected {
+			if !a.Attributed {
+				continue
+			}
+			switch a.Kind {
+			case "authMethod":
+				if a.Extra["userId"] == userID {
+					out[a.Extra["methodId"]] = a.Kind
+				}
+			case "inboxRule":
+				if a.Extra["userId"] == userID {
+					out[a.Extra["ruleId"]] = a.Kind
+				}
+			case "grant":
+				if a.Extra["principalId"] == userID {
+					out[a.Extra["grantId"]] = a.Kind
+				}
+			case "guest":
+				out[a.Extra["userId"]] = a.Kind
+			case "user":
+				out[a.Extra["userId"]] = a.Kind
+			}
+		}
+	}
+	return out
+}
+
+// snapshotIDs are the ids of every object the containment script could
+// touch, from the snapshot itself (not from the checks).
+func snapshotIDs(t *testing.T, snap *snapshot.Snapshot) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	users, err := snap.Users()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range users {
+		out[u.ID] = "user " + u.UserPrincipalName
+	}
+	methods, err := snap.IncidentAuthMethods()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ms := range methods {
+		for _, m := range ms {
+			out[m.ID] = "authMethod " + m.Type()
+		}
+	}
+	rules, err := snap.IncidentMessageRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rs := range rules {
+		for _, r := range rs {
+			out[r.ID] = "inboxRule " + r.DisplayName
+		}
+	}
+	grants, err := snap.OAuth2PermissionGrants()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range grants {
+		out[g.ID] = "grant " + g.Scope
+	}
+	sps, err := snap.ServicePrincipals()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sp := range sps {
+		out[sp.ID] = "servicePrincipal " + sp.DisplayName
+	}
+	return out
+}
+
+// regionOf returns the text of #region id … #endregion id ("" when absent).
+func regionOf(script, id string) string {
+	start := strings.Index(script, "#region "+id)
+	end := strings.Index(script, "#endregion "+id)
+	if start < 0 || end < start {
+		return ""
+	}
+	return script[start:end]
+}
+
+// TestContainmentTouchesOnlyAttributed scans the Contoso script for every
+// id in the snapshot: ids the checks attributed to the attacker for Adele
+// appear in change statements, every other id (the old authenticator, the
+// Newsletters rule, guests invited by admins or before the window, the
+// benign Microsoft grant, other users) appears in none, and nowhere outside
+// the review list.
+func TestContainmentTouchesOnlyAttributed(t *testing.T) {
+	doc, snap := contosoIncident(t)
+	script := genContainment(t, doc, snap, adeleUPN)
+	uid, _, _, err := incidentUser(doc, snap, adeleUPN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	attributed := attributedIDs(doc, uid)
+	all := snapshotIDs(t, snap)
+	for id := range attributed {
+		if _, ok := all[id]; !ok {
+			t.Errorf("attributed id %s is not in the snapshot", id)
+		}
+	}
+	// The sample must mix attacker objects with legitimate ones, or this
+	// test proves nothing.
+	kinds := map[string]int{}
+	for _, k := range attributed {
+		kinds[k]++
+	}
+	if kinds["authMethod"] < 2 || kinds["inboxRule"] < 2 || kinds["guest"] < 3 || kinds["grant"] < 1 || kinds["user"] < 1 {
+		t.Fatalf("the sample's attributed objects changed: %v", kinds)
+	}
+	legit := map[string]string{}
+	for id, what := range all {
+		if _, ok := attributed[id]; !ok {
+			legit[id] = what
+		}
+	}
+	for _, want := range []string{"AQAAAJ5dZqA=", "e6ae221c-914b-4ee5-bdb2-fc851f1adcc9"} { // Newsletters rule, Jun Park (invited by Megan)
+		if _, ok := legit[want]; !ok {
+			t.Fatalf("legitimate object %s missing from the sample", want)
+		}
+	}
+	legitKinds := map[string]int{}
+	for _, what := range legit {
+		legitKinds[strings.Fields(what)[0]]++
+	}
+	if legitKinds["authMethod"] < 1 || legitKinds["inboxRule"] < 1 || legitKinds["grant"] < 1 || legitKinds["user"] < 5 {
+		t.Fatalf("the sample lacks legitimate objects next to the attacker's: %v", legitKinds)
+	}
+
+	lits, _ := changeLiterals(t, script)
+	if len(lits) < 20 {
+		t.Fatalf("only %d change statements found", len(lits))
+	}
+	seen := map[string]bool{}
+	for line, vals := range lits {
+		for _, v := range vals {
+			for id := range attributed {
+				if strings.Contains(v, id) {
+					seen[id] = true
+				}
+			}
+			for id, what := range legit {
+				if strings.Contains(v, id) {
+					t.Errorf("line %d: change statement names %s (%s), which the checks did not attribute to the attacker", line, id, what)
+				}
+			}
+		}
+	}
+	for id, kind := range attributed {
+		if !seen[id] {
+			t.Errorf("attributed %s %s is not acted on", kind, id)
+		}
+	}
+	// Outside the review list, no legitimate id appears at all.
+	outside := strings.Replace(script, regionOf(script, "ForReview"), "", 1)
+	for id, what := range legit {
+		if strings.Contains(outside, id) {
+			t.Errorf("%s (%s) appears in the script outside the review list", id, what)
+		}
+	}
+	review := regionOf(script, "ForReview")
+	for _, want := range []string{"AQAAAJ5dZqA=", "e6ae221c-914b-4ee5-bdb2-fc851f1adcc9"} {
+		if !strings.Contains(review, want) {
+			t.Errorf("%s is not listed for review", want)
+		}
+	}
+}
+
+// TestContainmentGuardsAndOrder: every change is guarded by ShouldProcess,
+// the tenant guards and the target-user check come before the first change,
+// and the steps run in containment order.
+func TestContainmentGuardsAndOrder(t *testing.T) {
+	doc, snap := contosoIncident(t)
+	script := genContainment(t, doc, snap, adeleUPN)
+	muts, lines := mutations(t, script)
+	if len(muts) < 20 {
+		t.Fatalf("found only %d changes", len(muts))
+	}
+	for _, m := range muts {
+		if !m.guarded {
+			t.Errorf("line %d: %s is not inside if ($PSCmdlet.ShouldProcess(...))", m.line, m.command)
+		}
+	}
+	find := func(sub string) int {
+		for i, l := range lines {
+			if strings.Contains(l, sub) {
+				return i + 1
+			}
+		}
+		return -1
+	}
+	guards := map[string]int{
+		"graph tenant":    find("if ([string]$mgContext.TenantId -ne $ExpectedTenantId) {"),
+		"graph scopes":    find("if ($missingScopes.Count -gt 0) {"),
+		"exchange tenant": find("if ([string]$exoConnection.TenantID -ne $ExpectedTenantId) {"),
+		"exchange org":    find("if ([string]$exoOrganization.Name -ne $ExpectedExchangeOrganization) {"),
+		"target user":     find("if ($null -eq $IncidentUser -or [string]$IncidentUser.id -ne $IncidentUserId) {"),
+	}
+	for name, l := range guards {
+		if l < 0 {
+			t.Errorf("%s guard missing", name)
+			continue
+		}
+		if !strings.HasPrefix(strings.TrimSpace(lines[l]), "throw") {
+			t.Errorf("%s guard (line %d) does not throw", name, l)
+		}
+		if l > muts[0].line {
+			t.Errorf("%s guard at line %d comes after the first change (line %d)", name, l, muts[0].line)
+		}
+	}
+	// Containment order, by the ShouldProcess actions in script order.
+	order := []string{whatBlock, whatRevoke, whatRemoveMethodPf, whatRemoveRule, whatForwarding, whatRevokeGrant, whatDisableGuest, whatRemoveGuest, whatResetPassword, whatProtocols}
+	var actions []string
+	for _, p := range shouldProcessPairs(t, script) {
+		actions = append(actions, p[1])
+	}
+	last := -1
+	for _, want := range order {
+		idx := -1
+		for i, a := range actions {
+			if strings.HasPrefix(a, want) {
+				idx = i
+				break
+			}
+		}
+		if idx < 0 {
+			t.Errorf("no %q step in the Contoso script", want)
+			continue
+		}
+		if want == whatRemoveGuest {
+			continue // interleaved with the guest's block step
+		}
+		if idx < last {
+			t.Errorf("%q comes before an earlier step", want)
+		}
+		last = idx
+	}
+	if !strings.Contains(script, "[CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High')]") {
+		t.Error("missing CmdletBinding with SupportsShouldProcess")
+	}
+	// Every step is wrapped in try/catch: one failure does not stop the rest.
+	for _, region := range []string{"Step1-StopAttacker", "Step2-AuthMethods", "Step3-InboxRules", "Step4-Forwarding", "Step5-OAuthConsents", "Step6-Guests", "Step7-Password", "Step8-Protocols"} {
+		body := regionOf(script, region)
+		if body == "" {
+			t.Errorf("region %s missing", region)
+			continue
+		}
+		if strings.Count(body, "try {") != strings.Count(body, "} catch {") || strings.Count(body, "try {") == 0 {
+			t.Errorf("region %s: steps not wrapped in try/catch", region)
+		}
+	}
+}
+
+// shouldProcessPairs returns (target, action) of every ShouldProcess call,
+// in script order, decoded from their literals.
+func shouldProcessPairs(t *testing.T, script string) [][2]string {
+	t.Helper()
+	toks, err := psLex(script)
+	if err != nil {
+		t.Fatalf("lex: %v", err)
+	}
+	var out [][2]string
+	for i, tk := range toks {
+		if tk.Kind != tokCode || !strings.HasSuffix(tk.Value, "$PSCmdlet.ShouldProcess(") {
+			continue
+		}
+		if i+3 >= len(toks) || toks[i+1].Kind != tokSingle || toks[i+3].Kind != tokSingle || strings.TrimSpace(toks[i+2].Value) != "," {
+			t.Fatalf("line %d: ShouldProcess without two literal arguments", tk.Line)
+		}
+		out = append(out, [2]string{toks[i+1].Value, toks[i+3].Value})
+	}
+	return out
+}
+
+// TestContainmentActionsMatchScript: the list the PDF prints is the list of
+// changes the script makes, in the same order (the -KeepRulesDisabled
+// variant of a rule step is the same action).
+func TestContainmentActionsMatchScript(t *testing.T) {
+	doc, snap := contosoIncident(t)
+	for _, tc := range []struct {
+		name string
+		doc  *checks.Document
+		snap *snapshot.Snapshot
+		upn  string
+	}{
+		{"contoso", doc, snap, adeleUPN},
+		{"mixed-a", mixedDoc(), nil, mixedA},
+		{"mixed-b", mixedDoc(), nil, mixedB},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			script := genContainment(t, tc.doc, tc.snap, tc.upn)
+			actions := ContainmentActions(tc.doc, tc.snap, tc.upn)
+			if len(actions) == 0 {
+				t.Fatal("no actions")
+			}
+			var pairs [][2]string
+			for _, p := range shouldProcessPairs(t, script) {
+				if p[1] == whatDisableRule {
+					continue
+				}
+				pairs = append(pairs, p)
+			}
+			if len(pairs) != len(actions) {
+				t.Fatalf("script has %d changes, ContainmentActions %d", len(pairs), len(actions))
+			}
+			for i, a := range actions {
+				want := CommentText(a.TargetID)
+				if name := CommentText(a.TargetName); name != "" && name != want {
+					want = name + " [" + want + "]"
+				}
+				if pairs[i][0] != want || pairs[i][1] != a.What {
+					t.Errorf("change %d: script (%q, %q), list (%q, %q)", i, pairs[i][0], pairs[i][1], want, a.What)
+				}
+				if a.CheckID == "" || a.Kind == "" || a.TargetID == "" {
+					t.Errorf("action %d incomplete: %+v", i, a)
+				}
+			}
+		})
+	}
+}
+
+// Two incident users in one audit, objects of both mixed with legitimate
+// ones and hostile names (markers HX2x).
+const (
+	mixedA   = "o'brien@fabrikam.example"
+	mixedB   = "bob@fabrikam.example"
+	mixedAID = "aaaaaaaa-1111-4111-8111-000000000001"
+	mixedBID = "bbbbbbbb-2222-4222-8222-000000000002"
+)
+
+func mixedDoc() *checks.Document {
+	collected := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	start := time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC)
+	ir := func(id string, st checks.Status, aff ...checks.Affected) checks.Result {
+		return checks.Result{ID: id, Title: "title " + id, Status: st, Severity: checks.SeverityCritical, Incident: true, Affected: aff,
+			Remediation: checks.Remediation{Script: SupportsContainment(id)}}
+	}
+	ex := func(kv ...string) map[string]string {
+		m := map[string]string{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	return &checks.Document{
+		SchemaVersion: 1,
+		Tenant:        snapshot.Tenant{ID: fixtureTenant, DisplayName: "HX20 Fabrikam'; Remove-MgUser x; '", PrimaryDomain: "fabrikam.example"},
+		CollectedAt:   collected,
+		Incident:      &checks.IncidentInfo{Users: []string{mixedB, mixedA}, Start: start, End: collected},
+		Results: []checks.Result{
+			ir("IR-USR-002", checks.StatusFail,
+				checks.Affected{Kind: "user", ID: mixedAID, Name: "HX21 O’Brien \u202E", Attributed: true, Extra: ex("userId", mixedAID, "upn", mixedA)},
+				checks.Affected{Kind: "user", ID: mixedBID, Name: "Bob", Attributed: true, Extra: ex("userId", mixedBID, "upn", mixedB)}),
+			ir("IR-USR-003", checks.StatusFail,
+				checks.Affected{Kind: "authMethod", ID: "m-a-phone", Name: "HX22 phone\n+1'; Remove-MgUser", Attributed: true, Extra: ex("userId", mixedAID, "methodId", "m-a-phone", "methodType", "phoneAuthenticationMethod")},
+				checks.Affected{Kind: "authMethod", ID: "m-a-odd", Name: "odd method", Attributed: true, Extra: ex("userId", mixedAID, "methodId", "m-a-odd", "methodType", "hardwareOathAuthenticationMethod")},
+				checks.Affected{Kind: "authMethod", ID: "m-a-old", Name: "old", Extra: ex("userId", mixedAID, "methodId", "m-a-old", "methodType", "phoneAuthenticationMethod")},
+				checks.Affected{Kind: "authMethod", ID: "m-b-fido", Name: "bob key", Attributed: true, Extra: ex("userId", mixedBID, "methodId", "m-b-fido", "methodType", "#microsoft.graph.fido2AuthenticationMethod")}),
+			ir("IR-INB-001", checks.StatusFail,
+				checks.Affected{Kind: "inboxRule", ID: "r-a-bad/+=", Name: "HX23 rule $(calc) `n", Attributed: true, Extra: ex("userId", mixedAID, "ruleId", "r-a-bad/+=", "ruleName", "HX23 rule $(calc) `n")},
+				checks.Affected{Kind: "inboxRule", ID: "r-a-ok", Name: "HX24 Newsletters ‘x’", Extra: ex("userId", mixedAID, "ruleId", "r-a-ok", "ruleName", "Newsletters")},
+				checks.Affected{Kind: "inboxRule", ID: "r-b-bad", Name: "bob rule", Attributed: true, Extra: ex("userId", mixedBID, "ruleId", "r-b-bad", "ruleName", ".")}),
+			ir("IR-MBX-001", checks.StatusFail,
+				checks.Affected{Kind: "mailbox", ID: mixedAID, Name: mixedA, Attributed: true, Extra: ex("identity", mixedA)},
+				checks.Affected{Kind: "mailbox", ID: "cccccccc-3333-4333-8333-000000000003", Name: "HX25 shared", Extra: ex("identity", "shared-mbx@fabrikam.example")}),
+			ir("IR-APP-001", checks.StatusFail,
+				checks.Affected{Kind: "grant", ID: "g-a", Name: "HX26 eM Client'; Remove-MgOauth2PermissionGrant x; '", Attributed: true, Extra: ex("grantId", "g-a", "clientId", "sp-1", "principalId", mixedAID)},
+				checks.Affected{Kind: "grant", ID: "g-b", Name: "bob app", Attributed: true, Extra: ex("grantId", "g-b", "clientId", "sp-2", "principalId", mixedBID)},
+				checks.Affected{Kind: "grant", ID: "g-admin", Name: "Graph CLI", Extra: ex("grantId", "g-admin", "clientId", "sp-3", "principalId", "")}),
+			ir("IR-GST-001", checks.StatusFail,
+				checks.Affected{Kind: "guest", ID: "dddddddd-0000-4000-8000-00000000000a", Name: "HX27 =HYPERLINK(\"x\") \u200F", Actor: mixedA, Attributed: true, Extra: ex("userId", "dddddddd-0000-4000-8000-00000000000a")},
+				checks.Affected{Kind: "guest", ID: "dddddddd-0000-4000-8000-00000000000b", Name: "bob's guest", Actor: mixedB, Attributed: true, Extra: ex("userId", "dddddddd-0000-4000-8000-00000000000b")},
+				checks.Affected{Kind: "guest", ID: "dddddddd-0000-4000-8000-00000000000c", Name: "partner", Actor: "admin@fabrikam.example", Extra: ex("userId", "dddddddd-0000-4000-8000-00000000000c")},
+				checks.Affected{Kind: "guest", ID: "dddddddd-0000-4000-8000-00000000000d", Name: "nobody knows", Attributed: true, Extra: ex("userId", "dddddddd-0000-4000-8000-00000000000d")},
+				checks.Affected{Kind: "user", ID: "dddddddd-0000-4000-8000-00000000000e", Name: "new member", Actor: "Admin <" + mixedA + ">", Attributed: true, Extra: ex("userId", "dddddddd-0000-4000-8000-00000000000e")}),
+			ir("IR-SIG-001", checks.StatusFail,
+				checks.Affected{Kind: "signIn", ID: mixedAID + "|IMAP4|203.0.113.9", Name: mixedA, Attributed: true, Extra: ex("userId", mixedAID, "client", "IMAP4")}),
+			ir("IR-MBX-002", checks.StatusUnknown),
+		},
+	}
+}
+
+// TestContainmentMixedUsers: each user's script acts on that user's
+// attributed objects only; the other incident user's objects, legitimate
+// objects and unprovable ones are never in a change statement; hostile
+// names stay inside single-quoted literals.
+func TestContainmentMixedUsers(t *testing.T) {
+	doc := mixedDoc()
+	cases := []struct {
+		upn       string
+		want, not []string
+	}{
+		{mixedA,
+			[]string{mixedAID, "m-a-phone", "r-a-bad/+=", "g-a", "dddddddd-0000-4000-8000-00000000000a", "dddddddd-0000-4000-8000-00000000000e"},
+			[]string{mixedBID, "m-a-odd", "m-a-old", "m-b-fido", "r-a-ok", "r-b-bad", "g-b", "g-admin", "cccccccc-3333-4333-8333-000000000003", "shared-mbx@", "dddddddd-0000-4000-8000-00000000000b", "dddddddd-0000-4000-8000-00000000000c", "dddddddd-0000-4000-8000-00000000000d"}},
+		{mixedB,
+			[]string{mixedBID, "m-b-fido", "r-b-bad", "g-b", "dddddddd-0000-4000-8000-00000000000b"},
+			[]string{mixedAID, "m-a-phone", "m-a-odd", "m-a-old", "r-a-bad", "r-a-ok", "g-a", "g-admin", "dddddddd-0000-4000-8000-00000000000a", "dddddddd-0000-4000-8000-00000000000c", "dddddddd-0000-4000-8000-00000000000d", "dddddddd-0000-4000-8000-00000000000e"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.upn, func(t *testing.T) {
+			script := genContainment(t, doc, nil, tc.upn)
+			lits, _ := changeLiterals(t, script)
+			var all []string
+			for _, vals := range lits {
+				all = append(all, vals...)
+			}
+			joined := strings.Join(all, "\x00")
+			for _, w := range tc.want {
+				if !strings.Contains(joined, w) {
+					t.Errorf("%s is not acted on", w)
+				}
+			}
+			for _, n := range tc.not {
+				if strings.Contains(joined, n) {
+					t.Errorf("%s appears in a change statement", n)
+				}
+			}
+			muts, _ := mutations(t, script)
+			for _, m := range muts {
+				if !m.guarded {
+					t.Errorf("line %d: %s not guarded", m.line, m.command)
+				}
+			}
+			checkInert(t, script)
+			if !strings.Contains(script, "'IR-MBX-002'") || !strings.Contains(script, "Not evaluated by the audit") {
+				t.Error("the unevaluated incident check is not reported")
+			}
+		})
+	}
+	// A's unknown method type and the guest no one can tie to A are for review.
+	rev := ContainmentReview(doc, nil, mixedA)
+	got := map[string]bool{}
+	for _, r := range rev {
+		got[r.ID] = true
+	}
+	for _, id := range []string{"m-a-odd", "m-a-old", "r-a-ok", "g-admin", "dddddddd-0000-4000-8000-00000000000c", "dddddddd-0000-4000-8000-00000000000d", "dddddddd-0000-4000-8000-00000000000e"} {
+		if !got[id] {
+			t.Errorf("%s not listed for review", id)
+		}
+	}
+	if got["m-b-fido"] || got["r-b-bad"] || got["g-b"] {
+		t.Error("the other incident user's attributed objects are listed in this user's review")
+	}
+}
+
+// checkInert: every HX marker sits in a single-quoted literal; comments,
+// code and double-quoted strings carry none.
+func checkInert(t *testing.T, script string) {
+	t.Helper()
+	toks, err := psLex(script)
+	if err != nil {
+		t.Fatalf("lex: %v", err)
+	}
+	found := 0
+	for _, tk := range toks {
+		if !markerRE.MatchString(tk.Value) {
+			continue
+		}
+		if tk.Kind != tokSingle {
+			t.Errorf("line %d: hostile marker outside a single-quoted literal (%v): %q", tk.Line, tk.Kind, tk.Value)
+		}
+		found++
+	}
+	if found == 0 {
+		t.Error("no hostile value in the script: the test proves nothing")
+	}
+	depth := 0
+	for _, l := range codeLines(toks) {
+		depth += strings.Count(l, "{") - strings.Count(l, "}")
+	}
+	if depth != 0 {
+		t.Errorf("unbalanced braces in code: %d", depth)
+	}
+}
+
+// TestContainmentHostileEverywhere puts each hostile string of the quote
+// tests into every tenant field of the mixed document in turn.
+func TestContainmentHostileEverywhere(t *testing.T) {
+	for i, hv := range hostileStrings() {
+		v := "HX99" + hv
+		doc := mixedDoc()
+		doc.Tenant.DisplayName = v
+		for ri := range doc.Results {
+			for ai := range doc.Results[ri].Affected {
+				a := &doc.Results[ri].Affected[ai]
+				a.Name = v
+				a.Detail = v
+				a.Actor = mixedA
+				for k := range a.Extra {
+					switch k {
+					case "methodId", "ruleId", "grantId", "ruleName", "identity":
+						a.Extra[k] = v
+					}
+				}
+			}
+		}
+		script := genContainment(t, doc, nil, mixedA)
+		toks, err := psLex(script)
+		if err != nil {
+			t.Fatalf("value %d: lex: %v", i, err)
+		}
+		for _, tk := range toks {
+			if strings.Contains(tk.Value, "HX99") && tk.Kind != tokSingle {
+				t.Errorf("value %d: line %d: value in %v token: %q", i, tk.Line, tk.Kind, tk.Value)
+			}
+		}
+		muts, _ := mutations(t, script)
+		for _, m := range muts {
+			if !m.guarded {
+				t.Errorf("value %d: line %d: %s not guarded", i, m.line, m.command)
+			}
+		}
+	}
+}
+
+// TestContainmentPasswordNeverLogged: the new password exists only in the
+// generating assignment, the request body, one Write-Host and the line that
+// clears it; no log, file or verbose stream ever sees it; it is generated
+// with the cryptographic RNG inside the guarded reset step.
+func TestContainmentPasswordNeverLogged(t *testing.T) {
+	doc, snap := contosoIncident(t)
+	script := genContainment(t, doc, snap, adeleUPN)
+	toks, err := psLex(script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := codeLines(toks)
+	allowed := []string{
+		"$newPassword = Get-ContainmentPassword",
+		"$newPassword = $null",
+		"Write-Host ('S' + $newPassword) -ForegroundColor Yellow",
+	}
+	uses := 0
+	for i, l := range lines {
+		tl := strings.TrimSpace(l)
+		if !strings.Contains(strings.ToLower(tl), "password") || !strings.Contains(tl, "$") {
+			continue
+		}
+		if !strings.Contains(tl, "$newPassword") {
+			if regexpPasswordVar.MatchString(tl) {
+				t.Errorf("line %d: another password variable: %q", i+1, tl)
+			}
+			continue
+		}
+		uses++
+		ok := false
+		for _, a := range allowed {
+			if tl == a {
+				ok = true
+			}
+		}
+		if strings.HasPrefix(tl, "Invoke-MgGraphRequest -Method PATCH") && strings.Contains(tl, "password = $newPassword") &&
+			strings.Contains(tl, "-Verbose:$false -Debug:$false") && strings.HasSuffix(tl, "| Out-Null") {
+			ok = true
+		}
+		if !ok {
+			t.Errorf("line %d: $newPassword used in an unexpected statement: %q", i+1, tl)
+		}
+		for _, bad := range []string{"Add-ChangeLog", "Set-Content", "Out-File", "Add-Content", "Export-", "Tee-Object", "Write-Verbose", "Write-Output", "Write-Debug", "Write-Information", "ConvertTo-Json -InputObject $logDocument"} {
+			if strings.Contains(tl, bad) {
+				t.Errorf("line %d: password reaches %s", i+1, bad)
+			}
+		}
+	}
+	if uses != 4 {
+		t.Errorf("$newPassword used on %d lines, want 4", uses)
+	}
+	// Generated inside the guarded reset step, never on -WhatIf.
+	muts, _ := mutations(t, strings.ReplaceAll(script, "$newPassword = Get-ContainmentPassword", "Set-PasswordMarker"))
+	guarded := false
+	for _, m := range muts {
+		if m.command == "Set-PasswordMarker" {
+			guarded = m.guarded
+		}
+	}
+	if !guarded {
+		t.Error("the password is not generated inside the ShouldProcess block")
+	}
+	gen := regionOf(script, "ContainmentHelpers")
+	if !strings.Contains(gen, "[System.Security.Cryptography.RandomNumberGenerator]::Create()") || strings.Contains(gen, "Get-Random ") {
+		t.Error("the password is not drawn from the cryptographic RNG")
+	}
+	m := regexpLength.FindStringSubmatch(gen)
+	if m == nil || len(m[1]) < 2 || m[1] < "24" {
+		t.Errorf("default password length %v is below 24", m)
+	}
+	for _, class := range []string{"ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnopqrstuvwxyz", "23456789", "!#%+-.:=?@_~"} {
+		if !strings.Contains(gen, "'"+class+"'") {
+			t.Errorf("character class %q missing", class)
+		}
+	}
+	if !strings.Contains(script, "forceChangePasswordNextSignIn = $true") {
+		t.Error("force change at next sign-in missing")
+	}
+}
+
+var (
+	regexpPasswordVar = regexp.MustCompile(`\$[A-Za-z]*[Pp]assword\b`)
+	regexpLength      = regexp.MustCompile(`\[int\] \$Length = ([0-9]+)`)
+)

@@ -668,26 +668,31 @@ func TestNothingToFix(t *testing.T) {
 }
 
 // TestSupportsMatchesCatalogue: every check's Remediation.Script flag must say
-// whether remediation.ps1 has a block for it. The flags are owned by the
+// whether a script carries steps for it: remediation.ps1 (Supports) for
+// configuration checks, the containment script incident-<user>.ps1
+// (SupportsContainment) for incident checks. The flags are owned by the
 // check authors; this test reports mismatches for them to fix.
 func TestSupportsMatchesCatalogue(t *testing.T) {
 	var mismatches, incident []string
 	ids := map[string]bool{}
 	for _, c := range checks.All() {
 		ids[c.ID] = true
-		if c.Remediation.Script == Supports(c.ID) {
+		if c.Incident {
+			if c.Remediation.Script != SupportsContainment(c.ID) {
+				incident = append(incident, c.ID)
+			}
+			if Supports(c.ID) {
+				t.Errorf("%s: incident check with a remediation.ps1 block; incident findings belong to the containment script", c.ID)
+			}
 			continue
 		}
-		if c.Incident {
-			// Incident checks are contained by incident-<user>.ps1, not
-			// remediation.ps1; their flag follows that script.
-			incident = append(incident, c.ID)
+		if c.Remediation.Script == Supports(c.ID) {
 			continue
 		}
 		mismatches = append(mismatches, c.ID)
 	}
 	if len(incident) > 0 {
-		t.Logf("incident checks whose Remediation.Script differs from Supports, left to the containment script (incident-<user>.ps1): %v", incident)
+		t.Errorf("Remediation.Script disagrees with pwsh.SupportsContainment for incident checks %v: set Remediation.Script = pwsh.SupportsContainment(id) in checks/catalog_incident.go, or add/remove the step in report/pwsh/incident.go", incident)
 	}
 	var missing []string
 	for id := range fixSpecs() {

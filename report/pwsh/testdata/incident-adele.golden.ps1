@@ -221,7 +221,7 @@ function Get-RandomIndex {
     return [int]($value % $Max)
 }
 
-function New-ContainmentPassword {
+function Get-ContainmentPassword {
     # A random password of $Length characters with at least one upper-case
     # letter, lower-case letter, digit and symbol, from
     # System.Security.Cryptography.RandomNumberGenerator (never Get-Random).
@@ -638,7 +638,7 @@ try {
         Add-ChangeLog -CheckId 'IR-USR-002' -Target 'adele.vance@contoso.com [477cc17f-1d98-48e0-9895-619b666be1f8]' -Status 'skipped' -Message 'synchronised from on-premises Active Directory: reset the password there (Set-ADAccountPassword, then Set-ADUser -ChangePasswordAtLogon $true) and run a delta sync'
     } else {
         if ($PSCmdlet.ShouldProcess('adele.vance@contoso.com [477cc17f-1d98-48e0-9895-619b666be1f8]', 'Reset password (random, change required at next sign-in)')) {
-            $newPassword = New-ContainmentPassword
+            $newPassword = Get-ContainmentPassword
             # -Verbose:$false -Debug:$false: debug output would print the request body, which
             # holds the password.
             Invoke-MgGraphRequest -Method PATCH -Uri ('/v1.0/users/' + [uri]::EscapeDataString('477cc17f-1d98-48e0-9895-619b666be1f8')) -Body (ConvertTo-GraphBody @{ passwordProfile = @{ forceChangePasswordNextSignIn = $true; password = $newPassword } }) -ContentType 'application/json' -Verbose:$false -Debug:$false | Out-Null
