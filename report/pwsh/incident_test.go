@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -713,3 +714,234 @@ var (
 	regexpPasswordVar = regexp.MustCompile(`\$[A-Za-z]*[Pp]assword\b`)
 	regexpLength      = regexp.MustCompile(`\[int\] \$Length = ([0-9]+)`)
 )
+
+func TestContainmentFileName(t *testing.T) {
+	valid := regexp.MustCompile(`^incident-[a-z0-9._-]+\.ps1$`)
+	cases := []struct{ upn, want string }{
+		{"adele.vance@contoso.com", "incident-adele.vance_contoso.com.ps1"},
+		{"Adele.Vance@Contoso.COM", "incident-adele.vance_contoso.com.ps1"},
+		{"  adele.vance@contoso.com ", "incident-adele.vance_contoso.com.ps1"},
+		{"../../etc/passwd@x.com", ""},
+		{`..\..\Windows\System32@x.com`, ""},
+		{"/abs/path@x.com", ""},
+		{"C:\\temp\\x@y.com", ""},
+		{".hidden@contoso.com", ""},
+		{"...", ""},
+		{"", ""},
+		{"   ", ""},
+		{"o'brien@contoso.com", ""},
+		{"'; Remove-MgUser -UserId x; '@contoso.com", ""},
+		{"a_b@c.com", ""},
+		{"a@b_c.com", ""},
+		{"管理者@contoso.com", ""},
+		{"\u202Emoc.live@resu\u200F", ""},
+		{"line\nbreak@contoso.com", ""},
+		{"nul\x00@contoso.com", ""},
+		{"\xff\xfe@contoso.com", ""},
+		{"CON", ""},
+		{strings.Repeat("a", 300) + "@contoso.com", ""},
+		{strings.Repeat("a", 300) + "@contoso.org", ""},
+	}
+	seen := map[string]string{}
+	for _, tc := range cases {
+		got := ContainmentFileName(tc.upn)
+		if tc.want != "" && got != tc.want {
+			t.Errorf("ContainmentFileName(%q) = %q, want %q", tc.upn, got, tc.want)
+		}
+		if !valid.MatchString(got) || strings.ContainsAny(got, `/\:`) || filepath.Base(got) != got || strings.HasPrefix(got, ".") || len(got) > 120 {
+			t.Errorf("ContainmentFileName(%q) = %q: not a safe file name", tc.upn, got)
+		}
+		key := strings.ToLower(strings.TrimSpace(tc.upn))
+		if prev, ok := seen[got]; ok && prev != key {
+			t.Errorf("%q and %q share the file name %q", prev, tc.upn, got)
+		}
+		seen[got] = key
+	}
+}
+
+func TestContainmentBadInput(t *testing.T) {
+	doc, snap := contosoIncident(t)
+	noIncident := *doc
+	noIncident.Incident = nil
+	badTenant := *doc
+	badTenant.Tenant.ID = "contoso.com'; Remove-MgUser x; '"
+	badUserID := mixedDoc()
+	badUserID.Results[0].Affected[0].Extra["userId"] = "not-a-guid'; Remove-MgUser x"
+	cases := []struct {
+		name string
+		doc  *checks.Document
+		snap *snapshot.Snapshot
+		upn  string
+		want string
+	}{
+		{"nil document", nil, snap, adeleUPN, "no results document"},
+		{"no incident", &noIncident, snap, adeleUPN, "no incident context"},
+		{"not an incident user", doc, snap, "megan.bowen@contoso.com", "not an incident user"},
+		{"tenant id", &badTenant, snap, adeleUPN, "not a GUID"},
+		{"unresolvable user", mixedDoc(), nil, "carol@fabrikam.example", "not an incident user"},
+		{"user id not a GUID", badUserID, nil, mixedA, "not a GUID"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			err := WriteContainment(context.Background(), &buf, tc.doc, tc.snap, tc.upn, Options{})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+			if buf.Len() != 0 {
+				t.Error("a partial script was written")
+			}
+			if tc.doc != nil && ContainmentActions(tc.doc, tc.snap, tc.upn) != nil && tc.name != "tenant id" {
+				t.Error("ContainmentActions returned actions for an input WriteContainment refuses")
+			}
+		})
+	}
+	// An incident user missing from both the directory and IR-USR-002.
+	d := mixedDoc()
+	d.Incident.Users = append(d.Incident.Users, "carol@fabrikam.example")
+	var buf bytes.Buffer
+	if err := WriteContainment(context.Background(), &buf, d, nil, "carol@fabrikam.example", Options{}); err == nil || !strings.Contains(err.Error(), "not in the snapshot's directory") {
+		t.Fatalf("unresolved user: err = %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := WriteContainment(ctx, &buf, doc, snap, adeleUPN, Options{}); err == nil {
+		t.Fatal("cancelled context not reported")
+	}
+}
+
+// TestContainmentScopes: exactly the Graph permissions the steps need (least
+// privilege, never User.ReadWrite.All), and Exchange only with an Exchange
+// step.
+func TestContainmentScopes(t *testing.T) {
+	scopesOf := func(script string) []string {
+		re := regexp.MustCompile(`(?m)^\s*\$RequiredGraphScopes = @\((.*)\)$`)
+		m := re.FindStringSubmatch(script)
+		if m == nil {
+			return nil
+		}
+		var out []string
+		for _, p := range strings.Split(m[1], ",") {
+			out = append(out, strings.Trim(strings.TrimSpace(p), "'"))
+		}
+		return out
+	}
+	doc, snap := contosoIncident(t)
+	adele := genContainment(t, doc, snap, adeleUPN)
+	want := []string{"DelegatedPermissionGrant.ReadWrite.All", "MailboxSettings.ReadWrite", "User-PasswordProfile.ReadWrite.All", "User.DeleteRestore.All",
+		"User.EnableDisableAccount.All", "User.Read.All", "User.RevokeSessions.All", "UserAuthenticationMethod.ReadWrite.All"}
+	if got := scopesOf(adele); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("scopes = %v, want %v", got, want)
+	}
+	if strings.Contains(adele, "User.ReadWrite.All'") || strings.Contains(adele, "Directory.ReadWrite.All") {
+		t.Error("broad write permission requested")
+	}
+	if got := strings.Join(requires(adele), " "); got != GraphAuthModule+"@"+GraphAuthMinVersion+" "+ExchangeModule+"@"+ExchangeMinVersion {
+		t.Errorf("modules = %s", got)
+	}
+
+	// Account already contained, one suspicious rule: Graph only, two scopes.
+	d := mixedDoc()
+	for i := range d.Results {
+		r := &d.Results[i]
+		switch r.ID {
+		case "IR-USR-002":
+			r.Status = checks.StatusPass
+			for j := range r.Affected {
+				r.Affected[j].Attributed = false
+			}
+		case "IR-INB-001":
+		default:
+			r.Status = checks.StatusPass
+			r.Affected = nil
+		}
+	}
+	script := genContainment(t, d, nil, mixedA)
+	if got := scopesOf(script); strings.Join(got, " ") != "MailboxSettings.ReadWrite User.Read.All" {
+		t.Errorf("rule-only scopes = %v", got)
+	}
+	if strings.Contains(script, "Connect-ExchangeOnline") || strings.Contains(strings.Join(requires(script), " "), ExchangeModule) {
+		t.Error("Exchange connected without an Exchange step")
+	}
+	acts := ContainmentActions(d, nil, mixedA)
+	if len(acts) != 1 || acts[0].Kind != "inboxRule" {
+		t.Errorf("actions = %+v, want the one rule", acts)
+	}
+	if !strings.Contains(script, "already contained") {
+		t.Error("the header does not say why the account is not blocked")
+	}
+	if strings.Contains(script, "stays BLOCKED") {
+		t.Error("closing claims the account is blocked although the script does not block it")
+	}
+}
+
+// TestContainmentNothingAttributed: no attributed object, no connection,
+// no change, and the review list still shows what was found.
+func TestContainmentNothingAttributed(t *testing.T) {
+	d := mixedDoc()
+	for i := range d.Results {
+		for j := range d.Results[i].Affected {
+			d.Results[i].Affected[j].Attributed = false
+		}
+	}
+	script := genContainment(t, d, nil, mixedA)
+	if strings.Contains(script, "Connect-") || len(requires(script)) != 0 {
+		t.Error("a script with nothing to contain must connect to nothing")
+	}
+	if muts, _ := mutations(t, script); len(muts) != 0 {
+		t.Errorf("changes in an empty script: %v", muts)
+	}
+	if len(ContainmentActions(d, nil, mixedA)) != 0 {
+		t.Error("actions without attributed objects")
+	}
+	if !strings.Contains(script, "#region ForReview") {
+		t.Error("review list missing")
+	}
+	checkInert(t, script)
+}
+
+// TestContainmentPasswordGenerator runs the generated password function in
+// PowerShell when pwsh is installed: 200 passwords of 28 characters with
+// every class, all different.
+func TestContainmentPasswordGenerator(t *testing.T) {
+	pwsh, err := exec.LookPath("pwsh")
+	if err != nil {
+		t.Skip("pwsh not installed; TestContainmentPasswordNeverLogged checks the script text")
+	}
+	dir := t.TempDir()
+	code := helperPassword + `
+$seen = @{}
+for ($n = 0; $n -lt 200; $n++) {
+    $p = Get-ContainmentPassword
+    if ($p.Length -lt 24) { 'SHORT ' + $p.Length }
+    if ($p -cnotmatch '[A-Z]' -or $p -cnotmatch '[a-z]' -or $p -notmatch '[0-9]' -or $p -notmatch '[^A-Za-z0-9]') { 'CLASS' }
+    if ($seen.ContainsKey($p)) { 'REPEAT' }
+    $seen[$p] = $true
+}
+'DONE'
+`
+	path := filepath.Join(dir, "gen.ps1")
+	if err := os.WriteFile(path, []byte(code), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, pwsh, "-NoProfile", "-NonInteractive", "-File", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("pwsh: %v\n%s", err, out)
+	}
+	if strings.TrimSpace(string(out)) != "DONE" {
+		t.Fatalf("generator output:\n%s", out)
+	}
+}
+
+func BenchmarkWriteContainment(b *testing.B) {
+	doc, snap := contosoIncident(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		var buf bytes.Buffer
+		if err := WriteContainment(context.Background(), &buf, doc, snap, adeleUPN, Options{ToolVersion: "bench"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
