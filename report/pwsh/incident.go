@@ -600,6 +600,9 @@ func WriteContainment(ctx context.Context, w io.Writer, doc *checks.Document, sn
 		if c.hasGraph() {
 			c.writeUserGuard(body)
 		}
+		body.Blank()
+		body.Line("Write-Host ('Containment of {0}: up to {1} changes, each confirmed separately (answer A for Yes to All).' -f (ConvertTo-ConsoleText $IncidentUserPrincipalName), %s)", Int(int64(len(c.steps))))
+		body.Line("if ($WhatIfPreference) { Write-Host 'What-if run: nothing is changed; every planned change is listed and logged.' -ForegroundColor Cyan }")
 	} else {
 		body.Blank()
 		body.Comment("The incident checks attributed nothing to the attacker for this user: the script connects to nothing and changes nothing. See the review list at the end.")

@@ -292,6 +292,9 @@ if ([string]$IncidentUser.userPrincipalName -ne $IncidentUserPrincipalName) {
 Write-Host ('Compromised account: {0} ({1}), sign-in enabled: {2}' -f (ConvertTo-ConsoleText ([string]$IncidentUser.userPrincipalName)), $IncidentUserId, $IncidentUser.accountEnabled)
 #endregion TargetUser
 
+Write-Host ('Containment of {0}: up to {1} changes, each confirmed separately (answer A for Yes to All).' -f (ConvertTo-ConsoleText $IncidentUserPrincipalName), 20)
+if ($WhatIfPreference) { Write-Host 'What-if run: nothing is changed; every planned change is listed and logged.' -ForegroundColor Cyan }
+
 #region Step1-StopAttacker Block sign-in and revoke sessions
 # First stop the attacker: with sign-in blocked and every refresh token revoked, neither the
 # stolen password nor a stolen session works, and nothing can be re-added while the steps below
