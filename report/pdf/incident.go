@@ -8,6 +8,7 @@ import (
 	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/collectors/snapshot"
 	"github.com/m365audit/m365audit/report/describe"
+	"github.com/m365audit/m365audit/report/pwsh"
 )
 
 // Caps keep the incident section readable; the workbook has every row.
@@ -207,95 +208,73 @@ func (r *renderer) stillOpen(m *incidentModel) {
 func (r *renderer) containment(m *incidentModel) {
 	r.heading("What the containment script will do", 1)
 	body := textStyle{size: 9, color: colText}
+	small := textStyle{size: 8.5, color: colText}
 	muted := textStyle{size: 8.5, color: colMuted}
-	r.para("One script per incident user. It acts on exactly the objects listed here, which the incident checks attribute to the attacker, "+
+	r.para("One script per incident user. It acts on exactly the objects below, which the incident checks attribute to the attacker, "+
 		"and on nothing else. Read it and run it with -WhatIf first.", muted, marginX, contentW)
 	r.y += 1
+	objs := attributedByTarget(r.doc)
 	for _, p := range m.plans {
 		r.heading(p.user.label, 2)
+		if len(p.actions) == 0 {
+			r.para("No containment script can be planned for this user: the account could not be tied to an object id (it is not in the "+
+				"snapshot's directory, and the containment check IR-USR-002 holds no evidence for it). Block sign-in, reset the password "+
+				"and revoke the sessions by hand, then remove the objects listed under What the attacker changed.", body, marginX, contentW)
+			r.y += 1.5
+			continue
+		}
 		r.para("Script: "+p.script, textStyle{size: 8.5, bold: true, color: colAccepted}, marginX, contentW)
 		r.y += 0.5
-		steps := []string{
-			"Block sign-in for the account.",
-			"Reset the password and require a change at next sign-in.",
-			"Revoke all sessions and refresh tokens.",
-		}
-		type step struct {
-			text  string
-			items []string
-		}
-		var list []step
-		for _, s := range steps {
-			list = append(list, step{text: s})
-		}
-		add := func(key, one, many string) {
-			objs := p.groups[key]
-			if len(objs) == 0 {
-				return
-			}
-			var items []string
-			for i, o := range objs {
-				if i == maxPlanItems {
-					items = append(items, fmt.Sprintf("… and %d more — full list in the workbook (report.xlsx).", len(objs)-maxPlanItems))
+		for i, st := range planSteps(p, objs) {
+			r.bullet(fmt.Sprintf("%d.", i+1), st.text, body, 0)
+			for j, it := range st.items {
+				if j == maxPlanItems {
+					r.bullet("–", fmt.Sprintf("… and %d more — full list in the workbook (report.xlsx) and in the script.", len(st.items)-maxPlanItems), muted, 6)
 					break
 				}
-				items = append(items, planItem(o, p.user))
+				r.bullet("–", it, small, 6)
 			}
-			text := one
-			if len(objs) != 1 {
-				text = fmt.Sprintf(many, len(objs))
-			}
-			list = append(list, step{text: text, items: items})
-		}
-		add("methods", "Remove the 1 authentication method registered in the window:", "Remove the %[1]d authentication methods registered in the window:")
-		add("rules", "Remove the 1 suspicious inbox rule:", "Remove the %[1]d suspicious inbox rules:")
-		add("forwarding", "Clear the mailbox forwarding:", "Clear the forwarding on %[1]d mailboxes:")
-		add("guests", "Disable, then remove, the 1 guest this user invited in the window:", "Disable, then remove, the %[1]d guests this user invited in the window:")
-		add("consents", "Revoke the 1 OAuth grant this user gave in the window:", "Revoke the %[1]d OAuth grants this user gave in the window:")
-		list = append(list, step{text: "Disable POP, IMAP and SMTP AUTH on the user's mailbox."})
-		for i, s := range list {
-			r.bullet(fmt.Sprintf("%d.", i+1), s.text, body, 0)
-			for _, it := range s.items {
-				r.bullet("–", it, textStyle{size: 8.5, color: colText}, 6)
-			}
-		}
-		r.y += 1.5
-	}
-	if len(m.unassigned) > 0 {
-		r.need(2 * lineH(9))
-		r.para("Attributed, but not tied to one incident user (no script acts on them; remove them by hand after review):",
-			textStyle{size: 9, bold: true, color: colText}, marginX, contentW)
-		for i, o := range m.unassigned {
-			if i == maxPlanItems {
-				r.para(fmt.Sprintf("… and %d more — full list in the workbook (report.xlsx).", len(m.unassigned)-maxPlanItems), muted, marginX+6, contentW-6)
-				break
-			}
-			r.bullet("–", planItem(o, incUser{})+" ("+o.check+")", textStyle{size: 8.5, color: colText}, 6)
 		}
 		r.y += 1.5
 	}
 
-	r.need(lineH(9.5) + 3*(lineH(7.5)+2.4))
-	r.para("For review only (no script touches these)", textStyle{size: 9.5, bold: true, color: colHeading}, marginX, contentW)
-	r.y += 0.5
-	if len(m.review) == 0 {
-		r.para("Nothing: every object the incident checks found is handled by the containment script.", body, marginX, contentW)
-		r.y += 1.5
-	} else {
-		r.para("Objects the incident checks found that are not attributed to the attacker, or that a script should not remove "+
-			"without a person deciding (apps, delegations, role and configuration changes).", muted, marginX, contentW)
-		r.y += 0.5
-		shown := m.review[:min(len(m.review), maxReviewRows)]
-		rows := make([][]cell, 0, len(shown))
-		for _, o := range shown {
-			why := orDash(o.a.Detail)
-			if o.a.Attributed {
-				why = "Attributed to the attacker, left to a person: " + why
+	// What the scripts list for review without changing it.
+	var review []pwsh.ReviewItem
+	seen := map[string]bool{}
+	for _, p := range m.plans {
+		for _, it := range p.review {
+			if k := it.CheckID + "|" + it.ID; !seen[k] {
+				seen[k] = true
+				review = append(review, it)
 			}
-			rows = append(rows, []cell{{text: orDash(o.a.Name)}, {text: why}, {text: o.check}})
 		}
-		r.table([]column{{"Object", 60}, {"Why it is listed", 95}, {"Check", 25}}, rows, 7.5)
-		if n := len(m.review) - len(shown); n > 0 {
+	}
+	r.need(lineH(9.5) + 3*(lineH(7.5)+2.4))
+	r.para("For review only (no script changes these)", textStyle{size: 9.5, bold: true, color: colHeading}, marginX, contentW)
+	r.y += 0.5
+	planned := false
+	for _, p := range m.plans {
+		planned = planned || len(p.actions) > 0
+	}
+	switch {
+	case !planned:
+		r.para("No containment script could be planned, so none lists objects for review: every incident finding is in the findings below.", body, marginX, contentW)
+		r.y += 1.5
+	case len(review) == 0:
+		r.para("Nothing: the containment scripts list no object for review.", body, marginX, contentW)
+		r.y += 1.5
+	default:
+		r.para("Objects the incident checks found that the scripts leave to a person: not attributed to the attacker, "+
+			"or of a kind no script step handles (apps, delegations, role and configuration changes). Sign-ins are evidence, listed above.",
+			muted, marginX, contentW)
+		r.y += 0.5
+		shown := review[:min(len(review), maxReviewRows)]
+		rows := make([][]cell, 0, len(shown))
+		for _, it := range shown {
+			rows = append(rows, []cell{{text: orDash(it.Name)}, {text: orDash(it.Detail)}, {text: it.CheckID}})
+		}
+		r.table([]column{{"Object", 55}, {"Why it is listed", 100}, {"Check", 25}}, rows, 7.5)
+		if n := len(review) - len(shown); n > 0 {
 			r.para(fmt.Sprintf("… and %d more — full list in the workbook (report.xlsx).", n), muted, marginX, contentW)
 			r.y += 1.5
 		}
@@ -315,9 +294,113 @@ func (r *renderer) containment(m *incidentModel) {
 			r.para(fmt.Sprintf("… and %d more, in the findings and in remediation.ps1.", len(m.hardening)-maxHardening), muted, marginX+4.5, contentW-4.5)
 			break
 		}
-		r.bullet("•", res.ID+": "+res.Title, textStyle{size: 8.5, color: colText}, 0)
+		r.bullet("•", res.ID+": "+res.Title, small, 0)
 	}
 	r.y += 2
+}
+
+// planStep is one numbered step of a containment plan: an action, or
+// consecutive actions on objects of one kind, with the objects listed.
+type planStep struct {
+	text  string
+	items []string
+}
+
+// objKinds are the kinds whose actions are listed object by object.
+var objKinds = map[string]struct{ one, many string }{
+	"authMethod": {"Remove the authentication method registered in the window:", "Remove the %d authentication methods registered in the window:"},
+	"inboxRule":  {"Remove the suspicious inbox rule (saved in the script's change log first):", "Remove the %d suspicious inbox rules (each saved in the script's change log first):"},
+	"grant":      {"Revoke the OAuth consent (delegated permission grant):", "Revoke the %d OAuth consents (delegated permission grants):"},
+	"guest":      {"Block sign-in of, then delete (restorable for 30 days), the guest invited by the compromised account:", "Block sign-in of, then delete (restorable for 30 days), the %d guests invited by the compromised account:"},
+}
+
+// planSteps groups a plan's actions, in script order, into steps. Objects
+// are named from the incident results (with when they were created), else
+// by the action's own target name.
+func planSteps(p plan, objs map[string]checks.Affected) []planStep {
+	var out []planStep
+	for i := 0; i < len(p.actions); {
+		a := p.actions[i]
+		phr, grouped := objKinds[a.Kind]
+		if a.Kind == "guest" && !strings.HasPrefix(a.What, "Block sign-in") && !strings.HasPrefix(a.What, "Delete") {
+			grouped = false
+		}
+		if !grouped {
+			st := planStep{text: a.What + "."}
+			if a.Kind == "mailbox" || (a.Kind != "user" && a.TargetName != "") {
+				st.items = []string{targetItem(a, objs, p.user)}
+			}
+			out = append(out, st)
+			i++
+			continue
+		}
+		j := i
+		var items []string
+		done := map[string]bool{}
+		mixed := false
+		for ; j < len(p.actions) && p.actions[j].Kind == a.Kind; j++ {
+			if a.Kind != "guest" && p.actions[j].What != a.What && !strings.HasPrefix(p.actions[j].What, "Remove authentication method") {
+				mixed = true
+			}
+			if done[p.actions[j].TargetID] {
+				continue
+			}
+			done[p.actions[j].TargetID] = true
+			items = append(items, targetItem(p.actions[j], objs, p.user))
+		}
+		text := phr.one
+		if len(items) != 1 {
+			text = fmt.Sprintf(phr.many, len(items))
+		}
+		if mixed {
+			// Not the uniform action the phrase describes: say each.
+			for k := i; k < j; k++ {
+				out = append(out, planStep{text: p.actions[k].What + ".", items: []string{targetItem(p.actions[k], objs, p.user)}})
+			}
+		} else {
+			out = append(out, planStep{text: text, items: items})
+		}
+		i = j
+	}
+	return out
+}
+
+// attributedByTarget indexes the attributed objects of incident results by
+// every id a script action may name them by.
+func attributedByTarget(doc *checks.Document) map[string]checks.Affected {
+	out := map[string]checks.Affected{}
+	for _, r := range doc.Results {
+		if !r.Incident {
+			continue
+		}
+		for _, a := range r.Affected {
+			if !a.Attributed {
+				continue
+			}
+			for _, id := range []string{a.ID, a.Extra["methodId"], a.Extra["ruleId"], a.Extra["grantId"], a.Extra["userId"]} {
+				if id == "" {
+					continue
+				}
+				k := r.ID + "|" + strings.ToLower(id)
+				if _, ok := out[k]; !ok {
+					out[k] = a
+				}
+			}
+		}
+	}
+	return out
+}
+
+// targetItem names the object of an action.
+func targetItem(a pwsh.Action, objs map[string]checks.Affected, u incUser) string {
+	if o, ok := objs[a.CheckID+"|"+strings.ToLower(a.TargetID)]; ok && o.Kind == a.Kind {
+		return planItem(incObj{check: a.CheckID, a: o}, u)
+	}
+	name := firstOf(a.TargetName, a.TargetID)
+	if u.label != "" {
+		name = strings.TrimPrefix(name, u.label+": ")
+	}
+	return name
 }
 
 // planItem names one object for a containment step: its name without the

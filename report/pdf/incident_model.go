@@ -9,6 +9,7 @@ import (
 
 	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/report/pwsh"
 )
 
 // The incident section is built in two steps: incidentModel reads the
@@ -25,30 +26,22 @@ type incObj struct {
 // changeGroup is one kind of attacker change ("Guests invited").
 type changeGroup struct {
 	key, title string
-	// script says the containment script acts on these objects.
-	script bool
-	objs   []incObj
+	objs       []incObj
 }
 
-// changeKinds lists the groups of attacker changes in reading order, and
-// whether incident-<user>.ps1 acts on them. The containment script acts on
-// exactly the attributed authentication methods, inbox rules, mailbox
-// forwarding, guests and OAuth grants; everything else is for review.
-var changeKinds = []struct {
-	key, title string
-	script     bool
-}{
-	{"methods", "Authentication methods registered", true},
-	{"rules", "Inbox rules", true},
-	{"forwarding", "Mailbox forwarding", true},
-	{"guests", "Guests invited", true},
-	{"consents", "OAuth consents", true},
-	{"delegation", "Mailbox delegations", false},
-	{"accounts", "Accounts created", false},
-	{"apps", "Apps and app credentials", false},
-	{"roles", "Role changes", false},
-	{"config", "Configuration changes", false},
-	{"other", "Other changes", false},
+// changeKinds lists the groups of attacker changes in reading order.
+var changeKinds = []struct{ key, title string }{
+	{"methods", "Authentication methods registered"},
+	{"rules", "Inbox rules"},
+	{"forwarding", "Mailbox forwarding"},
+	{"guests", "Guests invited"},
+	{"consents", "OAuth consents"},
+	{"delegation", "Mailbox delegations"},
+	{"accounts", "Accounts created"},
+	{"apps", "Apps and app credentials"},
+	{"roles", "Role changes"},
+	{"config", "Configuration changes"},
+	{"other", "Other changes"},
 }
 
 // changeGroupOf names the group of an incident object, or "" for objects
@@ -108,12 +101,13 @@ func (u incUser) matches(v string) bool {
 	return false
 }
 
-// plan is what the containment script does for one user.
+// plan is what one user's containment script does, as report/pwsh plans
+// it: the same function builds the script, so the two cannot disagree.
 type plan struct {
-	user   incUser
-	script string
-	// groups holds the attributed objects the script acts on, by group key.
-	groups map[string][]incObj
+	user    incUser
+	script  string
+	actions []pwsh.Action
+	review  []pwsh.ReviewItem
 }
 
 // incidentModel is everything the incident section says.
@@ -129,12 +123,8 @@ type incidentModel struct {
 	open        []checks.Result
 	posture     []postureGap
 	plans       []plan
-	// unassigned are attributed objects the script acts on that no single
-	// incident user could be tied to.
-	unassigned []incObj
-	review     []incObj
-	hardening  []checks.Result
-	contained  bool // IR-USR-002 passed
+	hardening   []checks.Result
+	contained   bool // IR-USR-002 passed
 }
 
 // postureGap is one failing configuration check that let the attack work.
@@ -163,21 +153,6 @@ func firstSentence(s string) string {
 		return s[:i+1]
 	}
 	return s
-}
-
-// containmentScriptName is the file name of a user's containment script.
-func containmentScriptName(u incUser) string {
-	name := firstOf(u.upn, u.given, u.id)
-	var b strings.Builder
-	for _, r := range strings.ToLower(name) {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '.', r == '-', r == '_', r == '@':
-			b.WriteRune(r)
-		default:
-			b.WriteRune('_')
-		}
-	}
-	return "incident-" + b.String() + ".ps1"
 }
 
 func firstOf(s ...string) string {
@@ -212,7 +187,7 @@ func buildIncident(doc *checks.Document, snap *snapshot.Snapshot) *incidentModel
 	// Attacker changes, grouped; everything else for review.
 	groups := map[string]*changeGroup{}
 	for _, k := range changeKinds {
-		groups[k.key] = &changeGroup{key: k.key, title: k.title, script: k.script}
+		groups[k.key] = &changeGroup{key: k.key, title: k.title}
 	}
 	for _, r := range incident {
 		for _, a := range r.Affected {
@@ -222,7 +197,6 @@ func buildIncident(doc *checks.Document, snap *snapshot.Snapshot) *incidentModel
 			}
 			o := incObj{check: r.ID, a: a}
 			if !a.Attributed {
-				m.review = append(m.review, o)
 				continue
 			}
 			groups[g].objs = append(groups[g].objs, o)
@@ -240,28 +214,21 @@ func buildIncident(doc *checks.Document, snap *snapshot.Snapshot) *incidentModel
 		}
 		sort.SliceStable(g.objs, func(i, j int) bool { return objLess(g.objs[i], g.objs[j]) })
 		m.changes = append(m.changes, *g)
-		if !g.script {
-			m.review = append(m.review, g.objs...)
-		}
 	}
-	sort.SliceStable(m.review, func(i, j int) bool { return objLess(m.review[i], m.review[j]) })
 
-	// Containment plan per user, from the same attributed objects.
+	// Containment plan per user, from the script's own planner.
 	for _, u := range m.users {
-		m.plans = append(m.plans, plan{user: u, script: containmentScriptName(u), groups: map[string][]incObj{}})
-	}
-	for _, g := range m.changes {
-		if !g.script {
-			continue
-		}
-		for _, o := range g.objs {
-			i := ownerOf(o, m.users)
-			if i < 0 {
-				m.unassigned = append(m.unassigned, o)
+		p := plan{user: u, script: pwsh.ContainmentFileName(firstOf(u.upn, u.given)),
+			actions: pwsh.ContainmentActions(doc, snap, u.given)}
+		for _, it := range pwsh.ContainmentReview(doc, snap, u.given) {
+			if it.Kind == "signIn" {
+				// Sign-ins are evidence (What happened, the timeline),
+				// not objects anyone changes.
 				continue
 			}
-			m.plans[i].groups[g.key] = append(m.plans[i].groups[g.key], o)
+			p.review = append(p.review, it)
 		}
+		m.plans = append(m.plans, p)
 	}
 
 	// Still open: failing incident checks, worst first, then posture gaps.
@@ -365,37 +332,6 @@ func resolveUsers(given []string, snap *snapshot.Snapshot, contained checks.Resu
 	}
 	sort.SliceStable(out, func(i, j int) bool { return strings.ToLower(out[i].label) < strings.ToLower(out[j].label) })
 	return out
-}
-
-// ownerOf returns the index of the incident user an attributed object
-// belongs to, or -1. Guests and grants belong to whoever created them;
-// methods, rules and mailboxes to the user they sit on.
-func ownerOf(o incObj, users []incUser) int {
-	a := o.a
-	var keys []string
-	switch a.Kind {
-	case "guest", "user":
-		keys = []string{a.Actor}
-	case "grant":
-		keys = []string{a.Extra["principalId"], a.Actor}
-	case "mailbox":
-		keys = []string{a.Extra["identity"], a.ID, a.Name}
-	default:
-		keys = []string{a.Extra["userId"], a.Actor}
-	}
-	for _, k := range keys {
-		for i, u := range users {
-			if u.matches(k) {
-				return i
-			}
-		}
-	}
-	if len(users) == 1 {
-		// With one incident user every attributed object is theirs: the
-		// checks attribute only what incident users did.
-		return 0
-	}
-	return -1
 }
 
 // narrative builds "What happened" (one line per fact the results support)

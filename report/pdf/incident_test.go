@@ -12,6 +12,7 @@ import (
 	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/collectors/snapshot"
 	"github.com/m365audit/m365audit/report/describe"
+	"github.com/m365audit/m365audit/report/pwsh"
 )
 
 // contosoGenerated is the fixed generation time of the sample renders.
@@ -102,7 +103,7 @@ func TestIncidentContoso(t *testing.T) {
 		hChanged  = "What the attacker changed"
 		hOpen     = "What is still open"
 		hScript   = "What the containment script will do"
-		hReview   = "For review only (no script touches these)"
+		hReview   = "For review only (no script changes these)"
 		hHarden   = "Then, organisation-wide (remediation.ps1)"
 		hTimeline = "Timeline"
 		hExec     = "Executive summary"
@@ -147,10 +148,11 @@ func TestIncidentContoso(t *testing.T) {
 		}},
 		{open, "still open", []string{"IR-USR-002", "IR-INB-001", "IR-MBX-001", "IR-GST-001", "IR-APP-001",
 			"Gapsthatletithappen", "EXO-PROTO-001", "EXO-PROTO-003", "ENTRA-EXT-001", "ENTRA-APP-001", "ENTRA-MFA-001"}},
-		{script, "containment", []string{"Script:incident-adele.vance@contoso.com.ps1", "Blocksign-in",
-			"Resetthepassword", "Revokeallsessions", "Removethe2authenticationmethodsregisteredinthewindow",
-			"Removethe2suspiciousinboxrules", "Clearthemailboxforwarding", "Disable,thenremove,the5guests",
-			"Revokethe1OAuthgrant", "DisablePOP,IMAPandSMTPAUTH"}},
+		{script, "containment", []string{"Script: " + pwsh.ContainmentFileName("adele.vance@contoso.com"), "Block sign-in.",
+			"Reset password (random, change required at next sign-in)", "Revoke all sign-in sessions and refresh tokens",
+			"Remove the 2 authentication methods registered in the window", "Remove the 2 suspicious inbox rules",
+			"Clear mailbox forwarding", "then delete (restorable for 30 days), the 5 guests invited by the compromised account",
+			"Revoke the OAuth consent (delegated permission grant)", "eM Client — scopes Mail.ReadWrite", "Disable POP, IMAP and SMTP AUTH for the mailbox"}},
 		{review, "review", []string{"JunPark", "“Newsletters”", "eMClient"}},
 		{timeline, "timeline", []string{"Sign-in via IMAP4 succeeded", "Guestinvited", "sheetTimeline"}},
 	} {
@@ -236,78 +238,58 @@ func TestAttackerSignInsMarked(t *testing.T) {
 	}
 }
 
-// TestIncidentPlanMatchesAttributedObjects: the containment steps act on
-// exactly the attributed objects of the kinds the script handles, each
-// once, and never on an object that is not attributed.
-func TestIncidentPlanMatchesAttributedObjects(t *testing.T) {
+// TestIncidentPlanIsTheScripts: the containment steps are the ones
+// report/pwsh plans for incident-<user>.ps1, every target named, and no
+// object the checks did not attribute appears among them.
+func TestIncidentPlanIsTheScripts(t *testing.T) {
 	t.Parallel()
 	doc, snap := contoso(t)
-	m := buildIncident(doc, snap)
-	inPlan := map[string]int{}
-	for _, p := range m.plans {
-		for _, objs := range p.groups {
-			for _, o := range objs {
-				if !o.a.Attributed {
-					t.Errorf("plan acts on %s %q, which is not attributed", o.a.Kind, o.a.Name)
-				}
-				inPlan[o.check+"/"+o.a.ID]++
+	items := renderItems(t, doc, snap)
+	steps := section(t, items, "What the containment script will do", "For review only (no script changes these)")
+	actions := pwsh.ContainmentActions(doc, snap, "adele.vance@contoso.com")
+	if len(actions) == 0 {
+		t.Fatal("the script plans no action for Adele")
+	}
+	targets := map[string]bool{}
+	for _, a := range actions {
+		name := strings.TrimPrefix(a.TargetName, "Adele Vance <adele.vance@contoso.com>: ")
+		if i := strings.Index(name, "<"); i > 0 {
+			// Right-to-left names are shaped for the page; the address
+			// identifies the guest.
+			name = name[i:]
+		}
+		if !strings.Contains(steps, squash(clean(name, false))) {
+			t.Errorf("step %q on %q is not in the PDF", a.What, name)
+		}
+		targets[a.Kind+"|"+a.TargetID] = true
+	}
+	if !strings.Contains(steps, squash(pwsh.ContainmentFileName("adele.vance@contoso.com"))) {
+		t.Errorf("the PDF does not name the script file %s", pwsh.ContainmentFileName("adele.vance@contoso.com"))
+	}
+	// 2 methods, 2 rules, 1 grant, 5 guests: the sample's story.
+	for kind, want := range map[string]int{"authMethod": 2, "inboxRule": 2, "grant": 1, "guest": 5} {
+		n := 0
+		for k := range targets {
+			if strings.HasPrefix(k, kind+"|") {
+				n++
 			}
 		}
+		if n != want {
+			t.Errorf("%d %s targets in the script plan, want %d", n, kind, want)
+		}
 	}
-	scripted := map[string]bool{"authMethod": true, "inboxRule": true, "mailbox": true, "guest": true, "grant": true}
-	want := 0
 	for _, r := range doc.Results {
 		if !r.Incident {
 			continue
 		}
 		for _, a := range r.Affected {
-			key := r.ID + "/" + a.ID
-			switch {
-			case a.Attributed && scripted[a.Kind]:
-				want++
-				if inPlan[key] != 1 {
-					t.Errorf("%s %q is in the plan %d times, want once", a.Kind, a.Name, inPlan[key])
-				}
-			case inPlan[key] > 0:
-				t.Errorf("%s %q (attributed %v) is in the plan", a.Kind, a.Name, a.Attributed)
+			if a.Attributed || a.Kind == "signIn" || a.Kind == "user" || a.Kind == "mailbox" {
+				continue
+			}
+			if name := squash(clean(strings.TrimPrefix(a.Name, "Adele Vance <adele.vance@contoso.com>: "), false)); strings.Contains(steps, name) {
+				t.Errorf("%s %q is not attributed but appears in the containment steps", a.Kind, a.Name)
 			}
 		}
-	}
-	if want != 11 { // 2 methods, 2 rules, 1 mailbox, 5 guests, 1 grant: the sample's story
-		t.Errorf("%d scripted objects in the sample, want 11", want)
-	}
-	if len(m.unassigned) != 0 {
-		t.Errorf("unassigned objects with a single incident user: %v", m.unassigned)
-	}
-}
-
-// TestIncidentOwnership ties objects to the right user when there are
-// several, and leaves unknown ones unassigned.
-func TestIncidentOwnership(t *testing.T) {
-	t.Parallel()
-	users := []incUser{
-		{given: "adele@contoso.com", upn: "adele@contoso.com", id: "id-adele", label: "Adele <adele@contoso.com>"},
-		{given: "bob@contoso.com", upn: "bob@contoso.com", id: "id-bob", label: "Bob <bob@contoso.com>"},
-	}
-	for _, c := range []struct {
-		name string
-		a    checks.Affected
-		want int
-	}{
-		{"method by userId", checks.Affected{Kind: "authMethod", Extra: map[string]string{"userId": "ID-BOB"}}, 1},
-		{"rule by userId", checks.Affected{Kind: "inboxRule", Extra: map[string]string{"userId": "id-adele"}}, 0},
-		{"guest by inviter UPN", checks.Affected{Kind: "guest", Actor: "Bob@Contoso.com", Extra: map[string]string{"userId": "id-guest"}}, 1},
-		{"guest's own id is not its owner", checks.Affected{Kind: "guest", Actor: "carol@contoso.com", Extra: map[string]string{"userId": "id-adele"}}, -1},
-		{"grant by principal", checks.Affected{Kind: "grant", Actor: "x", Extra: map[string]string{"principalId": "id-adele"}}, 0},
-		{"mailbox by identity", checks.Affected{Kind: "mailbox", ID: "other", Extra: map[string]string{"identity": "bob@contoso.com"}}, 1},
-		{"unknown", checks.Affected{Kind: "authMethod"}, -1},
-	} {
-		if got := ownerOf(incObj{a: c.a}, users); got != c.want {
-			t.Errorf("%s: owner %d, want %d", c.name, got, c.want)
-		}
-	}
-	if got := ownerOf(incObj{a: checks.Affected{Kind: "authMethod"}}, users[:1]); got != 0 {
-		t.Errorf("with one incident user every attributed object is theirs; got %d", got)
 	}
 }
 
@@ -413,24 +395,17 @@ func TestIncidentTwoUsers(t *testing.T) {
 	inc := checks.IncidentFrom(snap.Manifest.CollectedAt, &snapshot.Incident{
 		Users: []string{"adele.vance@contoso.com", "megan.bowen@contoso.com"}, Start: snap.Manifest.Incident.Start})
 	doc := checks.Run(snap, checks.RunOptions{GeneratedAt: contosoGenerated, Incident: inc})
-	m := buildIncident(doc, snap)
-	if len(m.plans) != 2 {
-		t.Fatalf("%d plans, want 2", len(m.plans))
+	items := renderItems(t, doc, snap)
+	adele := section(t, items, "Adele Vance <adele.vance@contoso.com>", "Megan Bowen <megan.bowen@contoso.com>")
+	megan := section(t, items, "Megan Bowen <megan.bowen@contoso.com>", "For review only (no script changes these)")
+	if !strings.Contains(megan, "JunPark") {
+		t.Error("Megan's script does not remove the guest she invited in the window")
 	}
-	guests := map[string][]string{}
-	for _, p := range m.plans {
-		for _, o := range p.groups["guests"] {
-			guests[p.user.upn] = append(guests[p.user.upn], o.a.Name)
-		}
+	if strings.Contains(adele, "JunPark") || !strings.Contains(adele, "the5guests") {
+		t.Error("Adele's script should remove her 5 guests and not Megan's")
 	}
-	if g := strings.Join(guests["megan.bowen@contoso.com"], ","); !strings.Contains(g, "Jun Park") {
-		t.Errorf("Megan's plan guests = %q, want Jun Park", g)
-	}
-	if g := strings.Join(guests["adele.vance@contoso.com"], ","); strings.Contains(g, "Jun Park") || len(guests["adele.vance@contoso.com"]) != 5 {
-		t.Errorf("Adele's plan guests = %q, want her 5 without Jun Park", g)
-	}
-	text := squash(joined(renderItems(t, doc, snap)))
-	for _, want := range []string{"Script: incident-adele.vance@contoso.com.ps1", "Script: incident-megan.bowen@contoso.com.ps1", "Events of the incident users"} {
+	text := squash(joined(items))
+	for _, want := range []string{"Script: " + pwsh.ContainmentFileName("adele.vance@contoso.com"), "Script: " + pwsh.ContainmentFileName("megan.bowen@contoso.com"), "Events of the incident users"} {
 		if !strings.Contains(text, squash(want)) {
 			t.Errorf("two-user report lacks %q", want)
 		}
@@ -443,8 +418,8 @@ func TestIncidentWithoutSnapshot(t *testing.T) {
 	t.Parallel()
 	doc, _ := contoso(t)
 	items := renderItems(t, doc, nil)
-	script := section(t, items, "What the containment script will do", "For review only (no script touches these)")
-	for _, want := range []string{"Adele Vance <adele.vance@contoso.com>", "Script: incident-adele.vance@contoso.com.ps1", "Disable, then remove, the 5 guests"} {
+	script := section(t, items, "What the containment script will do", "For review only (no script changes these)")
+	for _, want := range []string{"Adele Vance <adele.vance@contoso.com>", "Script: " + pwsh.ContainmentFileName("adele.vance@contoso.com"), "the 5 guests invited by the compromised account"} {
 		if !strings.Contains(script, squash(want)) {
 			t.Errorf("without a snapshot the plan lacks %q", want)
 		}
