@@ -124,7 +124,6 @@ type incidentModel struct {
 	posture     []postureGap
 	plans       []plan
 	hardening   []checks.Result
-	contained   bool // IR-USR-002 passed
 }
 
 // postureGap is one failing configuration check that let the attack work.
@@ -247,9 +246,6 @@ func buildIncident(doc *checks.Document, snap *snapshot.Snapshot) *incidentModel
 		}
 		return a.ID < b.ID
 	})
-	if r, ok := byID["IR-USR-002"]; ok && r.Status == checks.StatusPass {
-		m.contained = true
-	}
 	for _, id := range postureIDs {
 		r, ok := byID[id]
 		if !ok || !isOpen(r) {

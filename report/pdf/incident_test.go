@@ -428,3 +428,16 @@ func TestIncidentWithoutSnapshot(t *testing.T) {
 		t.Error("without a snapshot the timeline should hold the results' objects and no sign-in log rows")
 	}
 }
+
+// BenchmarkIncidentContoso renders the Contoso sample with its incident
+// section (the engine's results and the snapshot's timeline).
+func BenchmarkIncidentContoso(b *testing.B) {
+	doc, snap := contoso(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		var buf bytes.Buffer
+		if err := Write(b.Context(), &buf, doc, snap, Options{Compress: true}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
