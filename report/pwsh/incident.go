@@ -82,6 +82,8 @@ const (
 	whatRevoke         = "Revoke all sign-in sessions and refresh tokens"
 	whatRemoveRule     = "Remove inbox rule (saved in the change log first)"
 	whatDisableRule    = "Disable inbox rule, keep it as evidence (-KeepRulesDisabled)"
+	whatRemoveRuleExo  = "Remove inbox rule through Exchange Online (Graph could not open the mailbox; saved in the change log first)"
+	whatDisableRuleExo = "Disable inbox rule through Exchange Online, keep it as evidence (-KeepRulesDisabled)"
 	whatForwarding     = "Clear mailbox forwarding"
 	whatRevokeGrant    = "Revoke OAuth consent (delegated permission grant)"
 	whatDisableGuest   = "Block sign-in of guest invited by the compromised account"
@@ -130,6 +132,7 @@ type step struct {
 	op       op
 	userID   string             // the incident user (rules, methods, grants)
 	identity string             // Exchange identity (forwarding, protocols)
+	ruleName string             // opRemoveRule: for the Exchange Online fallback
 	method   authMethodEndpoint // opRemoveMethod
 }
 
@@ -162,7 +165,11 @@ func (c *containment) hasGraph() bool {
 	return false
 }
 
-func (c *containment) hasExchange() bool { return c.has(opClearForwarding) || c.has(opProtocols) }
+// hasExchange: forwarding and protocols are Exchange steps, and inbox rules
+// fall back to Exchange Online when Graph cannot open the mailbox.
+func (c *containment) hasExchange() bool {
+	return c.has(opClearForwarding) || c.has(opProtocols) || c.has(opRemoveRule)
+}
 
 // scopes are the Graph permissions the planned steps need, sorted.
 func (c *containment) scopes() []string {
@@ -408,7 +415,7 @@ func planContainment(doc *checks.Document, snap *snapshot.Snapshot, upn string) 
 		rid := a.Extra["ruleId"]
 		switch {
 		case a.Attributed && rid != "":
-			add(step{Action: Action{CheckID: r.ID, Kind: "inboxRule", TargetID: rid, TargetName: a.Name, What: whatRemoveRule}, op: opRemoveRule, userID: c.userID})
+			add(step{Action: Action{CheckID: r.ID, Kind: "inboxRule", TargetID: rid, TargetName: a.Name, What: whatRemoveRule}, op: opRemoveRule, userID: c.userID, ruleName: a.Extra["ruleName"]})
 		case a.Attributed:
 			review(r, a, "suspicious, but the rule id is unknown: remove it by hand")
 		default:
@@ -754,10 +761,10 @@ func (c *containment) notes(conn Connection) []string {
 			". Sign in interactively as an administrator: resetting the password and removing authentication methods of an administrator needs Privileged Authentication Administrator; for other users Authentication Administrator and User Administrator together suffice (Global Administrator covers everything).")
 	}
 	if conn.Exchange {
-		n = append(n, "Exchange Online steps (forwarding, protocols) need the Exchange Administrator role.")
+		n = append(n, "Exchange Online steps (forwarding, protocols, and inbox rules when Graph cannot open the mailbox) need the Exchange Administrator role.")
 	}
 	if c.has(opRemoveRule) {
-		n = append(n, "Inbox rules are changed through Microsoft Graph. If those steps fail with an access-denied error, the signed-in account cannot open the mailbox in a delegated session: the end of the run prints the Exchange Online commands that do the same (Get-InboxRule / Remove-InboxRule).")
+		n = append(n, "Inbox rules are changed through Microsoft Graph by rule id. In a delegated session Graph opens only mailboxes the signed-in account may open; when it answers access denied, the step uses Exchange Online instead (Get-InboxRule, then Remove-InboxRule or Disable-InboxRule), and only when exactly one rule of the mailbox has the rule's name.")
 	}
 	if c.has(opResetPassword) {
 		n = append(n, "The new password is generated when the script runs, with a cryptographic random number generator, and shown once on the console. It is never written to the change log or any file, but a transcript (Start-Transcript) or a console log you keep would contain it.")
@@ -1009,10 +1016,37 @@ func (c *containment) writeStep(s *Script, st step) {
 		})
 	case opRemoveRule:
 		uri := graphURI("/v1.0/users/", uid, "/mailFolders/inbox/messageRules/", st.TargetID)
+		mbx := Lit(c.upn)
 		s.Comment("Remove-MgUserMailFolderMessageRule -UserId <id> -MailFolderId inbox -MessageRuleId <rule id below>")
 		s.Try(id, tgt, func() {
+			s.Line("$rule = $null")
+			s.Line("$viaExchange = $false")
+			s.Open("try {")
 			s.Line("$rule = Get-GraphObjectOrNull -Uri %s", uri)
-			s.Open("if ($null -eq $rule) {")
+			s.Close("} catch {")
+			s.Comment("In a delegated session Graph opens only mailboxes the signed-in account may open; an administrator role is not enough. Exchange Online can do the same with the administrator role.")
+			s.Line("if ([string]$_.Exception.Message -notmatch 'Forbidden|AccessDenied|Access is denied') { throw }")
+			s.Line("$viaExchange = $true")
+			s.Close("}")
+			s.Open("if ($viaExchange) {")
+			s.Comment("Remove-InboxRule / Disable-InboxRule by the rule's name, only when exactly one rule of the mailbox has it.")
+			s.Line("$exoRules = @(Get-InboxRule -Mailbox %s -IncludeHidden | Where-Object { [string]$_.Name -ceq %s })", mbx, Lit(st.ruleName))
+			s.Open("if ($exoRules.Count -ne 1) {")
+			s.Line("Add-ChangeLog -CheckId %s -Target %s -Status 'failed' -Message ('Graph could not open the mailbox, and Exchange Online has {0} rules with this name: remove it by hand (Get-InboxRule -Mailbox <user> -IncludeHidden, then Remove-InboxRule)' -f $exoRules.Count)", Lit(id), tgt)
+			s.Close("} else {")
+			s.Line("$exoRule = $exoRules[0]")
+			s.Line("$evidence = [ordered]@{ name = [string]$exoRule.Name; ruleIdentity = [string]$exoRule.RuleIdentity; enabled = [bool]$exoRule.Enabled; description = [string]$exoRule.Description }")
+			s.Open("if ($KeepRulesDisabled) {")
+			s.Change(Change{CheckID: id, Target: tgt, Action: whatDisableRuleExo, Before: "$evidence", After: "[ordered]@{ enabled = $false }", Apply: func() {
+				s.Line("Disable-InboxRule -Mailbox %s -Identity ([string]$exoRule.RuleIdentity) -Confirm:$false", mbx)
+			}})
+			s.Close("} else {")
+			s.Change(Change{CheckID: id, Target: tgt, Action: whatRemoveRuleExo, Before: "$evidence", Message: "'the rule as it was is saved in before (evidence)'", Apply: func() {
+				s.Line("Remove-InboxRule -Mailbox %s -Identity ([string]$exoRule.RuleIdentity) -Confirm:$false", mbx)
+			}})
+			s.Close("}")
+			s.Close("}")
+			s.Close("} elseif ($null -eq $rule) {")
 			skippedMsg(s, id, tgt, "already removed")
 			s.Close("} elseif ($KeepRulesDisabled) {")
 			s.Open("if ($rule.isEnabled -eq $false) {")
@@ -1162,7 +1196,7 @@ func (c *containment) writeClosing(s *Script) {
 		s.Line("Write-Host 'Next steps:' -ForegroundColor Yellow")
 		if c.has(opRemoveRule) {
 			s.Open("if (@($script:ChangeLog | Where-Object { $_.checkId -eq 'IR-INB-001' -and $_.status -eq 'failed' }).Count -gt 0) {")
-			s.Line("Write-Warning 'Some inbox rule steps failed. If the error was access denied, Graph could not open the mailbox in this delegated session. Do the same in Exchange Online (connected already):'")
+			s.Line("Write-Warning 'Some inbox rule steps failed (see the change log). Remove those rules in Exchange Online (connected already):'")
 			s.Line("$upnLiteral = \"'\" + (ConvertTo-ConsoleText ($IncidentUserPrincipalName -replace \"['‘’‚‛]\", '$0$0')) + \"'\"")
 			s.Line("Write-Host ('    Get-InboxRule -Mailbox {0} -IncludeHidden | Format-List Name, RuleIdentity, Enabled, Description' -f $upnLiteral)")
 			s.Line("Write-Host ('    Remove-InboxRule -Mailbox {0} -Identity <RuleIdentity of each rule whose name matches a rule in the change log>' -f $upnLiteral)")

@@ -66,6 +66,37 @@ func TestContainmentGoldenAdele(t *testing.T) {
 	if again := genContainment(t, doc, snap, adeleUPN); again != got {
 		t.Fatal("two runs gave different scripts")
 	}
+	if !strings.HasPrefix(got, utf8BOM+"#Requires -Version 5.1\n") {
+		t.Fatal("script must start with a UTF-8 BOM and #Requires -Version")
+	}
+	for i, r := range got {
+		if r < 0x20 && r != '\n' {
+			t.Fatalf("control character %U at byte %d", r, i)
+		}
+	}
+	checkInertNames(t, got)
+}
+
+// checkInertNames: the sample's hostile guest names (a quote injection and a
+// spreadsheet formula) appear only inside single-quoted literals.
+func checkInertNames(t *testing.T, script string) {
+	t.Helper()
+	toks, err := psLex(script)
+	if err != nil {
+		t.Fatalf("lex: %v", err)
+	}
+	n := 0
+	for _, tk := range toks {
+		if strings.Contains(tk.Value, "Remove-MgUser -UserId") || strings.Contains(tk.Value, "=HYPERLINK(") {
+			if tk.Kind != tokSingle {
+				t.Errorf("line %d: hostile name outside a literal (%v): %q", tk.Line, tk.Kind, tk.Value)
+			}
+			n++
+		}
+	}
+	if n == 0 {
+		t.Error("the sample's hostile names are not in the script: the check proves nothing")
+	}
 }
 
 // changeLiterals returns, for a script, the single-quoted literal values on
@@ -410,8 +441,9 @@ func TestContainmentActionsMatchScript(t *testing.T) {
 			}
 			var pairs [][2]string
 			for _, p := range shouldProcessPairs(t, script) {
-				if p[1] == whatDisableRule {
-					continue
+				switch p[1] {
+				case whatDisableRule, whatRemoveRuleExo, whatDisableRuleExo:
+					continue // variants of the same rule step (-KeepRulesDisabled, Exchange fallback)
 				}
 				pairs = append(pairs, p)
 			}
@@ -860,8 +892,8 @@ func TestContainmentScopes(t *testing.T) {
 	if got := scopesOf(script); strings.Join(got, " ") != "MailboxSettings.ReadWrite User.Read.All" {
 		t.Errorf("rule-only scopes = %v", got)
 	}
-	if strings.Contains(script, "Connect-ExchangeOnline") || strings.Contains(strings.Join(requires(script), " "), ExchangeModule) {
-		t.Error("Exchange connected without an Exchange step")
+	if !strings.Contains(script, "Connect-ExchangeOnline") {
+		t.Error("inbox rules fall back to Exchange Online, which is not connected")
 	}
 	acts := ContainmentActions(d, nil, mixedA)
 	if len(acts) != 1 || acts[0].Kind != "inboxRule" {
@@ -872,6 +904,25 @@ func TestContainmentScopes(t *testing.T) {
 	}
 	if strings.Contains(script, "stays BLOCKED") {
 		t.Error("closing claims the account is blocked although the script does not block it")
+	}
+
+	// Only a consent to revoke: Graph only, no Exchange module.
+	g := mixedDoc()
+	for i := range g.Results {
+		r := &g.Results[i]
+		if r.ID != "IR-APP-001" {
+			r.Status = checks.StatusPass
+			for j := range r.Affected {
+				r.Affected[j].Attributed = false
+			}
+		}
+	}
+	script = genContainment(t, g, nil, mixedA)
+	if got := scopesOf(script); strings.Join(got, " ") != "DelegatedPermissionGrant.ReadWrite.All User.Read.All" {
+		t.Errorf("grant-only scopes = %v", got)
+	}
+	if strings.Contains(script, "Connect-ExchangeOnline") || strings.Contains(strings.Join(requires(script), " "), ExchangeModule) {
+		t.Error("Exchange connected without an Exchange step")
 	}
 }
 

@@ -69,11 +69,13 @@
 # Administrator; for other users Authentication Administrator and User Administrator together
 # suffice (Global Administrator covers everything).
 #
-# Exchange Online steps (forwarding, protocols) need the Exchange Administrator role.
+# Exchange Online steps (forwarding, protocols, and inbox rules when Graph cannot open the
+# mailbox) need the Exchange Administrator role.
 #
-# Inbox rules are changed through Microsoft Graph. If those steps fail with an access-denied
-# error, the signed-in account cannot open the mailbox in a delegated session: the end of the run
-# prints the Exchange Online commands that do the same (Get-InboxRule / Remove-InboxRule).
+# Inbox rules are changed through Microsoft Graph by rule id. In a delegated session Graph opens
+# only mailboxes the signed-in account may open; when it answers access denied, the step uses
+# Exchange Online instead (Get-InboxRule, then Remove-InboxRule or Disable-InboxRule), and only
+# when exactly one rule of the mailbox has the rule's name.
 #
 # The new password is generated when the script runs, with a cryptographic random number
 # generator, and shown once on the console. It is never written to the change log or any file, but
@@ -378,8 +380,43 @@ try {
 # Remove-MgUserMailFolderMessageRule -UserId <id> -MailFolderId inbox -MessageRuleId <rule id
 # below>
 try {
-    $rule = Get-GraphObjectOrNull -Uri ('/v1.0/users/' + [uri]::EscapeDataString('477cc17f-1d98-48e0-9895-619b666be1f8') + '/mailFolders/inbox/messageRules/' + [uri]::EscapeDataString('AQAAAJ5dZqE='))
-    if ($null -eq $rule) {
+    $rule = $null
+    $viaExchange = $false
+    try {
+        $rule = Get-GraphObjectOrNull -Uri ('/v1.0/users/' + [uri]::EscapeDataString('477cc17f-1d98-48e0-9895-619b666be1f8') + '/mailFolders/inbox/messageRules/' + [uri]::EscapeDataString('AQAAAJ5dZqE='))
+    } catch {
+        # In a delegated session Graph opens only mailboxes the signed-in account may open; an
+        # administrator role is not enough. Exchange Online can do the same with the administrator
+        # role.
+        if ([string]$_.Exception.Message -notmatch 'Forbidden|AccessDenied|Access is denied') { throw }
+        $viaExchange = $true
+    }
+    if ($viaExchange) {
+        # Remove-InboxRule / Disable-InboxRule by the rule's name, only when exactly one rule of
+        # the mailbox has it.
+        $exoRules = @(Get-InboxRule -Mailbox 'adele.vance@contoso.com' -IncludeHidden | Where-Object { [string]$_.Name -ceq '.' })
+        if ($exoRules.Count -ne 1) {
+            Add-ChangeLog -CheckId 'IR-INB-001' -Target 'Adele Vance <adele.vance@contoso.com>: rule “.” [AQAAAJ5dZqE=]' -Status 'failed' -Message ('Graph could not open the mailbox, and Exchange Online has {0} rules with this name: remove it by hand (Get-InboxRule -Mailbox <user> -IncludeHidden, then Remove-InboxRule)' -f $exoRules.Count)
+        } else {
+            $exoRule = $exoRules[0]
+            $evidence = [ordered]@{ name = [string]$exoRule.Name; ruleIdentity = [string]$exoRule.RuleIdentity; enabled = [bool]$exoRule.Enabled; description = [string]$exoRule.Description }
+            if ($KeepRulesDisabled) {
+                if ($PSCmdlet.ShouldProcess('Adele Vance <adele.vance@contoso.com>: rule “.” [AQAAAJ5dZqE=]', 'Disable inbox rule through Exchange Online, keep it as evidence (-KeepRulesDisabled)')) {
+                    Disable-InboxRule -Mailbox 'adele.vance@contoso.com' -Identity ([string]$exoRule.RuleIdentity) -Confirm:$false
+                    Add-ChangeLog -CheckId 'IR-INB-001' -Target 'Adele Vance <adele.vance@contoso.com>: rule “.” [AQAAAJ5dZqE=]' -Before $evidence -After ([ordered]@{ enabled = $false }) -Status 'applied'
+                } else {
+                    Add-ChangeLog -CheckId 'IR-INB-001' -Target 'Adele Vance <adele.vance@contoso.com>: rule “.” [AQAAAJ5dZqE=]' -Before $evidence -After ([ordered]@{ enabled = $false }) -Status (Get-SkipStatus)
+                }
+            } else {
+                if ($PSCmdlet.ShouldProcess('Adele Vance <adele.vance@contoso.com>: rule “.” [AQAAAJ5dZqE=]', 'Remove inbox rule through Exchange Online (Graph could not open the mailbox; saved in the change log first)')) {
+                    Remove-InboxRule -Mailbox 'adele.vance@contoso.com' -Identity ([string]$exoRule.RuleIdentity) -Confirm:$false
+                    Add-ChangeLog -CheckId 'IR-INB-001' -Target 'Adele Vance <adele.vance@contoso.com>: rule “.” [AQAAAJ5dZqE=]' -Before $evidence -After $null -Status 'applied' -Message 'the rule as it was is saved in before (evidence)'
+                } else {
+                    Add-ChangeLog -CheckId 'IR-INB-001' -Target 'Adele Vance <adele.vance@contoso.com>: rule “.” [AQAAAJ5dZqE=]' -Before $evidence -After $null -Status (Get-SkipStatus)
+                }
+            }
+        }
+    } elseif ($null -eq $rule) {
         Add-ChangeLog -CheckId 'IR-INB-001' -Target 'Adele Vance <adele.vance@contoso.com>: rule “.” [AQAAAJ5dZqE=]' -Status 'skipped' -Message 'already removed'
     } elseif ($KeepRulesDisabled) {
         if ($rule.isEnabled -eq $false) {
@@ -407,8 +444,43 @@ try {
 # Remove-MgUserMailFolderMessageRule -UserId <id> -MailFolderId inbox -MessageRuleId <rule id
 # below>
 try {
-    $rule = Get-GraphObjectOrNull -Uri ('/v1.0/users/' + [uri]::EscapeDataString('477cc17f-1d98-48e0-9895-619b666be1f8') + '/mailFolders/inbox/messageRules/' + [uri]::EscapeDataString('AQAAAJ5dZqI='))
-    if ($null -eq $rule) {
+    $rule = $null
+    $viaExchange = $false
+    try {
+        $rule = Get-GraphObjectOrNull -Uri ('/v1.0/users/' + [uri]::EscapeDataString('477cc17f-1d98-48e0-9895-619b666be1f8') + '/mailFolders/inbox/messageRules/' + [uri]::EscapeDataString('AQAAAJ5dZqI='))
+    } catch {
+        # In a delegated session Graph opens only mailboxes the signed-in account may open; an
+        # administrator role is not enough. Exchange Online can do the same with the administrator
+        # role.
+        if ([string]$_.Exception.Message -notmatch 'Forbidden|AccessDenied|Access is denied') { throw }
+        $viaExchange = $true
+    }
+    if ($viaExchange) {
+        # Remove-InboxRule / Disable-InboxRule by the rule's name, only when exactly one rule of
+        # the mailbox has it.
+        $exoRules = @(Get-InboxRule -Mailbox 'adele.vance@contoso.com' -IncludeHidden | Where-Object { [string]$_.Name -ceq '..' })
+        if ($exoRules.Count -ne 1) {
+            Add-ChangeLog -CheckId 'IR-INB-001' -Target 'Adele Vance <adele.vance@contoso.com>: rule “..” [AQAAAJ5dZqI=]' -Status 'failed' -Message ('Graph could not open the mailbox, and Exchange Online has {0} rules with this name: remove it by hand (Get-InboxRule -Mailbox <user> -IncludeHidden, then Remove-InboxRule)' -f $exoRules.Count)
+        } else {
+            $exoRule = $exoRules[0]
+            $evidence = [ordered]@{ name = [string]$exoRule.Name; ruleIdentity = [string]$exoRule.RuleIdentity; enabled = [bool]$exoRule.Enabled; description = [string]$exoRule.Description }
+            if ($KeepRulesDisabled) {
+                if ($PSCmdlet.ShouldProcess('Adele Vance <adele.vance@contoso.com>: rule “..” [AQAAAJ5dZqI=]', 'Disable inbox rule through Exchange Online, keep it as evidence (-KeepRulesDisabled)')) {
+                    Disable-InboxRule -Mailbox 'adele.vance@contoso.com' -Identity ([string]$exoRule.RuleIdentity) -Confirm:$false
+                    Add-ChangeLog -CheckId 'IR-INB-001' -Target 'Adele Vance <adele.vance@contoso.com>: rule “..” [AQAAAJ5dZqI=]' -Before $evidence -After ([ordered]@{ enabled = $false }) -Status 'applied'
+                } else {
+                    Add-ChangeLog -CheckId 'IR-INB-001' -Target 'Adele Vance <adele.vance@contoso.com>: rule “..” [AQAAAJ5dZqI=]' -Before $evidence -After ([ordered]@{ enabled = $false }) -Status (Get-SkipStatus)
+                }
+            } else {
+                if ($PSCmdlet.ShouldProcess('Adele Vance <adele.vance@contoso.com>: rule “..” [AQAAAJ5dZqI=]', 'Remove inbox rule through Exchange Online (Graph could not open the mailbox; saved in the change log first)')) {
+                    Remove-InboxRule -Mailbox 'adele.vance@contoso.com' -Identity ([string]$exoRule.RuleIdentity) -Confirm:$false
+                    Add-ChangeLog -CheckId 'IR-INB-001' -Target 'Adele Vance <adele.vance@contoso.com>: rule “..” [AQAAAJ5dZqI=]' -Before $evidence -After $null -Status 'applied' -Message 'the rule as it was is saved in before (evidence)'
+                } else {
+                    Add-ChangeLog -CheckId 'IR-INB-001' -Target 'Adele Vance <adele.vance@contoso.com>: rule “..” [AQAAAJ5dZqI=]' -Before $evidence -After $null -Status (Get-SkipStatus)
+                }
+            }
+        }
+    } elseif ($null -eq $rule) {
         Add-ChangeLog -CheckId 'IR-INB-001' -Target 'Adele Vance <adele.vance@contoso.com>: rule “..” [AQAAAJ5dZqI=]' -Status 'skipped' -Message 'already removed'
     } elseif ($KeepRulesDisabled) {
         if ($rule.isEnabled -eq $false) {
@@ -727,7 +799,7 @@ Write-Host ('  Also failing, with no containment step (see the audit report): {0
 Write-Host ''
 Write-Host 'Next steps:' -ForegroundColor Yellow
 if (@($script:ChangeLog | Where-Object { $_.checkId -eq 'IR-INB-001' -and $_.status -eq 'failed' }).Count -gt 0) {
-    Write-Warning 'Some inbox rule steps failed. If the error was access denied, Graph could not open the mailbox in this delegated session. Do the same in Exchange Online (connected already):'
+    Write-Warning 'Some inbox rule steps failed (see the change log). Remove those rules in Exchange Online (connected already):'
     $upnLiteral = "'" + (ConvertTo-ConsoleText ($IncidentUserPrincipalName -replace "['‘’‚‛]", '$0$0')) + "'"
     Write-Host ('    Get-InboxRule -Mailbox {0} -IncludeHidden | Format-List Name, RuleIdentity, Enabled, Description' -f $upnLiteral)
     Write-Host ('    Remove-InboxRule -Mailbox {0} -Identity <RuleIdentity of each rule whose name matches a rule in the change log>' -f $upnLiteral)
