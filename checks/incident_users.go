@@ -88,8 +88,8 @@ func irContained(c *Context) Outcome {
 	}
 	switch {
 	case fails > 0:
-		return Outcome{Status: StatusFail, Summary: fmt.Sprintf("%s of %d not contained: reset the password and revoke sessions (the containment script does both).%s",
-			irPlural(fails, "incident user is", "incident users are"), len(sc.users), sc.unresolvedNote()), Affected: out}
+		return Outcome{Status: StatusFail, Summary: fmt.Sprintf("%d of %d incident %s not contained: reset the password and revoke sessions (the containment script does both).%s",
+			fails, len(sc.users), irIf(fails == 1, "user is", "users are"), sc.unresolvedNote()), Affected: out}
 	case len(sc.unresolved) > 0:
 		return Outcome{Status: StatusUnknown, Summary: "Containment could not be judged for every incident user." + sc.unresolvedNote(), Affected: out}
 	case manual > 0:

@@ -54,6 +54,19 @@ func Timeline(doc *checks.Document, s *snapshot.Snapshot) []TimelineEvent {
 	in := func(t time.Time) bool { return !t.Before(inc.Start) && !t.After(inc.End) }
 	var out []TimelineEvent
 
+	// Sign-in groups the IR-SIG checks attributed to the attacker, keyed as
+	// they key them (user id|client|address).
+	attributedSignIns := map[string]bool{}
+	for _, r := range doc.Results {
+		if r.ID != "IR-SIG-001" && r.ID != "IR-SIG-002" {
+			continue
+		}
+		for _, a := range r.Affected {
+			if a.Attributed {
+				attributedSignIns[a.ID] = true
+			}
+		}
+	}
 	if sis, err := s.SignIns(); err == nil {
 		for _, si := range sis {
 			u, ok := label[strings.ToLower(si.UserID)]
@@ -87,8 +100,10 @@ func Timeline(doc *checks.Document, s *snapshot.Snapshot) []TimelineEvent {
 			case "multiFactorAuthentication":
 				d = append(d, "with MFA")
 			}
+			key := strings.ToLower(firstOf(si.UserID, si.UserPrincipalName)) + "|" + si.ClientAppUsed + "|" + si.IPAddress
 			out = append(out, TimelineEvent{Time: &t, User: u, Source: "sign-in log",
-				Event: "Sign-in via " + firstOf(si.ClientAppUsed, "unknown client") + " " + outcome, Detail: strings.Join(d, ", ")})
+				Event: "Sign-in via " + firstOf(si.ClientAppUsed, "unknown client") + " " + outcome, Detail: strings.Join(d, ", "),
+				Attributed: si.Succeeded() && attributedSignIns[key]})
 		}
 	}
 	if audits, err := s.DirectoryAudits(); err == nil {
@@ -135,7 +150,13 @@ func Timeline(doc *checks.Document, s *snapshot.Snapshot) []TimelineEvent {
 			if !ok || (!a.Attributed && a.Kind != "inboxRule") {
 				continue
 			}
-			user := label[strings.ToLower(a.Extra["userId"])]
+			user := ""
+			for _, k := range []string{a.Extra["userId"], a.Extra["identity"], a.Extra["upn"], strings.TrimSuffix(a.Actor, " (app)")} {
+				if l, ok := label[strings.ToLower(k)]; ok && k != "" {
+					user = l
+					break
+				}
+			}
 			if user == "" {
 				user = firstOf(a.Actor, "—")
 			}

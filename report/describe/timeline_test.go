@@ -27,6 +27,7 @@ func TestTimelineOrdersIncidentEventsAndKeepsOthersOut(t *testing.T) {
 			{ID: "IR-USR-003", Incident: true, Affected: []checks.Affected{{Kind: "authMethod", ID: "m-new", Name: "Adele: Microsoft Authenticator (Galaxy S9)", Detail: "registered", Time: &method, Attributed: true, Extra: map[string]string{"userId": "u-adele"}}}},
 			{ID: "IR-INB-001", Incident: true, Affected: []checks.Affected{{Kind: "inboxRule", ID: "r1", Name: "rule “.”", Detail: "suspicious", Attributed: true, Extra: map[string]string{"userId": "u-adele"}}}},
 			{ID: "ENTRA-EXT-001", Affected: []checks.Affected{{Kind: "policy", ID: "p"}}},
+			{ID: "IR-SIG-001", Incident: true, Affected: []checks.Affected{{Kind: "signIn", ID: "u-adele|IMAP4|203.0.113.7", Attributed: true}}},
 		}}
 	tl := Timeline(doc, s)
 	var got []string
@@ -45,6 +46,9 @@ func TestTimelineOrdersIncidentEventsAndKeepsOthersOut(t *testing.T) {
 	}
 	if tl[0].User != "Adele Vance <adele@contoso.com>" || tl[4].Time != nil || !strings.Contains(tl[1].Detail, "password only") {
 		t.Errorf("unexpected events: %+v", tl)
+	}
+	if tl[0].Attributed || !tl[1].Attributed {
+		t.Errorf("the successful IMAP sign-in (and only it) should be attributed: %+v %+v", tl[0], tl[1])
 	}
 	if Timeline(&checks.Document{}, s) != nil {
 		t.Error("no incident must give no timeline")
