@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"sort"
@@ -206,10 +207,10 @@ func runCollect(ctx context.Context, g *globalOptions, p *collectPlan) error {
 // ttyProgress draws one status line on a terminal.
 type ttyProgress struct {
 	mu sync.Mutex
-	w  interface{ Write([]byte) (int, error) }
+	w  io.Writer
 }
 
-func newTTYProgress(w interface{ Write([]byte) (int, error) }) *ttyProgress {
+func newTTYProgress(w io.Writer) *ttyProgress {
 	return &ttyProgress{w: w}
 }
 

@@ -359,6 +359,9 @@ func TestRun_ZipAndDefaultName(t *testing.T) {
 	if _, err := snapshot.Load(rep.Path, snapshot.LoadOptions{}); err != nil || rep.Path != cfg.Out {
 		t.Fatalf("zip %s: %v", rep.Path, err)
 	}
+	if _, err := Run(t.Context(), cfg); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("an existing zip must not be overwritten: %v", err)
+	}
 	cfg.Out, cfg.BaseDir = "", base
 	cfg.Now = func() time.Time { return time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC) }
 	rep, err = Run(t.Context(), cfg)

@@ -534,12 +534,18 @@ func hasPremium(skus []json.RawMessage) bool {
 	return false
 }
 
+// exchangeTimeout bounds one cmdlet with all its pages and retries (the
+// HTTP client has no Timeout: it would cut retry waits short).
+const exchangeTimeout = 15 * time.Minute
+
 // exchangeDataset runs one Get-* cmdlet.
 func (c *Collector) exchangeDataset(ctx context.Context, s snapshot.Spec) (outcome, error) {
 	exo, why := c.exchange()
 	if exo == nil {
 		return outcome{status: snapshot.StatusSkipped, reason: why}, nil
 	}
+	ctx, cancel := context.WithTimeout(ctx, exchangeTimeout)
+	defer cancel()
 	res, err := exo.Invoke(ctx, s.Cmdlet, s.Params, s.Select)
 	return exoOutcome(res, err), nil
 }

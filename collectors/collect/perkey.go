@@ -45,7 +45,9 @@ func (c *Collector) perKeyDataset(ctx context.Context, s snapshot.Spec) (outcome
 		}
 		results = map[string]graph.KeyResult{}
 		for id, upn := range keys {
-			res, err := exo.Invoke(ctx, s.Cmdlet, map[string]any{"Identity": upn}, s.Select)
+			ictx, cancel := context.WithTimeout(ctx, exchangeTimeout)
+			res, err := exo.Invoke(ictx, s.Cmdlet, map[string]any{"Identity": upn}, s.Select)
+			cancel()
 			if res != nil {
 				exoReq += res.Requests
 				exoRetry += res.Retries

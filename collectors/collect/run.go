@@ -168,6 +168,9 @@ func workDir(cfg Config) (string, bool, error) {
 	}
 	parent := cfg.BaseDir
 	if cfg.Out != "" {
+		if _, err := os.Stat(cfg.Out); err == nil {
+			return "", false, fmt.Errorf("%s already exists; choose a new --out", cfg.Out)
+		}
 		parent = filepath.Dir(cfg.Out)
 	}
 	d, err := os.MkdirTemp(parent, ".m365audit-collect-*")
