@@ -144,6 +144,7 @@ type containment struct {
 	review                []ReviewItem
 	notEvaluated          []string // incident checks not evaluated (unknown, error)
 	contained             bool     // IR-USR-002 found the account already contained
+	synced                bool     // the account is synchronised from on-premises AD
 	notScripted           []string // failing incident checks without script steps
 }
 
@@ -372,8 +373,11 @@ func planContainment(doc *checks.Document, snap *snapshot.Snapshot, upn string) 
 			}
 		}
 	}
-	if account {
+	c.synced = syncedUser(snap, c.userID)
+	if account && !c.synced {
 		add(step{Action: Action{CheckID: "IR-USR-002", Kind: "user", TargetID: c.userID, TargetName: userName, What: whatBlock}, op: opBlockSignIn})
+	}
+	if account {
 		add(step{Action: Action{CheckID: "IR-USR-002", Kind: "user", TargetID: c.userID, TargetName: userName, What: whatRevoke}, op: opRevokeSessions})
 	}
 
@@ -479,8 +483,8 @@ func planContainment(doc *checks.Document, snap *snapshot.Snapshot, upn string) 
 		review(r, a, "member account created by the compromised account: sign-in blocked by this script, delete it once confirmed")
 	})
 
-	// 3. New password.
-	if account {
+	// 3. New password (for a synchronised account, in Active Directory).
+	if account && !c.synced {
 		add(step{Action: Action{CheckID: "IR-USR-002", Kind: "user", TargetID: c.userID, TargetName: userName, What: whatResetPassword}, op: opResetPassword})
 	}
 
@@ -548,6 +552,25 @@ func (c *containment) invitedBy(a checks.Affected, inviters map[string][]snapsho
 		return inviterThis
 	}
 	return inviterOther
+}
+
+// syncedUser reports whether the snapshot shows the user synchronised from
+// on-premises Active Directory: its sign-in state and password are then
+// changed there, not through Graph.
+func syncedUser(snap *snapshot.Snapshot, uid string) bool {
+	if snap == nil {
+		return false
+	}
+	users, err := snap.Users()
+	if err != nil {
+		return false
+	}
+	for _, u := range users {
+		if strings.EqualFold(u.ID, uid) {
+			return u.Synced()
+		}
+	}
+	return false
 }
 
 // hasMailbox reports whether the user may have a mailbox: true unless the
@@ -707,6 +730,8 @@ func (c *containment) description() []string {
 	}
 	if c.has(opBlockSignIn) {
 		item("Block sign-in and revoke all sessions and refresh tokens (stops the attacker now).")
+	} else if c.has(opRevokeSessions) {
+		item("Revoke all sessions and refresh tokens (stops the attacker's sessions now).")
 	}
 	if k := c.count(opRemoveMethod); k > 0 {
 		item(fmt.Sprintf("Remove %s registered in the window, so the user re-registers.", plural(k, "authentication method", "authentication methods")))
@@ -733,6 +758,9 @@ func (c *containment) description() []string {
 		item("Disable POP, IMAP and SMTP AUTH for the user's mailbox.")
 	}
 	d = append(d, "What it will do, in this order: "+strings.Join(list, " "))
+	if c.synced {
+		d = append(d, "The account is synchronised from on-premises Active Directory: this script revokes its sessions but cannot block it or reset its password. Do both in Active Directory first (Disable-ADAccount; Set-ADAccountPassword, then Set-ADUser -ChangePasswordAtLogon $true) and run a delta sync (Start-ADSyncSyncCycle -PolicyType Delta).")
+	}
 	if c.contained {
 		d = append(d, "IR-USR-002 found the account already contained (password reset and sessions revoked after the incident start), so sign-in is not blocked and the password is not reset again.")
 	}
@@ -1211,6 +1239,9 @@ func (c *containment) writeClosing(s *Script) {
 			s.Line("Write-Host ('       (or, with Microsoft.Graph.Users: Update-MgUser -UserId ''{0}'' -AccountEnabled:$true)' -f $IncidentUserId)")
 			s.Line("Write-Host '  5. The user signs in with the new password (and must change it), then registers MFA again with the Temporary Access Pass at https://aka.ms/mysecurityinfo.'")
 		} else {
+			if c.synced {
+				s.Line("Write-Warning 'This account is synchronised from on-premises Active Directory. Block it and reset its password THERE now (Disable-ADAccount; Set-ADAccountPassword; Set-ADUser -ChangePasswordAtLogon $true), then run Start-ADSyncSyncCycle -PolicyType Delta. Until then the stolen password still works.'")
+			}
 			s.Line("Write-Host '  Sign-in was not blocked by this script. Make sure the user registers MFA again (https://aka.ms/mysecurityinfo) on a device they control.'")
 		}
 		s.Line("Write-Host '  Organisation-wide: run remediation.ps1 from the same audit (SMTP AUTH off for the organisation, POP and IMAP off in the CAS mailbox plans, legacy authentication blocked, and a Conditional Access policy requiring MFA for all users, created report-only first).'")

@@ -996,3 +996,47 @@ func BenchmarkWriteContainment(b *testing.B) {
 		}
 	}
 }
+
+// TestContainmentSyncedAccount: for an account synchronised from
+// on-premises AD the script revokes sessions but neither blocks nor resets
+// through Graph (both would fail), and says to do them in AD. Without a
+// CAS mailbox row for the user there is no protocol step either.
+func TestContainmentSyncedAccount(t *testing.T) {
+	m := snapshot.Manifest{SchemaVersion: snapshot.SchemaVersion, CollectedAt: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC),
+		Tenant: snapshot.Tenant{ID: fixtureTenant}, Datasets: map[string]snapshot.DatasetInfo{}}
+	files := map[string][]byte{}
+	add := func(id, v string) {
+		files[id] = []byte(v)
+		m.Datasets[id] = snapshot.DatasetInfo{Status: snapshot.StatusOK, File: id + ".json"}
+	}
+	add(snapshot.DSUsers, `[{"id":"`+mixedAID+`","userPrincipalName":"`+mixedA+`","displayName":"A","onPremisesSyncEnabled":true},{"id":"`+mixedBID+`","userPrincipalName":"`+mixedB+`","displayName":"B"}]`)
+	add(snapshot.DSExoCASMailbox, `[{"Identity":"b","ExternalDirectoryObjectId":"`+mixedBID+`","PrimarySmtpAddress":"`+mixedB+`"}]`)
+	snap := snapshot.FromFiles(m, files)
+	doc := mixedDoc()
+	var whats []string
+	for _, a := range ContainmentActions(doc, snap, mixedA) {
+		if a.CheckID == "IR-USR-002" || a.What == whatProtocols {
+			whats = append(whats, a.What)
+		}
+	}
+	if strings.Join(whats, "|") != whatRevoke {
+		t.Errorf("account steps for a synced user = %v, want only the session revocation", whats)
+	}
+	script := genContainment(t, doc, snap, mixedA)
+	if !strings.Contains(script, "Disable-ADAccount") || !strings.Contains(script, "Start-ADSyncSyncCycle") {
+		t.Error("the script does not say to block and reset in Active Directory")
+	}
+	if strings.Contains(script, "stays BLOCKED") {
+		t.Error("closing claims the account is blocked")
+	}
+	// B is cloud-only and has a mailbox: full account containment.
+	var b []string
+	for _, a := range ContainmentActions(doc, snap, mixedB) {
+		if a.CheckID == "IR-USR-002" || a.What == whatProtocols {
+			b = append(b, a.What)
+		}
+	}
+	if strings.Join(b, "|") != strings.Join([]string{whatBlock, whatRevoke, whatResetPassword, whatProtocols}, "|") {
+		t.Errorf("account steps for B = %v", b)
+	}
+}
