@@ -24,6 +24,11 @@
 //	body.WriteFinish("incident-log", false)  // summary + JSON change log
 //	out, err := pwsh.Assemble(header, conn.Modules(), body) // BOM, #Requires, help, param block
 //
+// WriteContainment builds incident-<user>.ps1 this way: the containment
+// script for one compromised account, acting only on the objects the
+// incident checks attributed to the attacker (Affected.Attributed).
+// ContainmentActions returns the same plan as a list, for reports.
+//
 // Every change goes through Script.Change, which wraps it in
 // if ($PSCmdlet.ShouldProcess(target, action)) and logs it, so -WhatIf lists
 // it and -Confirm asks for it.

@@ -1230,7 +1230,13 @@ func (c *containment) writeClosing(s *Script) {
 			s.Line("Write-Host ('    Remove-InboxRule -Mailbox {0} -Identity <RuleIdentity of each rule whose name matches a rule in the change log>' -f $upnLiteral)")
 			s.Close("}")
 		}
+		s.Line("if ($WhatIfPreference) { Write-Host 'What-if run: nothing was changed. Run the script again without -WhatIf to contain the account.' -ForegroundColor Cyan }")
 		if c.has(opBlockSignIn) {
+			s.Comment("Blocked when the block step was applied now, or found the account already blocked.")
+			s.Line("$accountBlocked = @($script:ChangeLog | Where-Object { $_.checkId -eq 'IR-USR-002' -and $_.after -is [bool] -and $_.after -eq $false -and ($_.status -eq 'applied' -or $_.message -eq 'already compliant') }).Count -gt 0")
+			s.Open("if (-not $accountBlocked) {")
+			s.Line("Write-Warning 'Sign-in of the account is NOT blocked (the step was declined, failed, or this was a what-if run). Block it before anything else.'")
+			s.Close("}")
 			s.Line("Write-Host '  1. The account stays BLOCKED. It is not re-enabled by this script.'")
 			s.Line("Write-Host '  2. Audit the tenant again (m365audit) and confirm the incident findings for this user are clean.'")
 			s.Line("Write-Host '  3. Create a Temporary Access Pass for the user (Entra admin center > Users > Authentication methods) and hand it over in person or by phone, with the new password.'")

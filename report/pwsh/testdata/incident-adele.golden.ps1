@@ -804,6 +804,12 @@ if (@($script:ChangeLog | Where-Object { $_.checkId -eq 'IR-INB-001' -and $_.sta
     Write-Host ('    Get-InboxRule -Mailbox {0} -IncludeHidden | Format-List Name, RuleIdentity, Enabled, Description' -f $upnLiteral)
     Write-Host ('    Remove-InboxRule -Mailbox {0} -Identity <RuleIdentity of each rule whose name matches a rule in the change log>' -f $upnLiteral)
 }
+if ($WhatIfPreference) { Write-Host 'What-if run: nothing was changed. Run the script again without -WhatIf to contain the account.' -ForegroundColor Cyan }
+# Blocked when the block step was applied now, or found the account already blocked.
+$accountBlocked = @($script:ChangeLog | Where-Object { $_.checkId -eq 'IR-USR-002' -and $_.after -is [bool] -and $_.after -eq $false -and ($_.status -eq 'applied' -or $_.message -eq 'already compliant') }).Count -gt 0
+if (-not $accountBlocked) {
+    Write-Warning 'Sign-in of the account is NOT blocked (the step was declined, failed, or this was a what-if run). Block it before anything else.'
+}
 Write-Host '  1. The account stays BLOCKED. It is not re-enabled by this script.'
 Write-Host '  2. Audit the tenant again (m365audit) and confirm the incident findings for this user are clean.'
 Write-Host '  3. Create a Temporary Access Pass for the user (Entra admin center > Users > Authentication methods) and hand it over in person or by phone, with the new password.'
