@@ -242,3 +242,14 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// BenchmarkDemoCollect times the demo's collection step: start tenantsim on
+// the embedded sample and collect it through the real collectors.
+func BenchmarkDemoCollect(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		dir, err := runDemoCollect(b.Context(), demoOptions{Out: filepath.Join(b.TempDir(), "snap")})
+		if err != nil || dir == "" {
+			b.Fatal(err)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package collect
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -89,6 +90,23 @@ func TestRun_NoExchangeTokenSkipsExchange(t *testing.T) {
 	_ = WriteSummary(&b, rep.Manifest, "")
 	if !strings.Contains(b.String(), "exoMailbox") {
 		t.Errorf("summary does not name skipped Exchange datasets:\n%s", b.String())
+	}
+}
+
+func TestRun_RejectedExchangeTokenMarksExchangeOnly(t *testing.T) {
+	srv := startSim(t, fixture(3, true), tenantsim.Options{})
+	got, _, _ := collectSim(t, srv, func(c *Config) { c.Tokens.Exchange = func(context.Context) (string, error) { return "wrong", nil } })
+	for _, s := range snapshot.Specs() {
+		i := got.Info(s.ID)
+		switch {
+		case s.Incident:
+		case s.Source == snapshot.SourceExchange:
+			if i.Status != snapshot.StatusForbidden || !strings.Contains(i.Reason, "401") || !strings.Contains(i.Reason, "Exchange token was rejected") {
+				t.Errorf("%s: %+v", s.ID, i)
+			}
+		case i.Status != snapshot.StatusOK:
+			t.Errorf("%s: %s", s.ID, i.Status)
+		}
 	}
 }
 

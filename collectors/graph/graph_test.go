@@ -166,8 +166,13 @@ func TestRetryAfterHonouredThenSuccess(t *testing.T) {
 	}
 }
 
+// TestThrottledAfterRetriesIsError also proves retries are not stacked:
+// with MaxRetries 3 the server sees exactly 4 requests (kiota's own
+// RetryHandler is not in the pipeline).
 func TestThrottledAfterRetriesIsError(t *testing.T) {
+	var hits atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
 		w.Header().Set("Retry-After", "0")
 		w.WriteHeader(429)
 		io.WriteString(w, `{"error":{"code":"TooManyRequests","message":"x"}}`)
@@ -178,8 +183,8 @@ func TestThrottledAfterRetriesIsError(t *testing.T) {
 	spec, _ := snapshot.SpecByID(snapshot.DSAuthorizationPolicy)
 	ri, _ := c.FirstRequest(t.Context(), spec, "")
 	_, err := c.Object(t.Context(), ri)
-	if !errors.Is(err, ErrThrottled) || len(rec.d) != 3 {
-		t.Fatalf("err %v waits %v", err, rec.d)
+	if !errors.Is(err, ErrThrottled) || len(rec.d) != 3 || hits.Load() != 4 {
+		t.Fatalf("err %v waits %v hits %d", err, rec.d, hits.Load())
 	}
 }
 
