@@ -508,16 +508,54 @@ func planContainment(doc *checks.Document, snap *snapshot.Snapshot, upn string) 
 		add(step{Action: Action{CheckID: id, Kind: "mailbox", TargetID: c.userID, TargetName: c.upn, What: whatProtocols}, op: opProtocols, identity: c.upn})
 	}
 
-	// Findings no step answers: their attributed objects are listed.
+	// Findings no step answers: their attributed objects are listed, except
+	// those that are plainly another incident user's (that user's script
+	// lists them).
+	others := c.otherIncidentUsers(doc, snap)
 	for _, id := range c.notScripted {
 		r := byID[id]
 		for _, a := range r.Affected {
-			if a.Attributed {
+			if a.Attributed && !c.belongsToOther(a, others) {
 				review(r, a, "no containment step for this finding, act on it by hand")
 			}
 		}
 	}
 	return c, nil
+}
+
+// otherIncidentUsers returns the lower-case UPNs and ids of the audit's
+// other incident users.
+func (c *containment) otherIncidentUsers(doc *checks.Document, snap *snapshot.Snapshot) []string {
+	var out []string
+	for _, u := range doc.Incident.Users {
+		if strings.EqualFold(strings.TrimSpace(u), c.upn) {
+			continue
+		}
+		out = append(out, strings.ToLower(strings.TrimSpace(u)))
+		if id, canon, _, err := incidentUser(doc, snap, u); err == nil {
+			if strings.EqualFold(id, c.userID) {
+				out = out[:len(out)-1] // the same account under another name
+				continue
+			}
+			out = append(out, strings.ToLower(id), strings.ToLower(canon))
+		}
+	}
+	return out
+}
+
+// belongsToOther reports whether an object names another incident user and
+// not this one.
+func (c *containment) belongsToOther(a checks.Affected, others []string) bool {
+	text := strings.ToLower(a.ID + " " + a.Name + " " + a.Actor + " " + a.Extra["userId"] + " " + a.Extra["upn"] + " " + a.Extra["principalId"])
+	if strings.Contains(text, strings.ToLower(c.upn)) || strings.Contains(text, c.userID) {
+		return false
+	}
+	for _, o := range others {
+		if o != "" && strings.Contains(text, o) {
+			return true
+		}
+	}
+	return false
 }
 
 // Who invited a guest, relative to the script's user.

@@ -1040,3 +1040,63 @@ func TestContainmentSyncedAccount(t *testing.T) {
 		t.Errorf("account steps for B = %v", b)
 	}
 }
+
+// TestContainmentTwoContosoUsers: with Megan Bowen as a second incident
+// user, the guest she invited inside the window (Jun Park) is hers to
+// remove, and each script stays out of the other's objects.
+func TestContainmentTwoContosoUsers(t *testing.T) {
+	fsys, err := m365audit.SampleTenant()
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := snapshot.LoadFS(fsys, snapshot.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc := checks.IncidentFrom(snap.Manifest.CollectedAt, &snapshot.Incident{Users: []string{adeleUPN, "megan.bowen@contoso.com"}, Start: snap.Manifest.Incident.Start})
+	doc := checks.Run(snap, checks.RunOptions{ToolVersion: "test", Incident: inc})
+	const junPark = "e6ae221c-914b-4ee5-bdb2-fc851f1adcc9"
+	adeleGuests := []string{"8c8c025a-ed8c-4a1b-8953-ea8bc9710746", "ebf18f19-c635-4439-b384-b74b055e74c3", "81cbce77-5e68-4cdf-857f-00bd831e68cc", "17995679-f762-4c8b-b58d-aa9a1cfe1e40", "23825420-5f0f-41b4-aac3-deb251cce829"}
+	changed := func(upn string) string {
+		script := genContainment(t, doc, snap, upn)
+		lits, _ := changeLiterals(t, script)
+		var all []string
+		for _, v := range lits {
+			all = append(all, v...)
+		}
+		return strings.Join(all, "\x00")
+	}
+	adele, megan := changed(adeleUPN), changed("megan.bowen@contoso.com")
+	if strings.Contains(adele, junPark) {
+		t.Error("Adele's script acts on the guest Megan invited")
+	}
+	if !strings.Contains(megan, junPark) {
+		t.Error("Megan's script does not act on the guest she invited in the window")
+	}
+	for _, g := range adeleGuests {
+		if !strings.Contains(adele, g) {
+			t.Errorf("Adele's script does not act on her guest %s", g)
+		}
+		if strings.Contains(megan, g) {
+			t.Errorf("Megan's script acts on Adele's guest %s", g)
+		}
+	}
+	if strings.Contains(megan, "AQAAAJ5dZq") || strings.Contains(megan, "MNPWnXTn3EWFYCYEKtYRxKVJGDiccmBCkADEhbiBK19") {
+		t.Error("Megan's script acts on Adele's rules or consent")
+	}
+	// Findings without a step that are plainly Adele's stay in Adele's list.
+	for _, it := range ContainmentReview(doc, snap, "megan.bowen@contoso.com") {
+		if (it.CheckID == "IR-SIG-002" || it.CheckID == "IR-APP-002") && strings.Contains(it.Name+it.Detail, "adele.vance") {
+			t.Errorf("Megan's review lists Adele's %s item %q", it.CheckID, it.Name)
+		}
+	}
+	found := false
+	for _, it := range ContainmentReview(doc, snap, adeleUPN) {
+		if it.CheckID == "IR-APP-002" {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("Adele's review lost the eM Client app (IR-APP-002)")
+	}
+}
