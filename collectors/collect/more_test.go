@@ -110,6 +110,32 @@ func TestRun_RejectedExchangeTokenMarksExchangeOnly(t *testing.T) {
 	}
 }
 
+func TestRun_OrganizationDenied(t *testing.T) {
+	deny := tenantsim.Fault{Match: snapshot.DSOrganization, Status: 403, Code: "Authorization_RequestDenied", Message: "no"}
+	t.Run("GUID tenant still binds Exchange", func(t *testing.T) {
+		srv := startSim(t, fixture(3, true), tenantsim.Options{Faults: []tenantsim.Fault{deny}})
+		got, rep, _ := collectSim(t, srv, func(c *Config) { c.Tenant = fixTenant })
+		if got.Manifest.Tenant.ID != fixTenant || got.Info(snapshot.DSOrganization).Status != snapshot.StatusForbidden {
+			t.Errorf("tenant %+v org %+v", got.Manifest.Tenant, got.Info(snapshot.DSOrganization))
+		}
+		if got.Info(snapshot.DSExoMailbox).Status != snapshot.StatusOK || got.Info(snapshot.DSUsers).Status != snapshot.StatusOK {
+			t.Errorf("collection did not go on: %+v", rep.Manifest.Datasets)
+		}
+	})
+	t.Run("domain tenant cannot address Exchange", func(t *testing.T) {
+		srv := startSim(t, fixture(3, true), tenantsim.Options{Faults: []tenantsim.Fault{deny}})
+		got, _, _ := collectSim(t, srv, nil)
+		if i := got.Info(snapshot.DSExoMailbox); i.Status != snapshot.StatusSkipped || !strings.Contains(i.Reason, "tenant id unknown") {
+			t.Errorf("exoMailbox %+v", i)
+		}
+		var b bytes.Buffer
+		_ = WriteSummary(&b, got.Manifest, "")
+		if strings.Count(b.String(), "skipped:") != 2 {
+			t.Errorf("skipped datasets not grouped by reason:\n%s", b.String())
+		}
+	})
+}
+
 // BenchmarkCollectUsers collects a whole simulated tenant of 10,000 users
 // (every third a guest) through the real pipeline: $top=999 pages, all
 // other datasets, snapshot written to disk.

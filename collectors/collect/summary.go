@@ -66,9 +66,19 @@ func WriteSummary(w io.Writer, m snapshot.Manifest, path string) error {
 		}
 		b.WriteString(line + "\n")
 	}
-	if len(skipped) > 0 {
-		reason := m.Datasets[skipped[0]].Reason
-		fmt.Fprintf(&b, "  skipped: %s (%s)\n", strings.Join(skipped, ", "), oneLine(reason, 120))
+	// Skipped datasets are grouped by reason: one line each.
+	byReason := map[string][]string{}
+	var reasons []string
+	for _, id := range skipped {
+		r := m.Datasets[id].Reason
+		if _, ok := byReason[r]; !ok {
+			reasons = append(reasons, r)
+		}
+		byReason[r] = append(byReason[r], id)
+	}
+	sort.Strings(reasons)
+	for _, r := range reasons {
+		fmt.Fprintf(&b, "  skipped: %s (%s)\n", strings.Join(byReason[r], ", "), oneLine(r, 120))
 	}
 	if bad == 0 {
 		b.WriteString("  every requested dataset was collected in full\n")

@@ -98,6 +98,10 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			st.Requests.Add(1)
 		}
 		resp, err := t.next.RoundTrip(r)
+		if err == nil {
+			t.log.Debug("graph request", "path", req.URL.Path, "status", resp.StatusCode,
+				"request_id", resp.Header.Get("request-id"), "attempt", attempt+1)
+		}
 		var wait time.Duration
 		switch {
 		case err != nil:
