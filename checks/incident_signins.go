@@ -85,7 +85,7 @@ func irLegacySignIns(c *Context) Outcome {
 	for _, g := range groups {
 		a := Affected{Kind: "signIn", ID: g.key, Name: g.upn, Time: irTimePtr(g.first), Actor: g.where(),
 			Detail: fmt.Sprintf("%s: %d successful, %d failed sign-ins from %s, %s to %s", g.client, g.ok, g.failed, g.where(), irTime(g.first), irTime(g.last)),
-			Extra:  map[string]string{"userId": g.userID, "client": g.client}}
+			Extra:  map[string]string{"userId": g.userID, "client": g.client, "ip": g.ip}}
 		if g.ok > 0 {
 			okGroups++
 			if sc.isIncidentUser(g.userID) || sc.isIncidentUser(g.upn) {
@@ -139,22 +139,31 @@ func irSingleFactor(c *Context) Outcome {
 		}
 		return true
 	})
+	attackerIPs := irAttackerAddresses(c, sc, sis)
 	var out []Affected
 	users := map[string]bool{}
 	attributed := 0
 	for _, g := range groups {
 		a := Affected{Kind: "signIn", ID: g.key, Name: g.upn, Time: irTimePtr(g.first), Actor: g.where(),
-			Detail: fmt.Sprintf("%d successful single-factor sign-ins to %s from %s, %s to %s", g.ok, g.client, g.where(), irTime(g.first), irTime(g.last))}
-		if sc.isIncidentUser(g.userID) || sc.isIncidentUser(g.upn) {
+			Detail: fmt.Sprintf("%d successful single-factor sign-ins to %s from %s, %s to %s", g.ok, g.client, g.where(), irTime(g.first), irTime(g.last)),
+			Extra:  map[string]string{"userId": g.userID, "client": g.client, "ip": g.ip}}
+		incident := sc.isIncidentUser(g.userID) || sc.isIncidentUser(g.upn)
+		switch {
+		case incident && attackerIPs[g.ip] != "":
+			// The incident user's password was used from an address the
+			// attacker used: attribute it.
 			a.Attributed = true
+			a.Detail += "; the attacker used this address (" + attackerIPs[g.ip] + ")"
 			attributed++
+		case incident:
+			a.Detail += "; not from a known attacker address — may be the user"
 		}
 		users[strings.ToLower(g.upn)] = true
 		out = append(out, a)
 	}
 	if len(out) > 0 {
-		return Outcome{Status: StatusFail, Summary: fmt.Sprintf("%s signed in successfully with a password alone %s (%d of the sign-in groups on incident users): MFA is not actually enforced. Require MFA with Conditional Access.",
-			irPlural(len(users), "member", "members"), sc.window(), attributed), Affected: out}
+		return Outcome{Status: StatusFail, Summary: fmt.Sprintf("%s signed in successfully with a password alone %s (%s from addresses the attacker used): MFA is not actually enforced. Require MFA with Conditional Access.",
+			irPlural(len(users), "member", "members"), sc.window(), irPlural(attributed, "source", "sources")), Affected: out}
 	}
 	return Outcome{Status: StatusPass, Summary: fmt.Sprintf("No successful interactive single-factor member sign-in %s.", sc.window()), Affected: out}
 }
@@ -278,4 +287,33 @@ func irConfigChanges(c *Context) Outcome {
 		return Outcome{Status: st, Summary: fmt.Sprintf("%s to review %s.%s", irPlural(review, "configuration change or federated domain", "configuration changes or federated domains"), sc.window(), note), Affected: out}
 	}
 	return Outcome{Status: st, Summary: fmt.Sprintf("No security configuration change %s.%s", sc.window(), note), Affected: out}
+}
+
+// irAttackerAddresses returns the addresses the attacker is known to have
+// used, with why: successful legacy-protocol sign-ins of incident users in
+// the window, and the addresses of audit events incident users initiated in
+// the window for attacker activities (security info, invitations,
+// consents).
+func irAttackerAddresses(c *Context, sc *incidentScope, sis []snapshot.SignIn) map[string]string {
+	out := map[string]string{}
+	for _, s := range sis {
+		if s.IPAddress == "" || !s.Succeeded() || !sc.inWindow(s.CreatedDateTime) || !irLegacyClients[strings.ToLower(s.ClientAppUsed)] {
+			continue
+		}
+		if sc.isIncidentUser(s.UserID) || sc.isIncidentUser(s.UserPrincipalName) {
+			out[s.IPAddress] = "successful " + s.ClientAppUsed + " sign-in"
+		}
+	}
+	if audits, err := c.Snap.DirectoryAudits(); err == nil {
+		acts := append([]string{"Invite external user", "Consent to application", "Add delegated permission grant"}, irSecurityInfoActivities...)
+		for _, a := range irAuditsNamed(audits, sc, acts...) {
+			if a.InitiatedBy.User == nil || a.InitiatedBy.User.IPAddress == "" || !sc.initiatedByIncidentUser(a) {
+				continue
+			}
+			if _, ok := out[a.InitiatedBy.User.IPAddress]; !ok {
+				out[a.InitiatedBy.User.IPAddress] = "\"" + a.ActivityDisplayName + "\" " + irTime(a.ActivityDateTime)
+			}
+		}
+	}
+	return out
 }

@@ -56,16 +56,28 @@ func Timeline(doc *checks.Document, s *snapshot.Snapshot) []TimelineEvent {
 
 	// Sign-in groups the IR-SIG checks attributed to the attacker, keyed as
 	// they key them (user id|client|address).
-	attributedSignIns := map[string]bool{}
+	attributedSignIns := map[string]string{}
 	for _, r := range doc.Results {
 		if r.ID != "IR-SIG-001" && r.ID != "IR-SIG-002" {
 			continue
 		}
 		for _, a := range r.Affected {
 			if a.Attributed {
-				attributedSignIns[a.ID] = true
+				attributedSignIns[a.ID] = r.ID
 			}
 		}
+	}
+	// A sign-in is the attacker's when its group was attributed by the
+	// check that judged that kind of sign-in: IR-SIG-001 legacy protocols,
+	// IR-SIG-002 interactive password-only sign-ins.
+	signInAttributed := func(si snapshot.SignIn, key string) bool {
+		switch attributedSignIns[key] {
+		case "IR-SIG-001":
+			return si.Succeeded()
+		case "IR-SIG-002":
+			return si.Succeeded() && si.IsInteractive && si.AuthenticationRequirement == "singleFactorAuthentication"
+		}
+		return false
 	}
 	if sis, err := s.SignIns(); err == nil {
 		for _, si := range sis {
@@ -103,7 +115,7 @@ func Timeline(doc *checks.Document, s *snapshot.Snapshot) []TimelineEvent {
 			key := strings.ToLower(firstOf(si.UserID, si.UserPrincipalName)) + "|" + si.ClientAppUsed + "|" + si.IPAddress
 			out = append(out, TimelineEvent{Time: &t, User: u, Source: "sign-in log",
 				Event: "Sign-in via " + firstOf(si.ClientAppUsed, "unknown client") + " " + outcome, Detail: strings.Join(d, ", "),
-				Attributed: si.Succeeded() && attributedSignIns[key]})
+				Attributed: signInAttributed(si, key)})
 		}
 	}
 	if audits, err := s.DirectoryAudits(); err == nil {
