@@ -84,7 +84,7 @@ func irLegacySignIns(c *Context) Outcome {
 	okGroups, failOnly, attributed := 0, 0, 0
 	for _, g := range groups {
 		a := Affected{Kind: "signIn", ID: g.key, Name: g.upn, Time: irTimePtr(g.first), Actor: g.where(),
-			Detail: fmt.Sprintf("%s: %d successful, %d failed sign-ins from %s, %s to %s", g.client, g.ok, g.failed, g.where(), irTime(g.first), irTime(g.last)),
+			Detail: fmt.Sprintf("%s: %d successful, %d failed sign-ins from %s, %s", g.client, g.ok, g.failed, g.where(), irSpan(g.first, g.last)),
 			Extra:  map[string]string{"userId": g.userID, "client": g.client, "ip": g.ip}}
 		if g.ok > 0 {
 			okGroups++
@@ -145,7 +145,7 @@ func irSingleFactor(c *Context) Outcome {
 	attributed := 0
 	for _, g := range groups {
 		a := Affected{Kind: "signIn", ID: g.key, Name: g.upn, Time: irTimePtr(g.first), Actor: g.where(),
-			Detail: fmt.Sprintf("%d successful single-factor sign-ins to %s from %s, %s to %s", g.ok, g.client, g.where(), irTime(g.first), irTime(g.last)),
+			Detail: fmt.Sprintf("%s to %s from %s, %s", irPlural(g.ok, "successful single-factor sign-in", "successful single-factor sign-ins"), g.client, g.where(), irSpan(g.first, g.last)),
 			Extra:  map[string]string{"userId": g.userID, "client": g.client, "ip": g.ip}}
 		incident := sc.isIncidentUser(g.userID) || sc.isIncidentUser(g.upn)
 		switch {
@@ -161,9 +161,31 @@ func irSingleFactor(c *Context) Outcome {
 		users[strings.ToLower(g.upn)] = true
 		out = append(out, a)
 	}
-	if len(out) > 0 {
-		return Outcome{Status: StatusFail, Summary: fmt.Sprintf("%s signed in successfully with a password alone %s (%s from addresses the attacker used): MFA is not actually enforced. Require MFA with Conditional Access.",
-			irPlural(len(users), "member", "members"), sc.window(), irPlural(attributed, "source", "sources")), Affected: out}
+	// Sign-ins of incident users that passed MFA from an address the
+	// attacker used: MFA was met by a claim in a stolen session token
+	// (adversary-in-the-middle phishing), the usual way a phished account
+	// "with MFA" is taken over.
+	stolen := irGroupSignIns(sis, func(s snapshot.SignIn) bool {
+		return sc.inWindow(s.CreatedDateTime) && s.Succeeded() && s.IsInteractive && attackerIPs[s.IPAddress] != "" &&
+			strings.EqualFold(s.AuthenticationRequirement, "multiFactorAuthentication") &&
+			(sc.isIncidentUser(s.UserID) || sc.isIncidentUser(s.UserPrincipalName))
+	})
+	for _, g := range stolen {
+		out = append(out, Affected{Kind: "signIn", ID: g.key + "|mfa", Name: g.upn, Time: irTimePtr(g.first), Actor: g.where(), Attributed: true,
+			Detail: fmt.Sprintf("%s to %s from %s that satisfied MFA, %s, from an address the attacker used (%s): a stolen session token (adversary-in-the-middle phishing) is likely",
+				irPlural(g.ok, "successful sign-in", "successful sign-ins"), g.client, g.where(), irSpan(g.first, g.last), attackerIPs[g.ip]),
+			Extra: map[string]string{"userId": g.userID, "client": g.client, "ip": g.ip}})
+	}
+	tokenNote := ""
+	if len(stolen) > 0 {
+		tokenNote = fmt.Sprintf(" %s from the attacker's addresses passed MFA, most likely with a stolen session token.", irPlural(len(stolen), "sign-in source", "sign-in sources"))
+	}
+	if len(groups) > 0 {
+		return Outcome{Status: StatusFail, Summary: fmt.Sprintf("%s signed in successfully with a password alone %s (%s from addresses the attacker used): MFA is not actually enforced. Require MFA with Conditional Access.%s",
+			irPlural(len(users), "member", "members"), sc.window(), irPlural(attributed, "source", "sources"), tokenNote), Affected: out}
+	}
+	if len(stolen) > 0 {
+		return Outcome{Status: StatusFail, Summary: "Every interactive sign-in in the window used MFA, but" + tokenNote + " Revoke sessions and require phishing-resistant MFA.", Affected: out}
 	}
 	return Outcome{Status: StatusPass, Summary: fmt.Sprintf("No successful interactive single-factor member sign-in %s.", sc.window()), Affected: out}
 }
@@ -316,4 +338,12 @@ func irAttackerAddresses(c *Context, sc *incidentScope, sis []snapshot.SignIn) m
 		}
 	}
 	return out
+}
+
+// irSpan renders a time range, or one time when both ends are equal.
+func irSpan(first, last time.Time) string {
+	if first.Equal(last) {
+		return "at " + irTime(first)
+	}
+	return irTime(first) + " to " + irTime(last)
 }

@@ -57,6 +57,7 @@ func Timeline(doc *checks.Document, s *snapshot.Snapshot) []TimelineEvent {
 	// Sign-in groups the IR-SIG checks attributed to the attacker, keyed as
 	// they key them (user id|client|address).
 	attributedSignIns := map[string]string{}
+	attackerIPs := map[string]bool{}
 	for _, r := range doc.Results {
 		if r.ID != "IR-SIG-001" && r.ID != "IR-SIG-002" {
 			continue
@@ -64,6 +65,9 @@ func Timeline(doc *checks.Document, s *snapshot.Snapshot) []TimelineEvent {
 		for _, a := range r.Affected {
 			if a.Attributed {
 				attributedSignIns[a.ID] = r.ID
+				if ip := a.Extra["ip"]; ip != "" {
+					attackerIPs[ip] = true
+				}
 			}
 		}
 	}
@@ -71,6 +75,9 @@ func Timeline(doc *checks.Document, s *snapshot.Snapshot) []TimelineEvent {
 	// check that judged that kind of sign-in: IR-SIG-001 legacy protocols,
 	// IR-SIG-002 interactive password-only sign-ins.
 	signInAttributed := func(si snapshot.SignIn, key string) bool {
+		if si.Succeeded() && attackerIPs[si.IPAddress] {
+			return true // any successful sign-in from an address the checks tie to the attacker
+		}
 		switch attributedSignIns[key] {
 		case "IR-SIG-001":
 			return si.Succeeded()

@@ -359,11 +359,14 @@ func narrative(m *incidentModel, byID map[string]checks.Result, doc *checks.Docu
 		clients []string
 		first   *time.Time
 	}
-	collect := func(r checks.Result, skip map[string]bool) []origin {
+	// collect groups the attributed sign-ins of r; mfa selects the groups
+	// IR-SIG-002 marks as having passed MFA from an attacker address (id
+	// suffix "|mfa") instead of the password-only ones.
+	collect := func(r checks.Result, skip map[string]bool, mfa bool) []origin {
 		idx := map[string]int{}
 		var out []origin
 		for _, a := range r.Affected {
-			if a.Kind != "signIn" || !a.Attributed {
+			if a.Kind != "signIn" || !a.Attributed || strings.HasSuffix(a.ID, "|mfa") != mfa {
 				continue
 			}
 			c := clientOf(a)
@@ -418,7 +421,7 @@ func narrative(m *incidentModel, byID map[string]checks.Result, doc *checks.Docu
 	switch {
 	case !has1:
 	case sig1.Status == checks.StatusFail || sig1.Status == checks.StatusWarn:
-		os := collect(sig1, nil)
+		os := collect(sig1, nil, false)
 		for _, o := range os {
 			for _, c := range o.clients {
 				legacy[strings.ToLower(c)] = true
@@ -449,7 +452,11 @@ func narrative(m *incidentModel, byID map[string]checks.Result, doc *checks.Docu
 	switch {
 	case !has2:
 	case sig2.Status == checks.StatusFail || sig2.Status == checks.StatusWarn:
-		os := collect(sig2, legacy)
+		if os := collect(sig2, nil, true); len(os) > 0 {
+			happened = append(happened, "The attacker also signed in and passed MFA: "+describeOrigins(os)+
+				". MFA was met by a claim in the token, most likely a session stolen by adversary-in-the-middle phishing: a password reset alone does not end this access, the sessions must be revoked (IR-SIG-002).")
+		}
+		os := collect(sig2, legacy, false)
 		if len(os) > 0 {
 			happened = append(happened, "Other sign-ins of the incident users also succeeded with a password alone: "+describeOrigins(os)+" (IR-SIG-002).")
 		}
