@@ -488,13 +488,11 @@ type ServicePrincipal struct {
 	OAuth2PermissionScopes []PermissionScope  `json:"oauth2PermissionScopes"`
 }
 
-// MicrosoftTenantIDs are the tenants that own Microsoft's first-party apps.
-var microsoftTenants = []string{"f8cdef31-a31e-4b4a-93e4-5f571e91255a", "72f988bf-86f1-41af-91ab-2d7cd011db47"}
-
 // IsMicrosoft reports whether the service principal is a Microsoft
-// first-party application.
+// first-party application: its owning tenant is one of the tenants that own
+// Microsoft's first-party apps.
 func (sp ServicePrincipal) IsMicrosoft() bool {
-	for _, t := range microsoftTenants {
+	for _, t := range [...]string{"f8cdef31-a31e-4b4a-93e4-5f571e91255a", "72f988bf-86f1-41af-91ab-2d7cd011db47"} {
 		if strings.EqualFold(sp.AppOwnerOrganizationID, t) {
 			return true
 		}
