@@ -1,0 +1,46 @@
+package main
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/m365audit/m365audit/collectors/snapshot"
+)
+
+// TestREADMEIsCurrent keeps the README's generated parts honest: the check
+// catalogue is exactly what `m365audit checks --format markdown` prints,
+// and every dataset of the registry has a row with its permission.
+func TestREADMEIsCurrent(t *testing.T) {
+	raw, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(raw)
+	const begin, end = "<!-- BEGIN CATALOGUE", "<!-- END CATALOGUE -->"
+	i, j := strings.Index(readme, begin), strings.Index(readme, end)
+	if i < 0 || j < i {
+		t.Fatal("README has no catalogue markers")
+	}
+	section := readme[i:j]
+	section = section[strings.Index(section, "\n")+1:]
+	var b strings.Builder
+	if err := writeCatalog(&b, "markdown"); err != nil {
+		t.Fatal(err)
+	}
+	if strings.TrimSpace(section) != strings.TrimSpace(b.String()) {
+		t.Errorf("README catalogue is stale: replace the section between the markers with the output of `m365audit checks --format markdown`")
+	}
+	for _, s := range snapshot.Specs() {
+		row := "| `" + s.ID + "`"
+		k := strings.Index(readme, row)
+		if k < 0 {
+			t.Errorf("README permissions table has no row for dataset %s", s.ID)
+			continue
+		}
+		line := readme[k : k+strings.Index(readme[k:], "\n")]
+		if !strings.Contains(line, s.Permission) {
+			t.Errorf("README row for %s does not name its permission %q: %s", s.ID, s.Permission, line)
+		}
+	}
+}
