@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 
 	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/report"
 	"github.com/m365audit/m365audit/report/table"
 )
 
@@ -142,8 +142,9 @@ func runAudit(ctx context.Context, path string, o auditOptions, stdout, stderr i
 	if len(doc.Integrity) > 0 {
 		fmt.Fprintf(stderr, "WARNING: snapshot %s failed integrity verification (%d file(s)); audited anyway because of --allow-tampered. Results are marked.\n", path, len(doc.Integrity))
 	}
+	var written []string
 	if o.Out != "" {
-		if err := writeOutputs(ctx, o.Out, doc, snap, cfg); err != nil {
+		if written, err = writeOutputs(ctx, o.Out, doc, snap, cfg); err != nil {
 			return &exitError{exitCannotRun, err}
 		}
 	}
@@ -159,8 +160,11 @@ func runAudit(ctx context.Context, path string, o auditOptions, stdout, stderr i
 		if err := table.Write(stdout, doc, table.Options{Color: color}); err != nil {
 			return &exitError{exitCannotRun, fmt.Errorf("print summary: %w", err)}
 		}
-		if o.Out != "" {
-			fmt.Fprintf(stdout, "\nWrote %s\n", filepath.Join(o.Out, "results.json"))
+		if len(written) > 0 {
+			fmt.Fprintf(stdout, "\nWrote:\n")
+			for _, w := range written {
+				fmt.Fprintf(stdout, "  %s\n", w)
+			}
 		}
 	}
 	if failOn != "" {
@@ -177,21 +181,15 @@ func runAudit(ctx context.Context, path string, o auditOptions, stdout, stderr i
 	return nil
 }
 
-// writeOutputs writes every output file of an audit into dir. It is the one
-// place report writers are added (xlsx, pdf, ps1, incident artefacts).
-func writeOutputs(ctx context.Context, dir string, doc *checks.Document, snap *snapshot.Snapshot, cfg *checks.Config) error {
-	_ = snap
-	_ = cfg
-	if err := ctx.Err(); err != nil {
-		return err
+// writeOutputs writes every output file of an audit into dir: results.json,
+// report.xlsx, report.pdf, remediation.ps1 and the incident containment
+// scripts (report.WriteAll). It is the one place outputs are added.
+func writeOutputs(ctx context.Context, dir string, doc *checks.Document, snap *snapshot.Snapshot, cfg *checks.Config) ([]string, error) {
+	written, err := report.WriteAll(ctx, dir, doc, snap, report.Options{Config: cfg, ToolVersion: doc.Tool.Version})
+	if err != nil {
+		return written, fmt.Errorf("write outputs to %s: %w", dir, err)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("create output directory: %w", err)
-	}
-	if err := writeFileAtomic(filepath.Join(dir, "results.json"), func(w io.Writer) error { return writeJSON(w, doc) }); err != nil {
-		return err
-	}
-	return nil
+	return written, nil
 }
 
 // writeJSON writes the results document as indented JSON.
@@ -200,30 +198,6 @@ func writeJSON(w io.Writer, doc *checks.Document) error {
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(doc); err != nil {
 		return fmt.Errorf("write results: %w", err)
-	}
-	return nil
-}
-
-// writeFileAtomic writes through a temporary file and renames it, so a
-// failed write never leaves a truncated output behind.
-func writeFileAtomic(path string, write func(io.Writer) error) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	if err := write(f); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
 }

@@ -71,6 +71,15 @@ func TestAuditOutWritesResults(t *testing.T) {
 	if string(b) != js {
 		t.Error("results.json differs from --format json output")
 	}
+	for _, f := range []string{"report.xlsx", "report.pdf", "remediation.ps1"} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s not written: %v", f, err)
+		}
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) < 5 { // + one containment script for the sample's incident user
+		t.Errorf("outputs: %v", ents)
+	}
 }
 
 func TestAuditFailOn(t *testing.T) {
