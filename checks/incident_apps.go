@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
 )
@@ -62,6 +63,10 @@ func irConsents(c *Context) Outcome {
 	}
 	audits, auditErr := c.Snap.DirectoryAudits()
 	consents := irAuditsNamed(audits, sc, "Consent to application", "Add delegated permission grant", "Add app role assignment to service principal")
+	auditNote := ""
+	if auditErr != nil {
+		auditNote = " The directory audit log was not collected, so consents given inside the window to apps already in the tenant cannot be told apart from older ones."
+	}
 	var out []Affected
 	attributed, review := 0, 0
 	for _, g := range grants {
@@ -99,7 +104,7 @@ func irConsents(c *Context) Outcome {
 			a.Actor = ev.InitiatedBy.Label()
 			notes = append(notes, fmt.Sprintf("%q by %s at %s", ev.ActivityDisplayName, a.Actor, irTime(ev.ActivityDateTime)))
 		}
-		if byIncident && (spNew || (consentedInWindow && sc.initiatedByIncidentUser(ev)) || (auditErr != nil && !sp.IsMicrosoft())) {
+		if byIncident && (spNew || (consentedInWindow && sc.initiatedByIncidentUser(ev))) {
 			a.Attributed = true
 			attributed++
 			if a.Actor == "" {
@@ -115,11 +120,11 @@ func irConsents(c *Context) Outcome {
 	st := irVerdict(attributed, review)
 	switch st {
 	case StatusFail:
-		return Outcome{Status: st, Summary: fmt.Sprintf("%s given by incident users %s — revoke them; %s to review.", irPlural(attributed, "OAuth consent was", "OAuth consents were"), sc.window(), irPlural(review, "other grant", "other grants")), Affected: out}
+		return Outcome{Status: st, Summary: fmt.Sprintf("%s given by incident users %s — revoke them; %s to review.%s", irPlural(attributed, "OAuth consent was", "OAuth consents were"), sc.window(), irPlural(review, "other grant", "other grants"), auditNote), Affected: out}
 	case StatusWarn:
-		return Outcome{Status: st, Summary: fmt.Sprintf("%s granted in the window or by incident users; review them.", irPlural(review, "OAuth grant was", "OAuth grants were")), Affected: out}
+		return Outcome{Status: st, Summary: fmt.Sprintf("%s granted in the window or by incident users; review them.%s", irPlural(review, "OAuth grant was", "OAuth grants were"), auditNote), Affected: out}
 	}
-	return Outcome{Status: st, Summary: fmt.Sprintf("No OAuth consent by an incident user and no new app consent %s.", sc.window()), Affected: out}
+	return Outcome{Status: st, Summary: fmt.Sprintf("No OAuth consent by an incident user and no new app consent %s.%s", sc.window(), auditNote), Affected: out}
 }
 
 // irConsentEvent finds a consent audit event in the window for the grant's
@@ -152,18 +157,44 @@ func irAppChanges(c *Context) Outcome {
 	audits, _ := c.Snap.DirectoryAudits()
 	events := irAuditsNamed(audits, sc, "Add application", "Add service principal", "Add service principal credentials",
 		"Update application*", "Add owner to application", "Add owner to service principal", "Consent to application")
-	touchedBy := func(ids ...string) (snapshot.DirectoryAudit, bool) {
-		for _, ev := range events {
+	// touchedBy finds the audit event of one of the given activities that
+	// targets the object and lies closest in time to when the object
+	// appeared (within a day), so a credential added by an admin is not
+	// blamed on an earlier consent by the incident user.
+	touchedBy := func(at *time.Time, acts []string, ids ...string) (snapshot.DirectoryAudit, bool) {
+		var best snapshot.DirectoryAudit
+		bestD := time.Duration(-1)
+		for _, ev := range irAuditsNamed(events, sc, acts...) {
+			hit := false
 			for _, t := range ev.TargetResources {
 				for _, id := range ids {
 					if id != "" && (t.ID == id || strings.EqualFold(t.DisplayName, id)) {
-						return ev, true
+						hit = true
 					}
 				}
 			}
+			if !hit {
+				continue
+			}
+			d := time.Duration(0)
+			if at != nil {
+				d = ev.ActivityDateTime.Sub(*at)
+				if d < 0 {
+					d = -d
+				}
+				if d > 24*time.Hour {
+					continue
+				}
+			}
+			if bestD < 0 || d < bestD {
+				best, bestD = ev, d
+			}
 		}
-		return snapshot.DirectoryAudit{}, false
+		return best, bestD >= 0
 	}
+	appCreated := []string{"Add application"}
+	spCreated := []string{"Add service principal", "Consent to application"}
+	credAdded := []string{"Add service principal credentials", "Update application*", "Update service principal"}
 	var out []Affected
 	attributed, review := 0, 0
 	add := func(a Affected, ev snapshot.DirectoryAudit, hasEv bool) {
@@ -182,21 +213,22 @@ func irAppChanges(c *Context) Outcome {
 		out = append(out, a)
 	}
 	for _, app := range apps {
-		ev, hasEv := touchedBy(app.ID, app.AppID, app.DisplayName)
 		if app.CreatedDateTime != nil && sc.inWindow(*app.CreatedDateTime) {
+			ev, hasEv := touchedBy(app.CreatedDateTime, appCreated, app.ID, app.AppID, app.DisplayName)
 			add(Affected{Kind: "application", ID: app.ID, Name: app.DisplayName, Time: irTimePtr(*app.CreatedDateTime),
 				Detail: "app registration created " + irTime(*app.CreatedDateTime)}, ev, hasEv)
 		}
 		for _, cr := range append(append([]snapshot.Credential{}, app.PasswordCredentials...), app.KeyCredentials...) {
 			if cr.StartDateTime != nil && sc.inWindow(*cr.StartDateTime) {
+				ev, hasEv := touchedBy(cr.StartDateTime, credAdded, app.ID, app.AppID, app.DisplayName)
 				add(Affected{Kind: "credential", ID: app.ID + "/" + cr.KeyID, Name: app.DisplayName + ": " + irFirst(cr.DisplayName, cr.KeyID),
 					Time: irTimePtr(*cr.StartDateTime), Detail: "credential added to the app registration, valid from " + irTime(*cr.StartDateTime)}, ev, hasEv)
 			}
 		}
 	}
 	for _, sp := range sps {
-		ev, hasEv := touchedBy(sp.ID, sp.AppID, sp.DisplayName)
 		if sp.CreatedDateTime != nil && sc.inWindow(*sp.CreatedDateTime) {
+			ev, hasEv := touchedBy(sp.CreatedDateTime, spCreated, sp.ID, sp.AppID, sp.DisplayName)
 			origin := "third-party"
 			if sp.IsMicrosoft() {
 				origin = "Microsoft"
@@ -206,6 +238,7 @@ func irAppChanges(c *Context) Outcome {
 		}
 		for _, cr := range append(append([]snapshot.Credential{}, sp.PasswordCredentials...), sp.KeyCredentials...) {
 			if cr.StartDateTime != nil && sc.inWindow(*cr.StartDateTime) {
+				ev, hasEv := touchedBy(cr.StartDateTime, credAdded, sp.ID, sp.AppID, sp.DisplayName)
 				add(Affected{Kind: "credential", ID: sp.ID + "/" + cr.KeyID, Name: sp.DisplayName + ": " + irFirst(cr.DisplayName, cr.KeyID),
 					Time: irTimePtr(*cr.StartDateTime), Detail: "credential added to the service principal, valid from " + irTime(*cr.StartDateTime)}, ev, hasEv)
 			}

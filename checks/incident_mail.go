@@ -25,61 +25,80 @@ func irInboxRules(c *Context) Outcome {
 	if err != nil {
 		return Unknown(err)
 	}
-	folders, folderErr := c.Snap.IncidentMailFolders()
+	folders, _ := c.Snap.IncidentMailFolders()
 	var out []Affected
-	suspicious, ordinary := 0, 0
+	suspicious, uncertain, ordinary := 0, 0, 0
 	for _, uid := range sc.incidentUserIDs() {
 		names := map[string]snapshot.MailFolder{}
-		for _, f := range folders[uid] {
+		userFolders, foldersKnown := folders[uid]
+		for _, f := range userFolders {
 			names[f.ID] = f
 		}
 		for _, r := range rules[uid] {
-			reasons := irRuleReasons(r, names, folderErr == nil, sc)
+			reasons, doubts := irRuleReasons(r, names, foldersKnown, sc)
 			a := Affected{Kind: "inboxRule", ID: r.ID, Name: sc.userName(uid) + ": rule " + irQuoteName(r.DisplayName),
 				Extra: map[string]string{"userId": uid, "ruleId": r.ID, "ruleName": r.DisplayName}}
 			state := ""
 			if !r.IsEnabled {
 				state = " (disabled)"
 			}
-			if len(reasons) > 0 {
+			switch {
+			case len(reasons) > 0:
 				a.Attributed = true
 				a.Detail = "suspicious" + state + ": " + strings.Join(reasons, "; ")
 				suspicious++
-			} else {
+			case len(doubts) > 0:
+				a.Detail = "review" + state + ": " + strings.Join(doubts, "; ")
+				uncertain++
+			default:
 				a.Detail = "ordinary rule" + state + ": " + irRuleActions(r, names)
 				ordinary++
 			}
 			out = append(out, a)
 		}
 	}
-	if suspicious > 0 {
-		return Outcome{Status: StatusFail, Summary: fmt.Sprintf("%s on incident users' mailboxes forward, delete or hide mail — remove them (keep a copy as evidence first); %s look ordinary.",
-			irPlural(suspicious, "inbox rule", "inbox rules"), irPlural(ordinary, "other rule", "other rules")), Affected: out}
+	switch {
+	case suspicious > 0:
+		sum := fmt.Sprintf("%s on incident users' mailboxes %s mail — remove %s (keep a copy as evidence first).",
+			irPlural(suspicious, "inbox rule", "inbox rules"), irIf(suspicious == 1, "forwards, deletes or hides", "forward, delete or hide"), irIf(suspicious == 1, "it", "them"))
+		if uncertain > 0 {
+			sum += fmt.Sprintf(" %s could not be judged: review.", irPlural(uncertain, "rule", "rules"))
+		}
+		if ordinary > 0 {
+			sum += fmt.Sprintf(" %s ordinary.", irPlural(ordinary, "other rule looks", "other rules look"))
+		}
+		return sc.unresolvedOutcome(Outcome{Status: StatusFail, Summary: sum, Affected: out})
+	case uncertain > 0:
+		return sc.unresolvedOutcome(Outcome{Status: StatusWarn, Summary: fmt.Sprintf("%s on incident users' mailboxes could not be judged (a target folder or the tenant's domains are unknown); review them.", irPlural(uncertain, "inbox rule", "inbox rules")), Affected: out})
 	}
-	if len(sc.users) == 0 {
-		return Outcome{Status: StatusUnknown, Summary: "No incident user could be resolved, so no mailbox was examined." + sc.unresolvedNote()}
-	}
-	return Outcome{Status: StatusPass, Summary: fmt.Sprintf("No suspicious inbox rule on the incident users' mailboxes (%s reviewed). Rules created and deleted again are not visible here.%s",
-		irPlural(ordinary, "ordinary rule", "ordinary rules"), sc.unresolvedNote()), Affected: out}
+	return sc.unresolvedOutcome(Outcome{Status: StatusPass, Summary: fmt.Sprintf("No suspicious inbox rule on the incident users' mailboxes (%s reviewed). Rules created and deleted again are not visible here.",
+		irPlural(ordinary, "ordinary rule", "ordinary rules")), Affected: out})
 }
 
-// irRuleReasons says why a rule is suspicious (empty when it is not).
-func irRuleReasons(r snapshot.MessageRule, folders map[string]snapshot.MailFolder, foldersKnown bool, sc *incidentScope) []string {
-	var reasons []string
+// irRuleReasons says why a rule is suspicious (reasons), or why it cannot
+// be judged (doubts: a target folder or the tenant's domains unknown). Both
+// empty means an ordinary rule.
+func irRuleReasons(r snapshot.MessageRule, folders map[string]snapshot.MailFolder, foldersKnown bool, sc *incidentScope) (reasons, doubts []string) {
 	if r.Actions != nil {
 		act := r.Actions
 		for _, set := range []struct {
 			verb string
 			to   []snapshot.Recipient
 		}{{"forwards to", act.ForwardTo}, {"forwards as attachment to", act.ForwardAsAttachmentTo}, {"redirects to", act.RedirectTo}} {
-			var ext []string
+			var ext, unsure []string
 			for _, rc := range set.to {
-				if sc.isExternal(rc.EmailAddress.Address) {
+				switch external, known := sc.isExternal(rc.EmailAddress.Address); {
+				case !known:
+					unsure = append(unsure, rc.EmailAddress.Address)
+				case external:
 					ext = append(ext, rc.EmailAddress.Address)
 				}
 			}
 			if len(ext) > 0 {
 				reasons = append(reasons, set.verb+" "+strings.Join(ext, ", ")+" (outside the tenant)")
+			}
+			if len(unsure) > 0 {
+				doubts = append(doubts, set.verb+" "+strings.Join(unsure, ", ")+" (the tenant's domains were not collected, so inside or outside is unknown)")
 			}
 		}
 		if act.PermanentDelete {
@@ -96,18 +115,24 @@ func irRuleReasons(r snapshot.MessageRule, folders map[string]snapshot.MailFolde
 					r += " and marks it read"
 				}
 				reasons = append(reasons, r+" (a folder users do not look at)")
-			case !known && (act.MarkAsRead || !foldersKnown):
-				reasons = append(reasons, "moves mail to an unresolved folder"+irIf(act.MarkAsRead, " and marks it read", ""))
+			case !known && !foldersKnown:
+				doubts = append(doubts, "moves mail"+irIf(act.MarkAsRead, " and marks it read", "")+" to a folder whose name is unknown (the mailbox's folders were not collected)")
+			case !known:
+				doubts = append(doubts, "moves mail"+irIf(act.MarkAsRead, " and marks it read", "")+" to a folder not among the mailbox's listed folders")
 			}
 		}
 	}
 	if irOnlyPunctuation(r.DisplayName) {
 		reasons = append(reasons, "name is only punctuation ("+irQuoteName(r.DisplayName)+")")
 	}
-	if cond := irRuleConditions(r); cond != "" && len(reasons) > 0 {
-		reasons = append(reasons, "when "+cond)
+	if cond := irRuleConditions(r); cond != "" && len(reasons)+len(doubts) > 0 {
+		if len(reasons) > 0 {
+			reasons = append(reasons, "when "+cond)
+		} else {
+			doubts = append(doubts, "when "+cond)
+		}
 	}
-	return reasons
+	return reasons, doubts
 }
 
 func irFolder(id string, folders map[string]snapshot.MailFolder) (name string, hidden, known bool) {
@@ -203,11 +228,15 @@ func irMailboxForwarding(c *Context) Outcome {
 		var parts []string
 		ext := false
 		if fwdSMTP != "" {
-			if sc.isExternal(fwdSMTP) {
+			switch external, known := sc.isExternal(fwdSMTP); {
+			case !known:
+				ext = true // cannot be shown to be inside: judge as outside, but never attribute on this alone
+				parts = append(parts, "forwards to "+irSMTP(fwdSMTP)+" (the tenant's domains were not collected)")
+			case external:
 				ext = true
-				parts = append(parts, "forwards to "+strings.TrimPrefix(strings.TrimPrefix(fwdSMTP, "smtp:"), "SMTP:")+" (outside the tenant)")
-			} else {
-				parts = append(parts, "forwards to "+fwdSMTP)
+				parts = append(parts, "forwards to "+irSMTP(fwdSMTP)+" (outside the tenant)")
+			default:
+				parts = append(parts, "forwards to "+irSMTP(fwdSMTP))
 			}
 		}
 		if fwdAddr != "" {
@@ -224,9 +253,15 @@ func irMailboxForwarding(c *Context) Outcome {
 			a.Time = irTimePtr(changed)
 			parts = append(parts, "mailbox last changed "+irTime(changed))
 		}
-		if incident && (ext || (changedOK && sc.inWindow(changed))) {
+		// Attributed only when the mailbox of an incident user was changed
+		// inside the window; forwarding set before the window (or at an
+		// unknown time) is reported for review, never removed.
+		switch {
+		case incident && changedOK && sc.inWindow(changed):
 			a.Attributed = true
 			attributed++
+		case incident:
+			parts = append(parts, "not changed inside the incident window as far as the mailbox shows: review")
 		}
 		if ext {
 			external++
@@ -238,8 +273,11 @@ func irMailboxForwarding(c *Context) Outcome {
 	}
 	switch {
 	case attributed > 0 || external > 0:
-		return Outcome{Status: StatusFail, Summary: fmt.Sprintf("%s forward mail outside the tenant and %s on incident users' mailboxes; clear the forwarding.",
-			irPlural(external, "mailbox", "mailboxes"), irPlural(attributed, "forwarding is", "forwardings are")), Affected: out}
+		sum := fmt.Sprintf("%s %s mail outside the tenant.", irPlural(external, "mailbox", "mailboxes"), irIf(external == 1, "forwards", "forward"))
+		if attributed > 0 {
+			sum += fmt.Sprintf(" %s set on incident users' mailboxes inside the window — clear %s.", irPlural(attributed, "forwarding was", "forwardings were"), irIf(attributed == 1, "it", "them"))
+		}
+		return Outcome{Status: StatusFail, Summary: sum, Affected: out}
 	case internal > 0:
 		return Outcome{Status: StatusWarn, Summary: fmt.Sprintf("%s forward mail inside the tenant; confirm each is intended.", irPlural(internal, "mailbox", "mailboxes")), Affected: out}
 	}
@@ -296,7 +334,7 @@ func irMailboxDelegation(c *Context) Outcome {
 		}
 	}
 	if len(out) > 0 {
-		return Outcome{Status: StatusWarn, Summary: fmt.Sprintf("%s on incident users' mailboxes to review (FullAccess, SendAs, SendOnBehalf).", irPlural(len(out), "delegation", "delegations")), Affected: out}
+		return sc.unresolvedOutcome(Outcome{Status: StatusWarn, Summary: fmt.Sprintf("%s on incident users' mailboxes to review (FullAccess, SendAs, SendOnBehalf).", irPlural(len(out), "delegation", "delegations")), Affected: out})
 	}
-	return Outcome{Status: StatusPass, Summary: "No delegation on the incident users' mailboxes beyond the owner." + sc.unresolvedNote(), Affected: out}
+	return sc.unresolvedOutcome(Outcome{Status: StatusPass, Summary: "No delegation on the incident users' mailboxes beyond the owner.", Affected: out})
 }

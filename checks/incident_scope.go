@@ -63,6 +63,24 @@ func newIncidentScope(c *Context) *incidentScope {
 		}
 	}
 	sc.domains = irTenantDomains(c.Snap)
+	if len(sc.domains) == 0 {
+		// Without the domains datasets, fall back to what the manifest and
+		// the members' UPNs say about the tenant's own domains.
+		sc.domains = map[string]bool{}
+		for _, d := range []string{c.Snap.Manifest.Tenant.PrimaryDomain, c.Snap.Manifest.Tenant.InitialDomain} {
+			if d != "" {
+				sc.domains[strings.ToLower(d)] = true
+			}
+		}
+		for _, u := range users {
+			if at := strings.LastIndex(u.UserPrincipalName, "@"); at > 0 && !u.IsGuest() {
+				sc.domains[strings.ToLower(u.UserPrincipalName[at+1:])] = true
+			}
+		}
+		if len(sc.domains) == 0 {
+			sc.domains = nil
+		}
+	}
 	return sc
 }
 
@@ -132,18 +150,27 @@ func (sc *incidentScope) window() string {
 	return fmt.Sprintf("between %s and %s", irTime(sc.start), irTime(sc.end))
 }
 
-// isExternal reports whether an address is outside the tenant's domains.
-// With the domains unknown every address counts as external.
-func (sc *incidentScope) isExternal(addr string) bool {
-	addr = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(addr, "smtp:"), "SMTP:")))
+// isExternal reports whether an address is outside the tenant's domains;
+// known is false when the tenant's domains are unknown (then the address
+// can only be reviewed, never attributed).
+func (sc *incidentScope) isExternal(addr string) (external, known bool) {
+	addr = strings.ToLower(strings.TrimSpace(irSMTP(addr)))
 	at := strings.LastIndex(addr, "@")
 	if at < 0 {
-		return false
+		return false, true
 	}
 	if sc.domains == nil {
-		return true
+		return false, false
 	}
-	return !sc.domains[addr[at+1:]]
+	return !sc.domains[addr[at+1:]], true
+}
+
+// irSMTP strips an "smtp:" prefix from an Exchange address.
+func irSMTP(addr string) string {
+	if len(addr) > 5 && strings.EqualFold(addr[:5], "smtp:") {
+		return addr[5:]
+	}
+	return addr
 }
 
 // userName names a user id from the directory (display name and UPN).
@@ -232,14 +259,14 @@ func irAuditTargets(a snapshot.DirectoryAudit) string {
 	return strings.Join(names, ", ")
 }
 
-// irAuditsNamed returns the audit records whose activity matches one of the
-// names (case-insensitive; a name ending in "*" is a prefix), in the window,
-// sorted by time.
+// irAuditsNamed returns the successful audit records whose activity matches
+// one of the names (case-insensitive; a name ending in "*" is a prefix), in
+// the window, sorted by time.
 func irAuditsNamed(audits []snapshot.DirectoryAudit, sc *incidentScope, names ...string) []snapshot.DirectoryAudit {
 	var out []snapshot.DirectoryAudit
 	for _, a := range audits {
-		if !sc.inWindow(a.ActivityDateTime) {
-			continue
+		if !sc.inWindow(a.ActivityDateTime) || strings.EqualFold(a.Result, "failure") {
+			continue // outside the window, or an attempt that changed nothing
 		}
 		act := strings.ToLower(a.ActivityDisplayName)
 		for _, n := range names {
@@ -265,4 +292,24 @@ func irWindowNote(s *snapshot.Snapshot, id string) string {
 		note = fmt.Sprintf(" Log retention only reaches back to %s, so earlier events in the window are not visible.", irTime(*info.Window.EarliestAvailable))
 	}
 	return note
+}
+
+// unresolvedOutcome turns a pass of a check that looks at each incident
+// user's own data into unknown when an incident user could not be found in
+// the directory: that user's data was never examined.
+func (sc *incidentScope) unresolvedOutcome(o Outcome) Outcome {
+	if len(sc.unresolved) == 0 {
+		return o
+	}
+	switch {
+	case len(sc.users) == 0:
+		return Outcome{Status: StatusUnknown, Summary: "Not evaluated: no incident user was found in the directory." + sc.unresolvedNote(), Affected: o.Affected}
+	case o.Status == StatusPass:
+		o.Status = StatusUnknown
+		o.Summary = "Not conclusive: " + o.Summary
+	}
+	if !strings.Contains(o.Summary, "not found in the directory") {
+		o.Summary += sc.unresolvedNote()
+	}
+	return o
 }

@@ -228,11 +228,11 @@ func irRoleChanges(c *Context) Outcome {
 				guest = true
 			}
 		}
-		if sc.initiatedByIncidentUser(ev) || guest {
+		if guest {
+			a.Detail += "; granted to a guest or an account created in the window"
+		}
+		if sc.initiatedByIncidentUser(ev) {
 			a.Attributed = true
-			if guest {
-				a.Detail += "; granted to a guest or an account created in the window"
-			}
 			attributed++
 		} else {
 			review++
@@ -243,7 +243,7 @@ func irRoleChanges(c *Context) Outcome {
 	note := irWindowNote(c.Snap, snapshot.DSDirectoryAudits)
 	switch st {
 	case StatusFail:
-		return Outcome{Status: st, Summary: fmt.Sprintf("%s %s made by incident users or to guests/new accounts — remove them.%s", irPlural(attributed, "privileged role change was", "privileged role changes were"), sc.window(), note), Affected: out}
+		return Outcome{Status: st, Summary: fmt.Sprintf("%s %s made by incident users — remove them; %s to review.%s", irPlural(attributed, "role change was", "role changes were"), sc.window(), irPlural(review, "other change", "other changes"), note), Affected: out}
 	case StatusWarn:
 		return Outcome{Status: st, Summary: fmt.Sprintf("%s %s; confirm each was an approved admin action.%s", irPlural(review, "role change", "role changes"), sc.window(), note), Affected: out}
 	}

@@ -250,3 +250,101 @@ func TestIncidentChecksMetadata(t *testing.T) {
 		}
 	}
 }
+
+func irFilesWith(over map[string]string) map[string]string {
+	m := map[string]string{}
+	for k, v := range irFiles {
+		m[k] = v
+	}
+	for k, v := range over {
+		if v == "" {
+			delete(m, k)
+		} else {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+func irCtxUsers(t *testing.T, files map[string]string, users ...string) *Context {
+	ctx := testCtx(t, testSnap(t, files, nil), nil)
+	ctx.Incident = &IncidentInfo{Users: users, Start: time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC), End: testNow}
+	return ctx
+}
+
+// TestIncidentReviewFindings are the cases an independent review found:
+// each must be reviewed, not attributed, and never pass unexamined.
+func TestIncidentReviewFindings(t *testing.T) {
+	ordinaryRules := `{"` + irAdele + `":[{"id":"r-news","displayName":"Newsletters","isEnabled":true,"actions":{"moveToFolder":"f-news","markAsRead":true}}]}`
+	t.Run("an unresolved incident user makes a clean result inconclusive", func(t *testing.T) {
+		ctx := irCtxUsers(t, irFilesWith(map[string]string{snapshot.DSIncidentMessageRules: ordinaryRules, snapshot.DSIncidentMailboxPerms: `{}`}), "adele.vance@contoso.com", "ghost@contoso.com")
+		for _, id := range []string{"IR-INB-001", "IR-MBX-002"} {
+			if r := RunCheck(irCheck(t, id), ctx); r.Status != StatusUnknown || !strings.Contains(r.Summary, "ghost@contoso.com") {
+				t.Errorf("%s: %s %q, want unknown naming ghost", id, r.Status, r.Summary)
+			}
+		}
+	})
+	t.Run("no incident user resolved is unknown", func(t *testing.T) {
+		ctx := irCtxUsers(t, irFilesWith(map[string]string{snapshot.DSDirectoryAudits: "[]"}), "adele.vance@contoso.co")
+		for _, id := range []string{"IR-USR-003", "IR-INB-001", "IR-MBX-002", "IR-USR-002"} {
+			if r := RunCheck(irCheck(t, id), ctx); r.Status != StatusUnknown {
+				t.Errorf("%s: %s %q, want unknown", id, r.Status, r.Summary)
+			}
+		}
+	})
+	t.Run("a rule moving mail to an unknown folder is reviewed, not passed", func(t *testing.T) {
+		hidden := `{"` + irAdele + `":[{"id":"r-x","displayName":"Sync","isEnabled":true,"actions":{"moveToFolder":"f-rss-id"}}]}`
+		ctx := irTestCtx(t, irFilesWith(map[string]string{snapshot.DSIncidentMessageRules: hidden, snapshot.DSIncidentMailFolders: `{"someone-else":[]}`}), nil)
+		r := RunCheck(irCheck(t, "IR-INB-001"), ctx)
+		if r.Status != StatusWarn || len(attributedIDs(r)) != 0 {
+			t.Errorf("got %s attributed=%v: %s", r.Status, attributedIDs(r), r.Summary)
+		}
+	})
+	t.Run("an admin's Temporary Access Pass in the window is reviewed, not removed", func(t *testing.T) {
+		methods := `{"` + irAdele + `":[{"@odata.type":"#microsoft.graph.temporaryAccessPassAuthenticationMethod","id":"tap-helpdesk","createdDateTime":"2026-11-19T10:00:00Z"}]}`
+		aud := `[{"id":"h1","activityDisplayName":"Admin registered security info","activityDateTime":"2026-11-19T10:00:05Z","result":"success","initiatedBy":{"user":{"id":"` + irMegan + `","userPrincipalName":"megan.bowen@contoso.com"}},"targetResources":[{"id":"` + irAdele + `","type":"User"}]}]`
+		r := RunCheck(irCheck(t, "IR-USR-003"), irTestCtx(t, irFilesWith(map[string]string{snapshot.DSIncidentAuthMethods: methods, snapshot.DSDirectoryAudits: aud}), nil))
+		if r.Status != StatusWarn || len(attributedIDs(r)) != 0 {
+			t.Errorf("got %s attributed=%v: %s", r.Status, attributedIDs(r), r.Summary)
+		}
+	})
+	t.Run("without the domains dataset an internal forward is not attributed", func(t *testing.T) {
+		rules := `{"` + irAdele + `":[{"id":"r-int","displayName":"Copy to Megan","isEnabled":true,"actions":{"forwardTo":[{"emailAddress":{"address":"megan.bowen@contoso.com"}}]}}]}`
+		r := RunCheck(irCheck(t, "IR-INB-001"), irTestCtx(t, irFilesWith(map[string]string{snapshot.DSDomains: "", snapshot.DSIncidentMessageRules: rules}), nil))
+		if len(attributedIDs(r)) != 0 {
+			t.Errorf("internal forward attributed: %s %+v", r.Status, r.Affected)
+		}
+	})
+	t.Run("forwarding set before the window is reviewed, not cleared", func(t *testing.T) {
+		mbx := `[{"UserPrincipalName":"adele.vance@contoso.com","ExternalDirectoryObjectId":"` + irAdele + `","ForwardingSmtpAddress":"smtp:adele.personal@gmail.com","DeliverToMailboxAndForward":true,"WhenChanged":"2024-01-01T09:30:00+00:00"}]`
+		r := RunCheck(irCheck(t, "IR-MBX-001"), irTestCtx(t, irFilesWith(map[string]string{snapshot.DSExoMailbox: mbx}), nil))
+		if r.Status != StatusFail || len(attributedIDs(r)) != 0 {
+			t.Errorf("got %s attributed=%v (external forwarding fails, but is not the attacker's): %s", r.Status, attributedIDs(r), r.Summary)
+		}
+	})
+	t.Run("an old grant without the audit log is reviewed", func(t *testing.T) {
+		grants := `[{"id":"gr-zoom","clientId":"sp-zoom","consentType":"Principal","principalId":"` + irAdele + `","resourceId":"sp-graph","scope":"User.Read Calendars.Read"}]`
+		sps := `[{"id":"sp-zoom","appId":"zoom","displayName":"Zoom","appOwnerOrganizationId":"bbbbbbbb-1111-2222-3333-444444444444","createdDateTime":"2023-01-01T00:00:00Z"}]`
+		r := RunCheck(irCheck(t, "IR-APP-001"), irTestCtx(t, irFilesWith(map[string]string{snapshot.DSOAuth2PermissionGrants: grants, snapshot.DSServicePrincipals: sps, snapshot.DSDirectoryAudits: ""}), nil))
+		if r.Status != StatusWarn || len(attributedIDs(r)) != 0 || !strings.Contains(r.Summary, "audit log was not collected") {
+			t.Errorf("got %s attributed=%v: %s", r.Status, attributedIDs(r), r.Summary)
+		}
+	})
+	t.Run("a credential an admin added is not blamed on an earlier consent", func(t *testing.T) {
+		apps := `[{"id":"app-lob","appId":"lob","displayName":"Payroll Export","createdDateTime":"2024-01-01T00:00:00Z","passwordCredentials":[{"keyId":"k2","displayName":"rotation","startDateTime":"2026-11-19T10:00:00Z"}]}]`
+		aud := `[{"id":"e1","activityDisplayName":"Consent to application","activityDateTime":"2026-11-17T10:00:00Z","result":"success","initiatedBy":{"user":{"id":"` + irAdele + `","userPrincipalName":"adele.vance@contoso.com"}},"targetResources":[{"id":"sp-lob","displayName":"Payroll Export"}]},
+		 {"id":"e2","activityDisplayName":"Update application – Certificates and secrets management ","activityDateTime":"2026-11-19T10:00:00Z","result":"success","initiatedBy":{"user":{"id":"` + irMegan + `","userPrincipalName":"megan.bowen@contoso.com"}},"targetResources":[{"id":"app-lob","displayName":"Payroll Export"}]}]`
+		r := RunCheck(irCheck(t, "IR-APP-002"), irTestCtx(t, irFilesWith(map[string]string{snapshot.DSApplications: apps, snapshot.DSServicePrincipals: `[]`, snapshot.DSDirectoryAudits: aud}), nil))
+		if len(attributedIDs(r)) != 0 || len(r.Affected) != 1 || r.Affected[0].Actor != "megan.bowen@contoso.com" {
+			t.Errorf("got %s %+v", r.Status, r.Affected)
+		}
+	})
+	t.Run("a role an admin gave a guest is reviewed; a failed attempt is no change", func(t *testing.T) {
+		aud := `[{"id":"rp1","activityDisplayName":"Add member to role","activityDateTime":"2026-11-18T13:00:00Z","result":"success","initiatedBy":{"user":{"id":"` + irMegan + `","userPrincipalName":"megan.bowen@contoso.com"}},"targetResources":[{"id":"g-admin-window","type":"User","userPrincipalName":"pat_partner.example#EXT#@contoso.onmicrosoft.com"}]},
+		 {"id":"rpf","activityDisplayName":"Add member to role","activityDateTime":"2026-11-18T13:05:00Z","result":"failure","initiatedBy":{"user":{"id":"` + irAdele + `","userPrincipalName":"adele.vance@contoso.com"}},"targetResources":[{"id":"` + irAdele + `","type":"User"}]}]`
+		r := RunCheck(irCheck(t, "IR-PRIV-001"), irTestCtx(t, irFilesWith(map[string]string{snapshot.DSDirectoryAudits: aud}), nil))
+		if r.Status != StatusWarn || len(r.Affected) != 1 || r.Affected[0].ID != "rp1" || r.Affected[0].Attributed {
+			t.Errorf("got %s %+v", r.Status, r.Affected)
+		}
+	})
+}

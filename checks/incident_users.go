@@ -131,12 +131,21 @@ func irMethods(c *Context) Outcome {
 			switch {
 			case m.CreatedDateTime != nil && sc.inWindow(*m.CreatedDateTime):
 				a.Time = irTimePtr(*m.CreatedDateTime)
-				a.Attributed = true
 				a.Detail = "registered " + irTime(*m.CreatedDateTime) + ", inside the incident window"
-				if ev, ok := irClosestEvent(userEvents, *m.CreatedDateTime); ok {
+				ev, ok := irClosestEvent(userEvents, *m.CreatedDateTime)
+				if ok {
 					a.Actor = ev.InitiatedBy.Label()
 				}
-				attributed++
+				if ok && ev.InitiatedBy.User != nil && !sc.initiatedByIncidentUser(ev) {
+					// Registered for the user by someone else (an admin
+					// issuing a Temporary Access Pass during remediation):
+					// review, never remove.
+					a.Detail += fmt.Sprintf("; %q by %s — not by the account itself: review", ev.ActivityDisplayName, a.Actor)
+					review++
+				} else {
+					a.Attributed = true
+					attributed++
+				}
 			case m.CreatedDateTime != nil:
 				continue // registered before the window
 			default:
@@ -149,9 +158,14 @@ func irMethods(c *Context) Outcome {
 				if ev, ok := irEventMentioning(userEvents, kw); ok {
 					a.Time = irTimePtr(ev.ActivityDateTime)
 					a.Actor = ev.InitiatedBy.Label()
-					a.Attributed = true
 					a.Detail = fmt.Sprintf("no registration time from Graph; the audit log shows %q at %s", ev.ActivityDisplayName, irTime(ev.ActivityDateTime))
-					attributed++
+					if ev.InitiatedBy.User != nil && !sc.initiatedByIncidentUser(ev) {
+						a.Detail += " by " + a.Actor + " — not by the account itself: review"
+						review++
+					} else {
+						a.Attributed = true
+						attributed++
+					}
 				} else if auditErr != nil {
 					a.Detail = "registration time unknown (Graph gives none for this method type and the audit log was not collected): confirm with the user"
 					review++
@@ -178,11 +192,11 @@ func irMethods(c *Context) Outcome {
 	}
 	switch st {
 	case StatusFail:
-		return Outcome{Status: st, Summary: fmt.Sprintf("%s registered on incident users %s — likely the attacker's; remove them so the user re-registers.%s", irPlural(attributed, "authentication method was", "authentication methods were"), sc.window(), note), Affected: out}
+		return sc.unresolvedOutcome(Outcome{Status: st, Summary: fmt.Sprintf("%s registered on incident users %s — likely the attacker's; remove them so the user re-registers.%s", irPlural(attributed, "authentication method was", "authentication methods were"), sc.window(), note), Affected: out})
 	case StatusWarn:
-		return Outcome{Status: st, Summary: fmt.Sprintf("%s to review %s; none attributed to the incident users.%s", irPlural(review, "security-info change", "security-info changes"), sc.window(), note), Affected: out}
+		return sc.unresolvedOutcome(Outcome{Status: st, Summary: fmt.Sprintf("%s to review %s; none registered by the incident users' accounts themselves.%s", irPlural(review, "security-info change", "security-info changes"), sc.window(), note), Affected: out})
 	}
-	return Outcome{Status: st, Summary: fmt.Sprintf("No authentication method was registered or changed %s.%s%s", sc.window(), note, sc.unresolvedNote()), Affected: out}
+	return sc.unresolvedOutcome(Outcome{Status: st, Summary: fmt.Sprintf("No authentication method was registered or changed %s.%s", sc.window(), note), Affected: out})
 }
 
 // irNewIdentities is IR-GST-001: identities created since the incident
