@@ -129,9 +129,21 @@ func TestCAChecks(t *testing.T) {
 		{name: "no P1, security defaults off fails plainly", check: "ENTRA-MFA-001", skus: skusNone, policies: "[]", want: StatusFail,
 			contains: []string{"no Entra ID P1", "security defaults off"}},
 		{name: "zero policies with P1 fail", check: "ENTRA-MFA-001", policies: "[]", want: StatusFail, contains: []string{"Judged on 0 Conditional Access policies"}},
-		{name: "CA dataset forbidden is unknown even with security defaults", check: "ENTRA-MFA-001", sd: sdOn,
+		{name: "CA dataset forbidden with security defaults on: security defaults decide", check: "ENTRA-MFA-001", sd: sdOn,
+			statuses: map[string]snapshot.Status{snapshot.DSConditionalAccessPolicies: snapshot.StatusForbidden}, want: StatusPass,
+			contains: []string{"Security defaults are enabled"}},
+		{name: "CA dataset forbidden with security defaults off and P1 is unknown", check: "ENTRA-MFA-001",
 			statuses: map[string]snapshot.Status{snapshot.DSConditionalAccessPolicies: snapshot.StatusForbidden}, want: StatusUnknown,
 			contains: []string{"conditionalAccessPolicies"}},
+		{name: "no P1, CA unlicensed, security defaults off: nothing enforces MFA", check: "ENTRA-MFA-001", skus: skusNone,
+			statuses: map[string]snapshot.Status{snapshot.DSConditionalAccessPolicies: snapshot.StatusUnlicensed}, want: StatusFail,
+			contains: []string{"Nothing enforces MFA"}},
+		{name: "no P1, CA unlicensed, security defaults off: legacy auth not blocked", check: "ENTRA-CA-001", skus: skusNone,
+			statuses: map[string]snapshot.Status{snapshot.DSConditionalAccessPolicies: snapshot.StatusUnlicensed}, want: StatusFail},
+		{name: "no P1, CA unlicensed, security defaults off: admins not covered", check: "ENTRA-CA-002", skus: skusNone,
+			statuses: map[string]snapshot.Status{snapshot.DSConditionalAccessPolicies: snapshot.StatusUnlicensed}, want: StatusFail},
+		{name: "no P1, CA unlicensed, security defaults on: pass", check: "ENTRA-MFA-001", skus: skusNone, sd: sdOn,
+			statuses: map[string]snapshot.Status{snapshot.DSConditionalAccessPolicies: snapshot.StatusUnlicensed}, want: StatusPass},
 		{name: "CA dataset partial cannot pass", check: "ENTRA-MFA-001", policies: caCase(mfaAll),
 			statuses: map[string]snapshot.Status{snapshot.DSConditionalAccessPolicies: snapshot.StatusPartial}, want: StatusUnknown},
 
@@ -221,6 +233,9 @@ func TestCAChecks(t *testing.T) {
 			want: StatusFail, contains: []string{"1 of 2 enabled policies"}},
 		{name: "CA-012 all exclude break-glass passes", check: "ENTRA-CA-012", cfg: bgUPN, policies: caCase(
 			pol("p2", "MFA with BG", "enabled", usersExcl("excludeUsers", `"`+bgID+`"`)+","+allApps, grantMFAJSON)), want: StatusPass},
+		{name: "CA-012 without organization cannot tell whether the sync role matters", check: "ENTRA-CA-012", cfg: bgUPN, policies: caCase(
+			pol("p2", "MFA with BG", "enabled", usersExcl("excludeUsers", `"`+bgID+`"`)+","+allApps, grantMFAJSON)),
+			statuses: map[string]snapshot.Status{snapshot.DSOrganization: snapshot.StatusForbidden}, want: StatusUnknown, contains: []string{"organization"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -232,7 +247,8 @@ func TestCAChecks(t *testing.T) {
 			if sd == "" {
 				sd = sdOff
 			}
-			files := map[string]string{snapshot.DSSubscribedSkus: skus, snapshot.DSSecurityDefaults: sd, snapshot.DSUsers: users}
+			files := map[string]string{snapshot.DSSubscribedSkus: skus, snapshot.DSSecurityDefaults: sd, snapshot.DSUsers: users,
+				snapshot.DSOrganization: `[{"id":"t","displayName":"Contoso","onPremisesSyncEnabled":null}]`}
 			if tt.policies != "" {
 				files[snapshot.DSConditionalAccessPolicies] = tt.policies
 			}

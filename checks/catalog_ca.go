@@ -22,11 +22,15 @@ const cisV5 = "v5.0.0"
 // defaults). Every one uses the shared evaluator in ca.go.
 func caChecks() []Check {
 	caDS := []string{snapshot.DSConditionalAccessPolicies}
-	caSD := []string{snapshot.DSConditionalAccessPolicies, snapshot.DSSecurityDefaults}
+	// Checks judged on security defaults alone without P1 gate only on
+	// securityDefaults: loadCA decides what a missing CA dataset means
+	// (nothing when security defaults are on or the tenant has no P1,
+	// unknown otherwise).
+	caSD := []string{snapshot.DSSecurityDefaults}
 	return []Check{
 		{Meta: Meta{
 			ID: "ENTRA-MFA-001", Title: "MFA is enforced for all users (security defaults or Conditional Access)",
-			Category: categoryIdentity, Severity: SeverityCritical, Datasets: caSD,
+			Category: categoryIdentity, Severity: SeverityCritical, Datasets: caSD, AlsoReads: []string{snapshot.DSConditionalAccessPolicies},
 			Rationale: "A stolen password is enough to take over an account that is not asked for a second factor; the seed incident (a phished user sending mail as themselves) is exactly this.",
 			References: References{CIS: []string{"5.2.2.2"}, CISVersion: cisV5, SCuBA: []string{"MS.AAD.3.2"},
 				Other: []string{"Maester MT.1007", "Maester MT.1021", "Prowler entra_users_mfa_enabled"}},
@@ -56,7 +60,7 @@ func caChecks() []Check {
 			Eval: evalMFA010},
 		{Meta: Meta{
 			ID: "ENTRA-CA-001", Title: "Legacy authentication is blocked",
-			Category: categoryCA, Severity: SeverityCritical, Datasets: caSD,
+			Category: categoryCA, Severity: SeverityCritical, Datasets: caSD, AlsoReads: []string{snapshot.DSConditionalAccessPolicies},
 			Rationale: "Legacy protocols (IMAP, POP, SMTP AUTH, ActiveSync with basic authentication, older Office clients) cannot do MFA, so they let a stolen password in even where MFA is required.",
 			References: References{CIS: []string{"5.2.2.3"}, CISVersion: cisV5, SCuBA: []string{"MS.AAD.1.1"},
 				Other: []string{"Maester MT.1009", "Maester MT.1010", "CISA.MS.AAD.1.1", "Prowler entra_legacy_authentication_blocked"}},
@@ -72,7 +76,7 @@ func caChecks() []Check {
 			Eval: evalCA001},
 		{Meta: Meta{
 			ID: "ENTRA-CA-002", Title: "MFA is required for administrator roles on all resources",
-			Category: categoryCA, Severity: SeverityHigh, Datasets: caSD,
+			Category: categoryCA, Severity: SeverityHigh, Datasets: caSD, AlsoReads: []string{snapshot.DSConditionalAccessPolicies},
 			Rationale: "Administrators hold the keys to the tenant; one phished admin password without MFA is a full compromise.",
 			References: References{CIS: []string{"5.2.2.1"}, CISVersion: cisV5,
 				Other: []string{"Maester MT.1006", "Prowler entra_admin_users_mfa_enabled"}},
@@ -202,12 +206,7 @@ type caSubject struct {
 }
 
 func loadCA(c *Context, withSD bool) (caSubject, *Outcome) {
-	pols, err := c.Snap.ConditionalAccessPolicies()
-	if err != nil {
-		o := Unknown(err)
-		return caSubject{}, &o
-	}
-	s := caSubject{env: newCAEnv(c), policies: pols}
+	s := caSubject{env: newCAEnv(c)}
 	if withSD {
 		sd, err := c.Snap.SecurityDefaults()
 		if err != nil {
@@ -215,6 +214,22 @@ func loadCA(c *Context, withSD bool) (caSubject, *Outcome) {
 			return caSubject{}, &o
 		}
 		s.sd = sd
+	}
+	pols, err := c.Snap.ConditionalAccessPolicies()
+	info := c.Snap.Info(snapshot.DSConditionalAccessPolicies)
+	switch {
+	case err == nil && info.Status == snapshot.StatusPartial && withSD && !s.sd.IsEnabled:
+		// A pass judged on some of the policies would be a false pass.
+		o := Outcome{Status: StatusUnknown, Summary: "Not evaluated: Conditional Access policies were only partly collected (" + info.Describe() + ") and security defaults are off."}
+		return caSubject{}, &o
+	case err == nil:
+		s.policies = pols
+	case withSD && (s.sd.IsEnabled || info.Status == snapshot.StatusUnlicensed || (c.Licences.Known && !c.Licences.P1)):
+		// Judged on security defaults: on, they decide; off without P1,
+		// nothing enforces the control whatever the (unavailable) policies.
+	default:
+		o := Unknown(err)
+		return caSubject{}, &o
 	}
 	return s, nil
 }
@@ -430,7 +445,13 @@ func evalCA001(c *Context) Outcome {
 	}
 	out := ev.Outcome()
 	if out.Status == StatusFail && !ev.WithExclusions && len(ev.Covered) > 0 {
-		out.Summary = fmt.Sprintf("Legacy authentication is only partly blocked: enforced policies cover %s but not the rest of exchangeActiveSync and other. ", strings.Join(ev.Covered, ", ")) + out.Summary
+		var rest []string
+		for _, t := range []string{"exchangeActiveSync", "other"} {
+			if !containsFold(ev.Covered, t) {
+				rest = append(rest, t)
+			}
+		}
+		out.Summary = fmt.Sprintf("Legacy authentication is only partly blocked: enforced policies cover %s but not %s. ", strings.Join(ev.Covered, ", "), strings.Join(rest, " and ")) + out.Summary
 	}
 	if out.Status != StatusPass {
 		out.Summary = "Security defaults are off. " + out.Summary
@@ -657,8 +678,9 @@ func evalCA012(c *Context) Outcome {
 	if len(enabled) == 0 {
 		return Outcome{Status: StatusPass, Summary: fmt.Sprintf("No enabled Conditional Access policy can lock the break-glass accounts out (%d policies, none enabled).", len(s.policies))}
 	}
-	synced := false
-	if orgs, err := c.Snap.Organizations(); err == nil {
+	synced, syncKnown := false, false
+	if orgs, err := c.Snap.Organizations(); err == nil && len(orgs) > 0 {
+		syncKnown = true
 		for _, o := range orgs {
 			if o.OnPremisesSyncEnabled != nil && *o.OnPremisesSyncEnabled {
 				synced = true
@@ -703,6 +725,11 @@ func evalCA012(c *Context) Outcome {
 	if len(noSync) > 0 {
 		return Outcome{Status: StatusWarn, Summary: fmt.Sprintf("Every enabled policy excludes a break-glass account, but %d all-users/all-resources policies do not exclude the Directory Synchronization Accounts role in this hybrid tenant.", len(noSync)) + syncNote,
 			Affected: noSync}
+	}
+	if !syncKnown && broad > broadSync {
+		// Whether the sync account needs excluding depends on hybrid sync,
+		// which the organization dataset says; without it, no pass.
+		return Outcome{Status: StatusUnknown, Summary: fmt.Sprintf("Every enabled policy (%d) excludes a declared break-glass account, but whether the tenant synchronises from on-premises (and so must exclude the Directory Synchronization Accounts role) is unknown: dataset organization was not collected (%s).", len(enabled), c.Snap.Info(snapshot.DSOrganization).Describe()) + syncNote}
 	}
 	return Outcome{Status: StatusPass, Summary: fmt.Sprintf("Every enabled policy (%d) excludes a declared break-glass account.", len(enabled)) + syncNote}
 }

@@ -28,6 +28,11 @@ type Meta struct {
 	// unknown naming it, without calling Eval. A partial dataset cannot give
 	// a pass (the runner turns it into unknown), but a fail stands.
 	Datasets []string
+	// AlsoReads are datasets the check reads but decides about itself when
+	// they are missing (e.g. CA policies for checks judged on security
+	// defaults without P1). They are listed in results and coverage but do
+	// not gate the check.
+	AlsoReads []string
 	// Licence the feature needs; without it the runner answers
 	// not_applicable. (CA checks that fall back to security defaults without
 	// P1 leave this empty and decide themselves.)
@@ -65,4 +70,9 @@ type Context struct {
 	// strength indexes), built once per run on first use. Run evaluates
 	// checks one after another, so it needs no lock.
 	ca *caEnv
+}
+
+// AllDatasets returns the datasets the check reads: gating ones first.
+func (m Meta) AllDatasets() []string {
+	return append(append([]string(nil), m.Datasets...), m.AlsoReads...)
 }

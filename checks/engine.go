@@ -173,7 +173,7 @@ func acceptCovers(objects []string, a Affected) bool {
 func computeCoverage(snap *snapshot.Snapshot, ran []Check, results []Result) Coverage {
 	deps := map[string][]string{}
 	for _, c := range ran {
-		for _, d := range c.Datasets {
+		for _, d := range c.AllDatasets() {
 			deps[d] = append(deps[d], c.ID)
 		}
 	}

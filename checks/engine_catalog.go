@@ -21,7 +21,7 @@ func Catalog() []CatalogEntry {
 	out := make([]CatalogEntry, 0, len(all))
 	for _, c := range all {
 		out = append(out, CatalogEntry{ID: c.ID, Title: c.Title, Category: c.Category, Severity: c.Severity,
-			Licence: c.Licence, Incident: c.Incident, Datasets: c.Datasets, References: c.References,
+			Licence: c.Licence, Incident: c.Incident, Datasets: c.AllDatasets(), References: c.References,
 			Rationale: c.Rationale, Remediation: c.Remediation})
 	}
 	return out

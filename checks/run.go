@@ -16,7 +16,7 @@ import (
 func RunCheck(c Check, ctx *Context) (r Result) {
 	r = Result{
 		ID: c.ID, Title: c.Title, Category: c.Category, Severity: c.Severity,
-		Rationale: c.Rationale, References: c.References, Datasets: c.Datasets,
+		Rationale: c.Rationale, References: c.References, Datasets: c.AllDatasets(),
 		Remediation: c.Remediation, Incident: c.Incident, Affected: []Affected{},
 	}
 	var partial []string

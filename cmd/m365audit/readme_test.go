@@ -1,12 +1,15 @@
 package main
 
 import (
+	"flag"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
 )
+
+var updateREADME = flag.Bool("update-readme", false, "rewrite the README's generated catalogue")
 
 // TestREADMEIsCurrent keeps the README's generated parts honest: the check
 // catalogue is exactly what `m365audit checks --format markdown` prints,
@@ -29,7 +32,15 @@ func TestREADMEIsCurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	if strings.TrimSpace(section) != strings.TrimSpace(b.String()) {
-		t.Errorf("README catalogue is stale: replace the section between the markers with the output of `m365audit checks --format markdown`")
+		if *updateREADME {
+			head := readme[:i+strings.Index(readme[i:], "\n")+1]
+			readme = head + b.String() + readme[j:]
+			if err := os.WriteFile("../../README.md", []byte(readme), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			t.Errorf("README catalogue is stale: run go test ./cmd/m365audit -run README -update-readme")
+		}
 	}
 	for _, s := range snapshot.Specs() {
 		row := "| `" + s.ID + "`"
