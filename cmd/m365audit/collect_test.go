@@ -217,12 +217,23 @@ func TestDemoEndToEnd(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
-	// The first stdout line is the snapshot directory (later demo steps may
-	// print more after it).
-	if first, _, _ := strings.Cut(stdout, "\n"); first != out || !strings.Contains(stderr, "COLLECTION COVERAGE") {
+	// The first stdout line is the snapshot directory; the audit summary
+	// and the outputs follow.
+	snapDir := filepath.Join(out, "snapshot")
+	if first, _, _ := strings.Cut(stdout, "\n"); first != snapDir || !strings.Contains(stderr, "COLLECTION COVERAGE") {
 		t.Fatalf("stdout %q stderr %s", stdout, stderr)
 	}
-	got, err := snapshot.Load(out, snapshot.LoadOptions{})
+	for _, f := range []string{"results.json", "report.xlsx", "report.pdf", "remediation.ps1", "incident-adele.vance_contoso.com.ps1"} {
+		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
+			t.Errorf("demo output %s missing or empty: %v", f, err)
+		}
+	}
+	// Running it again into the same directory works (it replaces its own
+	// snapshot), but never removes a snapshot of another tenant.
+	if code, _, stderr := cli(t, "demo", "--out", out); code != 0 {
+		t.Fatalf("second demo run: exit %d\n%s", code, stderr)
+	}
+	got, err := snapshot.Load(snapDir, snapshot.LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,5 +262,23 @@ func BenchmarkDemoCollect(b *testing.B) {
 		if err != nil || dir == "" {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestDemoNeverRemovesAnotherTenantsSnapshot(t *testing.T) {
+	out := t.TempDir()
+	w, err := snapshot.Create(filepath.Join(out, "snapshot"), snapshot.Manifest{Tenant: snapshot.Tenant{ID: "11111111-2222-3333-4444-555555555555"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := cli(t, "demo", "--out", out)
+	if code == 0 || !strings.Contains(stderr, "not the demo tenant") {
+		t.Fatalf("exit %d, stderr %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, "snapshot", snapshot.ManifestFile)); err != nil {
+		t.Fatal("the other tenant's snapshot was removed")
 	}
 }

@@ -35,8 +35,10 @@ func newDemoCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "demo [--out DIR]",
 		Short: "Run the pipeline on the embedded Contoso sample tenant (no credentials, no network)",
-		Long: "Start a simulated tenant on 127.0.0.1 serving the embedded Contoso sample, collect it\n" +
-			"through the real collectors with token authentication, and print the coverage summary.",
+		Long: "Start a simulated tenant on 127.0.0.1 serving the embedded Contoso sample (a phished user, with\n" +
+			"the incident recorded), collect it through the real collectors with token authentication,\n" +
+			"audit it, and write every output into --out: snapshot/, results.json, report.xlsx, report.pdf,\n" +
+			"remediation.ps1 and the incident containment script.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.Logger = g.logger()
@@ -44,7 +46,21 @@ func newDemoCmd(g *globalOptions) *cobra.Command {
 			if g.interactive {
 				o.Progress = newTTYProgress(g.stderr)
 			}
-			dir, rep, err := runDemoCollectReport(cmd.Context(), o)
+			outDir := o.Out
+			if outDir == "" {
+				d, err := os.MkdirTemp("", "m365audit-demo-*")
+				if err != nil {
+					return &exitError{exitCannotRun, fmt.Errorf("create demo directory: %w", err)}
+				}
+				outDir = d
+			}
+			snapDir := filepath.Join(outDir, "snapshot")
+			if err := clearDemoSnapshot(snapDir); err != nil {
+				return &exitError{exitCannotRun, err}
+			}
+			co := o
+			co.Out = snapDir
+			dir, rep, err := runDemoCollectReport(cmd.Context(), co)
 			if err != nil {
 				return err
 			}
@@ -54,12 +70,38 @@ func newDemoCmd(g *globalOptions) *cobra.Command {
 			if _, err := fmt.Fprintln(g.stdout, dir); err != nil {
 				return err
 			}
-			// Audit the collected snapshot: summary on stdout, outputs beside it.
-			return runAudit(cmd.Context(), dir, auditOptions{Version: g.version, Out: demoReportDir(dir)}, g.stdout, g.stderr)
+			// Audit the collected snapshot: summary on stdout, every output
+			// beside the snapshot.
+			return runAudit(cmd.Context(), dir, auditOptions{Version: g.version, Out: outDir}, g.stdout, g.stderr)
 		},
 	}
-	cmd.Flags().StringVar(&o.Out, "out", "", "snapshot directory (default: a new temporary directory, printed)")
+	cmd.Flags().StringVar(&o.Out, "out", "", "output directory: the snapshot goes to DIR/snapshot, the reports to DIR (default: a new temporary directory, printed)")
 	return cmd
+}
+
+// clearDemoSnapshot removes the snapshot a previous demo run left in dir, so
+// the demo can be run again into the same --out. It removes only a snapshot
+// of the embedded sample tenant, never anything else.
+func clearDemoSnapshot(dir string) error {
+	if _, err := os.Stat(filepath.Join(dir, snapshot.ManifestFile)); err != nil {
+		return nil
+	}
+	prev, err := snapshot.Load(dir, snapshot.LoadOptions{AllowIntegrityErrors: true})
+	if err != nil {
+		return fmt.Errorf("%s holds something that is not a demo snapshot; choose another --out: %w", dir, err)
+	}
+	fsys, err := m365audit.SampleTenant()
+	if err != nil {
+		return err
+	}
+	sample, err := snapshot.LoadFS(fsys, snapshot.LoadOptions{})
+	if err != nil {
+		return err
+	}
+	if prev.Manifest.Tenant.ID != sample.Manifest.Tenant.ID {
+		return fmt.Errorf("%s holds a snapshot of tenant %s, not the demo tenant; choose another --out", dir, prev.Manifest.Tenant.ID)
+	}
+	return os.RemoveAll(dir)
 }
 
 // runDemoCollect collects the sample tenant through tenantsim into o.Out (or
@@ -122,11 +164,6 @@ func runDemoCollectReport(ctx context.Context, o demoOptions) (string, *collect.
 		return "", rep, fmt.Errorf("the demo collection attempted %d write(s); the collectors must be read-only", n)
 	}
 	return rep.Path, rep, nil
-}
-
-// demoReportDir is where the demo writes its reports: beside the snapshot.
-func demoReportDir(snapDir string) string {
-	return filepath.Join(filepath.Dir(snapDir), filepath.Base(snapDir)+"-report")
 }
 
 func randomToken() (string, error) {
