@@ -153,7 +153,7 @@ func (r *renderer) finding(res checks.Result) {
 	if len(res.Affected) > 0 {
 		r.affected(res)
 	}
-	r.remediation(res.Remediation)
+	r.remediation(res.Remediation, res.Incident)
 	if refs := references(res.References); refs != "" {
 		r.para(refs, textStyle{size: 7.5, color: colMuted}, marginX, contentW)
 	}
@@ -219,7 +219,7 @@ func (r *renderer) affected(res checks.Result) {
 	}
 }
 
-func (r *renderer) remediation(rem checks.Remediation) {
+func (r *renderer) remediation(rem checks.Remediation, incident bool) {
 	if rem.Summary == "" && len(rem.Steps) == 0 && !rem.Script {
 		return
 	}
@@ -237,7 +237,11 @@ func (r *renderer) remediation(rem checks.Remediation) {
 		r.l.drawLine(marginX+1, top+baseline(lineH(9), 9), nl, body)
 		r.para(s, body, marginX+7, contentW-7)
 	}
-	if rem.Script {
+	switch {
+	case rem.Script && incident:
+		r.para("The containment script (incident-<user>.ps1) acts on the objects attributed to the attacker: read it, run it with -WhatIf first, then apply.",
+			textStyle{size: 8.5, color: colAccepted}, marginX, contentW)
+	case rem.Script:
 		r.para("remediation.ps1 has a block for this check: read it, run it with -WhatIf first, then apply.",
 			textStyle{size: 8.5, color: colAccepted}, marginX, contentW)
 	}
