@@ -263,10 +263,14 @@ func buildIncident(doc *checks.Document, snap *snapshot.Snapshot) *incidentModel
 
 	sort.SliceStable(m.posture, func(i, j int) bool { return m.posture[i].sev.Rank() < m.posture[j].sev.Rank() })
 
-	// Organisation-wide hardening: failing configuration checks that
-	// remediation.ps1 carries a block for.
-	for _, r := range failing(doc.Results) {
-		if !r.Incident && r.Remediation.Script {
+	// Organisation-wide hardening: the checks remediation.ps1 carries a
+	// block for, from the script's own plan, worst first.
+	inScript := map[string]bool{}
+	for _, id := range pwsh.RemediationChecks(doc) {
+		inScript[id] = true
+	}
+	for _, r := range doc.Results {
+		if inScript[r.ID] {
 			m.hardening = append(m.hardening, r)
 		}
 	}

@@ -211,7 +211,48 @@ func makePlan(doc *checks.Document) plan {
 		}
 		p.blocks = append(p.blocks, block{r, spec})
 	}
+	p.addEvidenceUpgrades(doc, specs)
 	return p
+}
+
+// addEvidenceUpgrades adds Conditional Access policies that a passing check
+// would not ask for, when the incident evidence shows the passing control
+// did not hold: security defaults pass ENTRA-MFA-001 and ENTRA-CA-001, yet
+// password-only (IR-SIG-002) or legacy-protocol (IR-SIG-001) sign-ins
+// succeeded. With Entra ID P1 the response the seed story calls for is a
+// Conditional Access policy requiring MFA for all users (report-only
+// first), and one blocking legacy authentication.
+func (p *plan) addEvidenceUpgrades(doc *checks.Document, specs map[string]fixSpec) {
+	if !doc.Licences.P1 {
+		return
+	}
+	byID := map[string]checks.Result{}
+	for _, r := range doc.Results {
+		byID[r.ID] = r
+	}
+	for _, up := range []struct{ check, evidence, why string }{
+		{"ENTRA-MFA-001", "IR-SIG-002", "security defaults are on, yet sign-ins with a password alone succeeded (IR-SIG-002): a Conditional Access policy requires MFA at every sign-in"},
+		{"ENTRA-CA-001", "IR-SIG-001", "security defaults are on, yet legacy-protocol sign-ins succeeded (IR-SIG-001): a Conditional Access policy blocks legacy authentication explicitly"},
+	} {
+		r, ok := byID[up.check]
+		ev := byID[up.evidence]
+		if !ok || r.Status != checks.StatusPass || ev.Status != checks.StatusFail || p.hasBlock(up.check) {
+			continue
+		}
+		spec := specs[up.check]
+		spec.what = "Passes on configuration, but " + up.why + ". " + spec.what
+		p.blocks = append(p.blocks, block{r, spec})
+	}
+	sort.SliceStable(p.blocks, func(i, j int) bool { return p.blocks[i].r.ID < p.blocks[j].r.ID })
+}
+
+func (p plan) hasBlock(id string) bool {
+	for _, b := range p.blocks {
+		if b.r.ID == id {
+			return true
+		}
+	}
+	return false
 }
 
 // needsObjects reports whether a check's block acts on its affected objects
@@ -422,6 +463,9 @@ func (g *gen) writeEnableInstructions() {
 		if len(g.opt.BreakGlassUserIDs)+len(g.opt.BreakGlassGroupIDs) == 0 {
 			s.Line("Write-Warning 'LOCKOUT RISK: these policies exclude no break-glass account. Exclude two emergency-access accounts before enabling them.'")
 		}
+		if g.securityDefaultsOn() {
+			s.Line("Write-Warning 'Security defaults are on in this tenant. Conditional Access policies can be switched on only after security defaults are turned off: in the same maintenance window, turn security defaults off (Entra admin center > Overview > Properties > Manage security defaults) and enable the policies at once, so there is no gap without MFA.'")
+		}
 		s.Close("}")
 	})
 }
@@ -571,4 +615,28 @@ func affectedID(a checks.Affected) string {
 		return a.ID
 	}
 	return a.Name
+}
+
+// securityDefaultsOn reports whether the snapshot shows security defaults
+// enabled.
+func (g *gen) securityDefaultsOn() bool {
+	if g.snap == nil {
+		return false
+	}
+	sd, err := g.snap.SecurityDefaults()
+	return err == nil && sd.IsEnabled
+}
+
+// RemediationChecks returns the IDs of the checks remediation.ps1 carries a
+// block for, from the same plan the script is written from (so a report
+// listing them cannot disagree with the script).
+func RemediationChecks(doc *checks.Document) []string {
+	if doc == nil {
+		return nil
+	}
+	var ids []string
+	for _, b := range makePlan(doc).blocks {
+		ids = append(ids, b.r.ID)
+	}
+	return ids
 }
