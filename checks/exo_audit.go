@@ -72,5 +72,13 @@ func evalEXOAud004(c *Context) Outcome {
 		return exoOutcome(StatusUnknown, unknown, "No account is known to bypass mailbox auditing, but %s %s not report AuditBypassEnabled (null): %s.",
 			exoPlural(len(unknown), "association", "associations"), exoPluralWord(len(unknown), "does", "do"), exoNames(exoAffectedNames(unknown), 5))
 	}
+	if len(rows) == 0 {
+		// The cmdlet returns one association per mailbox and user; none at
+		// all while the tenant has mailboxes means the answer is missing,
+		// not that nothing bypasses auditing.
+		if boxes, err := c.Snap.Mailboxes(); err == nil && len(boxes) > 0 {
+			return exoOutcome(StatusUnknown, nil, "Not evaluated: Get-MailboxAuditBypassAssociation returned no rows although the tenant has %s; it normally returns one per mailbox and user.", exoPlural(len(boxes), "mailbox", "mailboxes"))
+		}
+	}
 	return exoOutcome(StatusPass, nil, "No account bypasses mailbox audit logging (%s checked).", exoPlural(len(rows), "association", "associations"))
 }
