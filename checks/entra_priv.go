@@ -48,6 +48,19 @@ func evalPRIV001(c *Context) Outcome {
 		}
 	}
 	n := len(admins)
+	disabled := 0
+	for _, h := range holders {
+		if h.Kind != "group" && h.Kind != "servicePrincipal" && h.Enabled != nil && !*h.Enabled {
+			disabled++
+		}
+	}
+	if usable := n - disabled; disabled > 0 && usable < 2 && n >= 2 {
+		// A disabled account is no second administrator: it cannot sign in
+		// when the first is lost.
+		return entraOutcome(StatusFail, append(append(append([]Affected{}, admins...), groups...), others...),
+			"%s hold Global Administrator, but %d of them %s disabled, leaving %d usable: there is no working second administrator (CIS wants 2 to 4 usable).",
+			entraPlural(n, "user", "users"), disabled, entraIsAre(disabled), usable)
+	}
 	scuba := "within"
 	if n < 2 || n > 8 {
 		scuba = "outside"
