@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"log/slog"
 	"time"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
@@ -65,6 +66,9 @@ type Context struct {
 	Licences Licences
 	// Incident is nil unless an incident is given.
 	Incident *IncidentInfo
+	// Logger receives internal errors (a check that panicked, with its
+	// stack); nil logs nothing.
+	Logger *slog.Logger
 
 	// ca is the Conditional Access evaluation environment (name and
 	// strength indexes), built once per run on first use. Run evaluates

@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"log/slog"
 	"sort"
 	"strings"
 	"time"
@@ -27,6 +28,8 @@ type RunOptions struct {
 	Incident *IncidentInfo
 	// Checks restricts the run (nil = All()).
 	Checks []Check
+	// Logger receives internal errors of checks (nil logs nothing).
+	Logger *slog.Logger
 }
 
 // Run audits a snapshot: every check runs through RunCheck (dataset and
@@ -42,7 +45,7 @@ func Run(snap *snapshot.Snapshot, opts RunOptions) *Document {
 	if list == nil {
 		list = All()
 	}
-	ctx := &Context{Snap: snap, Config: cfg, Now: snap.Manifest.CollectedAt, Licences: DetectLicences(snap), Incident: opts.Incident}
+	ctx := &Context{Snap: snap, Config: cfg, Now: snap.Manifest.CollectedAt, Licences: DetectLicences(snap), Incident: opts.Incident, Logger: opts.Logger}
 	doc := &Document{
 		SchemaVersion: ResultsSchemaVersion,
 		Tool:          snapshot.Tool{Name: ToolName, Version: opts.ToolVersion},

@@ -3,7 +3,6 @@ package checks
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 	"runtime/debug"
 	"sort"
 
@@ -63,7 +62,9 @@ func RunCheck(c Check, ctx *Context) (r Result) {
 			r.Status = StatusError
 			r.Summary = fmt.Sprintf("The check failed with an internal error (a bug in m365audit, not a finding about the tenant): %v", p)
 			r.Affected = []Affected{}
-			slog.Error("check panicked", "check", c.ID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			if ctx.Logger != nil {
+				ctx.Logger.Error("check panicked", "check", c.ID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			}
 		}
 	}()
 	o := c.Eval(ctx)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -73,6 +74,8 @@ type auditOptions struct {
 	// (tests inject a fixed time).
 	Version string
 	Now     func() time.Time
+	// Logger receives internal errors (nil logs nothing).
+	Logger *slog.Logger
 }
 
 // newAuditCmd builds `m365audit audit SNAPSHOT`.
@@ -86,6 +89,9 @@ func newAuditCmd(stdout, stderr io.Writer, version string) *cobra.Command {
 			"Exit codes: 0 ran, 1 could not run, 3 --fail-on threshold reached.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// A check that panics is an m365audit bug: its stack goes to
+			// stderr (the result itself says "error").
+			o.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 			return runAudit(cmd.Context(), args[0], o, stdout, stderr)
 		},
 	}
@@ -138,7 +144,7 @@ func runAudit(ctx context.Context, path string, o auditOptions, stdout, stderr i
 	if err != nil {
 		return &exitError{exitCannotRun, err}
 	}
-	doc := checks.Run(snap, checks.RunOptions{Config: cfg, ToolVersion: o.Version, GeneratedAt: now(), Incident: inc})
+	doc := checks.Run(snap, checks.RunOptions{Config: cfg, ToolVersion: o.Version, GeneratedAt: now(), Incident: inc, Logger: o.Logger})
 	if len(doc.Integrity) > 0 {
 		fmt.Fprintf(stderr, "WARNING: snapshot %s failed integrity verification (%d file(s)); audited anyway because of --allow-tampered. Results are marked.\n", path, len(doc.Integrity))
 	}
