@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+
+	"github.com/m365audit/m365audit/collectors/transport"
 )
 
 // Cloud is one Microsoft cloud: where to sign in and where the services are.
@@ -108,10 +110,4 @@ func pathHint(flag string) string {
 }
 
 // IsLoopback reports whether host names the local machine.
-func IsLoopback(host string) bool {
-	switch strings.Trim(strings.ToLower(host), "[]") {
-	case "localhost", "127.0.0.1", "::1":
-		return true
-	}
-	return strings.HasPrefix(host, "127.")
-}
+func IsLoopback(host string) bool { return transport.IsLoopback(host) }

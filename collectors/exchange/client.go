@@ -15,15 +15,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/m365audit/m365audit/collectors/transport"
 )
 
 // systemMailboxAnchor is the routing hint for organisation-wide cmdlets in
@@ -178,7 +177,7 @@ func New(opt Options) (*Client, error) {
 	if root.Host == "" || (root.Scheme != "https" && root.Scheme != "http") {
 		return nil, fmt.Errorf("exchange: root %q must be an absolute http(s) URL", opt.Root)
 	}
-	if root.Scheme == "http" && !isLoopback(root.Hostname()) {
+	if root.Scheme == "http" && !transport.IsLoopback(root.Hostname()) {
 		// A bearer token must never travel in clear text over a network.
 		return nil, fmt.Errorf("exchange: root %q: plain http is allowed only for loopback hosts", opt.Root)
 	}
@@ -200,7 +199,7 @@ func New(opt Options) (*Client, error) {
 		c.maxRetries = defaultMaxRetries
 	}
 	if c.sleep == nil {
-		c.sleep = sleepCtx
+		c.sleep = transport.Sleep
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
@@ -416,10 +415,10 @@ func (c *Client) post(ctx context.Context, target *url.URL, cmdlet, anchor strin
 			c.pin(target, next)
 			target = next
 			continue
-		case isRetryable(resp.StatusCode) && attempt < c.maxRetries:
+		case transport.Retryable(resp.StatusCode) && attempt < c.maxRetries:
 			attempt++
 			res.Retries++
-			d, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now())
+			d, ok := transport.RetryAfter(resp.Header.Get("Retry-After"), time.Now(), maxRetryAfter)
 			if !ok {
 				d = c.backoff(attempt)
 			}
@@ -491,14 +490,7 @@ func (c *Client) wait(ctx context.Context, cmdlet string, d time.Duration, why s
 // backoff is the wait before retry n (1-based) without Retry-After:
 // base·2^(n-1), capped, plus up to one second of jitter so parallel
 // collectors do not retry in lockstep.
-func (c *Client) backoff(n int) time.Duration {
-	d := backoffBase
-	for i := 1; i < n && d < backoffMax; i++ {
-		d *= 2
-	}
-	d = min(d, backoffMax)
-	return d + rand.N(time.Second)
-}
+func (c *Client) backoff(n int) time.Duration { return transport.Backoff(n, backoffBase, backoffMax) }
 
 // redirectTarget validates the Location of a redirect.
 func (c *Client) redirectTarget(cur *url.URL, resp *http.Response) (*url.URL, error) {
@@ -621,32 +613,6 @@ func stripTypePrefix(s string) string {
 	return strings.TrimSpace(s)
 }
 
-// retryAfter parses Retry-After as seconds (fractions truncated, as the
-// Graph SDK does) or an HTTP date relative to now.
-func retryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	var d time.Duration
-	if f, err := strconv.ParseFloat(v, 64); err == nil {
-		if f < 0 || f != f {
-			return 0, false
-		}
-		d = time.Duration(int64(min(f, maxRetryAfter.Seconds()))) * time.Second
-	} else if t, err := http.ParseTime(v); err == nil {
-		d = max(t.Sub(now), 0)
-	} else {
-		return 0, false
-	}
-	return min(d, maxRetryAfter), true
-}
-
-func isRetryable(status int) bool {
-	return status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable ||
-		status == http.StatusGatewayTimeout
-}
-
 func isRedirect(status int) bool {
 	switch status {
 	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
@@ -662,32 +628,9 @@ func tokenSafe(u *url.URL) bool {
 	case "https":
 		return u.Host != ""
 	case "http":
-		return isLoopback(u.Hostname())
+		return transport.IsLoopback(u.Hostname())
 	}
 	return false
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-// sleepCtx waits d or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // newGUID returns a random (version 4) GUID for client-request-id.

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	abs "github.com/microsoft/kiota-abstractions-go"
+
+	"github.com/m365audit/m365audit/collectors/transport"
 )
 
 // BatchSize is Graph's maximum number of requests in one $batch.
@@ -76,7 +78,7 @@ func (c *Client) BatchGet(ctx context.Context, version string, paths map[string]
 					out[k] = KeyResult{Err: fmt.Errorf("graph $batch: no response for %s", paths[k])}
 					continue
 				}
-				if retryable(r.Status) && round < c.maxRetries {
+				if transport.Retryable(r.Status) && round < c.maxRetries {
 					retry = append(retry, k)
 					if d := RetryAfter(headerValue(r.Headers, "Retry-After"), time.Now()); d > wait {
 						wait = d

@@ -31,6 +31,8 @@ import (
 	khttp "github.com/microsoft/kiota-http-go"
 	msgraph "github.com/microsoftgraph/msgraph-sdk-go"
 	core "github.com/microsoftgraph/msgraph-sdk-go-core"
+
+	"github.com/m365audit/m365audit/collectors/transport"
 )
 
 // Options configure a Client.
@@ -72,7 +74,7 @@ func New(o Options) (*Client, error) {
 	if err != nil || root.Host == "" || (root.Scheme != "https" && root.Scheme != "http") {
 		return nil, fmt.Errorf("graph: bad service root %q", o.Root)
 	}
-	if root.Scheme == "http" && !isLoopback(root.Hostname()) {
+	if root.Scheme == "http" && !transport.IsLoopback(root.Hostname()) {
 		return nil, fmt.Errorf("graph: plain http root %q is only allowed on loopback", o.Root)
 	}
 	if o.Token == nil {
@@ -143,7 +145,7 @@ func (p *tokenProvider) GetAuthorizationToken(ctx context.Context, u *url.URL, _
 	if !p.hosts.IsUrlHostValid(u) {
 		return "", fmt.Errorf("graph: refusing to send the token to %s (not the configured endpoint)", u.Host)
 	}
-	if u.Scheme != "https" && !isLoopback(u.Hostname()) {
+	if u.Scheme != "https" && !transport.IsLoopback(u.Hostname()) {
 		return "", fmt.Errorf("graph: refusing to send the token over plain http to %s", u.Host)
 	}
 	tok, err := p.token(ctx)
@@ -157,11 +159,3 @@ func (p *tokenProvider) GetAuthorizationToken(ctx context.Context, u *url.URL, _
 }
 
 func (p *tokenProvider) GetAllowedHostsValidator() *absauth.AllowedHostsValidator { return &p.hosts }
-
-func isLoopback(host string) bool {
-	switch strings.Trim(strings.ToLower(host), "[]") {
-	case "localhost", "127.0.0.1", "::1":
-		return true
-	}
-	return strings.HasPrefix(host, "127.")
-}

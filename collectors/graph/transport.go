@@ -9,13 +9,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/m365audit/m365audit/collectors/transport"
 )
 
 // Stats counts the HTTP requests and retries made for one dataset. The
@@ -42,19 +43,7 @@ func statsFrom(ctx context.Context) *Stats {
 type SleepFunc func(ctx context.Context, d time.Duration) error
 
 // Sleep is the real SleepFunc: a select on ctx.Done() and a timer.
-func Sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+func Sleep(ctx context.Context, d time.Duration) error { return transport.Sleep(ctx, d) }
 
 // maxRetryAfter caps a server-sent wait; a larger value is more likely a
 // bug than a real throttle window.
@@ -110,7 +99,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			wait = backoff(attempt)
 			t.log.Debug("request failed, retrying", "path", req.URL.Path, "attempt", attempt+1, "err", err)
-		case retryable(resp.StatusCode) && attempt < t.maxRetries:
+		case transport.Retryable(resp.StatusCode) && attempt < t.maxRetries:
 			wait = RetryAfter(resp.Header.Get("Retry-After"), t.now())
 			if wait < 0 {
 				wait = backoff(attempt)
@@ -132,40 +121,21 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
-func retryable(status int) bool { return status == 429 || status == 503 || status == 504 }
-
 // RetryAfter parses a Retry-After value (delay seconds, possibly
 // fractional, or an HTTP date). It returns -1 when the header is absent or
 // unparsable, so the caller backs off itself (CA and Identity Protection
 // send no Retry-After).
 func RetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return -1
+	if d, ok := transport.RetryAfter(v, now, maxRetryAfter); ok {
+		return d
 	}
-	var d time.Duration
-	if f, err := strconv.ParseFloat(v, 64); err == nil {
-		if f < 0 {
-			return -1
-		}
-		d = time.Duration(f * float64(time.Second))
-	} else if t, err := http.ParseTime(v); err == nil {
-		d = t.Sub(now)
-		if d < 0 {
-			d = 0
-		}
-	} else {
-		return -1
-	}
-	return min(d, maxRetryAfter)
+	return -1
 }
 
 // backoff is exponential from 1 s, capped at 60 s, plus up to 1 s jitter so
 // parallel datasets do not retry in lockstep.
 func backoff(attempt int) time.Duration {
-	d := time.Second << min(attempt, 6)
-	d = min(d, 60*time.Second)
-	return d + time.Duration(rand.Int64N(int64(time.Second)))
+	return transport.Backoff(attempt+1, time.Second, 60*time.Second)
 }
 
 // guardTransport is the innermost transport: every request that leaves the
