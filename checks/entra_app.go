@@ -245,8 +245,12 @@ func evalAPP004(c *Context) Outcome {
 			names = append(names, a.Name)
 		}
 	}
-	return entraOutcome(StatusFail, bad, "%s to %s carry high-risk scopes or go to known-abused clients%s: %s.",
-		entraPlural(len(bad), "delegated grant", "delegated grants"), entraPlural(len(clients), "non-Microsoft app", "non-Microsoft apps"), tail, entraNames(names, 5))
+	verb := "carry high-risk scopes or go to known-abused clients"
+	if len(bad) == 1 {
+		verb = "carries high-risk scopes or goes to a known-abused client"
+	}
+	return entraOutcome(StatusFail, bad, "%s to %s %s%s: %s.",
+		entraPlural(len(bad), "delegated grant", "delegated grants"), entraPlural(len(clients), "non-Microsoft app", "non-Microsoft apps"), verb, tail, entraNames(names, 5))
 }
 
 // entraMaxCredentialDays is the longest credential lifetime CIS v7 5.1.5.4

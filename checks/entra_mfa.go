@@ -305,8 +305,12 @@ func evalMFA005(c *Context) Outcome {
 				n++
 			}
 		}
-		count = fmt.Sprintf("; %s SMS or voice as their only method and must register another before it is turned off",
-			entraPlural(n, "user has", "users have"))
+		if n == 0 {
+			count = "; no user relies on SMS or voice alone, so turning them off locks nobody out"
+		} else {
+			count = fmt.Sprintf("; %s SMS or voice as their only method and must register another before it is turned off",
+				entraPlural(n, "user has", "users have"))
+		}
 	}
 	verb := "is"
 	if len(bad) > 1 {
