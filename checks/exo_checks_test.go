@@ -259,8 +259,8 @@ func TestEXOFwd001EffectiveRule(t *testing.T) {
 
 func TestEXOFwd002LiteralControl(t *testing.T) {
 	runExoCases(t, "EXO-FWD-002", []exoCase{
-		{name: "default Automatic warns", files: spamFiles(`[`+spamDefaultAutomatic+`]`, `[]`, ""), want: StatusWarn,
-			affected: []string{"Default"}, contains: []string{"documented as Off today, set it explicitly"}},
+		{name: "default Automatic fails the literal control", files: spamFiles(`[`+spamDefaultAutomatic+`]`, `[]`, ""), want: StatusFail,
+			affected: []string{"Default"}, contains: []string{"not Off as CIS requires", "EXO-FWD-001"}},
 		{name: "default Off passes", files: spamFiles(`[`+spamDefaultOff+`]`, `[]`, ""), want: StatusPass},
 		{name: "custom On with enabled rule fails", files: spamFiles(`[`+spamDefaultOff+`,`+spamCustomOn+`]`, `[`+ruleEnabled+`]`, ""),
 			want: StatusFail, affected: []string{"Forwarders"}, contains: []string{"1 of 2 applied"}},

@@ -293,7 +293,8 @@ func exoVerbS(n int) string {
 
 // evalEXOFwd002 is the literal CIS control on the policies: the default and
 // every applied custom policy have AutoForwardingMode Off. Automatic is
-// documented as Off today but may change, so it warns; On fails. A custom
+// documented as Off today but is not Off, so it fails like On (the
+// effective behaviour is EXO-FWD-001's). A custom
 // policy whose rule state is unclear is judged as applied (the literal
 // control must not pass on a guess).
 func evalEXOFwd002(c *Context) Outcome {
@@ -348,7 +349,11 @@ func evalEXOFwd002(c *Context) Outcome {
 		}
 		return exoOutcome(StatusUnknown, unsure, "%s no applied policy is set to On.%s", msg, note)
 	case len(auto) > 0:
-		return exoOutcome(StatusWarn, auto, "%s %s AutoForwardingMode Automatic: documented as Off today, set it explicitly to Off so a service change cannot turn forwarding on: %s.%s",
+		// The literal control (check-semantics.md: FWD-002 stays the CIS
+		// control on the policies) wants Off; Automatic is not Off, even if
+		// Microsoft documents it as behaving like Off today (FWD-001 judges
+		// the effective behaviour).
+		return exoOutcome(StatusFail, auto, "%s %s AutoForwardingMode Automatic, not Off as CIS requires (Microsoft documents Automatic as Off today, so forwarding is blocked now — see EXO-FWD-001 — but a service change could turn it on): %s.%s",
 			exoPlural(len(auto), "applied policy", "applied policies"), exoPluralWord(len(auto), "has", "have"), exoNames(exoAffectedNames(auto), 5), note)
 	}
 	return exoOutcome(StatusPass, nil, "%s block%s automatic forwarding (AutoForwardingMode Off).%s",
