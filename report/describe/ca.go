@@ -216,14 +216,7 @@ func describeUsers(u *snapshot.CAUsers, names Names) string {
 	}
 	inc := userParts(u.IncludeUsers, u.IncludeGroups, u.IncludeRoles, u.IncludeGuestsOrExternalUsers, names, true)
 	exc := userParts(u.ExcludeUsers, u.ExcludeGroups, u.ExcludeRoles, u.ExcludeGuestsOrExternalUsers, names, false)
-	s := strings.Join(inc, ", ")
-	if s == "" {
-		s = "No users"
-	}
-	if len(exc) > 0 {
-		s += " except " + strings.Join(exc, ", ")
-	}
-	return s
+	return exceptList(inc, exc, "No users")
 }
 
 var userActions = map[string]string{
@@ -283,14 +276,7 @@ func describeResources(c snapshot.CAConditions, names Names) string {
 			exc = append(exc, s)
 		}
 	}
-	s := strings.Join(inc, ", ")
-	if s == "" {
-		s = "No resources"
-	}
-	if len(exc) > 0 {
-		s += " except " + strings.Join(exc, ", ")
-	}
-	return s
+	return exceptList(inc, exc, "No resources")
 }
 
 var clientApps = map[string]string{
@@ -481,4 +467,16 @@ func describeSession(s *snapshot.CASessionControls) string {
 		parts = append(parts, "persistent browser: "+p.Mode)
 	}
 	return strings.Join(parts, "; ")
+}
+
+// exceptList renders "A, B except C, D" (or empty when nothing is included).
+func exceptList(inc, exc []string, empty string) string {
+	s := strings.Join(inc, ", ")
+	if s == "" {
+		s = empty
+	}
+	if len(exc) > 0 {
+		s += " except " + strings.Join(exc, ", ")
+	}
+	return s
 }

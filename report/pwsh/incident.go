@@ -1035,6 +1035,14 @@ func (c *containment) writeSteps(ctx context.Context, s *Script) {
 }
 
 // skippedMsg logs a step left alone with our reason.
+// disableAccount writes the guarded change that blocks sign-in of the
+// account at uri (a quoted Graph URI).
+func disableAccount(s *Script, checkID string, target Code, action string, uri Code) {
+	s.Change(Change{CheckID: checkID, Target: target, Action: action, Before: "$true", After: "$false", Apply: func() {
+		s.Line("Invoke-MgGraphRequest -Method PATCH -Uri %s -Body (ConvertTo-GraphBody @{ accountEnabled = $false }) -ContentType 'application/json' | Out-Null", uri)
+	}})
+}
+
 func skippedMsg(s *Script, checkID string, target Code, reason string) {
 	s.Skipped(checkID, target, reason)
 }
@@ -1055,9 +1063,7 @@ func (c *containment) writeStep(s *Script, st step) {
 			s.Close("} elseif ($IncidentUser.accountEnabled -eq $false) {")
 			s.Unchanged(id, tgt, "$false")
 			s.Close("} else {")
-			s.Change(Change{CheckID: id, Target: tgt, Action: st.What, Before: "$true", After: "$false", Apply: func() {
-				s.Line("Invoke-MgGraphRequest -Method PATCH -Uri %s -Body (ConvertTo-GraphBody @{ accountEnabled = $false }) -ContentType 'application/json' | Out-Null", userURI)
-			}})
+			disableAccount(s, id, tgt, st.What, userURI)
 			s.Close("}")
 		})
 	case opRevokeSessions:
@@ -1166,9 +1172,7 @@ func (c *containment) writeStep(s *Script, st step) {
 			s.Close("} elseif ($account.accountEnabled -eq $false) {")
 			s.Unchanged(id, tgt, "$false")
 			s.Close("} else {")
-			s.Change(Change{CheckID: id, Target: tgt, Action: st.What, Before: "$true", After: "$false", Apply: func() {
-				s.Line("Invoke-MgGraphRequest -Method PATCH -Uri %s -Body (ConvertTo-GraphBody @{ accountEnabled = $false }) -ContentType 'application/json' | Out-Null", uri)
-			}})
+			disableAccount(s, id, tgt, st.What, uri)
 			s.Close("}")
 		})
 	case opResetPassword:
@@ -1223,9 +1227,7 @@ func (c *containment) writeGuest(s *Script, disable, remove step) {
 		s.Open("if ($guest.accountEnabled -eq $false) {")
 		s.Unchanged(id, tgt, "$false")
 		s.Close("} else {")
-		s.Change(Change{CheckID: id, Target: tgt, Action: disable.What, Before: "$true", After: "$false", Apply: func() {
-			s.Line("Invoke-MgGraphRequest -Method PATCH -Uri %s -Body (ConvertTo-GraphBody @{ accountEnabled = $false }) -ContentType 'application/json' | Out-Null", uri)
-		}})
+		disableAccount(s, id, tgt, disable.What, uri)
 		s.Close("}")
 		s.Change(Change{CheckID: remove.CheckID, Target: targetLit(remove.Action), Action: remove.What, Before: "$guest", After: "'deleted (restorable for 30 days)'", Apply: func() {
 			s.Line("Invoke-MgGraphRequest -Method DELETE -Uri %s | Out-Null", uri)
