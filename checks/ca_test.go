@@ -153,7 +153,7 @@ func TestCAChecks(t *testing.T) {
 			pol("l2", "Block other", "enabled", allUsers+","+allApps+`,"clientAppTypes":["other"]`, grantBlockJS)), want: StatusPass},
 		{name: "legacy missing other fails", check: "ENTRA-CA-001", policies: caCase(
 			pol("l1", "Block EAS", "enabled", allUsers+","+allApps+`,"clientAppTypes":["exchangeActiveSync"]`, grantBlockJS)),
-			want: StatusFail, contains: []string{"only partly blocked", "exchangeActiveSync"}},
+			want: StatusFail, contains: []string{"only partly blocked", "cover exchangeActiveSync but not other."}},
 		{name: "legacy one policy both types passes", check: "ENTRA-CA-001", policies: caCase(
 			pol("l1", "Block legacy", "enabled", allUsers+","+allApps+`,"clientAppTypes":["exchangeActiveSync","other"]`, grantBlockJS)), want: StatusPass},
 		{name: "legacy MFA grant is not a block", check: "ENTRA-CA-001", policies: caCase(
