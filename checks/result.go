@@ -87,8 +87,22 @@ type Affected struct {
 	// an incident user inside the window); the containment script acts on
 	// these and nothing else. Others are listed for review.
 	Attributed bool `json:"attributed,omitempty"`
-	// Extra carries typed facts scripts need (e.g. "userId", "methodType").
+	// Extra carries facts scripts need (e.g. "userId", "methodType").
+	// Deprecated: being replaced by the typed fields below; new code sets
+	// and reads only those.
 	Extra map[string]string `json:"extra,omitempty"`
+
+	// Typed evidence (evidence.go): set by kind, read by plans and writers.
+	User       *UserRef            `json:"user,omitempty"`
+	SignIn     *SignInEvidence     `json:"signIn,omitempty"`
+	Grant      *GrantEvidence      `json:"grant,omitempty"`
+	Method     *MethodEvidence     `json:"method,omitempty"`
+	InboxRule  *InboxRuleEvidence  `json:"inboxRule,omitempty"`
+	Exchange   *ExchangeObject     `json:"exchange,omitempty"`
+	Credential *CredentialEvidence `json:"credential,omitempty"`
+	Roles      *RoleEvidence       `json:"roles,omitempty"`
+	// PolicyState is a Conditional Access policy's state.
+	PolicyState string `json:"policyState,omitempty"`
 	// Accepted is set when a config acceptance covers this object.
 	Accepted bool `json:"accepted,omitempty"`
 }
@@ -141,7 +155,10 @@ type Document struct {
 	// Integrity lists snapshot files that failed verification and were
 	// audited anyway (override flag); empty on a verified snapshot.
 	Integrity []snapshot.IntegrityProblem `json:"integrity,omitempty"`
-	Results   []Result                    `json:"results"`
+	// Evidence is the snapshot's chain-of-custody state: digest, signature,
+	// completeness. Every report shows it.
+	Evidence Evidence `json:"evidence"`
+	Results  []Result `json:"results"`
 }
 
 // Licences are the Entra ID licences the tenant holds, from subscribedSkus.
@@ -190,3 +207,25 @@ type IncidentInfo struct {
 	Start time.Time `json:"start"`
 	End   time.Time `json:"end"`
 }
+
+// Evidence is the chain-of-custody state of the audited snapshot.
+type Evidence struct {
+	// Digest is the SHA-256 of manifest.json (which holds every dataset's
+	// hash), hex-encoded.
+	Digest string `json:"digest,omitempty"`
+	// Signed is true when the manifest carries an Ed25519 signature;
+	// Verified when it was checked against the key given to audit, and
+	// KeyFingerprint names that key.
+	Signed         bool   `json:"signed"`
+	Verified       bool   `json:"verified"`
+	KeyFingerprint string `json:"keyFingerprint,omitempty"`
+	// Incomplete is true when the collection was interrupted and the audit
+	// was allowed anyway (--allow-incomplete); Tampered when files failed
+	// verification and the audit was allowed anyway (--allow-tampered).
+	Incomplete bool `json:"incomplete,omitempty"`
+	Tampered   bool `json:"tampered,omitempty"`
+}
+
+// Trusted reports whether scripts that change the tenant may be written
+// from this document without an explicit override.
+func (e Evidence) Trusted() bool { return !e.Incomplete && !e.Tampered }
