@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io/fs"
+	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -347,5 +348,27 @@ func TestHostileText(t *testing.T) {
 		if strings.HasPrefix(line, "| added") && strings.Count(strings.ReplaceAll(line, "\\|", ""), "|") != 5 {
 			t.Errorf("a name broke the Markdown table: %s", line)
 		}
+	}
+}
+
+// TestREADMEListsIgnoredFields keeps the one documented ignore list and the
+// code's list the same.
+func TestREADMEListsIgnoredFields(t *testing.T) {
+	raw, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(raw), "- Ignored fields")
+	if !ok {
+		t.Fatal("README has no ignored-fields paragraph")
+	}
+	para, _, _ := strings.Cut(after, "\n- ")
+	for _, f := range diff.IgnoredFields() {
+		if !strings.Contains(para, "`"+f+"`") {
+			t.Errorf("README does not list ignored field %s", f)
+		}
+	}
+	if n := strings.Count(para, "`") / 2; n != len(diff.IgnoredFields())+3 { // + the two annotation forms and diff.IgnoredFields
+		t.Errorf("README lists %d code spans, want %d: keep it to the code's list", n, len(diff.IgnoredFields())+3)
 	}
 }
