@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -29,6 +30,7 @@ import (
 	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/collectors/snapshot"
 	"github.com/m365audit/m365audit/report/html"
+	"github.com/m365audit/m365audit/report/model"
 	"github.com/m365audit/m365audit/report/pdf"
 	"github.com/m365audit/m365audit/report/pwsh"
 	"github.com/m365audit/m365audit/report/table"
@@ -58,6 +60,19 @@ type Options struct {
 	Config *checks.Config
 	// ToolVersion goes into script headers.
 	ToolVersion string
+	// AllowUnsafeScripts writes remediation.ps1 and incident-*.ps1 even
+	// from a snapshot that is not trusted (tampered or incomplete), each
+	// with a warning banner and a throw the admin removes by hand. Without
+	// it those scripts are not written from such a snapshot.
+	AllowUnsafeScripts bool
+	// Log receives warnings (scripts not written); nil means slog.Default().
+	Log *slog.Logger
+}
+
+// Model builds the report model every writer renders, with the script
+// writer's fixes for the remediation plan.
+func Model(doc *checks.Document, snap *snapshot.Snapshot, opt Options) (*model.Report, error) {
+	return model.Build(doc, snap, model.Options{Fixes: pwsh.Fixes(), AllowUnsafeScripts: opt.AllowUnsafeScripts})
 }
 
 // Input is what every writer renders: the results document, the snapshot
@@ -66,6 +81,21 @@ type Input struct {
 	Doc  *checks.Document
 	Snap *snapshot.Snapshot
 	Opt  Options
+	// Model is the report model built from Doc and Snap (WriteDir builds
+	// it when nil).
+	Model *model.Report
+}
+
+// model returns the report model, building it once.
+func (in *Input) model() (*model.Report, error) {
+	if in.Model == nil {
+		rep, err := Model(in.Doc, in.Snap, in.Opt)
+		if err != nil {
+			return nil, err
+		}
+		in.Model = rep
+	}
+	return in.Model, nil
 }
 
 // Writer renders one output format.
@@ -230,6 +260,10 @@ type Result struct {
 	// Kept are outputs of an earlier run that were changed since (their
 	// content no longer matches what was written), left in place.
 	Kept []string
+	// ScriptsRefused says why the scripts were not written (an untrusted
+	// snapshot without AllowUnsafeScripts); nil when they were, or were
+	// not asked for.
+	ScriptsRefused error
 }
 
 // WriteAll writes every output into dir; see WriteDir.
@@ -258,6 +292,22 @@ func (r *Registry) WriteDir(ctx context.Context, dir string, ws []Writer, in *In
 	// Everything that can be refused is refused before the first file.
 	if _, _, err := BreakGlassIDs(in.Opt.Config, in.Snap); err != nil {
 		return res, err
+	}
+	rep, err := in.model()
+	if err != nil {
+		return res, err
+	}
+	if err := rep.Scripts.Refused; err != nil {
+		for _, w := range ws {
+			if w.Format() == (pwshWriter{}).Format() {
+				log := in.Opt.Log
+				if log == nil {
+					log = slog.Default()
+				}
+				log.Warn("remediation.ps1 and the containment scripts were not written", "reason", err)
+				res.ScriptsRefused = err
+			}
+		}
 	}
 	type job struct {
 		w    Writer
@@ -436,7 +486,11 @@ type pdfWriter struct{}
 func (pdfWriter) Format() string        { return "pdf" }
 func (pdfWriter) Files(*Input) []string { return []string{PDFFile} }
 func (pdfWriter) Write(ctx context.Context, in *Input, _ string, w io.Writer) error {
-	return pdf.Write(ctx, w, in.Doc, in.Snap, pdf.Options{Compress: true})
+	rep, err := in.model()
+	if err != nil {
+		return err
+	}
+	return pdf.Write(ctx, w, rep, pdf.Options{Compress: true})
 }
 
 type htmlWriter struct{}
@@ -453,6 +507,9 @@ type pwshWriter struct{}
 
 func (pwshWriter) Format() string { return "pwsh" }
 func (pwshWriter) Files(in *Input) []string {
+	if rep, err := in.model(); err != nil || rep.Scripts.Refused != nil {
+		return nil
+	}
 	out := []string{RemediationFile}
 	if in.Doc.Incident != nil {
 		for _, upn := range in.Doc.Incident.Users {
@@ -467,14 +524,18 @@ func (pwshWriter) Write(ctx context.Context, in *Input, file string, w io.Writer
 	if err != nil {
 		return err
 	}
+	rep, err := in.model()
+	if err != nil {
+		return err
+	}
 	popt := pwsh.Options{BreakGlassUserIDs: users, BreakGlassGroupIDs: groups, ToolVersion: in.Opt.ToolVersion}
 	if file == RemediationFile {
-		return pwsh.WriteRemediation(ctx, w, in.Doc, in.Snap, popt)
+		return pwsh.WriteRemediation(ctx, w, rep, popt)
 	}
 	if in.Doc.Incident != nil {
 		for _, upn := range in.Doc.Incident.Users {
 			if pwsh.ContainmentFileName(upn) == file {
-				return pwsh.WriteContainment(ctx, w, in.Doc, in.Snap, upn, popt)
+				return pwsh.WriteContainment(ctx, w, rep, upn, popt)
 			}
 		}
 	}
