@@ -74,7 +74,10 @@ func TestDiffCommand(t *testing.T) {
 		}
 	}
 	// Another tenant is refused.
-	other := writeSnapshot(t, func(m *snapshot.Manifest, d m365audit.Datasets) { m.Tenant.ID = "99999999-9999-4999-8999-999999999999" })
+	other := writeSnapshot(t, func(m *snapshot.Manifest, d m365audit.Datasets) {
+		m.Tenant.ID = "99999999-9999-4999-8999-999999999999"
+		d.Object(snapshot.DSOrganization)["id"] = m.Tenant.ID // audit cross-checks the manifest against organization.json
+	})
 	if code, _, stderr := cli(t, "diff", old, other); code != 1 || !strings.Contains(stderr, "different tenants") {
 		t.Errorf("other tenant: exit %d %s", code, stderr)
 	}

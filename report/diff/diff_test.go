@@ -255,7 +255,10 @@ func touched(t *testing.T, base fs.FS, shift time.Duration) fs.FS {
 
 func TestTenantMismatch(t *testing.T) {
 	base := sample(t)
-	other := edit(t, base, func(m *snapshot.Manifest, _ m365audit.Datasets) { m.Tenant.ID = "11111111-2222-3333-4444-555555555555" })
+	other := edit(t, base, func(m *snapshot.Manifest, d m365audit.Datasets) {
+		m.Tenant.ID = "11111111-2222-3333-4444-555555555555"
+		d.Object(snapshot.DSOrganization)["id"] = m.Tenant.ID // load cross-checks the manifest against organization.json
+	})
 	_, err := diff.Compare(audit(load(t, base)), audit(load(t, other)))
 	if !errors.Is(err, diff.ErrTenantMismatch) {
 		t.Fatalf("err = %v, want tenant mismatch", err)
