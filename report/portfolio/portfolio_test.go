@@ -58,11 +58,11 @@ func runs(t testing.TB) ([]portfolio.Run, time.Time) {
 	})
 	cur := run(t, nil)
 	stale := run(t, func(m *snapshot.Manifest, d m365audit.Datasets) {
-		m.Tenant.ID, m.Tenant.DisplayName = "22222222-2222-4222-8222-222222222222", "Old Client"
+		d.SetTenant(m, "22222222-2222-4222-8222-222222222222", "Old Client")
 		m.CollectedAt = m.CollectedAt.Add(-90 * 24 * time.Hour)
 	})
 	evil := run(t, func(m *snapshot.Manifest, d m365audit.Datasets) {
-		m.Tenant.ID, m.Tenant.DisplayName = "33333333-3333-4333-8333-333333333333", hostile
+		d.SetTenant(m, "33333333-3333-4333-8333-333333333333", hostile)
 		m.Incident = nil
 		d.Object(snapshot.DSAuthorizationPolicy)["allowInvitesFrom"] = "adminsAndGuestInviters"
 	})
