@@ -24,12 +24,15 @@ const (
 	StatusNotFound   Status = "notFound"
 	StatusError      Status = "error"
 	StatusSkipped    Status = "skipped"
+	// StatusInterrupted: the run was stopped (Ctrl-C, SIGTERM) before this
+	// dataset finished. It says nothing about permissions or licences.
+	StatusInterrupted Status = "interrupted"
 )
 
 // Valid reports whether s is one of the known statuses.
 func (s Status) Valid() bool {
 	switch s {
-	case StatusOK, StatusPartial, StatusForbidden, StatusUnlicensed, StatusNotFound, StatusError, StatusSkipped:
+	case StatusOK, StatusPartial, StatusForbidden, StatusUnlicensed, StatusNotFound, StatusError, StatusSkipped, StatusInterrupted:
 		return true
 	}
 	return false
@@ -41,16 +44,26 @@ func (s Status) HasData() bool { return s == StatusOK || s == StatusPartial }
 // Manifest describes a snapshot: who collected what, when, and how each
 // dataset ended.
 type Manifest struct {
-	SchemaVersion int                    `json:"schemaVersion"`
-	Tool          Tool                   `json:"tool"`
-	Tenant        Tenant                 `json:"tenant"`
-	Cloud         string                 `json:"cloud"`
-	CollectedAt   time.Time              `json:"collectedAt"`
-	StartedAt     *time.Time             `json:"startedAt,omitempty"`
-	Endpoints     Endpoints              `json:"endpoints"`
-	Incident      *Incident              `json:"incident,omitempty"`
-	Datasets      map[string]DatasetInfo `json:"datasets"`
+	SchemaVersion int        `json:"schemaVersion"`
+	Tool          Tool       `json:"tool"`
+	Tenant        Tenant     `json:"tenant"`
+	Cloud         string     `json:"cloud"`
+	CollectedAt   time.Time  `json:"collectedAt"`
+	StartedAt     *time.Time `json:"startedAt,omitempty"`
+	Endpoints     Endpoints  `json:"endpoints"`
+	Incident      *Incident  `json:"incident,omitempty"`
+	// Complete is false when the run was interrupted before every dataset
+	// finished (the unfinished ones have status interrupted). Snapshots
+	// written before the field existed have none and are complete.
+	Complete *bool `json:"complete,omitempty"`
+	// Resumed lists when an interrupted collection was continued
+	// (collect --resume), oldest first.
+	Resumed  []time.Time            `json:"resumed,omitempty"`
+	Datasets map[string]DatasetInfo `json:"datasets"`
 }
+
+// Incomplete reports whether the manifest says the run was interrupted.
+func (m Manifest) Incomplete() bool { return m.Complete != nil && !*m.Complete }
 
 // Tool names the program that wrote the snapshot.
 type Tool struct {
@@ -93,6 +106,12 @@ type DatasetInfo struct {
 	DurationMs int64  `json:"durationMs"`
 	Requests   int    `json:"requests"`
 	Retries    int    `json:"retries,omitempty"`
+	// ThrottledMs is the time spent waiting on throttling (Retry-After,
+	// back-off after a 429/503, pacing ahead of a limit).
+	ThrottledMs int64 `json:"throttledMs,omitempty"`
+	// Checkpoint, on an interrupted dataset, is where its collection stopped
+	// (collect --resume continues from there).
+	Checkpoint *Checkpoint `json:"checkpoint,omitempty"`
 	// Notes record degradations that still gave data, e.g. users collected
 	// without signInActivity.
 	Notes []string `json:"notes,omitempty"`
@@ -124,10 +143,24 @@ func (d DatasetInfo) Describe() string {
 	if d.Status == StatusUnlicensed && d.Licence != "" {
 		need = d.Licence
 	}
-	if need != "" && !d.Status.HasData() {
+	if need != "" && !d.Status.HasData() && d.Status != StatusInterrupted {
 		s += " (needs " + need + ")"
 	}
 	return s
+}
+
+// Checkpoint is the state of a paged dataset after its last complete page:
+// the partial file holds Bytes bytes (Count objects of Pages pages) and
+// NextLink is the page to fetch next. HashState is the SHA-256 state over
+// those bytes (crypto/sha256's binary form), so a resumed dataset's hash
+// covers the whole file without reading it again.
+type Checkpoint struct {
+	File      string `json:"file"`
+	NextLink  string `json:"nextLink"`
+	Bytes     int64  `json:"bytes"`
+	Count     int    `json:"count"`
+	Pages     int    `json:"pages"`
+	HashState []byte `json:"hashState"`
 }
 
 // NotCollectedError is returned by typed accessors for a dataset that carries
