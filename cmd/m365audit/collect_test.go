@@ -324,7 +324,7 @@ func TestCollectInterruptedBySIGINTThenResumed(t *testing.T) {
 		t.Errorf("an interrupted dataset got a permission hint:\n%s", stderr)
 	}
 	m, err := snapshot.ReadManifest(out)
-	if err != nil || !m.Incomplete() {
+	if err != nil || !m.IsIncomplete() {
 		t.Fatalf("manifest: %v complete=%v", err, m.Complete)
 	}
 
@@ -336,7 +336,7 @@ func TestCollectInterruptedBySIGINTThenResumed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Manifest.Incomplete() || len(got.Manifest.Resumed) != 1 {
+	if got.Manifest.IsIncomplete() || len(got.Manifest.Resumed) != 1 {
 		t.Fatalf("resumed manifest complete=%v resumed=%v", got.Manifest.Complete, got.Manifest.Resumed)
 	}
 	// --log-level info reports each dataset's real count.

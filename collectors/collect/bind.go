@@ -80,7 +80,9 @@ func (c *Collector) bind(ctx context.Context, org outcome) (string, error) {
 				return "", &fatalError{fmt.Errorf("%w: the snapshot being resumed belongs to tenant %s, but the token reads tenant %s (%s); refusing to mix them",
 					ErrTenantMismatch, prev, o.ID, o.DisplayName)}
 			}
-			c.w.SetTenant(TenantOf(o))
+			t := TenantOf(o)
+			t.TokenTenantID = tid // recorded so audit can cross-check the manifest
+			c.w.SetTenant(t)
 			return o.ID, nil
 		}
 	}
@@ -92,6 +94,7 @@ func (c *Collector) bind(ctx context.Context, org outcome) (string, error) {
 				ErrTenantMismatch, c.o.Tenant, tid)}
 		}
 		t.ID = c.o.Tenant
+		t.TokenTenantID = tid
 	} else {
 		t.ID = tid
 		t.PrimaryDomain = c.o.Tenant

@@ -69,7 +69,7 @@ func TestRun_InterruptedThenResumed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !m.Incomplete() {
+	if !m.IsIncomplete() {
 		t.Fatalf("manifest complete = %v, want false", m.Complete)
 	}
 	users := m.Datasets[snapshot.DSUsers]
@@ -126,7 +126,7 @@ func TestRun_InterruptedThenResumed(t *testing.T) {
 		t.Fatal(err)
 	}
 	gm := got.Manifest
-	if gm.Incomplete() || gm.Complete == nil || len(gm.Resumed) != 1 || !gm.StartedAt.Equal(*m.StartedAt) {
+	if gm.IsIncomplete() || gm.Complete == nil || len(gm.Resumed) != 1 || !gm.StartedAt.Equal(*m.StartedAt) {
 		t.Fatalf("resumed manifest: complete %v resumed %v", gm.Complete, gm.Resumed)
 	}
 	for _, s := range snapshot.Specs() {

@@ -217,7 +217,7 @@ func resumeTarget(cfg Config) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("--resume %s: %w: %v", cfg.Resume, snapshot.ErrNotResumable, err)
 		}
-		if !m.Incomplete() {
+		if !m.IsIncomplete() {
 			return "", fmt.Errorf("--resume %s: %w: it holds a complete snapshot, there is nothing to resume", cfg.Resume, snapshot.ErrNotResumable)
 		}
 		if IsGUID(cfg.Tenant) && !sameTenant(m.Tenant, cfg.Tenant) {
@@ -229,7 +229,7 @@ func resumeTarget(cfg Config) (string, error) {
 		return "", nil
 	}
 	m, err := snapshot.ReadManifest(cfg.Out)
-	if err != nil || !m.Incomplete() || !sameTenant(m.Tenant, cfg.Tenant) {
+	if err != nil || !m.IsIncomplete() || !sameTenant(m.Tenant, cfg.Tenant) {
 		return "", nil
 	}
 	return cfg.Out, nil

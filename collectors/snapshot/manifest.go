@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"fmt"
+	"sort"
 	"time"
 )
 
@@ -24,8 +25,9 @@ const (
 	StatusNotFound   Status = "notFound"
 	StatusError      Status = "error"
 	StatusSkipped    Status = "skipped"
-	// StatusInterrupted: the run was stopped (Ctrl-C, SIGTERM) before this
-	// dataset finished. It says nothing about permissions or licences.
+	// StatusInterrupted marks a dataset whose collection was cut short
+	// (Ctrl-C, SIGTERM): it carries no data and the manifest is marked
+	// incomplete.
 	StatusInterrupted Status = "interrupted"
 )
 
@@ -44,26 +46,36 @@ func (s Status) HasData() bool { return s == StatusOK || s == StatusPartial }
 // Manifest describes a snapshot: who collected what, when, and how each
 // dataset ended.
 type Manifest struct {
-	SchemaVersion int        `json:"schemaVersion"`
-	Tool          Tool       `json:"tool"`
-	Tenant        Tenant     `json:"tenant"`
-	Cloud         string     `json:"cloud"`
-	CollectedAt   time.Time  `json:"collectedAt"`
-	StartedAt     *time.Time `json:"startedAt,omitempty"`
-	Endpoints     Endpoints  `json:"endpoints"`
-	Incident      *Incident  `json:"incident,omitempty"`
-	// Complete is false when the run was interrupted before every dataset
-	// finished (the unfinished ones have status interrupted). Snapshots
-	// written before the field existed have none and are complete.
+	SchemaVersion int                    `json:"schemaVersion"`
+	Tool          Tool                   `json:"tool"`
+	Tenant        Tenant                 `json:"tenant"`
+	Cloud         string                 `json:"cloud"`
+	CollectedAt   time.Time              `json:"collectedAt"`
+	StartedAt     *time.Time             `json:"startedAt,omitempty"`
+	Endpoints     Endpoints              `json:"endpoints"`
+	Incident      *Incident              `json:"incident,omitempty"`
+	Datasets      map[string]DatasetInfo `json:"datasets"`
+	// Complete is false when collection did not finish (interrupted); a
+	// manifest without the field predates it and is judged by its datasets'
+	// statuses alone.
 	Complete *bool `json:"complete,omitempty"`
 	// Resumed lists when an interrupted collection was continued
 	// (collect --resume), oldest first.
-	Resumed  []time.Time            `json:"resumed,omitempty"`
-	Datasets map[string]DatasetInfo `json:"datasets"`
+	Resumed []time.Time `json:"resumed,omitempty"`
 }
 
-// Incomplete reports whether the manifest says the run was interrupted.
-func (m Manifest) Incomplete() bool { return m.Complete != nil && !*m.Complete }
+// Incomplete reports whether collection did not finish, and the datasets
+// it left interrupted (sorted).
+func (m Manifest) Incomplete() (bool, []string) {
+	var ids []string
+	for id, d := range m.Datasets {
+		if d.Status == StatusInterrupted {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	return len(ids) > 0 || (m.Complete != nil && !*m.Complete), ids
+}
 
 // Tool names the program that wrote the snapshot.
 type Tool struct {
@@ -77,6 +89,10 @@ type Tenant struct {
 	DisplayName   string `json:"displayName"`
 	PrimaryDomain string `json:"primaryDomain"`
 	InitialDomain string `json:"initialDomain,omitempty"`
+	// TokenTenantID is the tenant id the access token was issued for (its
+	// tid claim), recorded at collect when the token is a JWT. Audit checks
+	// it against ID.
+	TokenTenantID string `json:"tokenTenantId,omitempty"`
 }
 
 // Endpoints records the service roots collection used.

@@ -48,7 +48,7 @@ func Resume(dir string, now time.Time) (w *Writer, kept []string, err error) {
 		}
 		return nil, nil, fmt.Errorf("resume %s: %w", dir, err)
 	}
-	if !m.Incomplete() {
+	if !m.IsIncomplete() {
 		return nil, nil, fmt.Errorf("%w: %s holds a complete snapshot; there is nothing to resume", ErrNotResumable, dir)
 	}
 	if m.Datasets == nil {
@@ -145,4 +145,10 @@ func (w *Writer) Interrupted(id string) (DatasetInfo, bool) {
 	defer w.mu.Unlock()
 	info, ok := w.m.Datasets[id]
 	return info, ok && info.Status == StatusInterrupted
+}
+
+// IsIncomplete is Incomplete without the list of datasets.
+func (m Manifest) IsIncomplete() bool {
+	inc, _ := m.Incomplete()
+	return inc
 }
