@@ -850,3 +850,37 @@ func (c *Collector) tokenTenant(ctx context.Context) string {
 	}
 	return auth.TokenTenantID(tok)
 }
+
+// fetch reads every page of a small list into memory (the incident mail
+// datasets, which merge several queries into one dataset).
+func (c *Collector) fetch(ctx context.Context, s snapshot.Spec, query string) (outcome, error) {
+	ri, err := c.g.FirstRequest(ctx, s, query)
+	if err != nil {
+		return outcome{}, err
+	}
+	var items []json.RawMessage
+	pages, err := c.g.Pages(ctx, ri, "", func(p graph.Page) error {
+		for _, it := range p.Items {
+			items = append(items, append(json.RawMessage(nil), bytes.TrimSpace(it)...))
+		}
+		return nil
+	})
+	if err != nil {
+		if f := checkFatal(err); f != nil {
+			return outcome{}, f
+		}
+		if ctx.Err() != nil {
+			return outcome{}, ctx.Err()
+		}
+		o := failed(err)
+		if pages > 0 {
+			return outcome{status: snapshot.StatusPartial, items: items,
+				reason: fmt.Sprintf("page %d failed after %d items: %s", pages+1, len(items), o.reason)}, nil
+		}
+		return o, nil
+	}
+	if items == nil {
+		items = []json.RawMessage{}
+	}
+	return outcome{status: snapshot.StatusOK, items: items}, nil
+}
