@@ -49,7 +49,7 @@ type CheckLine struct {
 type ObjectLine struct {
 	// What names the kind of object ("Conditional Access policy").
 	What, Name, Detail string
-	Change            diff.ObjectKind
+	Change             diff.ObjectKind
 	// Fields lists the changed fields with old and new values.
 	Fields string
 }
