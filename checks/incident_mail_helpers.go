@@ -18,7 +18,7 @@ import (
 // log ingestion is off: the log then holds nothing, which must not read as
 // "nothing happened".
 func irAuditIngestionOff(c *Context) (Outcome, bool) {
-	cfg, err := c.Snap.AdminAuditLogConfig()
+	cfg, err := c.AdminAuditLogConfig()
 	if err != nil || !cfg.UnifiedAuditLogIngestionEnabled.False() {
 		return Outcome{}, false
 	}
@@ -30,7 +30,7 @@ func irAuditIngestionOff(c *Context) (Outcome, bool) {
 // M365_ADVANCED_AUDITING service plan. known is false when the licences
 // were not collected.
 func irAuditPremium(c *Context) (premium, known bool) {
-	skus, err := c.Snap.SubscribedSkus()
+	skus, err := c.SubscribedSkus()
 	if err != nil {
 		return false, false
 	}

@@ -16,7 +16,7 @@ func irInb002() Check {
 		Rationale: "Attackers create a rule that hides replies and bounces while they mass-mail, then delete it, or hide it from Outlook and Graph: the rules that still show are not the whole story.",
 		Datasets:  []string{snapshot.DSIncidentAuditLog},
 		AlsoReads: []string{snapshot.DSExoAdminAuditLogConfig, snapshot.DSIncidentInboxRules, snapshot.DSIncidentMessageRules,
-			snapshot.DSSignIns, snapshot.DSDirectoryAudits, snapshot.DSDomains, snapshot.DSUsers},
+			snapshot.DSSignIns, snapshot.DSDirectoryAudits, snapshot.DSDomains, snapshot.DSOrganization, snapshot.DSUsers},
 		References: References{Other: []string{"Hawk Get-HawkUserInboxRule / Search-UnifiedAuditLog New-InboxRule, Set-InboxRule, UpdateInboxRules", "CIPP-API PR #2127"}},
 		Remediation: Remediation{Summary: "Remove the attacker's rules that still exist (hidden ones only with Remove-InboxRule); keep the deleted ones as evidence of what the attacker hid.",
 			Steps: []string{"Remove-InboxRule -Mailbox <upn> -Identity <RuleIdentity> -Confirm:$false", "Review the messages the rule moved or deleted (Recoverable Items)"}}},
@@ -35,17 +35,17 @@ type irRuleTrail struct {
 // evalIRInb002 is IR-INB-002.
 func evalIRInb002(c *Context) Outcome {
 	sc := newIncidentScope(c)
-	recs, err := c.Snap.IncidentAuditLog()
+	recs, err := c.IncidentAuditLog()
 	if err != nil {
 		return Unknown(err)
 	}
 	if o, off := irAuditIngestionOff(c); off {
 		return o
 	}
-	sis, _ := c.Snap.SignIns()
+	sis, _ := c.SignIns()
 	attacker := irAttackerAddresses(c, sc, sis)
-	exoRules, exoErr := c.Snap.IncidentInboxRules()
-	graphRules, graphErr := c.Snap.IncidentMessageRules()
+	exoRules, exoErr := c.IncidentInboxRules()
+	graphRules, graphErr := c.IncidentMessageRules()
 
 	sort.SliceStable(recs, func(i, j int) bool { return recs[i].CreatedDateTime.Before(recs[j].CreatedDateTime) })
 	trails := map[string]*irRuleTrail{}
@@ -187,7 +187,7 @@ func evalIRInb002(c *Context) Outcome {
 			}
 		}
 	}
-	note := irWindowNote(c.Snap, snapshot.DSIncidentAuditLog)
+	note := irWindowNote(c, snapshot.DSIncidentAuditLog)
 	if visible > 0 {
 		note += fmt.Sprintf(" The audit log also shows %s still listed in the mailbox being created or changed in the window; IR-INB-001 judges %s.",
 			irPlural(visible, "rule", "rules"), irIf(visible == 1, "it", "them"))
@@ -292,5 +292,5 @@ func irSystemRule(name string) bool {
 
 // exoNotCollected describes why a dataset holds no data.
 func exoNotCollected(c *Context, id string) string {
-	return fmt.Sprintf("dataset %s was not collected (%s)", id, c.Snap.Info(id).Describe())
+	return fmt.Sprintf("dataset %s was not collected (%s)", id, c.Info(id).Describe())
 }

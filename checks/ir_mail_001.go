@@ -26,7 +26,7 @@ func irMail001() Check {
 	return Check{Meta: Meta{ID: IDIRMail001, Title: "Bulk or phishing mail sent by a compromised account in the window", Category: categoryIncident, Severity: SeverityCritical, Incident: true,
 		Rationale:  "A compromised mailbox is used at once to mail its address book: colleagues, customers and suppliers receive phishing from a sender they trust, and must be warned before they click.",
 		Datasets:   []string{snapshot.DSIncidentMessageTrace},
-		AlsoReads:  []string{snapshot.DSSignIns, snapshot.DSDirectoryAudits, snapshot.DSDomains, snapshot.DSUsers},
+		AlsoReads:  []string{snapshot.DSSignIns, snapshot.DSDirectoryAudits, snapshot.DSDomains, snapshot.DSOrganization, snapshot.DSUsers},
 		References: References{Other: []string{"Microsoft: Responding to a compromised email account", "Get-MessageTraceV2 / Graph messageTraces"}},
 		Remediation: Remediation{Summary: "Warn every recipient of the attacker's messages (the recipients list and recipients-<user>.csv), ask them to delete the message and report any reply or click; purge the messages from internal mailboxes.",
 			Steps: []string{"Send the warning to the recipients list (recipients-<user>.csv is ready for a mail merge)",
@@ -44,11 +44,11 @@ type irMessage struct {
 // evalIRMail001 is IR-MAIL-001.
 func evalIRMail001(c *Context) Outcome {
 	sc := newIncidentScope(c)
-	rows, err := c.Snap.IncidentMessageTrace()
+	rows, err := c.IncidentMessageTrace()
 	if err != nil {
 		return Unknown(err)
 	}
-	sis, _ := c.Snap.SignIns()
+	sis, _ := c.SignIns()
 	attacker := irAttackerAddresses(c, sc, sis)
 	domainsKnown := sc.domains != nil
 
@@ -213,7 +213,7 @@ func evalIRMail001(c *Context) Outcome {
 // irTraceCoverage says when the message trace does not reach back to the
 // incident start ("" when it does or the window is unknown).
 func irTraceCoverage(c *Context, sc *incidentScope) string {
-	w := c.Snap.Info(snapshot.DSIncidentMessageTrace).Window
+	w := c.Info(snapshot.DSIncidentMessageTrace).Window
 	if w == nil || !w.From.After(sc.start) {
 		return ""
 	}

@@ -14,7 +14,7 @@ func irMail002() Check {
 	return Check{Meta: Meta{ID: IDIRMail002, Title: "Compromised account restricted from sending", Category: categoryIncident, Severity: SeverityHigh, Incident: true,
 		Rationale:  "Exchange Online blocks an account that sent spam: proof the mailbox mass-mailed, and the user cannot send until the block is released — which must wait until the attacker is locked out, or the attacker sends again.",
 		Datasets:   []string{snapshot.DSExoBlockedSenders},
-		AlsoReads:  []string{snapshot.DSUsers},
+		AlsoReads:  []string{snapshot.DSDomains, snapshot.DSOrganization, snapshot.DSUsers},
 		References: References{Other: []string{"Get-BlockedSenderAddress / Remove-BlockedSenderAddress", "Microsoft Defender: Restricted entities"}},
 		Remediation: Remediation{Summary: "Keep the restriction until containment is complete (password reset, sessions revoked, rules and forwarding removed); then release the account.",
 			Steps: []string{"After containment only: Remove-BlockedSenderAddress -SenderAddress <address>"}}},
@@ -24,7 +24,7 @@ func irMail002() Check {
 // evalIRMail002 is IR-MAIL-002.
 func evalIRMail002(c *Context) Outcome {
 	sc := newIncidentScope(c)
-	rows, err := c.Snap.BlockedSenders()
+	rows, err := c.BlockedSenders()
 	if err != nil {
 		return Unknown(err)
 	}

@@ -22,7 +22,7 @@ func irMbx003() Check {
 	return Check{Meta: Meta{ID: IDIRMbx003, Title: "Mailbox items accessed or deleted in bulk by the attacker", Category: categoryIncident, Severity: SeverityHigh, Incident: true,
 		Rationale:  "What the attacker read decides who must be told about a data breach; what they deleted (sent items, bounces, warnings) hides the attack from the victim.",
 		Datasets:   []string{snapshot.DSIncidentAuditLog},
-		AlsoReads:  []string{snapshot.DSExoAdminAuditLogConfig, snapshot.DSSubscribedSkus, snapshot.DSSignIns, snapshot.DSDirectoryAudits, snapshot.DSUsers},
+		AlsoReads:  []string{snapshot.DSExoAdminAuditLogConfig, snapshot.DSSubscribedSkus, snapshot.DSSignIns, snapshot.DSDirectoryAudits, snapshot.DSDomains, snapshot.DSOrganization, snapshot.DSUsers},
 		References: References{Other: []string{"Microsoft: Use MailItemsAccessed to investigate compromised accounts", "Hawk Get-HawkUserMailItemsAccessed"}},
 		Remediation: Remediation{Summary: "Establish from the accessed items which data the attacker saw (breach notification), and restore deleted items from Recoverable Items.",
 			Steps: []string{"Search-UnifiedAuditLog -Operations MailItemsAccessed -UserIds <upn> -StartDate <start> -EndDate <end> (item ids per session)",
@@ -39,14 +39,14 @@ type irItemGroup struct {
 // evalIRMbx003 is IR-MBX-003.
 func evalIRMbx003(c *Context) Outcome {
 	sc := newIncidentScope(c)
-	recs, err := c.Snap.IncidentAuditLog()
+	recs, err := c.IncidentAuditLog()
 	if err != nil {
 		return Unknown(err)
 	}
 	if o, off := irAuditIngestionOff(c); off {
 		return o
 	}
-	sis, _ := c.Snap.SignIns()
+	sis, _ := c.SignIns()
 	attacker := irAttackerAddresses(c, sc, sis)
 	premium, licKnown := irAuditPremium(c)
 	groups := map[string]*irItemGroup{}
@@ -124,7 +124,7 @@ func evalIRMbx003(c *Context) Outcome {
 	if !premium {
 		noAccess = " Items the attacker read (MailItemsAccessed) are not available: they need Microsoft Purview Audit (Premium)" + irIf(licKnown, ", which the tenant has no licence for.", ", and the tenant's licences were not collected.")
 	}
-	note := irWindowNote(c.Snap, snapshot.DSIncidentAuditLog)
+	note := irWindowNote(c, snapshot.DSIncidentAuditLog)
 	switch {
 	case attributed > 0:
 		return sc.unresolvedOutcome(Outcome{Status: StatusFail, Summary: fmt.Sprintf("The attacker accessed or deleted mailbox items %s (%s) — establish what they saw and restore what they deleted.%s%s",
