@@ -67,6 +67,8 @@ type UserRow struct {
 	// Synced is "Yes" for accounts synchronised from on-premises.
 	Synced  string
 	Created string
+	// CreatedTime is the time behind Created (nil when none).
+	CreatedTime *time.Time
 }
 
 // signInKnown reports whether signInActivity was collected: the dataset
@@ -174,7 +176,7 @@ func Users(s *snapshot.Snapshot) ([]UserRow, error) {
 		r := UserRow{
 			ID: u.ID, DisplayName: u.DisplayName, UPN: u.UserPrincipalName,
 			Type: "Member", Enabled: yesNo(u.Enabled()), Synced: yesNo(u.Synced()),
-			Created: FormatTime(u.CreatedDateTime),
+			Created: FormatTime(u.CreatedDateTime), CreatedTime: u.CreatedDateTime,
 		}
 		if u.IsGuest() {
 			r.Type = "Guest"
@@ -236,6 +238,8 @@ type GuestRow struct {
 	// guestInviters dataset holds no inviter for this guest.
 	InvitedBy  string
 	LastSignIn string
+	// LastSignInTime is the time behind LastSignIn (nil when none).
+	LastSignInTime *time.Time
 }
 
 // Guests returns one row per guest, sorted by creation time (newest first,
@@ -271,7 +275,7 @@ func Guests(s *snapshot.Snapshot) ([]GuestRow, error) {
 			r.State += " since " + FormatTime(u.ExternalUserStateChangeDateTime)
 		}
 		r.InvitedBy = inviterOf(inviters, err == nil, u.ID)
-		r.LastSignIn, _ = lastSignIn(known, u.SignInActivity)
+		r.LastSignIn, r.LastSignInTime = lastSignIn(known, u.SignInActivity)
 		rows = append(rows, r)
 	}
 	sort.SliceStable(rows, func(i, j int) bool {

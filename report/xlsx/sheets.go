@@ -209,7 +209,7 @@ func affectedTable(doc *checks.Document) table {
 			r := rs[refs[i].r]
 			a := r.Affected[refs[i].a]
 			return []any{r.ID, string(r.Severity), string(r.Status), a.Kind, a.ID, a.Name, a.Detail,
-				describe.FormatTime(a.Time), a.Actor, yes(a.Attributed), yes(a.Accepted)}
+				when(a.Time, ""), a.Actor, yes(a.Attributed), yes(a.Accepted)}
 		},
 	}
 }
@@ -271,7 +271,8 @@ func usersTable(snap *snapshot.Snapshot) table {
 		row: func(i int) []any {
 			r := rows[i]
 			return []any{r.UPN, r.DisplayName, r.Type, r.Enabled, r.Admin, joinList(r.Roles), r.MFARegistered,
-				r.MFACapable, joinList(r.Methods), r.LastSignIn, joinList(r.Licences), r.Synced, r.Created, r.ID}
+				r.MFACapable, joinList(r.Methods), when(r.LastSignInTime, r.LastSignIn), joinList(r.Licences), r.Synced,
+				when(r.CreatedTime, r.Created), r.ID}
 		},
 	}
 }
@@ -295,8 +296,8 @@ func guestsTable(snap *snapshot.Snapshot) table {
 		n: len(rows),
 		row: func(i int) []any {
 			r := rows[i]
-			return []any{r.UPN, r.DisplayName, r.Mail, r.Enabled, r.Created, r.CreationType, r.State,
-				r.InvitedBy, r.LastSignIn, r.ID}
+			return []any{r.UPN, r.DisplayName, r.Mail, r.Enabled, when(r.CreatedTime, r.Created), r.CreationType, r.State,
+				r.InvitedBy, when(r.LastSignInTime, r.LastSignIn), r.ID}
 		},
 	}
 }
@@ -334,7 +335,7 @@ func caTable(snap *snapshot.Snapshot) table {
 		n: len(views),
 		row: func(i int) []any {
 			v := views[i]
-			return []any{v.Name, v.State, v.Users, v.Resources, v.Conditions, v.Grant, v.Session, v.Modified, v.ID}
+			return []any{v.Name, v.State, v.Users, v.Resources, v.Conditions, v.Grant, v.Session, whenRFC3339(v.Modified), v.ID}
 		},
 	}
 }
@@ -387,7 +388,7 @@ func timelineTable(doc *checks.Document, snap *snapshot.Snapshot) table {
 		n: len(events),
 		row: func(i int) []any {
 			e := events[i]
-			return []any{describe.FormatTime(e.Time), e.User, e.Source, e.Event, e.Detail, e.Actor, yes(e.Attributed), e.CheckID}
+			return []any{when(e.Time, ""), e.User, e.Source, e.Event, e.Detail, e.Actor, yes(e.Attributed), e.CheckID}
 		},
 	}
 }

@@ -21,7 +21,14 @@ const (
 	kindSeverity // fill by severity
 	kindPercent
 	kindNumber
+	kindDate // a date-time cell: yyyy-mm-dd hh:mm "UTC"
 )
+
+// dateFormat is the number format of date cells; times are written in UTC.
+const dateFormat = `yyyy-mm-dd hh:mm "UTC"`
+
+// dateWidth is the display width of a date cell in dateFormat.
+const dateWidth = 20
 
 // styleKey identifies one cell style; styles are created once per key.
 type styleKey struct {
@@ -108,6 +115,10 @@ func (s *styles) id(k styleKey) (int, error) {
 		st.Alignment.Horizontal = "left"
 	case kindNumber:
 		st.NumFmt = 1 // 0
+	case kindDate:
+		f := dateFormat
+		st.CustomNumFmt = &f
+		st.Alignment.Horizontal = "left"
 	}
 	if k.quote {
 		// excelize's Style has no quotePrefix; a Protection that equals the

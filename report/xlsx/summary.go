@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/collectors/snapshot"
@@ -47,6 +48,8 @@ func (s *summary) num(col string, row int, v any, kind cellKind) error {
 		err = s.f.SetCellInt(sheetSummary, cell, int64(v))
 	case float64:
 		err = s.f.SetCellFloat(sheetSummary, cell, v, -1, 64)
+	case time.Time:
+		err = s.f.SetCellValue(sheetSummary, cell, v.UTC())
 	default:
 		err = fmt.Errorf("unsupported %T", v)
 	}
@@ -164,15 +167,29 @@ func writeSummary(f *excelize.File, st *styles, doc *checks.Document, snap *snap
 	if doc.Cloud != "" {
 		lines = append(lines, [2]string{"Cloud", doc.Cloud})
 	}
-	lines = append(lines,
-		[2]string{"Collected at", describe.FormatTime(&doc.CollectedAt)},
-		[2]string{"Report generated at", describe.FormatTime(&doc.GeneratedAt)},
-		[2]string{"Tool", strings.TrimSpace(doc.Tool.Name + " " + doc.Tool.Version)},
-	)
 	for _, l := range lines {
 		if err := s.kv(l[0], l[1]); err != nil {
 			return err
 		}
+	}
+	for _, d := range []struct {
+		label string
+		t     time.Time
+	}{{"Collected at", doc.CollectedAt}, {"Report generated at", doc.GeneratedAt}} {
+		if err := s.str("A", s.row, d.label, kindLabel, false); err != nil {
+			return err
+		}
+		if d.t.IsZero() {
+			s.row++
+			continue
+		}
+		if err := s.num("B", s.row, d.t, kindDate); err != nil {
+			return err
+		}
+		s.row++
+	}
+	if err := s.kv("Tool", strings.TrimSpace(doc.Tool.Name+" "+doc.Tool.Version)); err != nil {
+		return err
 	}
 	if err := s.str("A", s.row, "Score", kindLabel, false); err != nil {
 		return err

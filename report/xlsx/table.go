@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -33,7 +34,8 @@ type table struct {
 	notes []string
 	cols  []column
 	n     int
-	// row returns the values of row i: string, int or nil (empty cell).
+	// row returns the values of row i: string, int, time.Time (a date
+	// cell) or nil (empty cell).
 	row func(i int) []any
 	// validate, if set, adds data validation (needs the data range).
 	validate func(f *excelize.File, sheet string, firstRow, lastRow int) error
@@ -104,6 +106,8 @@ func writeTable(ctx context.Context, f *excelize.File, st *styles, t table, maxR
 				w = displayWidth(v)
 			case int:
 				w = len(fmt.Sprint(v))
+			case time.Time:
+				w = dateWidth
 			}
 			if w > widths[j] {
 				widths[j] = w
@@ -216,6 +220,12 @@ func writeTable(ctx context.Context, f *excelize.File, st *styles, t table, maxR
 					return err
 				}
 				vals[j] = excelize.Cell{StyleID: id, Value: v}
+			case time.Time:
+				id, err := st.id(styleKey{kind: kindDate})
+				if err != nil {
+					return err
+				}
+				vals[j] = excelize.Cell{StyleID: id, Value: v.UTC()}
 			default:
 				return fmt.Errorf("xlsx: sheet %s: unsupported value %T", t.sheet, v)
 			}
@@ -292,4 +302,23 @@ func wrapLines(s string, colWidth float64) int {
 // rowHeight converts lines to a row height, within Excel's 409-point limit.
 func rowHeight(lines int) float64 {
 	return float64(min(lines*lineHeight, 409))
+}
+
+// when is a time column's value: a date cell for a known time, otherwise
+// the text that says why there is none ("never", "not collected", or "").
+func when(t *time.Time, text string) any {
+	if t == nil || t.IsZero() {
+		return text
+	}
+	return t.UTC()
+}
+
+// whenRFC3339 is when for a time given as RFC 3339 text; text that does
+// not parse stays text.
+func whenRFC3339(s string) any {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return s
+	}
+	return when(&t, s)
 }
