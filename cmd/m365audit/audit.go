@@ -73,6 +73,8 @@ type auditOptions struct {
 	// AllowUnsafeScripts writes remediation.ps1 and incident-*.ps1 from a
 	// tampered or incomplete snapshot (each behind a banner and a throw).
 	AllowUnsafeScripts bool
+	// Baseline is an earlier audit of the same tenant (baseline.go).
+	Baseline string
 	// Color forces colour on or off; nil detects (terminal and NO_COLOR
 	// unset).
 	Color *bool
@@ -112,6 +114,7 @@ func newAuditCmd(stdout, stderr io.Writer, version string) *cobra.Command {
 	f.BoolVar(&o.AllowTampered, "allow-tampered", false, "audit a snapshot whose files fail integrity verification (output is marked)")
 	f.BoolVar(&o.AllowIncomplete, "allow-incomplete", false, "audit a snapshot whose collection was interrupted (output is marked)")
 	f.BoolVar(&o.AllowUnsafeScripts, "allow-unsafe-scripts", false, "with --allow-tampered or --allow-incomplete, still write remediation.ps1 and incident-*.ps1 (each opens with a warning and a throw you must delete by hand)")
+	f.StringVar(&o.Baseline, "baseline", "", "an earlier audit of the same tenant (snapshot, results.json or audit --out directory): every report gains what changed since")
 	return cmd
 }
 
@@ -169,6 +172,9 @@ func runAudit(ctx context.Context, path string, o auditOptions, stdout, stderr i
 	}
 	doc := checks.Run(snap, checks.RunOptions{Config: cfg, ToolVersion: o.Version, GeneratedAt: now(), Incident: inc, Logger: o.Logger})
 	doc.Evidence = evidenceOf(snap)
+	if err := attachBaseline(doc, snap, o.Baseline, cfg, o.Version); err != nil {
+		return &exitError{exitCannotRun, err}
+	}
 	if len(doc.Integrity) > 0 {
 		fmt.Fprintf(stderr, "WARNING: snapshot %s failed integrity verification (%d problem(s)); audited anyway because of --allow-tampered. Results are marked.\n", path, len(doc.Integrity))
 	}

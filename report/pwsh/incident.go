@@ -160,7 +160,6 @@ func WriteContainment(ctx context.Context, w io.Writer, rep *model.Report, upn s
 		ScriptName:    ContainmentFileName(c.UPN),
 		Notes:         c.notes(conn),
 		LogPrefix:     logPrefix,
-
 	}
 	if rep.Scripts.Unsafe {
 		h.Unsafe = rep.Scripts.Banner

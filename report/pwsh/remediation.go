@@ -273,7 +273,6 @@ func WriteRemediation(ctx context.Context, w io.Writer, rep *model.Report, opt O
 		ToolVersion:   opt.ToolVersion,
 		ScriptName:    remediationScriptName,
 		Notes:         g.notes(p, conn),
-
 	}
 	if rep.Scripts.Unsafe {
 		h.Unsafe = rep.Scripts.Banner
