@@ -274,12 +274,6 @@ func grantBlockOrMFAAndPasswordChange(g grantSet) bool {
 	return false
 }
 
-func grantManagedDevice(g grantSet) bool {
-	return g.satisfies(func(e grantElem) bool {
-		return strings.EqualFold(e.Name, "compliantDevice") || strings.EqualFold(e.Name, "domainJoinedDevice")
-	})
-}
-
 // caEnv is what the evaluator reads besides the policies: the snapshot for
 // names and strengths, and the config for approved exclusions.
 type caEnv struct {

@@ -1,15 +1,65 @@
 package checks
 
-import "sort"
-
 // All returns every check of the catalogue, sorted by ID. The list is
-// explicit (no init registration) so its order is stable and greppable.
+// explicit (no init registration): adding a check adds its constructor here.
 func All() []Check {
-	var all []Check
-	all = append(all, caChecks()...)
-	all = append(all, entraChecks()...)
-	all = append(all, exoChecks()...)
-	all = append(all, incidentChecks()...)
-	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
-	return all
+	return []Check{
+		entraApp001(),
+		entraApp002(),
+		entraApp003(),
+		entraApp004(),
+		entraApp006(),
+		entraCA001(),
+		entraCA002(),
+		entraCA003(),
+		entraCA004(),
+		entraCA005(),
+		entraCA006(),
+		entraCA007(),
+		entraCA008(),
+		entraCA011(),
+		entraCA012(),
+		entraExt001(),
+		entraExt002(),
+		entraExt005(),
+		entraExt006(),
+		entraID001(),
+		entraID004(),
+		entraMFA001(),
+		entraMFA003(),
+		entraMFA004(),
+		entraMFA005(),
+		entraMFA006(),
+		entraMFA007(),
+		entraMFA008(),
+		entraMFA010(),
+		entraPriv001(),
+		entraPriv002(),
+		entraPriv006(),
+		exoAud001(),
+		exoAud002(),
+		exoAud004(),
+		exoFwd001(),
+		exoFwd002(),
+		exoFwd003(),
+		exoMail001(),
+		exoProto001(),
+		exoProto002(),
+		exoProto003(),
+		exoProto004(),
+		exoProto005(),
+		irApp001(),
+		irApp002(),
+		irCfg001(),
+		irGst001(),
+		irInb001(),
+		irMbx001(),
+		irMbx002(),
+		irPriv001(),
+		irSig001(),
+		irSig002(),
+		irUsr001(),
+		irUsr002(),
+		irUsr003(),
+	}
 }

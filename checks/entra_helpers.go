@@ -13,11 +13,6 @@ import (
 // Shared helpers of the Entra ID (non-CA) checks. Names carry an entra
 // prefix so they do not clash with helpers of the CA and Exchange files.
 
-// entraCIS is the CIS benchmark version the Entra references are numbered
-// against (the numbering used is stable v4–v7 unless the catalogue says
-// otherwise).
-const entraCIS = "v5.0.0"
-
 // entraUserIndex indexes users by object id.
 type entraUserIndex map[string]snapshot.User
 
@@ -49,43 +44,6 @@ func (x entraUserIndex) get(id string) (snapshot.User, bool) {
 func entraIsNotCollected(err error) bool {
 	var nc *snapshot.NotCollectedError
 	return errors.As(err, &nc)
-}
-
-// entraBreakGlass reports whether a user (by object id or UPN) is one of the
-// configured emergency-access accounts.
-func entraBreakGlass(cfg *Config, id, upn string) bool {
-	if cfg == nil {
-		return false
-	}
-	for _, b := range cfg.BreakGlass.Users {
-		b = strings.TrimSpace(b)
-		if b == "" {
-			continue
-		}
-		if strings.EqualFold(b, id) || (upn != "" && strings.EqualFold(b, upn)) {
-			return true
-		}
-	}
-	return false
-}
-
-// entraExcluded reports whether a user is a configured break-glass account
-// or an approved exclusion for the check (config exclusions.<checkID>.users;
-// groups cannot be resolved offline and are not applied here).
-func entraExcluded(cfg *Config, checkID, id, upn string) bool {
-	if entraBreakGlass(cfg, id, upn) {
-		return true
-	}
-	if cfg == nil {
-		return false
-	}
-	for _, x := range cfg.Exclusions[checkID].Users {
-		x = strings.TrimSpace(x)
-		if x != "" && (strings.EqualFold(x, id) || (upn != "" && strings.EqualFold(x, upn))) {
-			return true
-		}
-	}
-	return false
 }
 
 // entraNames renders up to max names for a summary: "a, b, c and 2 more".
@@ -126,9 +84,6 @@ func entraIsAre(n int) string {
 
 // entraDate formats a time as a UTC date.
 func entraDate(t time.Time) string { return t.UTC().Format("2006-01-02") }
-
-// entraDays is the number of whole days from t to now.
-func entraDays(now, t time.Time) int { return int(now.Sub(t).Hours() / 24) }
 
 // entraBoolText renders an optional boolean, naming Graph's default when
 // the property is not set.
@@ -327,4 +282,97 @@ func entraContainsFold(list []string, s string) bool {
 // entraOutcome builds an outcome with a formatted summary.
 func entraOutcome(st Status, affected []Affected, format string, args ...any) Outcome {
 	return Outcome{Status: st, Summary: fmt.Sprintf(format, args...), Affected: affected}
+}
+
+// entraHoldersFor reads role assignments (and users, when collected) and
+// groups privileged holders; the outcome is set when the check cannot run.
+func entraHoldersFor(c *Context, only ...string) ([]*entraHolder, bool, *Outcome) {
+	ras, err := c.Snap.RoleAssignments()
+	if err != nil {
+		o := Unknown(err)
+		return nil, false, &o
+	}
+	users, _, uerr := entraUsers(c.Snap)
+	if uerr != nil && !entraIsNotCollected(uerr) {
+		o := Unknown(uerr)
+		return nil, false, &o
+	}
+	return entraPrivilegedHolders(c.Snap, ras, users, only...), uerr == nil, nil
+}
+
+// Guest role template ids of authorizationPolicy.guestUserRoleId.
+const (
+	entraGuestRoleRestricted = "2af84b1e-32c8-42b7-82bc-daa82404023b"
+	entraGuestRoleLimited    = "10dae51f-b6af-4016-8d66-8c2a99b929b3"
+	entraGuestRoleMember     = "a0b1b346-4d3e-4e8b-98f8-753987be4970"
+)
+
+// Thresholds of ENTRA-EXT-006 (catalogue defaults).
+const (
+	entraGuestPendingDays = 30
+	entraGuestStaleDays   = 90
+)
+
+// entraNonFactorMethodList are methods that do not make a user MFA-capable on
+// their own (SSPR-only or temporary).
+func entraNonFactorMethodList() []string {
+	return []string{"securityQuestion", "temporaryAccessPass"}
+}
+
+// entraMethodsText renders methodsRegistered for a detail.
+func entraMethodsText(m []string) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	c := append([]string(nil), m...)
+	sort.Strings(c)
+	return strings.Join(c, ", ")
+}
+
+// entraRegistrationIndex indexes the registration report by user id.
+func entraRegistrationIndex(regs []snapshot.RegistrationDetail) map[string]snapshot.RegistrationDetail {
+	m := make(map[string]snapshot.RegistrationDetail, len(regs))
+	for _, r := range regs {
+		m[strings.ToLower(r.ID)] = r
+	}
+	return m
+}
+
+// entraMethodConfig reads one authentication-method configuration; Graph
+// always returns every configuration, so a missing one means the data is
+// incomplete and gives unknown rather than a verdict.
+func entraMethodConfig(c *Context, ids ...string) ([]snapshot.AuthMethodConfiguration, *snapshot.AuthenticationMethodsPolicy, *Outcome) {
+	p, err := c.Snap.AuthenticationMethodsPolicy()
+	if err != nil {
+		o := Unknown(err)
+		return nil, nil, &o
+	}
+	var out []snapshot.AuthMethodConfiguration
+	var absent []string
+	for _, id := range ids {
+		cfg, ok := p.Configuration(id)
+		if !ok {
+			absent = append(absent, id)
+			continue
+		}
+		out = append(out, cfg)
+	}
+	if len(absent) > 0 {
+		o := entraOutcome(StatusUnknown, nil, "Not evaluated: the authentication methods policy has no %s configuration (Graph always returns one, so the data is incomplete).", strings.Join(absent, " or "))
+		return nil, p, &o
+	}
+	return out, p, nil
+}
+
+// entraTargetsText renders a configuration's include targets.
+func entraTargetsText(t []snapshot.AuthMethodTarget) string {
+	if len(t) == 0 {
+		return "no targets"
+	}
+	var ids []string
+	for _, x := range t {
+		ids = append(ids, x.ID)
+	}
+	sort.Strings(ids)
+	return "targets: " + strings.Join(ids, ", ")
 }

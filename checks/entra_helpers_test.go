@@ -1,6 +1,8 @@
 package checks
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -104,3 +106,98 @@ const (
 	entraHostileXLSX = `=HYPERLINK("http://evil","x")`
 	entraHostileRTL  = "\u202Egnp.exe 管理者"
 )
+
+// entraJS renders a Go value as JSON for fixtures (hostile strings stay
+// exact).
+func entraJS(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+// entraUser is a Graph-shaped user for fixtures.
+func entraUser(id, name, upn, userType string, enabled bool, extra ...string) string {
+	s := fmt.Sprintf(`{"id":%s,"displayName":%s,"userPrincipalName":%s,"userType":%s,"accountEnabled":%t`,
+		entraJS(id), entraJS(name), entraJS(upn), entraJS(userType), enabled)
+	for _, e := range extra {
+		s += "," + e
+	}
+	return s + "}"
+}
+
+// entraReg is a Graph-shaped userRegistrationDetails item.
+func entraReg(id, upn string, capable bool, methods ...string) string {
+	if methods == nil {
+		methods = []string{}
+	}
+	return fmt.Sprintf(`{"id":%s,"userPrincipalName":%s,"userType":"member","isMfaCapable":%t,"isMfaRegistered":%t,"methodsRegistered":%s}`,
+		entraJS(id), entraJS(upn), capable, capable, entraJS(methods))
+}
+
+func entraList(items ...string) string { return "[" + strings.Join(items, ",") + "]" }
+
+// entraRA is a Graph-shaped role assignment with an expanded principal.
+func entraRA(id, role, principalType, pid, name, upn string, extra ...string) string {
+	p := fmt.Sprintf(`{"@odata.type":"#microsoft.graph.%s","id":%s,"displayName":%s`, principalType, entraJS(pid), entraJS(name))
+	if upn != "" {
+		p += `,"userPrincipalName":` + entraJS(upn)
+	}
+	for _, e := range extra {
+		p += "," + e
+	}
+	p += "}"
+	return fmt.Sprintf(`{"id":%s,"principalId":%s,"roleDefinitionId":%s,"directoryScopeId":"/","principal":%s}`,
+		entraJS(id), entraJS(pid), entraJS(role), p)
+}
+
+// entraMethods builds an authenticationMethodsPolicy with the given
+// configurations (id -> state), plus optional raw configurations.
+func entraMethods(states map[string]string, raw ...string) string {
+	var items []string
+	for _, id := range []string{"Sms", "Voice", "Email", "MicrosoftAuthenticator", "Fido2"} {
+		if st, ok := states[id]; ok {
+			items = append(items, fmt.Sprintf(`{"@odata.type":"#microsoft.graph.x","id":%q,"state":%q,"includeTargets":[{"id":"all_users","targetType":"group"}]}`, id, st))
+		}
+	}
+	items = append(items, raw...)
+	return `{"id":"authenticationMethodsPolicy","policyMigrationState":"migrationComplete","authenticationMethodConfigurations":[` + strings.Join(items, ",") + `]}`
+}
+
+// entraAuthz builds an authorizationPolicy from raw top-level members and
+// defaultUserRolePermissions members.
+func entraAuthz(top, durp string) map[string]string {
+	s := `{"id":"authorizationPolicy"`
+	if top != "" {
+		s += "," + top
+	}
+	s += `,"defaultUserRolePermissions":{` + durp + `}}`
+	return map[string]string{snapshot.DSAuthorizationPolicy: s}
+}
+
+// entraSP is a Graph-shaped service principal.
+func entraSP(id, appID, name, owner string, extra ...string) string {
+	s := fmt.Sprintf(`{"id":%s,"appId":%s,"displayName":%s,"appOwnerOrganizationId":%s`, entraJS(id), entraJS(appID), entraJS(name), entraJS(owner))
+	for _, e := range extra {
+		s += "," + e
+	}
+	return s + "}"
+}
+
+const (
+	entraMSTenant    = "f8cdef31-a31e-4b4a-93e4-5f571e91255a"
+	entraOtherTenant = "9d0c0bd1-0000-4000-8000-000000000001"
+)
+
+func TestEntraAPP004Scopes(t *testing.T) {
+	for scope, want := range map[string]bool{
+		"Mail.ReadWrite": true, "mail.send": true, "Files.Read": true, "Sites.FullControl.All": true, "full_access_as_user": true,
+		"IMAP.AccessAsUser.All": true, "SMTP.Send": true, "RoleManagement.ReadWrite.Directory": true, "AppRoleAssignment.ReadWrite.All": true,
+		"User.Read": false, "openid": false, "offline_access": false, "Calendars.Read": false, "profile": false, "email": false,
+	} {
+		if got := entraRiskyScope(scope); got != want {
+			t.Errorf("entraRiskyScope(%q) = %v, want %v", scope, got, want)
+		}
+	}
+}

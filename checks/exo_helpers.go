@@ -18,16 +18,6 @@ import (
 // value means the data is incomplete and the answer is unknown, naming the
 // property, unless a finding already makes the check fail.
 
-// Categories of the Exchange Online checks.
-const (
-	exoCategoryProtocols = "Exchange Online — protocols & forwarding"
-	exoCategoryAuditing  = "Mailbox auditing"
-)
-
-// exoCIS is the CIS benchmark print the Exchange references are numbered
-// against (numbering of these controls is stable v4–v7 unless noted).
-const exoCIS = "v5.0.0"
-
 // exoOutcome builds an outcome with a formatted summary.
 func exoOutcome(st Status, affected []Affected, format string, args ...any) Outcome {
 	return Outcome{Status: st, Summary: fmt.Sprintf(format, args...), Affected: affected}
@@ -115,10 +105,25 @@ func exoIsDefaultPolicy(p snapshot.OutboundSpamPolicy) bool {
 	return p.IsDefault.True() || strings.EqualFold(p.Identity, "Default") || strings.EqualFold(p.Name, "Default")
 }
 
-// exoBoolText renders a lenient Exchange boolean for a detail line.
-func exoBoolText(b snapshot.Bool) string {
-	if !b.Valid {
-		return "not reported (null)"
+// exoProtocolState judges PopEnabled/ImapEnabled of one row: which
+// protocols are on, and which are not reported (null: the property was not
+// collected, so the row cannot pass).
+func exoProtocolState(pop, imap snapshot.Bool) (on, missing []string) {
+	for _, p := range []struct {
+		name string
+		v    snapshot.Bool
+	}{{"POP", pop}, {"IMAP", imap}} {
+		switch {
+		case p.v.True():
+			on = append(on, p.name)
+		case !p.v.Valid:
+			missing = append(missing, p.name)
+		}
 	}
-	return b.String()
+	return on, missing
+}
+
+// exoProtocolDetail renders the detail line of a row with POP/IMAP on.
+func exoProtocolDetail(on []string) string {
+	return strings.Join(on, " and ") + " enabled"
 }

@@ -195,41 +195,6 @@ func TestIncidentNoEventsIsPassNotUnknown(t *testing.T) {
 	}
 }
 
-func TestIncidentRiskyUsersNeedsP2(t *testing.T) {
-	files := map[string]string{snapshot.DSSubscribedSkus: skusP1, snapshot.DSRiskyUsers: `[]`}
-	ctx := irTestCtx(t, files, nil)
-	if r := RunCheck(irCheck(t, "IR-USR-001"), ctx); r.Status != StatusNotApplicable {
-		t.Fatalf("status = %s, want not_applicable", r.Status)
-	}
-	files = map[string]string{snapshot.DSSubscribedSkus: skusP2, snapshot.DSRiskyUsers: `[
-	 {"id":"` + irAdele + `","userPrincipalName":"adele.vance@contoso.com","riskLevel":"high","riskState":"atRisk","riskDetail":"none"},
-	 {"id":"x","userPrincipalName":"low@contoso.com","riskLevel":"low","riskState":"atRisk"},
-	 {"id":"y","userPrincipalName":"fixed@contoso.com","riskLevel":"high","riskState":"remediated"}]`}
-	ctx = irTestCtx(t, files, nil)
-	r := RunCheck(irCheck(t, "IR-USR-001"), ctx)
-	if r.Status != StatusFail || len(r.Affected) != 1 || !r.Affected[0].Attributed {
-		t.Fatalf("got %s %+v", r.Status, r.Affected)
-	}
-}
-
-func TestIncidentSyncedUserNeedsManualConfirmation(t *testing.T) {
-	files := map[string]string{snapshot.DSUsers: `[{"id":"` + irAdele + `","userPrincipalName":"adele.vance@contoso.com","onPremisesSyncEnabled":true,"lastPasswordChangeDateTime":"2026-11-19T10:00:00Z","signInSessionsValidFromDateTime":"2026-11-19T10:00:01Z"}]`}
-	if r := RunCheck(irCheck(t, "IR-USR-002"), irTestCtx(t, files, nil)); r.Status != StatusManual {
-		t.Fatalf("status = %s, want manual (%s)", r.Status, r.Summary)
-	}
-}
-
-func TestIncidentUnresolvedUserIsNotAPass(t *testing.T) {
-	files := map[string]string{snapshot.DSUsers: `[]`}
-	r := RunCheck(irCheck(t, "IR-USR-002"), irTestCtx(t, files, nil))
-	if r.Status == StatusPass {
-		t.Fatalf("an incident user missing from the directory must not pass: %s", r.Summary)
-	}
-	if !strings.Contains(r.Summary, "Adele.Vance@contoso.com") {
-		t.Errorf("summary should name the missing user: %s", r.Summary)
-	}
-}
-
 func TestIncidentRuleWithPunctuationNameIsSuspicious(t *testing.T) {
 	for _, name := range []string{".", "..", "—", " ", ""} {
 		if !irOnlyPunctuation(name) {

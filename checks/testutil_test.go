@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -50,3 +51,34 @@ func testCtx(t testing.TB, s *snapshot.Snapshot, cfg *Config) *Context {
 const skusNone = `[{"skuId":"a","skuPartNumber":"O365_BUSINESS_ESSENTIALS","capabilityStatus":"Enabled","servicePlans":[{"servicePlanName":"EXCHANGE_S_STANDARD","provisioningStatus":"Success"}]}]`
 const skusP1 = `[{"skuId":"b","skuPartNumber":"SPB","capabilityStatus":"Enabled","servicePlans":[{"servicePlanName":"AAD_PREMIUM","provisioningStatus":"Success"}]}]`
 const skusP2 = `[{"skuId":"c","skuPartNumber":"SPE_E5","capabilityStatus":"Enabled","servicePlans":[{"servicePlanName":"AAD_PREMIUM","provisioningStatus":"Success"},{"servicePlanName":"AAD_PREMIUM_P2","provisioningStatus":"Success"}]}]`
+
+// checksWhere returns the checks of All() whose ID keep accepts.
+func checksWhere(keep func(id string) bool) []Check {
+	var out []Check
+	for _, c := range All() {
+		if keep(c.ID) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// isCACheck reports whether a check is judged on Conditional Access (and
+// security defaults) through the evaluator in ca.go.
+func isCACheck(id string) bool {
+	return strings.HasPrefix(id, "ENTRA-CA-") || id == IDEntraMFA001 || id == IDEntraMFA010
+}
+
+func caChecks() []Check { return checksWhere(isCACheck) }
+
+func entraChecks() []Check {
+	return checksWhere(func(id string) bool { return strings.HasPrefix(id, "ENTRA-") && !isCACheck(id) })
+}
+
+func exoChecks() []Check {
+	return checksWhere(func(id string) bool { return strings.HasPrefix(id, "EXO-") })
+}
+
+func incidentChecks() []Check {
+	return checksWhere(func(id string) bool { return strings.HasPrefix(id, "IR-") })
+}

@@ -1,0 +1,176 @@
+package checks
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/m365audit/m365audit/collectors/snapshot"
+)
+
+// IDEntraApp004 is the ID of check ENTRA-APP-004.
+const IDEntraApp004 = "ENTRA-APP-004"
+
+func entraApp004() Check {
+	return Check{Meta: Meta{ID: IDEntraApp004, Title: "No risky delegated (OAuth2) permission grants", Category: entraCatApps, Severity: SeverityHigh,
+		Rationale: "A delegated grant with mail, file or directory-write scopes lets a third-party app act as the user without a password or MFA; consent phishing and BEC tools rely on this.",
+		Datasets:  []string{snapshot.DSOAuth2PermissionGrants, snapshot.DSServicePrincipals},
+		References: References{CIS: []string{"5.1.5.1"}, CISVersion: entraCIS, SCuBA: []string{"MS.AAD.5.2"},
+			Other: []string{"Hawk Get-HawkTenantConsentGrant"}},
+		Remediation: Remediation{Summary: "Review each listed grant; remove the ones not approved and disable the app if it is not known.",
+			Steps: []string{
+				"Entra admin center > Enterprise applications > <app> > Permissions: review and revoke.",
+				"Remove-MgOauth2PermissionGrant -OAuth2PermissionGrantId <id>; Update-MgServicePrincipal -ServicePrincipalId <clientId> -AccountEnabled:$false",
+			}}},
+		Eval: evalEntraApp004}
+}
+
+// evalEntraApp004: no delegated grant to a non-Microsoft client carries a
+// high-risk scope; clients on the known-abused list are reported whatever
+// their scopes.
+func evalEntraApp004(c *Context) Outcome {
+	grants, err := c.Snap.OAuth2PermissionGrants()
+	if err != nil {
+		return Unknown(err)
+	}
+	sps, err := c.Snap.ServicePrincipals()
+	if err != nil {
+		return Unknown(err)
+	}
+	users, _, uerr := entraUsers(c.Snap)
+	if uerr != nil && !entraIsNotCollected(uerr) {
+		return Unknown(uerr)
+	}
+	spByID := make(map[string]snapshot.ServicePrincipal, len(sps))
+	for _, sp := range sps {
+		spByID[strings.ToLower(sp.ID)] = sp
+	}
+	var bad []Affected
+	clients := map[string]bool{}
+	allPrincipals, abused, unresolved := 0, 0, 0
+	for _, g := range grants {
+		client, found := spByID[strings.ToLower(g.ClientID)]
+		if found && client.IsMicrosoft() {
+			continue
+		}
+		var risky []string
+		for _, s := range g.Scopes() {
+			if entraRiskyScope(s) {
+				risky = append(risky, s)
+			}
+		}
+		name := client.DisplayName
+		if !found || name == "" {
+			name = g.ClientID
+		}
+		known := entraAbusedClient(client.DisplayName)
+		if len(risky) == 0 && known == "" {
+			continue
+		}
+		resource := g.ResourceID
+		if r, ok := spByID[strings.ToLower(g.ResourceID)]; ok && r.DisplayName != "" {
+			resource = r.DisplayName
+		}
+		var d []string
+		if known != "" {
+			d = append(d, fmt.Sprintf("KNOWN-ABUSED CLIENT (%s, often used in mailbox takeover)", known))
+			abused++
+		}
+		if !found {
+			d = append(d, "client not found among service principals")
+			unresolved++
+		}
+		sort.Strings(risky)
+		d = append(d, fmt.Sprintf("scopes on %s: %s", resource, strings.TrimSpace(g.Scope)))
+		if len(risky) > 0 {
+			d = append(d, "high-risk: "+strings.Join(risky, " "))
+		}
+		if strings.EqualFold(g.ConsentType, "AllPrincipals") {
+			d = append(d, "consent: AllPrincipals (every user, admin-granted)")
+			allPrincipals++
+		} else {
+			who := g.PrincipalID
+			if u, ok := users.get(g.PrincipalID); ok {
+				who = u.Name()
+				if u.UserPrincipalName != "" && u.UserPrincipalName != who {
+					who += " (" + u.UserPrincipalName + ")"
+				}
+			}
+			d = append(d, "consent: Principal, by "+who)
+		}
+		extra := map[string]string{"clientId": g.ClientID, "resourceId": g.ResourceID, "consentType": g.ConsentType}
+		if g.PrincipalID != "" {
+			extra["principalId"] = g.PrincipalID
+		}
+		if client.AppID != "" {
+			extra["appId"] = client.AppID
+		}
+		bad = append(bad, Affected{Kind: "grant", ID: g.ID, Name: name, Detail: strings.Join(d, "; "), Extra: extra})
+		clients[strings.ToLower(g.ClientID)] = true
+	}
+	if len(bad) == 0 {
+		return entraOutcome(StatusPass, nil, "None of %s gives a non-Microsoft app a high-risk scope.", entraPlural(len(grants), "delegated grant", "delegated grants"))
+	}
+	var notes []string
+	if allPrincipals > 0 {
+		notes = append(notes, fmt.Sprintf("%d for all users", allPrincipals))
+	}
+	if abused > 0 {
+		notes = append(notes, fmt.Sprintf("%d to known-abused clients", abused))
+	}
+	if unresolved > 0 {
+		notes = append(notes, fmt.Sprintf("%d to clients missing from the service principals", unresolved))
+	}
+	tail := ""
+	if len(notes) > 0 {
+		tail = " (" + strings.Join(notes, ", ") + ")"
+	}
+	var names []string
+	seen := map[string]bool{}
+	for _, a := range bad {
+		if !seen[a.Name] {
+			seen[a.Name] = true
+			names = append(names, a.Name)
+		}
+	}
+	verb := "carry high-risk scopes or go to known-abused clients"
+	if len(bad) == 1 {
+		verb = "carries high-risk scopes or goes to a known-abused client"
+	}
+	return entraOutcome(StatusFail, bad, "%s to %s %s%s: %s.",
+		entraPlural(len(bad), "delegated grant", "delegated grants"), entraPlural(len(clients), "non-Microsoft app", "non-Microsoft apps"), verb, tail, entraNames(names, 5))
+}
+
+// entraRiskyScope reports whether a delegated scope is high risk
+// (catalog ENTRA-APP-004 and Appendix D.4: mail, files, sites, directory
+// write, legacy mail protocols, and Tier-0 role/app-role management).
+func entraRiskyScope(scope string) bool {
+	s := strings.ToLower(scope)
+	for _, p := range []string{"files.", "sites.", "ediscovery.", "chat."} {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	switch s {
+	case "mail.read", "mail.readwrite", "mail.send", "mail.read.shared", "mail.readwrite.shared", "mail.send.shared",
+		"mailboxsettings.readwrite", "directory.readwrite.all", "user.readwrite.all", "group.readwrite.all",
+		"ews.accessasuser.all", "eas.accessasuser.all", "imap.accessasuser.all", "pop.accessasuser.all", "smtp.send",
+		"full_access_as_user", "approleassignment.readwrite.all", "rolemanagement.readwrite.directory",
+		"application.readwrite.all", "policy.readwrite.conditionalaccess", "userauthenticationmethod.readwrite.all",
+		"domain.readwrite.all", "bitlockerkey.read.all", "channelmessage.read.all", "exchange.manage":
+		return true
+	}
+	return false
+}
+
+// entraAbusedClient returns the known-abused client name (catalog Appendix
+// D.5) a display name matches, or "".
+func entraAbusedClient(name string) string {
+	n := strings.ToLower(name)
+	for _, k := range []string{"eM Client", "PerfectData Software", "Newsletter Software Supermailer", "SigParser", "CloudSponge", "rclone"} {
+		if strings.Contains(n, strings.ToLower(k)) {
+			return k
+		}
+	}
+	return ""
+}

@@ -1,0 +1,118 @@
+package checks
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/m365audit/m365audit/collectors/snapshot"
+)
+
+// IDIRMbx001 is the ID of check IR-MBX-001.
+const IDIRMbx001 = "IR-MBX-001"
+
+func irMbx001() Check {
+	return Check{Meta: Meta{ID: IDIRMbx001, Title: "Mailbox-level forwarding configured", Category: categoryIncident, Severity: SeverityCritical, Incident: true,
+		Rationale:  "Mailbox forwarding silently copies every message to the attacker, and survives a password reset.",
+		Datasets:   []string{snapshot.DSExoMailbox},
+		References: References{CIS: []string{"6.2.1"}, CISVersion: "v5.0.0", Other: []string{"Hawk Get-HawkUserEmailForwarding"}},
+		Remediation: Remediation{Summary: "Clear forwarding on the incident users' mailboxes.", Script: true,
+			Steps: []string{"Set-Mailbox -Identity <upn> -ForwardingSmtpAddress $null -ForwardingAddress $null -DeliverToMailboxAndForward $false"}}},
+		Eval: evalIRMbx001}
+}
+
+// evalIRMbx001 is IR-MBX-001.
+func evalIRMbx001(c *Context) Outcome {
+	sc := newIncidentScope(c)
+	boxes, err := c.Snap.Mailboxes()
+	if err != nil {
+		return Unknown(err)
+	}
+	var out []Affected
+	attributed, external, internal := 0, 0, 0
+	for _, m := range boxes {
+		fwdSMTP := strings.TrimSpace(m.ForwardingSmtpAddress)
+		fwdAddr := strings.TrimSpace(m.ForwardingAddress)
+		if fwdSMTP == "" && fwdAddr == "" {
+			continue
+		}
+		incident := sc.isIncidentUser(m.ExternalDirectoryObjectID) || sc.isIncidentUser(m.UserPrincipalName) || sc.isIncidentUser(m.PrimarySmtpAddress)
+		changed, changedOK := irParseExoTime(m.WhenChanged)
+		var parts []string
+		ext := false
+		if fwdSMTP != "" {
+			switch external, known := sc.isExternal(fwdSMTP); {
+			case !known:
+				ext = true // cannot be shown to be inside: judge as outside, but never attribute on this alone
+				parts = append(parts, "forwards to "+irSMTP(fwdSMTP)+" (the tenant's domains were not collected)")
+			case external:
+				ext = true
+				parts = append(parts, "forwards to "+irSMTP(fwdSMTP)+" (outside the tenant)")
+			default:
+				parts = append(parts, "forwards to "+irSMTP(fwdSMTP))
+			}
+		}
+		if fwdAddr != "" {
+			parts = append(parts, "forwards to recipient "+fwdAddr)
+		}
+		if m.DeliverToMailboxAndForward.True() {
+			parts = append(parts, "keeps a copy (the user sees nothing unusual)")
+		} else if m.DeliverToMailboxAndForward.False() {
+			parts = append(parts, "does not keep a copy")
+		}
+		a := Affected{Kind: "mailbox", ID: irFirst(m.ExternalDirectoryObjectID, m.Identity), Name: m.Label(),
+			Extra: map[string]string{"identity": irFirst(m.UserPrincipalName, m.PrimarySmtpAddress, m.Identity)}}
+		if changedOK {
+			a.Time = irTimePtr(changed)
+			parts = append(parts, "mailbox last changed "+irTime(changed))
+		}
+		// Attributed only when the mailbox of an incident user was changed
+		// inside the window; forwarding set before the window (or at an
+		// unknown time) is reported for review, never removed.
+		switch {
+		case incident && changedOK && sc.inWindow(changed):
+			a.Attributed = true
+			attributed++
+		case incident:
+			parts = append(parts, "not changed inside the incident window as far as the mailbox shows: review")
+		}
+		if ext {
+			external++
+		} else {
+			internal++
+		}
+		a.Detail = strings.Join(parts, "; ")
+		out = append(out, a)
+	}
+	switch {
+	case attributed > 0 || external > 0:
+		sum := fmt.Sprintf("%s %s mail outside the tenant.", irPlural(external, "mailbox", "mailboxes"), irIf(external == 1, "forwards", "forward"))
+		if attributed > 0 {
+			sum += fmt.Sprintf(" %s set on incident users' mailboxes inside the window — clear %s.", irPlural(attributed, "forwarding was", "forwardings were"), irIf(attributed == 1, "it", "them"))
+		}
+		return Outcome{Status: StatusFail, Summary: sum, Affected: out}
+	case internal > 0:
+		return Outcome{Status: StatusWarn, Summary: fmt.Sprintf("%s forward mail inside the tenant; confirm each is intended.", irPlural(internal, "mailbox", "mailboxes")), Affected: out}
+	}
+	return Outcome{Status: StatusPass, Summary: "No mailbox has forwarding configured.", Affected: out}
+}
+
+// irParseExoTime parses an Exchange date (ISO 8601, or /Date(ms)/).
+func irParseExoTime(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, false
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "1/2/2006 3:04:05 PM"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), true
+		}
+	}
+	if strings.HasPrefix(s, "/Date(") {
+		var ms int64
+		if _, err := fmt.Sscanf(strings.TrimPrefix(s, "/Date("), "%d", &ms); err == nil {
+			return time.UnixMilli(ms).UTC(), true
+		}
+	}
+	return time.Time{}, false
+}
