@@ -67,6 +67,8 @@ type auditOptions struct {
 	IncidentStart string
 	FailOn        string
 	AllowTampered bool
+	// AllowIncomplete audits a snapshot whose collection was interrupted.
+	AllowIncomplete bool
 	// Color forces colour on or off; nil detects (terminal and NO_COLOR
 	// unset).
 	Color *bool
@@ -103,6 +105,7 @@ func newAuditCmd(stdout, stderr io.Writer, version string) *cobra.Command {
 	f.StringVar(&o.IncidentStart, "incident-start", "", "incident window start (RFC 3339)")
 	f.StringVar(&o.FailOn, "fail-on", "", "exit 3 when a non-accepted check fails at or above this severity (critical, high, medium, low, info)")
 	f.BoolVar(&o.AllowTampered, "allow-tampered", false, "audit a snapshot whose files fail integrity verification (output is marked)")
+	f.BoolVar(&o.AllowIncomplete, "allow-incomplete", false, "audit a snapshot whose collection was interrupted (output is marked)")
 	return cmd
 }
 
@@ -136,17 +139,24 @@ func runAudit(ctx context.Context, path string, o auditOptions, stdout, stderr i
 		}
 		cfg = c
 	}
-	snap, err := snapshot.Load(path, snapshot.LoadOptions{AllowIntegrityErrors: o.AllowTampered})
+	snap, err := snapshot.Load(path, snapshot.LoadOptions{AllowIntegrityErrors: o.AllowTampered, AllowIncomplete: o.AllowIncomplete})
 	if err != nil {
 		return &exitError{exitCannotRun, err}
+	}
+	for _, f := range snap.Unexpected {
+		fmt.Fprintf(stderr, "WARNING: snapshot %s holds %s, which its manifest does not name; it was ignored.\n", path, f)
 	}
 	inc, err := incidentFor(snap, cfg, o.IncidentUsers, o.IncidentStart)
 	if err != nil {
 		return &exitError{exitCannotRun, err}
 	}
 	doc := checks.Run(snap, checks.RunOptions{Config: cfg, ToolVersion: o.Version, GeneratedAt: now(), Incident: inc, Logger: o.Logger})
+	doc.Evidence = evidenceOf(snap)
 	if len(doc.Integrity) > 0 {
-		fmt.Fprintf(stderr, "WARNING: snapshot %s failed integrity verification (%d file(s)); audited anyway because of --allow-tampered. Results are marked.\n", path, len(doc.Integrity))
+		fmt.Fprintf(stderr, "WARNING: snapshot %s failed integrity verification (%d problem(s)); audited anyway because of --allow-tampered. Results are marked.\n", path, len(doc.Integrity))
+	}
+	if snap.Incomplete {
+		fmt.Fprintf(stderr, "WARNING: snapshot %s is incomplete (collection was interrupted); audited anyway because of --allow-incomplete. Results are marked.\n", path)
 	}
 	var written []string
 	if o.Out != "" {
@@ -185,6 +195,18 @@ func runAudit(ctx context.Context, path string, o auditOptions, stdout, stderr i
 		}
 	}
 	return nil
+}
+
+// evidenceOf is the snapshot's chain-of-custody state for the results
+// document: its digest, and whether it was audited despite failed
+// verification or an interrupted collection.
+func evidenceOf(snap *snapshot.Snapshot) checks.Evidence {
+	return checks.Evidence{
+		Digest:     snap.Digest,
+		Signed:     len(snap.Signature) > 0,
+		Incomplete: snap.Incomplete,
+		Tampered:   len(snap.Integrity) > 0,
+	}
 }
 
 // writeOutputs writes every output file of an audit into dir: results.json,

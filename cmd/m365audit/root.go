@@ -76,6 +76,7 @@ func newRootCmd(g *globalOptions) *cobra.Command {
 		newAuditCmd(g.stdout, g.stderr, g.version),
 		newChecksCmd(g.stdout),
 		newDemoCmd(g),
+		newDiffCmd(g),
 		newVersionCmd(g),
 	)
 	return root

@@ -76,7 +76,9 @@ func (c *Collector) bind(ctx context.Context, org outcome) (string, error) {
 			if err := BindTenant(c.o.Tenant, o, tid); err != nil {
 				return "", &fatalError{err}
 			}
-			c.w.SetTenant(TenantOf(o))
+			t := TenantOf(o)
+			t.TokenTenantID = tid // recorded so audit can cross-check the manifest
+			c.w.SetTenant(t)
 			return o.ID, nil
 		}
 	}
@@ -88,6 +90,7 @@ func (c *Collector) bind(ctx context.Context, org outcome) (string, error) {
 				ErrTenantMismatch, c.o.Tenant, tid)}
 		}
 		t.ID = c.o.Tenant
+		t.TokenTenantID = tid
 	} else {
 		t.ID = tid
 		t.PrimaryDomain = c.o.Tenant

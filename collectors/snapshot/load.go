@@ -6,7 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -22,7 +24,34 @@ type LoadOptions struct {
 	// or unparsable file makes its dataset status "error". Every problem is
 	// listed in Snapshot.Integrity so outputs can show it.
 	AllowIntegrityErrors bool
+	// AllowIncomplete audits a snapshot whose collection was interrupted
+	// (manifest complete: false, datasets with status interrupted); the
+	// snapshot is marked Incomplete so outputs can show it.
+	AllowIncomplete bool
+	// MaxFileBytes is the hard ceiling on one file's size; 0 means
+	// DefaultMaxFileBytes. A file is also refused when it is far larger than
+	// its manifest entry's object count can explain.
+	MaxFileBytes int64
 }
+
+// Size bounds applied while loading, so a hostile archive (a zip bomb) fails
+// before it is decompressed into memory.
+const (
+	// DefaultMaxFileBytes is the hard ceiling on one dataset file.
+	DefaultMaxFileBytes int64 = 1 << 30
+	// maxManifestBytes bounds manifest.json and manifest.sig.
+	maxManifestBytes int64 = 64 << 20
+	// fileSlackBytes and maxObjectBytes give a dataset file's expected
+	// ceiling: slack plus count objects of at most maxObjectBytes each.
+	fileSlackBytes int64 = 16 << 20
+	maxObjectBytes int64 = 4 << 20
+)
+
+// SignatureFile is the detached Ed25519 signature of manifest.json.
+const SignatureFile = "manifest.sig"
+
+// ErrIncomplete marks a snapshot whose collection did not finish.
+var ErrIncomplete = errors.New("snapshot is incomplete")
 
 // IntegrityProblem is one file that failed verification.
 type IntegrityProblem struct {
@@ -37,10 +66,24 @@ type Snapshot struct {
 	// Integrity lists files that failed verification; it is empty unless
 	// LoadOptions.AllowIntegrityErrors was set.
 	Integrity []IntegrityProblem
+	// Incomplete is true when collection was interrupted (only loaded with
+	// LoadOptions.AllowIncomplete); Interrupted names the datasets it left
+	// unfinished.
+	Incomplete  bool
+	Interrupted []string
+	// Unexpected lists files in the snapshot that its manifest does not
+	// name (sorted); they are ignored, and audit warns about them.
+	Unexpected []string
+	// Digest is the hex SHA-256 of manifest.json as read: the manifest holds
+	// every file's hash, so the digest identifies the whole snapshot.
+	Digest string
+	// Signature is the raw content of manifest.sig, nil when unsigned.
+	Signature []byte
 	// Source is the path it was loaded from (for messages).
 	Source string
 
-	files map[string][]byte // dataset ID -> file contents
+	manifestRaw []byte
+	files       map[string][]byte // dataset ID -> file contents
 
 	mu    sync.Mutex
 	cache map[string]any
@@ -55,6 +98,13 @@ func Load(p string, opt LoadOptions) (*Snapshot, error) {
 	var fsys fs.FS
 	if st.IsDir() {
 		fsys = os.DirFS(p)
+		if _, err := fs.Stat(fsys, ManifestFile); err != nil {
+			entries, _ := os.ReadDir(p)
+			if len(entries) == 0 {
+				return nil, fmt.Errorf("load snapshot %s: not a snapshot (the directory is empty)", p)
+			}
+			return nil, fmt.Errorf("load snapshot %s: %w: the directory holds no %s (not a snapshot, or its manifest was removed)", p, ErrIntegrity, ManifestFile)
+		}
 	} else {
 		zr, err := zip.OpenReader(p)
 		if err != nil {
@@ -90,7 +140,7 @@ func zipRoot(zr *zip.Reader) fs.FS {
 // LoadFS reads and verifies a snapshot from a file system (a directory, a
 // zip, or an embedded tree).
 func LoadFS(fsys fs.FS, opt LoadOptions) (*Snapshot, error) {
-	raw, err := fs.ReadFile(fsys, ManifestFile)
+	raw, err := readBounded(fsys, ManifestFile, maxManifestBytes)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrIntegrity, ManifestFile, err)
 	}
@@ -105,12 +155,34 @@ func LoadFS(fsys fs.FS, opt LoadOptions) (*Snapshot, error) {
 	if m.Datasets == nil {
 		return nil, fmt.Errorf("%w: %s lists no datasets", ErrIntegrity, ManifestFile)
 	}
-	s := &Snapshot{Manifest: m, files: map[string][]byte{}, cache: map[string]any{}}
+	sum := sha256.Sum256(raw)
+	s := &Snapshot{Manifest: m, files: map[string][]byte{}, cache: map[string]any{},
+		Digest: hex.EncodeToString(sum[:]), manifestRaw: raw}
+	if incomplete, ids := m.Incomplete(); incomplete {
+		if !opt.AllowIncomplete {
+			what := "collection did not finish"
+			if len(ids) > 0 {
+				what = fmt.Sprintf("collection was interrupted before %d dataset(s) finished: %s", len(ids), strings.Join(ids, ", "))
+			}
+			return nil, fmt.Errorf("%w: %s; refusing to audit it (collect the tenant again, or audit it anyway with --allow-incomplete: every output is then marked incomplete)", ErrIncomplete, what)
+		}
+		s.Incomplete, s.Interrupted = true, ids
+	}
+	if sig, err := readBounded(fsys, SignatureFile, maxManifestBytes); err == nil {
+		s.Signature = sig
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s: %v", ErrIntegrity, SignatureFile, err)
+	}
+	ceiling := opt.MaxFileBytes
+	if ceiling <= 0 {
+		ceiling = DefaultMaxFileBytes
+	}
 	ids := make([]string, 0, len(m.Datasets))
 	for id := range m.Datasets {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
+	var problems []IntegrityProblem
 	for _, id := range ids {
 		info := m.Datasets[id]
 		if !info.Status.Valid() {
@@ -119,15 +191,21 @@ func LoadFS(fsys fs.FS, opt LoadOptions) (*Snapshot, error) {
 		if !info.Status.HasData() {
 			continue
 		}
-		problem, data := verifyFile(fsys, id, info)
+		problem, data := verifyFile(fsys, id, info, expectedCeiling(info, ceiling))
+		if problem == "" {
+			problem = s.checkCount(id, info, data)
+			if problem != "" {
+				// The file matches its hash; the manifest's count was edited.
+				problems = append(problems, IntegrityProblem{File: ManifestFile, Dataset: id, Problem: problem})
+				s.files[id] = data
+				continue
+			}
+		}
 		if problem == "" {
 			s.files[id] = data
 			continue
 		}
-		if !opt.AllowIntegrityErrors {
-			return nil, fmt.Errorf("%w: %s (dataset %s): %s; refusing to audit it (an override flag can audit it anyway)", ErrIntegrity, info.File, id, problem)
-		}
-		s.Integrity = append(s.Integrity, IntegrityProblem{File: info.File, Dataset: id, Problem: problem})
+		problems = append(problems, IntegrityProblem{File: fileName(id, info), Dataset: id, Problem: problem})
 		if data != nil && json.Valid(data) {
 			s.files[id] = data
 			continue
@@ -136,19 +214,99 @@ func LoadFS(fsys fs.FS, opt LoadOptions) (*Snapshot, error) {
 		info.Reason = "file failed verification: " + problem
 		s.Manifest.Datasets[id] = info
 	}
+	problems = append(problems, s.checkTenant()...)
+	if len(problems) > 0 && !opt.AllowIntegrityErrors {
+		p := problems[0]
+		where := p.File
+		if p.Dataset != "" {
+			where += " (dataset " + p.Dataset + ")"
+		}
+		more := ""
+		if len(problems) > 1 {
+			more = fmt.Sprintf(" (and %d more problem(s))", len(problems)-1)
+		}
+		return nil, fmt.Errorf("%w: %s: %s%s; refusing to audit it (audit --allow-tampered audits it anyway and marks every output)", ErrIntegrity, where, p.Problem, more)
+	}
+	s.Integrity = problems
+	s.Unexpected = unexpectedFiles(fsys, m)
 	return s, nil
 }
 
-func verifyFile(fsys fs.FS, id string, info DatasetInfo) (problem string, data []byte) {
+// fileName names a dataset's file for messages, also when the manifest
+// entry names none.
+func fileName(id string, info DatasetInfo) string {
+	if info.File != "" {
+		return info.File
+	}
+	return ManifestFile
+}
+
+// expectedCeiling is the largest size a dataset file may have: slack plus
+// its manifest count of objects, never above the hard ceiling.
+func expectedCeiling(info DatasetInfo, ceiling int64) int64 {
+	n := int64(info.Count)
+	if n < 0 {
+		n = 0
+	}
+	if n > ceiling/maxObjectBytes {
+		return ceiling
+	}
+	return min(ceiling, fileSlackBytes+n*maxObjectBytes)
+}
+
+// readBounded reads a file of at most limit bytes; a larger one fails
+// before it is read (or as soon as the limit is passed when its stated size
+// lies).
+func readBounded(fsys fs.FS, name string, limit int64) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil {
+		if st.IsDir() {
+			return nil, fmt.Errorf("%s is a directory", name)
+		}
+		if st.Size() > limit {
+			return nil, &tooLargeError{size: st.Size(), limit: limit}
+		}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, &tooLargeError{size: -1, limit: limit}
+	}
+	return data, nil
+}
+
+type tooLargeError struct{ size, limit int64 }
+
+func (e *tooLargeError) Error() string {
+	if e.size >= 0 {
+		return fmt.Sprintf("too large: %d bytes where at most %d are expected (a damaged file or a zip bomb)", e.size, e.limit)
+	}
+	return fmt.Sprintf("too large: more than %d bytes, at most expected (a damaged file or a zip bomb)", e.limit)
+}
+
+func verifyFile(fsys fs.FS, id string, info DatasetInfo, limit int64) (problem string, data []byte) {
 	if info.File == "" {
-		return "manifest names no file for a dataset with data", nil
+		return fmt.Sprintf("the manifest names no file for dataset %s, which has status %s (expected %s.json)", id, info.Status, id), nil
 	}
 	if info.File != path.Base(info.File) || strings.Contains(info.File, "..") {
 		return "file name is not a plain name inside the snapshot", nil
 	}
-	data, err := fs.ReadFile(fsys, info.File)
+	data, err := readBounded(fsys, info.File, limit)
 	if err != nil {
-		return "missing: " + err.Error(), nil
+		var tl *tooLargeError
+		if errors.As(err, &tl) {
+			return tl.Error(), nil
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			return "missing: " + err.Error(), nil
+		}
+		return "unreadable (damaged, or larger than its archive entry states): " + err.Error(), nil
 	}
 	sum := sha256.Sum256(data)
 	got := hex.EncodeToString(sum[:])
@@ -160,6 +318,105 @@ func verifyFile(fsys fs.FS, id string, info DatasetInfo) (problem string, data [
 	}
 	return "", data
 }
+
+// checkCount compares a dataset's manifest count with the objects its
+// verified file holds.
+func (s *Snapshot) checkCount(id string, info DatasetInfo, data []byte) string {
+	shape := ShapeList
+	if spec, ok := SpecByID(id); ok {
+		shape = spec.Shape
+	} else if t := bytes.TrimSpace(data); len(t) > 0 && t[0] != '[' {
+		return "" // a dataset this build does not know: its layout is unknown
+	}
+	n := 0
+	switch shape {
+	case ShapeObject:
+		n = 1
+	case ShapePerKey:
+		var m map[string][]json.RawMessage
+		if err := json.Unmarshal(data, &m); err != nil {
+			return "not a per-key dataset: " + err.Error()
+		}
+		for _, v := range m {
+			n += len(v)
+		}
+	default:
+		var items []json.RawMessage
+		if err := json.Unmarshal(data, &items); err != nil {
+			return "not a list dataset: " + err.Error()
+		}
+		n = len(items)
+		s.cache[id+"#raw"] = cacheEntry[[]json.RawMessage]{v: items}
+	}
+	if n != info.Count {
+		return fmt.Sprintf("count says %d but %s holds %d object(s) (manifest edited after collection)", info.Count, info.File, n)
+	}
+	return ""
+}
+
+// checkTenant compares the manifest's tenant with the organization dataset
+// (whose file is hash-verified) and with the token's tenant recorded at
+// collect.
+func (s *Snapshot) checkTenant() []IntegrityProblem {
+	var out []IntegrityProblem
+	add := func(format string, a ...any) {
+		out = append(out, IntegrityProblem{File: ManifestFile, Problem: fmt.Sprintf(format, a...)})
+	}
+	t := s.Manifest.Tenant
+	if t.TokenTenantID != "" && !strings.EqualFold(t.TokenTenantID, t.ID) {
+		add("tenant id %s differs from the tenant the access token was issued for (%s) (manifest edited after collection)", t.ID, t.TokenTenantID)
+	}
+	if _, ok := s.files[DSOrganization]; !ok {
+		return out
+	}
+	orgs, err := s.Organizations()
+	if err != nil || len(orgs) == 0 {
+		return out
+	}
+	o := orgs[0]
+	if !strings.EqualFold(o.ID, t.ID) {
+		add("tenant id %s differs from organization.json (%s) (manifest edited after collection)", t.ID, o.ID)
+	}
+	if o.DisplayName != t.DisplayName {
+		add("tenant displayName %q differs from organization.json (%q) (manifest edited after collection)", t.DisplayName, o.DisplayName)
+	}
+	if t.PrimaryDomain != "" && len(o.VerifiedDomains) > 0 {
+		found := false
+		for _, d := range o.VerifiedDomains {
+			found = found || strings.EqualFold(d.Name, t.PrimaryDomain)
+		}
+		if !found {
+			add("tenant primaryDomain %s is not a verified domain in organization.json (manifest edited after collection)", t.PrimaryDomain)
+		}
+	}
+	return out
+}
+
+// unexpectedFiles lists the files of a snapshot its manifest does not name.
+func unexpectedFiles(fsys fs.FS, m Manifest) []string {
+	known := map[string]bool{ManifestFile: true, SignatureFile: true}
+	for _, d := range m.Datasets {
+		if d.File != "" {
+			known[d.File] = true
+		}
+	}
+	var out []string
+	_ = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		if !known[p] {
+			out = append(out, p)
+		}
+		return nil
+	})
+	sort.Strings(out)
+	return out
+}
+
+// ManifestBytes returns manifest.json exactly as read (what Digest and the
+// signature cover).
+func (s *Snapshot) ManifestBytes() []byte { return s.manifestRaw }
 
 func short(h string) string {
 	if len(h) > 12 {

@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"fmt"
+	"sort"
 	"time"
 )
 
@@ -24,12 +25,16 @@ const (
 	StatusNotFound   Status = "notFound"
 	StatusError      Status = "error"
 	StatusSkipped    Status = "skipped"
+	// StatusInterrupted marks a dataset whose collection was cut short
+	// (Ctrl-C, SIGTERM): it carries no data and the manifest is marked
+	// incomplete.
+	StatusInterrupted Status = "interrupted"
 )
 
 // Valid reports whether s is one of the known statuses.
 func (s Status) Valid() bool {
 	switch s {
-	case StatusOK, StatusPartial, StatusForbidden, StatusUnlicensed, StatusNotFound, StatusError, StatusSkipped:
+	case StatusOK, StatusPartial, StatusForbidden, StatusUnlicensed, StatusNotFound, StatusError, StatusSkipped, StatusInterrupted:
 		return true
 	}
 	return false
@@ -50,6 +55,23 @@ type Manifest struct {
 	Endpoints     Endpoints              `json:"endpoints"`
 	Incident      *Incident              `json:"incident,omitempty"`
 	Datasets      map[string]DatasetInfo `json:"datasets"`
+	// Complete is false when collection did not finish (interrupted); a
+	// manifest without the field predates it and is judged by its datasets'
+	// statuses alone.
+	Complete *bool `json:"complete,omitempty"`
+}
+
+// Incomplete reports whether collection did not finish, and the datasets
+// it left interrupted (sorted).
+func (m Manifest) Incomplete() (bool, []string) {
+	var ids []string
+	for id, d := range m.Datasets {
+		if d.Status == StatusInterrupted {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	return len(ids) > 0 || (m.Complete != nil && !*m.Complete), ids
 }
 
 // Tool names the program that wrote the snapshot.
@@ -64,6 +86,10 @@ type Tenant struct {
 	DisplayName   string `json:"displayName"`
 	PrimaryDomain string `json:"primaryDomain"`
 	InitialDomain string `json:"initialDomain,omitempty"`
+	// TokenTenantID is the tenant id the access token was issued for (its
+	// tid claim), recorded at collect when the token is a JWT. Audit checks
+	// it against ID.
+	TokenTenantID string `json:"tokenTenantId,omitempty"`
 }
 
 // Endpoints records the service roots collection used.
@@ -124,7 +150,7 @@ func (d DatasetInfo) Describe() string {
 	if d.Status == StatusUnlicensed && d.Licence != "" {
 		need = d.Licence
 	}
-	if need != "" && !d.Status.HasData() {
+	if need != "" && !d.Status.HasData() && d.Status != StatusInterrupted {
 		s += " (needs " + need + ")"
 	}
 	return s
