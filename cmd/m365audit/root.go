@@ -77,6 +77,7 @@ func newRootCmd(g *globalOptions) *cobra.Command {
 		newChecksCmd(g.stdout),
 		newDemoCmd(g),
 		newDiffCmd(g),
+		newSetupCmd(g),
 		newVersionCmd(g),
 	)
 	return root
