@@ -33,6 +33,7 @@ type collectOptions struct {
 	ClientSecret     string
 	Certificate      string
 	Concurrency      int
+	Preflight        bool
 }
 
 // collectPlan is a validated collectOptions.
@@ -66,6 +67,9 @@ func newCollectCmd(g *globalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if o.Preflight {
+				return runPreflight(cmd.Context(), g, p)
+			}
 			return runCollect(cmd.Context(), g, p)
 		},
 	}
@@ -82,6 +86,7 @@ func newCollectCmd(g *globalOptions) *cobra.Command {
 	f.StringVar(&o.ClientSecret, "client-secret", "", "client secret for --auth secret (prefer env "+auth.EnvClientSecret+")")
 	f.StringVar(&o.Certificate, "certificate", "", "PEM or PFX file for --auth certificate (password in env "+auth.EnvCertificatePassword+")")
 	f.IntVar(&o.Concurrency, "concurrency", o.Concurrency, "datasets collected at once (1-16)")
+	f.BoolVar(&o.Preflight, "preflight", false, "sign in and check permissions and licences for every dataset without collecting; exit 3 when something would not be collected")
 	return cmd
 }
 
@@ -182,6 +187,7 @@ func runCollect(ctx context.Context, g *globalOptions, p *collectPlan) error {
 	if err != nil {
 		return err
 	}
+	announcePreflight(ctx, g, p, tokens, log)
 	cfg := collect.Config{
 		GraphRoot: p.graphRoot, ExchangeRoot: p.exchangeRoot, Cloud: p.cloud.Name, Tokens: tokens,
 		Tenant: p.tenant, Out: p.out, Incident: p.incident, ToolVersion: g.version,
