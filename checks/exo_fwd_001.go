@@ -38,15 +38,15 @@ func exoFwd001() Check {
 // unclear state, no default policy) makes the answer unknown unless the
 // other side already blocks.
 func evalEXOFwd001(c *Context) Outcome {
-	policies, err := c.Snap.OutboundSpamPolicies()
+	policies, err := c.OutboundSpamPolicies()
 	if err != nil {
 		return Unknown(err)
 	}
-	rules, err := c.Snap.OutboundSpamRules()
+	rules, err := c.OutboundSpamRules()
 	if err != nil {
 		return Unknown(err)
 	}
-	domains, err := c.Snap.RemoteDomains()
+	domains, err := c.RemoteDomains()
 	if err != nil {
 		return Unknown(err)
 	}
@@ -149,7 +149,8 @@ func evalEXOFwd001(c *Context) Outcome {
 // exoRemoteDomainAffected describes a remote domain as a finding.
 func exoRemoteDomainAffected(d snapshot.RemoteDomain, detail string) Affected {
 	return Affected{Kind: "remoteDomain", ID: exoFirst(d.Identity, d.Name, d.DomainName),
-		Name: exoRemoteDomainName(d), Detail: detail, Extra: map[string]string{"identity": exoFirst(d.Identity, d.Name)}}
+		Name: exoRemoteDomainName(d), Detail: detail, Extra: map[string]string{"identity": exoFirst(d.Identity, d.Name)},
+		Exchange: &ExchangeObject{Identity: exoFirst(d.Identity, d.Name)}}
 }
 
 func exoRemoteDomainName(d snapshot.RemoteDomain) string {

@@ -36,11 +36,11 @@ func exoFwd003() Check {
 // recipient written as a name rather than an address cannot be classified
 // and makes the answer manual.
 func evalEXOFwd003(c *Context) Outcome {
-	doms, err := c.Snap.Domains()
+	doms, err := c.Domains()
 	if err != nil {
 		return Unknown(err)
 	}
-	rules, err := c.Snap.TransportRules()
+	rules, err := c.TransportRules()
 	if err != nil {
 		return Unknown(err)
 	}
@@ -98,7 +98,8 @@ func evalEXOFwd003(c *Context) Outcome {
 			extra += "; last changed " + r.WhenChanged
 		}
 		a := Affected{Kind: "transportRule", ID: exoFirst(r.Identity, r.Name), Name: name,
-			Extra: map[string]string{"identity": exoFirst(r.Identity, r.Name)}}
+			Extra:    map[string]string{"identity": exoFirst(r.Identity, r.Name)},
+			Exchange: &ExchangeObject{Identity: exoFirst(r.Identity, r.Name)}}
 		if len(ext) > 0 {
 			a.Detail = "external recipients: " + strings.Join(ext, "; ") + extra
 			bad = append(bad, a)
