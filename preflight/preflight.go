@@ -198,22 +198,22 @@ func (l Licences) has(name string) (have, known bool) {
 
 // Verdicts of one dataset.
 const (
-	Collect          = "collect"           // everything it needs is there
-	CollectPartial   = "partial"           // collected without an optional part (signInActivity)
-	Denied           = "denied"            // a permission is missing
-	Unlicensed       = "unlicensed"        // the licence is missing
-	LicenceUnknown   = "licence unknown"   // subscribedSkus could not be read
+	Collect          = "collect"            // everything it needs is there
+	CollectPartial   = "partial"            // collected without an optional part (signInActivity)
+	Denied           = "denied"             // a permission is missing
+	Unlicensed       = "unlicensed"         // the licence is missing
+	LicenceUnknown   = "licence unknown"    // subscribedSkus could not be read
 	PermissionOpaque = "permission unknown" // an opaque token: nothing can be read from it
-	NoExchange       = "skipped"           // no Exchange token
+	NoExchange       = "skipped"            // no Exchange token
 )
 
 // Row is one dataset of the preflight table.
 type Row struct {
-	Dataset string `json:"dataset"`
-	Needs   string `json:"needs"`
-	Granted string `json:"granted"`
-	Licence string `json:"licence"`
-	Verdict string `json:"verdict"`
+	Dataset string   `json:"dataset"`
+	Needs   string   `json:"needs"`
+	Granted string   `json:"granted"`
+	Licence string   `json:"licence"`
+	Verdict string   `json:"verdict"`
 	Missing []string `json:"missing,omitempty"`
 }
 
