@@ -34,6 +34,9 @@ type collectOptions struct {
 	Certificate      string
 	Concurrency      int
 	Preflight        bool
+	// CloudChosen: --cloud was given (only then is the cloud passed to
+	// azidentity, which otherwise honours AZURE_AUTHORITY_HOST).
+	CloudChosen bool
 }
 
 // collectPlan is a validated collectOptions.
@@ -63,6 +66,7 @@ func newCollectCmd(g *globalOptions) *cobra.Command {
 			"--auth token reads " + auth.EnvGraphToken + " and " + auth.EnvExchangeToken + ".",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.CloudChosen = cmd.Flags().Changed("cloud")
 			p, err := o.validate(g)
 			if err != nil {
 				return err
@@ -130,7 +134,7 @@ func (o collectOptions) validate(g *globalOptions) (*collectPlan, error) {
 		mode = auth.ModeDeviceCode
 	}
 	p.auth = auth.Options{Mode: mode, TenantID: t, ClientID: o.ClientID, ClientSecret: o.ClientSecret,
-		CertificatePath: o.Certificate, Cloud: c, Prompt: g.stderr, Getenv: g.getenv}
+		CertificatePath: o.Certificate, Cloud: c, CloudChosen: o.CloudChosen, Prompt: g.stderr, Getenv: g.getenv}
 	if err := p.auth.Validate(); err != nil {
 		return nil, &usageError{err}
 	}
