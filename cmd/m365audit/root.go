@@ -86,6 +86,7 @@ func newRootCmd(g *globalOptions) *cobra.Command {
 		newDemoCmd(g),
 		newDiffCmd(g),
 		newSetupCmd(g),
+		newPortfolioCmd(g),
 		newVersionCmd(g),
 	)
 	return root

@@ -14,6 +14,7 @@ import (
 	m365audit "github.com/m365audit/m365audit"
 	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/report/model"
 )
 
 const adeleUPN = "adele.vance@contoso.com"
@@ -41,7 +42,7 @@ func contosoIncident(t testing.TB) (*checks.Document, *snapshot.Snapshot) {
 func genContainment(t testing.TB, doc *checks.Document, snap *snapshot.Snapshot, upn string) string {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := WriteContainment(context.Background(), &buf, doc, snap, upn, Options{ToolVersion: "test"}); err != nil {
+	if err := writeContainmentDoc(context.Background(), &buf, doc, snap, upn, Options{ToolVersion: "test"}); err != nil {
 		t.Fatalf("WriteContainment: %v", err)
 	}
 	return buf.String()
@@ -138,30 +139,28 @@ func changeLiterals(t *testing.T, script string) (map[int][]string, []string) {
 func attributedIDs(doc *checks.Document, userID string) map[string]string {
 	out := map[string]string{}
 	for _, r := range doc.Results {
-		if !r.Incident || !SupportsContainment(r.ID) {
+		if !r.Incident || !model.SupportsContainment(r.ID) {
 			continue
 		}
 		for _, a := range r.Affected {
 			if !a.Attributed {
 				continue
 			}
-			switch a.Kind {
-			case "authMethod":
-				if a.Extra["userId"] == userID {
-					out[a.Extra["methodId"]] = a.Kind
+			switch {
+			case a.Method != nil:
+				if strings.EqualFold(a.Method.UserID, userID) {
+					out[a.Method.ID] = a.Kind
 				}
-			case "inboxRule":
-				if a.Extra["userId"] == userID {
-					out[a.Extra["ruleId"]] = a.Kind
+			case a.InboxRule != nil:
+				if strings.EqualFold(a.InboxRule.UserID, userID) {
+					out[a.InboxRule.ID] = a.Kind
 				}
-			case "grant":
-				if a.Extra["principalId"] == userID {
-					out[a.Extra["grantId"]] = a.Kind
+			case a.Grant != nil:
+				if strings.EqualFold(a.Grant.PrincipalID, userID) {
+					out[a.Grant.ID] = a.Kind
 				}
-			case "guest":
-				out[a.Extra["userId"]] = a.Kind
-			case "user":
-				out[a.Extra["userId"]] = a.Kind
+			case a.Kind == "guest", a.Kind == "user":
+				out[a.User.ID] = a.Kind
 			}
 		}
 	}
@@ -234,10 +233,11 @@ func regionOf(script, id string) string {
 func TestContainmentTouchesOnlyAttributed(t *testing.T) {
 	doc, snap := contosoIncident(t)
 	script := genContainment(t, doc, snap, adeleUPN)
-	uid, _, _, err := incidentUser(doc, snap, adeleUPN)
+	plan, err := model.PlanContainment(doc, snap, adeleUPN)
 	if err != nil {
 		t.Fatal(err)
 	}
+	uid := plan.UserID
 	attributed := attributedIDs(doc, uid)
 	all := snapshotIDs(t, snap)
 	for id := range attributed {
@@ -355,7 +355,7 @@ func TestContainmentGuardsAndOrder(t *testing.T) {
 		}
 	}
 	// Containment order, by the ShouldProcess actions in script order.
-	order := []string{whatBlock, whatRevoke, whatRemoveMethodPf, whatRemoveRule, whatForwarding, whatRevokeGrant, whatDisableGuest, whatRemoveGuest, whatResetPassword, whatProtocols}
+	order := []string{model.WhatBlock, model.WhatRevoke, model.WhatRemoveMethodPf, model.WhatRemoveRule, model.WhatForwarding, model.WhatRevokeGrant, model.WhatDisableGuest, model.WhatRemoveGuest, model.WhatResetPassword, model.WhatProtocols}
 	var actions []string
 	for _, p := range shouldProcessPairs(t, script) {
 		actions = append(actions, p[1])
@@ -373,7 +373,7 @@ func TestContainmentGuardsAndOrder(t *testing.T) {
 			t.Errorf("no %q step in the Contoso script", want)
 			continue
 		}
-		if want == whatRemoveGuest {
+		if want == model.WhatRemoveGuest {
 			continue // interleaved with the guest's block step
 		}
 		if idx < last {
@@ -435,14 +435,14 @@ func TestContainmentActionsMatchScript(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			script := genContainment(t, tc.doc, tc.snap, tc.upn)
-			actions := ContainmentActions(tc.doc, tc.snap, tc.upn)
+			actions := containmentActions(tc.doc, tc.snap, tc.upn)
 			if len(actions) == 0 {
 				t.Fatal("no actions")
 			}
 			var pairs [][2]string
 			for _, p := range shouldProcessPairs(t, script) {
 				switch p[1] {
-				case whatDisableRule, whatRemoveRuleExo, whatDisableRuleExo:
+				case model.WhatDisableRule, model.WhatRemoveRuleExo, model.WhatDisableRuleExo:
 					continue // variants of the same rule step (-KeepRulesDisabled, Exchange fallback)
 				}
 				pairs = append(pairs, p)
@@ -480,14 +480,7 @@ func mixedDoc() *checks.Document {
 	start := time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC)
 	ir := func(id string, st checks.Status, aff ...checks.Affected) checks.Result {
 		return checks.Result{ID: id, Title: "title " + id, Status: st, Severity: checks.SeverityCritical, Incident: true, Affected: aff,
-			Remediation: checks.Remediation{Script: SupportsContainment(id)}}
-	}
-	ex := func(kv ...string) map[string]string {
-		m := map[string]string{}
-		for i := 0; i+1 < len(kv); i += 2 {
-			m[kv[i]] = kv[i+1]
-		}
-		return m
+			Remediation: checks.Remediation{Script: model.SupportsContainment(id)}}
 	}
 	return &checks.Document{
 		SchemaVersion: 1,
@@ -496,32 +489,32 @@ func mixedDoc() *checks.Document {
 		Incident:      &checks.IncidentInfo{Users: []string{mixedB, mixedA}, Start: start, End: collected},
 		Results: []checks.Result{
 			ir("IR-USR-002", checks.StatusFail,
-				checks.Affected{Kind: "user", ID: mixedAID, Name: "HX21 O’Brien \u202E", Attributed: true, Extra: ex("userId", mixedAID, "upn", mixedA)},
-				checks.Affected{Kind: "user", ID: mixedBID, Name: "Bob", Attributed: true, Extra: ex("userId", mixedBID, "upn", mixedB)}),
+				checks.Affected{Kind: "user", ID: mixedAID, Name: "HX21 O’Brien \u202E", Attributed: true, User: &checks.UserRef{ID: mixedAID, UPN: mixedA}},
+				checks.Affected{Kind: "user", ID: mixedBID, Name: "Bob", Attributed: true, User: &checks.UserRef{ID: mixedBID, UPN: mixedB}}),
 			ir("IR-USR-003", checks.StatusFail,
-				checks.Affected{Kind: "authMethod", ID: "m-a-phone", Name: "HX22 phone\n+1'; Remove-MgUser", Attributed: true, Extra: ex("userId", mixedAID, "methodId", "m-a-phone", "methodType", "phoneAuthenticationMethod")},
-				checks.Affected{Kind: "authMethod", ID: "m-a-odd", Name: "odd method", Attributed: true, Extra: ex("userId", mixedAID, "methodId", "m-a-odd", "methodType", "hardwareOathAuthenticationMethod")},
-				checks.Affected{Kind: "authMethod", ID: "m-a-old", Name: "old", Extra: ex("userId", mixedAID, "methodId", "m-a-old", "methodType", "phoneAuthenticationMethod")},
-				checks.Affected{Kind: "authMethod", ID: "m-b-fido", Name: "bob key", Attributed: true, Extra: ex("userId", mixedBID, "methodId", "m-b-fido", "methodType", "#microsoft.graph.fido2AuthenticationMethod")}),
+				checks.Affected{Kind: "authMethod", ID: "m-a-phone", Name: "HX22 phone\n+1'; Remove-MgUser", Attributed: true, Method: &checks.MethodEvidence{UserID: mixedAID, ID: "m-a-phone", Type: "phoneAuthenticationMethod"}},
+				checks.Affected{Kind: "authMethod", ID: "m-a-odd", Name: "odd method", Attributed: true, Method: &checks.MethodEvidence{UserID: mixedAID, ID: "m-a-odd", Type: "hardwareOathAuthenticationMethod"}},
+				checks.Affected{Kind: "authMethod", ID: "m-a-old", Name: "old", Method: &checks.MethodEvidence{UserID: mixedAID, ID: "m-a-old", Type: "phoneAuthenticationMethod"}},
+				checks.Affected{Kind: "authMethod", ID: "m-b-fido", Name: "bob key", Attributed: true, Method: &checks.MethodEvidence{UserID: mixedBID, ID: "m-b-fido", Type: "#microsoft.graph.fido2AuthenticationMethod"}}),
 			ir("IR-INB-001", checks.StatusFail,
-				checks.Affected{Kind: "inboxRule", ID: "r-a-bad/+=", Name: "HX23 rule $(calc) `n", Attributed: true, Extra: ex("userId", mixedAID, "ruleId", "r-a-bad/+=", "ruleName", "HX23 rule $(calc) `n")},
-				checks.Affected{Kind: "inboxRule", ID: "r-a-ok", Name: "HX24 Newsletters ‘x’", Extra: ex("userId", mixedAID, "ruleId", "r-a-ok", "ruleName", "Newsletters")},
-				checks.Affected{Kind: "inboxRule", ID: "r-b-bad", Name: "bob rule", Attributed: true, Extra: ex("userId", mixedBID, "ruleId", "r-b-bad", "ruleName", ".")}),
+				checks.Affected{Kind: "inboxRule", ID: "r-a-bad/+=", Name: "HX23 rule $(calc) `n", Attributed: true, InboxRule: &checks.InboxRuleEvidence{UserID: mixedAID, ID: "r-a-bad/+=", Name: "HX23 rule $(calc) `n"}},
+				checks.Affected{Kind: "inboxRule", ID: "r-a-ok", Name: "HX24 Newsletters ‘x’", InboxRule: &checks.InboxRuleEvidence{UserID: mixedAID, ID: "r-a-ok", Name: "Newsletters"}},
+				checks.Affected{Kind: "inboxRule", ID: "r-b-bad", Name: "bob rule", Attributed: true, InboxRule: &checks.InboxRuleEvidence{UserID: mixedBID, ID: "r-b-bad", Name: "."}}),
 			ir("IR-MBX-001", checks.StatusFail,
-				checks.Affected{Kind: "mailbox", ID: mixedAID, Name: mixedA, Attributed: true, Extra: ex("identity", mixedA)},
-				checks.Affected{Kind: "mailbox", ID: "cccccccc-3333-4333-8333-000000000003", Name: "HX25 shared", Extra: ex("identity", "shared-mbx@fabrikam.example")}),
+				checks.Affected{Kind: "mailbox", ID: mixedAID, Name: mixedA, Attributed: true, Exchange: &checks.ExchangeObject{Identity: mixedA}},
+				checks.Affected{Kind: "mailbox", ID: "cccccccc-3333-4333-8333-000000000003", Name: "HX25 shared", Exchange: &checks.ExchangeObject{Identity: "shared-mbx@fabrikam.example"}}),
 			ir("IR-APP-001", checks.StatusFail,
-				checks.Affected{Kind: "grant", ID: "g-a", Name: "HX26 eM Client'; Remove-MgOauth2PermissionGrant x; '", Attributed: true, Extra: ex("grantId", "g-a", "clientId", "sp-1", "principalId", mixedAID)},
-				checks.Affected{Kind: "grant", ID: "g-b", Name: "bob app", Attributed: true, Extra: ex("grantId", "g-b", "clientId", "sp-2", "principalId", mixedBID)},
-				checks.Affected{Kind: "grant", ID: "g-admin", Name: "Graph CLI", Extra: ex("grantId", "g-admin", "clientId", "sp-3", "principalId", "")}),
+				checks.Affected{Kind: "grant", ID: "g-a", Name: "HX26 eM Client'; Remove-MgOauth2PermissionGrant x; '", Attributed: true, Grant: &checks.GrantEvidence{ID: "g-a", ClientID: "sp-1", PrincipalID: mixedAID}},
+				checks.Affected{Kind: "grant", ID: "g-b", Name: "bob app", Attributed: true, Grant: &checks.GrantEvidence{ID: "g-b", ClientID: "sp-2", PrincipalID: mixedBID}},
+				checks.Affected{Kind: "grant", ID: "g-admin", Name: "Graph CLI", Grant: &checks.GrantEvidence{ID: "g-admin", ClientID: "sp-3", PrincipalID: ""}}),
 			ir("IR-GST-001", checks.StatusFail,
-				checks.Affected{Kind: "guest", ID: "dddddddd-0000-4000-8000-00000000000a", Name: "HX27 =HYPERLINK(\"x\") \u200F", Actor: mixedA, Attributed: true, Extra: ex("userId", "dddddddd-0000-4000-8000-00000000000a")},
-				checks.Affected{Kind: "guest", ID: "dddddddd-0000-4000-8000-00000000000b", Name: "bob's guest", Actor: mixedB, Attributed: true, Extra: ex("userId", "dddddddd-0000-4000-8000-00000000000b")},
-				checks.Affected{Kind: "guest", ID: "dddddddd-0000-4000-8000-00000000000c", Name: "partner", Actor: "admin@fabrikam.example", Extra: ex("userId", "dddddddd-0000-4000-8000-00000000000c")},
-				checks.Affected{Kind: "guest", ID: "dddddddd-0000-4000-8000-00000000000d", Name: "nobody knows", Attributed: true, Extra: ex("userId", "dddddddd-0000-4000-8000-00000000000d")},
-				checks.Affected{Kind: "user", ID: "dddddddd-0000-4000-8000-00000000000e", Name: "new member", Actor: "Admin <" + mixedA + ">", Attributed: true, Extra: ex("userId", "dddddddd-0000-4000-8000-00000000000e")}),
+				checks.Affected{Kind: "guest", ID: "dddddddd-0000-4000-8000-00000000000a", Name: "HX27 =HYPERLINK(\"x\") \u200F", Actor: mixedA, Attributed: true, User: &checks.UserRef{ID: "dddddddd-0000-4000-8000-00000000000a"}},
+				checks.Affected{Kind: "guest", ID: "dddddddd-0000-4000-8000-00000000000b", Name: "bob's guest", Actor: mixedB, Attributed: true, User: &checks.UserRef{ID: "dddddddd-0000-4000-8000-00000000000b"}},
+				checks.Affected{Kind: "guest", ID: "dddddddd-0000-4000-8000-00000000000c", Name: "partner", Actor: "admin@fabrikam.example", User: &checks.UserRef{ID: "dddddddd-0000-4000-8000-00000000000c"}},
+				checks.Affected{Kind: "guest", ID: "dddddddd-0000-4000-8000-00000000000d", Name: "nobody knows", Attributed: true, User: &checks.UserRef{ID: "dddddddd-0000-4000-8000-00000000000d"}},
+				checks.Affected{Kind: "user", ID: "dddddddd-0000-4000-8000-00000000000e", Name: "new member", Actor: "Admin <" + mixedA + ">", Attributed: true, User: &checks.UserRef{ID: "dddddddd-0000-4000-8000-00000000000e"}}),
 			ir("IR-SIG-001", checks.StatusFail,
-				checks.Affected{Kind: "signIn", ID: mixedAID + "|IMAP4|203.0.113.9", Name: mixedA, Attributed: true, Extra: ex("userId", mixedAID, "client", "IMAP4")}),
+				checks.Affected{Kind: "signIn", ID: mixedAID + "|IMAP4|203.0.113.9", Name: mixedA, Attributed: true, SignIn: &checks.SignInEvidence{UserID: mixedAID, Client: "IMAP4", IP: "203.0.113.9"}}),
 			ir("IR-MBX-002", checks.StatusUnknown),
 		},
 	}
@@ -576,7 +569,7 @@ func TestContainmentMixedUsers(t *testing.T) {
 		})
 	}
 	// A's unknown method type and the guest no one can tie to A are for review.
-	rev := ContainmentReview(doc, nil, mixedA)
+	rev := containmentReview(doc, nil, mixedA)
 	got := map[string]bool{}
 	for _, r := range rev {
 		got[r.ID] = true
@@ -634,11 +627,15 @@ func TestContainmentHostileEverywhere(t *testing.T) {
 				a.Name = v
 				a.Detail = v
 				a.Actor = mixedA
-				for k := range a.Extra {
-					switch k {
-					case "methodId", "ruleId", "grantId", "ruleName", "identity":
-						a.Extra[k] = v
-					}
+				switch {
+				case a.Method != nil:
+					a.Method.ID = v
+				case a.InboxRule != nil:
+					a.InboxRule.ID, a.InboxRule.Name = v, v
+				case a.Grant != nil:
+					a.Grant.ID = v
+				case a.Exchange != nil:
+					a.Exchange.Identity = v
 				}
 			}
 		}
@@ -798,7 +795,7 @@ func TestContainmentBadInput(t *testing.T) {
 	badTenant := *doc
 	badTenant.Tenant.ID = "contoso.com'; Remove-MgUser x; '"
 	badUserID := mixedDoc()
-	badUserID.Results[0].Affected[0].Extra["userId"] = "not-a-guid'; Remove-MgUser x"
+	badUserID.Results[0].Affected[0].User.ID = "not-a-guid'; Remove-MgUser x"
 	cases := []struct {
 		name string
 		doc  *checks.Document
@@ -816,14 +813,14 @@ func TestContainmentBadInput(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			err := WriteContainment(context.Background(), &buf, tc.doc, tc.snap, tc.upn, Options{})
+			err := writeContainmentDoc(context.Background(), &buf, tc.doc, tc.snap, tc.upn, Options{})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want %q", err, tc.want)
 			}
 			if buf.Len() != 0 {
 				t.Error("a partial script was written")
 			}
-			if tc.doc != nil && ContainmentActions(tc.doc, tc.snap, tc.upn) != nil && tc.name != "tenant id" {
+			if tc.doc != nil && containmentActions(tc.doc, tc.snap, tc.upn) != nil && tc.name != "tenant id" {
 				t.Error("ContainmentActions returned actions for an input WriteContainment refuses")
 			}
 		})
@@ -832,12 +829,12 @@ func TestContainmentBadInput(t *testing.T) {
 	d := mixedDoc()
 	d.Incident.Users = append(d.Incident.Users, "carol@fabrikam.example")
 	var buf bytes.Buffer
-	if err := WriteContainment(context.Background(), &buf, d, nil, "carol@fabrikam.example", Options{}); err == nil || !strings.Contains(err.Error(), "not in the snapshot's directory") {
+	if err := writeContainmentDoc(context.Background(), &buf, d, nil, "carol@fabrikam.example", Options{}); err == nil || !strings.Contains(err.Error(), "not in the snapshot's directory") {
 		t.Fatalf("unresolved user: err = %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := WriteContainment(ctx, &buf, doc, snap, adeleUPN, Options{}); err == nil {
+	if err := writeContainmentDoc(ctx, &buf, doc, snap, adeleUPN, Options{}); err == nil {
 		t.Fatal("cancelled context not reported")
 	}
 }
@@ -895,7 +892,7 @@ func TestContainmentScopes(t *testing.T) {
 	if !strings.Contains(script, "Connect-ExchangeOnline") {
 		t.Error("inbox rules fall back to Exchange Online, which is not connected")
 	}
-	acts := ContainmentActions(d, nil, mixedA)
+	acts := containmentActions(d, nil, mixedA)
 	if len(acts) != 1 || acts[0].Kind != "inboxRule" {
 		t.Errorf("actions = %+v, want the one rule", acts)
 	}
@@ -942,7 +939,7 @@ func TestContainmentNothingAttributed(t *testing.T) {
 	if muts, _ := mutations(t, script); len(muts) != 0 {
 		t.Errorf("changes in an empty script: %v", muts)
 	}
-	if len(ContainmentActions(d, nil, mixedA)) != 0 {
+	if len(containmentActions(d, nil, mixedA)) != 0 {
 		t.Error("actions without attributed objects")
 	}
 	if !strings.Contains(script, "#region ForReview") {
@@ -991,7 +988,7 @@ func BenchmarkWriteContainment(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		var buf bytes.Buffer
-		if err := WriteContainment(context.Background(), &buf, doc, snap, adeleUPN, Options{ToolVersion: "bench"}); err != nil {
+		if err := writeContainmentDoc(context.Background(), &buf, doc, snap, adeleUPN, Options{ToolVersion: "bench"}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -1014,12 +1011,12 @@ func TestContainmentSyncedAccount(t *testing.T) {
 	snap := snapshot.FromFiles(m, files)
 	doc := mixedDoc()
 	var whats []string
-	for _, a := range ContainmentActions(doc, snap, mixedA) {
-		if a.CheckID == "IR-USR-002" || a.What == whatProtocols {
+	for _, a := range containmentActions(doc, snap, mixedA) {
+		if a.CheckID == "IR-USR-002" || a.What == model.WhatProtocols {
 			whats = append(whats, a.What)
 		}
 	}
-	if strings.Join(whats, "|") != whatRevoke {
+	if strings.Join(whats, "|") != model.WhatRevoke {
 		t.Errorf("account steps for a synced user = %v, want only the session revocation", whats)
 	}
 	script := genContainment(t, doc, snap, mixedA)
@@ -1031,12 +1028,12 @@ func TestContainmentSyncedAccount(t *testing.T) {
 	}
 	// B is cloud-only and has a mailbox: full account containment.
 	var b []string
-	for _, a := range ContainmentActions(doc, snap, mixedB) {
-		if a.CheckID == "IR-USR-002" || a.What == whatProtocols {
+	for _, a := range containmentActions(doc, snap, mixedB) {
+		if a.CheckID == "IR-USR-002" || a.What == model.WhatProtocols {
 			b = append(b, a.What)
 		}
 	}
-	if strings.Join(b, "|") != strings.Join([]string{whatBlock, whatRevoke, whatResetPassword, whatProtocols}, "|") {
+	if strings.Join(b, "|") != strings.Join([]string{model.WhatBlock, model.WhatRevoke, model.WhatResetPassword, model.WhatProtocols}, "|") {
 		t.Errorf("account steps for B = %v", b)
 	}
 }
@@ -1085,13 +1082,13 @@ func TestContainmentTwoContosoUsers(t *testing.T) {
 		t.Error("Megan's script acts on Adele's rules or consent")
 	}
 	// Findings without a step that are plainly Adele's stay in Adele's list.
-	for _, it := range ContainmentReview(doc, snap, "megan.bowen@contoso.com") {
+	for _, it := range containmentReview(doc, snap, "megan.bowen@contoso.com") {
 		if (it.CheckID == "IR-SIG-002" || it.CheckID == "IR-APP-002") && strings.Contains(it.Name+it.Detail, "adele.vance") {
 			t.Errorf("Megan's review lists Adele's %s item %q", it.CheckID, it.Name)
 		}
 	}
 	found := false
-	for _, it := range ContainmentReview(doc, snap, adeleUPN) {
+	for _, it := range containmentReview(doc, snap, adeleUPN) {
 		if it.CheckID == "IR-APP-002" {
 			found = true
 		}

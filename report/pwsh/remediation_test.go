@@ -14,6 +14,7 @@ import (
 
 	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/report/model"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -84,7 +85,7 @@ func fixtureDoc() *checks.Document {
 				checks.Affected{Kind: "mailbox", ID: h["mbx2"], Name: h["mbx2"]},
 				checks.Affected{Kind: "mailbox", ID: h["mbx3"], Name: h["mbx3"]},
 				checks.Affected{Kind: "mailbox", ID: h["mbx4"], Name: h["mbx4"], Accepted: true},
-				checks.Affected{Kind: "mailbox", ID: "x", Name: "x", Extra: map[string]string{"primarySmtpAddress": h["mbx5"]}}),
+				checks.Affected{Kind: "mailbox", ID: "x", Name: "x", Exchange: &checks.ExchangeObject{Identity: h["mbx5"]}}),
 			res("EXO-PROTO-004", "Modern authentication enabled", checks.StatusFail, checks.SeverityMedium),
 			res("EXO-PROTO-005", "POP3 and IMAP4 disabled for new mailboxes", checks.StatusFail, checks.SeverityMedium),
 			res("EXO-FWD-001", "Automatic forwarding to external domains disabled", checks.StatusFail, checks.SeverityHigh),
@@ -152,7 +153,7 @@ func jsonString(s string) string {
 func generate(t *testing.T, doc *checks.Document, snap *snapshot.Snapshot, opt Options) string {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := WriteRemediation(context.Background(), &buf, doc, snap, opt); err != nil {
+	if err := writeRemediationDoc(context.Background(), &buf, doc, snap, opt); err != nil {
 		t.Fatalf("WriteRemediation: %v", err)
 	}
 	return buf.String()
@@ -269,7 +270,7 @@ func TestHostileEverywhere(t *testing.T) {
 			for ai := range doc.Results[ri].Affected {
 				doc.Results[ri].Affected[ai].ID = v
 				doc.Results[ri].Affected[ai].Name = v
-				doc.Results[ri].Affected[ai].Extra = nil
+				doc.Results[ri].Affected[ai].Exchange = nil
 			}
 			doc.Results[ri].Title = v // titles are ours, but must not break comments either
 			doc.Results[ri].Remediation.Steps = []string{v}
@@ -624,23 +625,23 @@ func TestBadInput(t *testing.T) {
 	doc := fixtureDoc()
 	doc.Tenant.ID = "contoso.onmicrosoft.com"
 	var buf bytes.Buffer
-	if err := WriteRemediation(context.Background(), &buf, doc, nil, Options{}); err == nil || buf.Len() != 0 {
+	if err := writeRemediationDoc(context.Background(), &buf, doc, nil, Options{}); err == nil || buf.Len() != 0 {
 		t.Error("non-GUID tenant id accepted")
 	}
-	if err := WriteRemediation(context.Background(), &buf, fixtureDoc(), nil, Options{BreakGlassUserIDs: []string{"admin@contoso.com"}}); err == nil {
+	if err := writeRemediationDoc(context.Background(), &buf, fixtureDoc(), nil, Options{BreakGlassUserIDs: []string{"admin@contoso.com"}}); err == nil {
 		t.Error("UPN accepted as break-glass object id")
 	}
 	doc = fixtureDoc()
 	doc.Cloud = "mars"
-	if err := WriteRemediation(context.Background(), &buf, doc, nil, Options{}); err == nil {
+	if err := writeRemediationDoc(context.Background(), &buf, doc, nil, Options{}); err == nil {
 		t.Error("unknown cloud accepted")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := WriteRemediation(ctx, &buf, fixtureDoc(), nil, Options{}); err == nil {
+	if err := writeRemediationDoc(ctx, &buf, fixtureDoc(), nil, Options{}); err == nil {
 		t.Error("cancelled context ignored")
 	}
-	if err := WriteRemediation(context.Background(), &buf, nil, nil, Options{}); err == nil {
+	if err := writeRemediationDoc(context.Background(), &buf, nil, nil, Options{}); err == nil {
 		t.Error("nil document accepted")
 	}
 }
@@ -678,7 +679,7 @@ func TestSupportsMatchesCatalogue(t *testing.T) {
 	for _, c := range checks.All() {
 		ids[c.ID] = true
 		if c.Incident {
-			if c.Remediation.Script != SupportsContainment(c.ID) {
+			if c.Remediation.Script != model.SupportsContainment(c.ID) {
 				incident = append(incident, c.ID)
 			}
 			if Supports(c.ID) {
@@ -725,7 +726,7 @@ func BenchmarkWriteRemediation(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		var buf bytes.Buffer
-		if err := WriteRemediation(context.Background(), &buf, doc, snap, Options{ToolVersion: "bench"}); err != nil {
+		if err := writeRemediationDoc(context.Background(), &buf, doc, snap, Options{ToolVersion: "bench"}); err != nil {
 			b.Fatal(err)
 		}
 	}
