@@ -87,6 +87,7 @@ func newRootCmd(g *globalOptions) *cobra.Command {
 		newDiffCmd(g),
 		newSetupCmd(g),
 		newPortfolioCmd(g),
+		newBatchCmd(g),
 		newVersionCmd(g),
 	)
 	return root
