@@ -238,9 +238,6 @@ func runTenant(ctx context.Context, g *globalOptions, root, base string, s batch
 	if co.Cloud == "" {
 		co.Cloud = auth.CloudGlobal
 	}
-	if co.Concurrency == 0 {
-		co.Concurrency = 4
-	}
 	quiet := *g
 	quiet.interactive = false
 	p, err := co.validate(&quiet)
