@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
@@ -101,6 +102,10 @@ type Affected struct {
 	Exchange   *ExchangeObject     `json:"exchange,omitempty"`
 	Credential *CredentialEvidence `json:"credential,omitempty"`
 	Roles      *RoleEvidence       `json:"roles,omitempty"`
+	// Mail blast radius (IR-MAIL-*, IR-INB-002, IR-MBX-003).
+	Message         *MessageEvidence         `json:"message,omitempty"`
+	RuleHistory     *RuleHistory             `json:"ruleHistory,omitempty"`
+	MailboxActivity *MailboxActivityEvidence `json:"mailboxActivity,omitempty"`
 	// PolicyState is a Conditional Access policy's state.
 	PolicyState string `json:"policyState,omitempty"`
 	// Accepted is set when a config acceptance covers this object.
@@ -159,6 +164,10 @@ type Document struct {
 	// completeness. Every report shows it.
 	Evidence Evidence `json:"evidence"`
 	Results  []Result `json:"results"`
+	// Changes is what changed since the baseline audit (audit --baseline):
+	// the diff document of report/diff without its schemaVersion. Absent
+	// without a baseline.
+	Changes json.RawMessage `json:"changes,omitempty"`
 }
 
 // Licences are the Entra ID licences the tenant holds, from subscribedSkus.

@@ -70,6 +70,8 @@ type auditOptions struct {
 	AllowTampered bool
 	// AllowIncomplete audits a snapshot whose collection was interrupted.
 	AllowIncomplete bool
+	// Baseline is an earlier audit of the same tenant (baseline.go).
+	Baseline string
 	// Color forces colour on or off; nil detects (terminal and NO_COLOR
 	// unset).
 	Color *bool
@@ -108,6 +110,7 @@ func newAuditCmd(stdout, stderr io.Writer, version string) *cobra.Command {
 	f.StringVar(&o.FailOn, "fail-on", "", "exit 3 when a non-accepted check fails at or above this severity (critical, high, medium, low, info)")
 	f.BoolVar(&o.AllowTampered, "allow-tampered", false, "audit a snapshot whose files fail integrity verification (output is marked)")
 	f.BoolVar(&o.AllowIncomplete, "allow-incomplete", false, "audit a snapshot whose collection was interrupted (output is marked)")
+	f.StringVar(&o.Baseline, "baseline", "", "an earlier audit of the same tenant (snapshot, results.json or audit --out directory): every report gains what changed since")
 	return cmd
 }
 
@@ -165,6 +168,9 @@ func runAudit(ctx context.Context, path string, o auditOptions, stdout, stderr i
 	}
 	doc := checks.Run(snap, checks.RunOptions{Config: cfg, ToolVersion: o.Version, GeneratedAt: now(), Incident: inc, Logger: o.Logger})
 	doc.Evidence = evidenceOf(snap)
+	if err := attachBaseline(doc, snap, o.Baseline, cfg, o.Version); err != nil {
+		return &exitError{exitCannotRun, err}
+	}
 	if len(doc.Integrity) > 0 {
 		fmt.Fprintf(stderr, "WARNING: snapshot %s failed integrity verification (%d problem(s)); audited anyway because of --allow-tampered. Results are marked.\n", path, len(doc.Integrity))
 	}
