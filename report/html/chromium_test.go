@@ -62,7 +62,7 @@ func TestChromiumRendersTheReport(t *testing.T) {
 	if dir := os.Getenv("M365AUDIT_SCREENSHOT_DIR"); dir != "" {
 		shot = filepath.Join(dir, "report-chromium.png")
 	}
-	chromium(t, "--hide-scrollbars", "--window-size=1280,2400", "--screenshot="+shot, url)
+	chromium(t, "--hide-scrollbars", "--window-size=1280,4800", "--screenshot="+shot, url)
 	f, err := os.Open(shot)
 	if err != nil {
 		t.Fatal(err)
@@ -72,15 +72,16 @@ func TestChromiumRendersTheReport(t *testing.T) {
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
-	if b := img.Bounds(); b.Dx() != 1280 || b.Dy() != 2400 {
-		t.Errorf("screenshot is %v, want 1280x2400", b)
+	if b := img.Bounds(); b.Dx() != 1280 || b.Dy() != 4800 {
+		t.Errorf("screenshot is %v, want 1280x4800", b)
 	}
 	st := pixels(img)
 	t.Logf("screenshot %s: %.1f%% non-white, %d colours, heading blue %d px, fail red %d px", shot, 100*st.nonWhite, st.colours, st.heading, st.red)
 	if st.nonWhite < 0.05 || st.colours < 50 {
 		t.Errorf("the screenshot looks blank: %.1f%% non-white, %d colours", 100*st.nonWhite, st.colours)
 	}
-	// The table headings (#1e3a5f) and the FAIL badges (#dc2626) are drawn.
+	// The table headings (#1e3a5f) and the reds of FAIL badges (#dc2626)
+	// and of the attacker's rows and alerts (#b91c1c) are drawn.
 	if st.heading < 2000 || st.red < 200 {
 		t.Errorf("the report's colours are missing: heading %d px, red %d px", st.heading, st.red)
 	}
@@ -192,7 +193,7 @@ func pixels(img image.Image) pixelStats {
 			if near(r8, g8, b8, 0x1e, 0x3a, 0x5f) {
 				st.heading++
 			}
-			if near(r8, g8, b8, 0xdc, 0x26, 0x26) {
+			if near(r8, g8, b8, 0xdc, 0x26, 0x26) || near(r8, g8, b8, 0xb9, 0x1c, 0x1c) {
 				st.red++
 			}
 		}
