@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io"
@@ -33,6 +34,7 @@ type collectOptions struct {
 	ClientSecret     string
 	Certificate      string
 	Concurrency      int
+	SignKey          string
 }
 
 // collectPlan is a validated collectOptions.
@@ -46,6 +48,7 @@ type collectPlan struct {
 	out           string
 	concurrency   int
 	exchangeLater bool
+	signKey       ed25519.PrivateKey
 }
 
 var domainRE = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$`)
@@ -82,6 +85,7 @@ func newCollectCmd(g *globalOptions) *cobra.Command {
 	f.StringVar(&o.ClientSecret, "client-secret", "", "client secret for --auth secret (prefer env "+auth.EnvClientSecret+")")
 	f.StringVar(&o.Certificate, "certificate", "", "PEM or PFX file for --auth certificate (password in env "+auth.EnvCertificatePassword+")")
 	f.IntVar(&o.Concurrency, "concurrency", o.Concurrency, "datasets collected at once (1-16)")
+	f.StringVar(&o.SignKey, "sign-key", "", "Ed25519 private key file (m365audit keygen): sign the manifest (manifest.sig)")
 	return cmd
 }
 
@@ -133,6 +137,9 @@ func (o collectOptions) validate(g *globalOptions) (*collectPlan, error) {
 		if _, err := os.Stat(o.Certificate); err != nil {
 			return nil, usagef("--certificate: %v", err)
 		}
+	}
+	if p.signKey, err = readSignKey(o.SignKey); err != nil {
+		return nil, err
 	}
 	inc, err := parseIncident(o.IncidentUsers, o.IncidentStart, g.now())
 	if err != nil {
@@ -198,6 +205,9 @@ func runCollect(ctx context.Context, g *globalOptions, p *collectPlan) error {
 		return fmt.Errorf("read-only guard refused %d request(s): %s (a bug: please report it)", len(rep.RefusedWrites), strings.Join(rep.RefusedWrites, ", "))
 	}
 	if err := collect.WriteSummary(g.stderr, rep.Manifest, rep.Path); err != nil {
+		return err
+	}
+	if err := sealSnapshot(g.stderr, rep.Path, p.signKey); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintln(g.stdout, rep.Path)

@@ -78,6 +78,7 @@ func newRootCmd(g *globalOptions) *cobra.Command {
 		newDemoCmd(g),
 		newDiffCmd(g),
 		newVersionCmd(g),
+		newKeygenCmd(g),
 	)
 	return root
 }
