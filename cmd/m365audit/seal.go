@@ -2,6 +2,9 @@ package main
 
 import (
 	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -36,7 +39,7 @@ func newKeygenCmd(g *globalOptions) *cobra.Command {
 }
 
 func runKeygen(stdout io.Writer, prefix string) error {
-	priv, pub, fp, err := snapshot.GenerateKey()
+	priv, pub, fp, err := generateKey()
 	if err != nil {
 		return err
 	}
@@ -86,7 +89,7 @@ func readSignKey(path string) (ed25519.PrivateKey, error) {
 	if err != nil {
 		return nil, usagef("--sign-key: %v", err)
 	}
-	k, err := snapshot.ParsePrivateKey(data)
+	k, err := parsePrivateKey(data)
 	if err != nil {
 		return nil, usagef("--sign-key %s: %v", path, err)
 	}
@@ -99,7 +102,7 @@ func readVerifyKey(path string) (ed25519.PublicKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--verify-key: %w", err)
 	}
-	k, err := snapshot.ParsePublicKey(data)
+	k, err := parsePublicKey(data)
 	if err != nil {
 		return nil, fmt.Errorf("--verify-key %s: %w", path, err)
 	}
@@ -128,4 +131,66 @@ func sealSnapshot(stderr io.Writer, path string, key ed25519.PrivateKey) error {
 		fmt.Fprintf(stderr, "Signed with Ed25519 key %s (%s)\n", snapshot.KeyFingerprint(key.Public().(ed25519.PublicKey)), snapshot.SignatureFile)
 	}
 	return nil
+}
+
+// generateKey creates an Ed25519 key pair for signing snapshots, encoded
+// as PEM: the private key as PKCS #8, the public key as PKIX (both read by
+// OpenSSL).
+func generateKey() (privPEM, pubPEM []byte, fingerprint string, err error) {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("generate key: %w", err)
+	}
+	pk, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("generate key: %w", err)
+	}
+	pb, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("generate key: %w", err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk}),
+		pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pb}), snapshot.KeyFingerprint(pub), nil
+}
+
+// parsePrivateKey reads an Ed25519 private key (PKCS #8 PEM, as keygen
+// writes it).
+func parsePrivateKey(data []byte) (ed25519.PrivateKey, error) {
+	b, _ := pem.Decode(data)
+	if b == nil {
+		return nil, errors.New("not a PEM file (want the .key file m365audit keygen writes)")
+	}
+	if b.Type != "PRIVATE KEY" {
+		return nil, fmt.Errorf("PEM block is %q, want PRIVATE KEY (the .key file m365audit keygen writes)", b.Type)
+	}
+	k, err := x509.ParsePKCS8PrivateKey(b.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("not a PKCS #8 private key: %v", err)
+	}
+	priv, ok := k.(ed25519.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("a %T key, want Ed25519", k)
+	}
+	return priv, nil
+}
+
+// parsePublicKey reads an Ed25519 public key (PKIX PEM, as keygen writes
+// it).
+func parsePublicKey(data []byte) (ed25519.PublicKey, error) {
+	b, _ := pem.Decode(data)
+	if b == nil {
+		return nil, errors.New("not a PEM file (want the .pub file m365audit keygen writes)")
+	}
+	if b.Type != "PUBLIC KEY" {
+		return nil, fmt.Errorf("PEM block is %q, want PUBLIC KEY (the .pub file m365audit keygen writes)", b.Type)
+	}
+	k, err := x509.ParsePKIXPublicKey(b.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("not a PKIX public key: %v", err)
+	}
+	pub, ok := k.(ed25519.PublicKey)
+	if !ok {
+		return nil, fmt.Errorf("a %T key, want Ed25519", k)
+	}
+	return pub, nil
 }

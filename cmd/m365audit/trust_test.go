@@ -161,7 +161,7 @@ func TestKeygenSignVerifyEndToEnd(t *testing.T) {
 	// unverifiable with --allow-tampered.
 	dir := copyDir(t, sampleDir)
 	priv, _ := os.ReadFile(filepath.Join(keys, "collector.key"))
-	k, _ := snapshot.ParsePrivateKey(priv)
+	k, _ := parsePrivateKey(priv)
 	if _, err := snapshot.SignPath(dir, k); err != nil {
 		t.Fatal(err)
 	}

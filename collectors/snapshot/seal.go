@@ -4,13 +4,10 @@ import (
 	"archive/zip"
 	"bytes"
 	"crypto/ed25519"
-	"crypto/rand"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -240,66 +237,4 @@ func PathDigest(p string) (string, error) {
 		return "", err
 	}
 	return s.Digest, nil
-}
-
-// GenerateKey creates an Ed25519 key pair for signing snapshots, encoded
-// as PEM: the private key as PKCS #8, the public key as PKIX (both read by
-// OpenSSL).
-func GenerateKey() (privPEM, pubPEM []byte, fingerprint string, err error) {
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		return nil, nil, "", fmt.Errorf("generate key: %w", err)
-	}
-	pk, err := x509.MarshalPKCS8PrivateKey(priv)
-	if err != nil {
-		return nil, nil, "", fmt.Errorf("generate key: %w", err)
-	}
-	pb, err := x509.MarshalPKIXPublicKey(pub)
-	if err != nil {
-		return nil, nil, "", fmt.Errorf("generate key: %w", err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk}),
-		pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pb}), KeyFingerprint(pub), nil
-}
-
-// ParsePrivateKey reads an Ed25519 private key (PKCS #8 PEM, as keygen
-// writes it).
-func ParsePrivateKey(data []byte) (ed25519.PrivateKey, error) {
-	b, _ := pem.Decode(data)
-	if b == nil {
-		return nil, errors.New("not a PEM file (want the .key file m365audit keygen writes)")
-	}
-	if b.Type != "PRIVATE KEY" {
-		return nil, fmt.Errorf("PEM block is %q, want PRIVATE KEY (the .key file m365audit keygen writes)", b.Type)
-	}
-	k, err := x509.ParsePKCS8PrivateKey(b.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("not a PKCS #8 private key: %v", err)
-	}
-	priv, ok := k.(ed25519.PrivateKey)
-	if !ok {
-		return nil, fmt.Errorf("a %T key, want Ed25519", k)
-	}
-	return priv, nil
-}
-
-// ParsePublicKey reads an Ed25519 public key (PKIX PEM, as keygen writes
-// it).
-func ParsePublicKey(data []byte) (ed25519.PublicKey, error) {
-	b, _ := pem.Decode(data)
-	if b == nil {
-		return nil, errors.New("not a PEM file (want the .pub file m365audit keygen writes)")
-	}
-	if b.Type != "PUBLIC KEY" {
-		return nil, fmt.Errorf("PEM block is %q, want PUBLIC KEY (the .pub file m365audit keygen writes)", b.Type)
-	}
-	k, err := x509.ParsePKIXPublicKey(b.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("not a PKIX public key: %v", err)
-	}
-	pub, ok := k.(ed25519.PublicKey)
-	if !ok {
-		return nil, fmt.Errorf("a %T key, want Ed25519", k)
-	}
-	return pub, nil
 }
