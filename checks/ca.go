@@ -277,8 +277,8 @@ func grantBlockOrMFAAndPasswordChange(g grantSet) bool {
 // caEnv is what the evaluator reads besides the policies: the snapshot for
 // names and strengths, and the config for approved exclusions.
 type caEnv struct {
-	snap *snapshot.Snapshot
-	cfg  *Config
+	ctx *Context
+	cfg *Config
 
 	strengths       map[string]snapshot.AuthenticationStrength
 	strengthsLoaded bool
@@ -291,14 +291,14 @@ type caEnv struct {
 // newCAEnv returns the context's CA environment, building it on first use
 // so the user index is built once per run, not once per check.
 func newCAEnv(c *Context) *caEnv {
-	if c.ca != nil && c.ca.snap == c.Snap {
+	if c.ca != nil && c.ca.ctx == c {
 		return c.ca
 	}
 	cfg := c.Config
 	if cfg == nil {
 		cfg = &Config{}
 	}
-	c.ca = &caEnv{snap: c.Snap, cfg: cfg}
+	c.ca = &caEnv{ctx: c, cfg: cfg}
 	return c.ca
 }
 
@@ -309,10 +309,12 @@ func (e *caEnv) strength(s *snapshot.AuthenticationStrength) (snapshot.Authentic
 	if len(s.AllowedCombinations) > 0 {
 		return *s, true
 	}
+	// Every lookup records the read for the running check, not only the
+	// first one that loads the dataset.
+	list, err := e.ctx.AuthenticationStrengths()
 	if !e.strengthsLoaded {
 		e.strengthsLoaded = true
 		e.strengths = map[string]snapshot.AuthenticationStrength{}
-		list, err := e.snap.AuthenticationStrengths()
 		e.strengthsErr = err
 		for _, st := range list {
 			e.strengths[strings.ToLower(st.ID)] = st
@@ -328,10 +330,10 @@ func (e *caEnv) strength(s *snapshot.AuthenticationStrength) (snapshot.Authentic
 }
 
 func (e *caEnv) loadUsers() {
+	list, err := e.ctx.Users() // records the read for the running check
 	if e.users != nil {
 		return
 	}
-	list, err := e.snap.Users()
 	e.users = make(map[string]*snapshot.User, 2*len(list))
 	if err != nil {
 		return
@@ -372,9 +374,10 @@ func (e *caEnv) roleName(id string) string {
 	if n, ok := PrivilegedRoles()[l]; ok {
 		return n
 	}
+	defs, err := e.ctx.RoleDefinitions() // records the read for the running check
 	if e.roleNames == nil {
 		e.roleNames = map[string]string{}
-		if defs, err := e.snap.RoleDefinitions(); err == nil {
+		if err == nil {
 			for _, d := range defs {
 				e.roleNames[strings.ToLower(d.ID)] = d.DisplayName
 				if d.TemplateID != "" {

@@ -21,15 +21,15 @@ type caSubject struct {
 func loadCA(c *Context, withSD bool) (caSubject, *Outcome) {
 	s := caSubject{env: newCAEnv(c)}
 	if withSD {
-		sd, err := c.Snap.SecurityDefaults()
+		sd, err := c.SecurityDefaults()
 		if err != nil {
 			o := Unknown(err)
 			return caSubject{}, &o
 		}
 		s.sd = sd
 	}
-	pols, err := c.Snap.ConditionalAccessPolicies()
-	info := c.Snap.Info(snapshot.DSConditionalAccessPolicies)
+	pols, err := c.ConditionalAccessPolicies()
+	info := c.Info(snapshot.DSConditionalAccessPolicies)
 	switch {
 	case err == nil && info.Status == snapshot.StatusPartial && withSD && !s.sd.IsEnabled:
 		// A pass judged on some of the policies would be a false pass.
@@ -38,8 +38,10 @@ func loadCA(c *Context, withSD bool) (caSubject, *Outcome) {
 	case err == nil:
 		s.policies = pols
 	case withSD && (s.sd.IsEnabled || info.Status == snapshot.StatusUnlicensed || (c.Licences.Known && !c.Licences.P1)):
-		// Judged on security defaults: on, they decide; off without P1,
+		// Judged on security defaults: on, they decide (no Conditional
+		// Access policy can be enforced beside them); off without P1,
 		// nothing enforces the control whatever the (unavailable) policies.
+		c.decidedWithout(snapshot.DSConditionalAccessPolicies)
 	default:
 		o := Unknown(err)
 		return caSubject{}, &o
@@ -50,9 +52,10 @@ func loadCA(c *Context, withSD bool) (caSubject, *Outcome) {
 // sdState describes security defaults as a phrase, reading them when
 // collected (the checks that do not depend on them still mention them).
 func sdState(c *Context) string {
-	sd, err := c.Snap.SecurityDefaults()
+	sd, err := c.SecurityDefaults()
 	switch {
 	case err != nil:
+		c.decidedWithout(snapshot.DSSecurityDefaults) // the phrase says so
 		return "security defaults unknown (not collected)"
 	case sd.IsEnabled:
 		return "security defaults on"
@@ -116,7 +119,7 @@ func licenceUnknown(c *Context, o Outcome, lic Licence) Outcome {
 	}
 	o.Status = StatusUnknown
 	o.Summary = fmt.Sprintf("Not conclusive: licences are unknown (%s %s), and this control needs %s; if the tenant holds it: %s",
-		snapshot.DSSubscribedSkus, c.Snap.Info(snapshot.DSSubscribedSkus).Describe(), lic, o.Summary)
+		snapshot.DSSubscribedSkus, c.Info(snapshot.DSSubscribedSkus).Describe(), lic, o.Summary)
 	return o
 }
 
@@ -174,8 +177,9 @@ func caLegacyClients() map[string]bool {
 // successful legacy-protocol sign-ins and successful single-factor member
 // sign-ins: evidence that contradicts a control judged on configuration.
 func signInEvidence(c *Context) (legacy, singleFactor int, ok bool) {
-	sis, err := c.Snap.SignIns()
+	sis, err := c.SignIns()
 	if err != nil {
+		c.decidedWithout(snapshot.DSSignIns) // the configuration's verdict stands, and says so
 		return 0, 0, false
 	}
 	leg := caLegacyClients()

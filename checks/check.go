@@ -60,7 +60,14 @@ type Outcome struct {
 // Context is everything a check may read. It carries no clock: Now is the
 // snapshot's collectedAt.
 type Context struct {
-	Snap     *snapshot.Snapshot
+	// snap is read only through the dataset methods (reads.go), which
+	// record every read in reads.
+	snap  *snapshot.Snapshot
+	reads map[string]bool
+	// without holds the datasets the running check deliberately decided
+	// without (decidedWithout), so a test can tell a deliberate judgement
+	// without optional data from a false pass.
+	without  map[string]bool
 	Config   *Config
 	Now      time.Time
 	Licences Licences
@@ -80,3 +87,41 @@ type Context struct {
 func (m Meta) AllDatasets() []string {
 	return append(append([]string(nil), m.Datasets...), m.AlsoReads...)
 }
+
+// NewContext returns the evaluation context of a run over snap.
+func NewContext(snap *snapshot.Snapshot, cfg *Config, now time.Time, lic Licences, inc *IncidentInfo, logger *slog.Logger) *Context {
+	return &Context{snap: snap, Config: cfg, Now: now, Licences: lic, Incident: inc, Logger: logger}
+}
+
+// data records that the running check reads dataset id and returns the
+// snapshot to read it from.
+func (c *Context) data(id string) *snapshot.Snapshot {
+	if c.reads == nil {
+		c.reads = map[string]bool{}
+	}
+	c.reads[id] = true
+	return c.snap
+}
+
+// Info returns what the manifest says about a dataset (status, reason,
+// notes, window, omitted fields). It reads no data, so it records nothing.
+func (c *Context) Info(id string) snapshot.DatasetInfo { return c.snap.Info(id) }
+
+// Tenant returns the snapshot's tenant as the manifest records it.
+func (c *Context) Tenant() snapshot.Tenant { return c.snap.Manifest.Tenant }
+
+// decidedWithout records that the running check read dataset id, found it
+// not collected, and deliberately judged without it (its summary says how).
+// A pass over a missing dataset not recorded here fails the read test.
+func (c *Context) decidedWithout(id string) {
+	if c.without == nil {
+		c.without = map[string]bool{}
+	}
+	c.without[id] = true
+}
+
+// startCheck forgets the reads of the previous check.
+func (c *Context) startCheck() { c.reads, c.without = map[string]bool{}, map[string]bool{} }
+
+// readDatasets returns the datasets the running check has read, sorted.
+func (c *Context) readDatasets() []string { return sortedKeys(c.reads) }

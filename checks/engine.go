@@ -45,7 +45,7 @@ func Run(snap *snapshot.Snapshot, opts RunOptions) *Document {
 	if list == nil {
 		list = All()
 	}
-	ctx := &Context{Snap: snap, Config: cfg, Now: snap.Manifest.CollectedAt, Licences: DetectLicences(snap), Incident: opts.Incident, Logger: opts.Logger}
+	ctx := NewContext(snap, cfg, snap.Manifest.CollectedAt, DetectLicences(snap), opts.Incident, opts.Logger)
 	doc := &Document{
 		SchemaVersion: ResultsSchemaVersion,
 		Tool:          snapshot.Tool{Name: ToolName, Version: opts.ToolVersion},

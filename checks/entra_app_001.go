@@ -28,7 +28,7 @@ func entraApp001() Check {
 // fails. ManagePermissionGrantsForOwnedResource.* is resource-specific
 // consent by owners, not user consent.
 func evalEntraApp001(c *Context) Outcome {
-	p, err := c.Snap.AuthorizationPolicy()
+	p, err := c.AuthorizationPolicy()
 	if err != nil {
 		return Unknown(err)
 	}

@@ -25,7 +25,7 @@ func entraApp002() Check {
 
 // evalEntraApp002: the admin consent workflow is on with at least one reviewer.
 func evalEntraApp002(c *Context) Outcome {
-	p, err := c.Snap.AdminConsentRequestPolicy()
+	p, err := c.AdminConsentRequestPolicy()
 	if err != nil {
 		return Unknown(err)
 	}

@@ -24,7 +24,7 @@ func entraApp003() Check {
 // evalEntraApp003: members cannot register applications (Graph's default is
 // allowed, so unset fails).
 func evalEntraApp003(c *Context) Outcome {
-	p, err := c.Snap.AuthorizationPolicy()
+	p, err := c.AuthorizationPolicy()
 	if err != nil {
 		return Unknown(err)
 	}

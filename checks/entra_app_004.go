@@ -14,7 +14,7 @@ const IDEntraApp004 = "ENTRA-APP-004"
 func entraApp004() Check {
 	return Check{Meta: Meta{ID: IDEntraApp004, Title: "No risky delegated (OAuth2) permission grants", Category: entraCatApps, Severity: SeverityHigh,
 		Rationale: "A delegated grant with mail, file or directory-write scopes lets a third-party app act as the user without a password or MFA; consent phishing and BEC tools rely on this.",
-		Datasets:  []string{snapshot.DSOAuth2PermissionGrants, snapshot.DSServicePrincipals},
+		Datasets:  []string{snapshot.DSOAuth2PermissionGrants, snapshot.DSServicePrincipals}, AlsoReads: []string{snapshot.DSUsers},
 		References: References{CIS: []string{"5.1.5.1"}, CISVersion: entraCIS, SCuBA: []string{"MS.AAD.5.2"},
 			Other: []string{"Hawk Get-HawkTenantConsentGrant"}},
 		Remediation: Remediation{Summary: "Review each listed grant; remove the ones not approved and disable the app if it is not known.",
@@ -29,15 +29,15 @@ func entraApp004() Check {
 // high-risk scope; clients on the known-abused list are reported whatever
 // their scopes.
 func evalEntraApp004(c *Context) Outcome {
-	grants, err := c.Snap.OAuth2PermissionGrants()
+	grants, err := c.OAuth2PermissionGrants()
 	if err != nil {
 		return Unknown(err)
 	}
-	sps, err := c.Snap.ServicePrincipals()
+	sps, err := c.ServicePrincipals()
 	if err != nil {
 		return Unknown(err)
 	}
-	users, _, uerr := entraUsers(c.Snap)
+	users, _, uerr := entraUsers(c)
 	if uerr != nil && !entraIsNotCollected(uerr) {
 		return Unknown(uerr)
 	}

@@ -15,7 +15,7 @@ const IDEntraApp006 = "ENTRA-APP-006"
 func entraApp006() Check {
 	return Check{Meta: Meta{ID: IDEntraApp006, Title: "App registration credential hygiene (no secrets, no long-lived or expired credentials)", Category: entraCatApps, Severity: SeverityMedium,
 		Rationale: "Client secrets are passwords for apps: they leak in code and config, bypass MFA, and secrets added to service principals do not even show in the portal.",
-		Datasets:  []string{snapshot.DSApplications},
+		Datasets:  []string{snapshot.DSApplications}, AlsoReads: []string{snapshot.DSServicePrincipals},
 		References: References{CIS: []string{"5.1.5.4"}, CISVersion: entraCIS,
 			Other: []string{"Maester MT.1057", "Prowler entra_app_registration_client_secret_unused"}},
 		Remediation: Remediation{Summary: "Move each workload to a certificate or managed identity, then remove the secrets; replace expired and long-lived certificates.",
@@ -31,11 +31,11 @@ func entraApp006() Check {
 // (invisible in the portal) are listed too. Service principals are read
 // when collected; without them a clean result cannot pass.
 func evalEntraApp006(c *Context) Outcome {
-	apps, err := c.Snap.Applications()
+	apps, err := c.Applications()
 	if err != nil {
 		return Unknown(err)
 	}
-	sps, spErr := c.Snap.ServicePrincipals()
+	sps, spErr := c.ServicePrincipals()
 	if spErr != nil && !entraIsNotCollected(spErr) {
 		return Unknown(spErr)
 	}

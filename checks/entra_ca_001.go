@@ -13,7 +13,7 @@ const IDEntraCA001 = "ENTRA-CA-001"
 func entraCA001() Check {
 	return Check{Meta: Meta{
 		ID: IDEntraCA001, Title: "Legacy authentication is blocked",
-		Category: categoryCA, Severity: SeverityCritical, Datasets: []string{snapshot.DSSecurityDefaults}, AlsoReads: []string{snapshot.DSConditionalAccessPolicies},
+		Category: categoryCA, Severity: SeverityCritical, Datasets: []string{snapshot.DSSecurityDefaults}, AlsoReads: []string{snapshot.DSConditionalAccessPolicies, snapshot.DSSignIns, snapshot.DSUsers, snapshot.DSRoleDefinitions, snapshot.DSAuthenticationStrengths},
 		Rationale: "Legacy protocols (IMAP, POP, SMTP AUTH, ActiveSync with basic authentication, older Office clients) cannot do MFA, so they let a stolen password in even where MFA is required.",
 		References: References{CIS: []string{"5.2.2.3"}, CISVersion: cisV5, SCuBA: []string{"MS.AAD.1.1"},
 			Other: []string{"Maester MT.1009", "Maester MT.1010", "CISA.MS.AAD.1.1", "Prowler entra_legacy_authentication_blocked"}},

@@ -12,7 +12,7 @@ const IDEntraCA002 = "ENTRA-CA-002"
 func entraCA002() Check {
 	return Check{Meta: Meta{
 		ID: IDEntraCA002, Title: "MFA is required for administrator roles on all resources",
-		Category: categoryCA, Severity: SeverityHigh, Datasets: []string{snapshot.DSSecurityDefaults}, AlsoReads: []string{snapshot.DSConditionalAccessPolicies},
+		Category: categoryCA, Severity: SeverityHigh, Datasets: []string{snapshot.DSSecurityDefaults}, AlsoReads: []string{snapshot.DSConditionalAccessPolicies, snapshot.DSUsers, snapshot.DSRoleDefinitions, snapshot.DSAuthenticationStrengths, snapshot.DSSignIns},
 		Rationale: "Administrators hold the keys to the tenant; one phished admin password without MFA is a full compromise.",
 		References: References{CIS: []string{"5.2.2.1"}, CISVersion: cisV5,
 			Other: []string{"Maester MT.1006", "Prowler entra_admin_users_mfa_enabled"}},

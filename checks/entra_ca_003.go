@@ -12,7 +12,7 @@ const IDEntraCA003 = "ENTRA-CA-003"
 func entraCA003() Check {
 	return Check{Meta: Meta{
 		ID: IDEntraCA003, Title: "Phishing-resistant MFA is required for administrator roles",
-		Category: categoryCA, Severity: SeverityMedium, Datasets: []string{snapshot.DSConditionalAccessPolicies},
+		Category: categoryCA, Severity: SeverityMedium, Datasets: []string{snapshot.DSConditionalAccessPolicies}, AlsoReads: []string{snapshot.DSSecurityDefaults, snapshot.DSUsers, snapshot.DSRoleDefinitions, snapshot.DSAuthenticationStrengths},
 		Rationale: "Admin accounts are the first target of adversary-in-the-middle phishing, which relays ordinary MFA codes and push approvals.",
 		References: References{CIS: []string{"5.2.2.5"}, CISVersion: cisV5, SCuBA: []string{"MS.AAD.3.6"},
 			Other: []string{"CISA.MS.AAD.3.6", "Prowler entra_admin_users_phishing_resistant_mfa_enabled"}},

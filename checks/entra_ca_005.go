@@ -8,7 +8,7 @@ const IDEntraCA005 = "ENTRA-CA-005"
 func entraCA005() Check {
 	return Check{Meta: Meta{
 		ID: IDEntraCA005, Title: "High user risk requires a secure password change or is blocked",
-		Category: categoryCA, Severity: SeverityHigh, Datasets: []string{snapshot.DSConditionalAccessPolicies}, Licence: LicenceNone,
+		Category: categoryCA, Severity: SeverityHigh, Datasets: []string{snapshot.DSConditionalAccessPolicies}, AlsoReads: []string{snapshot.DSSecurityDefaults, snapshot.DSUsers, snapshot.DSRoleDefinitions, snapshot.DSAuthenticationStrengths}, Licence: LicenceNone,
 		Rationale: "Entra ID Protection flags leaked credentials and compromised accounts as high user risk; without a policy the flag changes nothing.",
 		References: References{CIS: []string{"5.2.2.6"}, CISVersion: cisV5, SCuBA: []string{"MS.AAD.2.1"},
 			Other: []string{"Maester MT.1013", "Maester MT.1049", "CISA.MS.AAD.2.1"}},

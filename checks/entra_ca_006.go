@@ -8,7 +8,7 @@ const IDEntraCA006 = "ENTRA-CA-006"
 func entraCA006() Check {
 	return Check{Meta: Meta{
 		ID: IDEntraCA006, Title: "High sign-in risk requires MFA or is blocked",
-		Category: categoryCA, Severity: SeverityHigh, Datasets: []string{snapshot.DSConditionalAccessPolicies},
+		Category: categoryCA, Severity: SeverityHigh, Datasets: []string{snapshot.DSConditionalAccessPolicies}, AlsoReads: []string{snapshot.DSSecurityDefaults, snapshot.DSUsers, snapshot.DSRoleDefinitions, snapshot.DSAuthenticationStrengths},
 		Rationale: "Sign-in risk catches token replay, impossible travel and password spray at the moment of sign-in.",
 		References: References{CIS: []string{"5.2.2.7", "5.2.2.8"}, CISVersion: cisV5, SCuBA: []string{"MS.AAD.2.3"},
 			Other: []string{"Maester MT.1012", "CISA.MS.AAD.2.3"}},

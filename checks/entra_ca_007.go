@@ -12,7 +12,7 @@ const IDEntraCA007 = "ENTRA-CA-007"
 func entraCA007() Check {
 	return Check{Meta: Meta{
 		ID: IDEntraCA007, Title: "Device-code flow and authentication transfer are blocked",
-		Category: categoryCA, Severity: SeverityHigh, Datasets: []string{snapshot.DSConditionalAccessPolicies},
+		Category: categoryCA, Severity: SeverityHigh, Datasets: []string{snapshot.DSConditionalAccessPolicies}, AlsoReads: []string{snapshot.DSSecurityDefaults, snapshot.DSUsers, snapshot.DSRoleDefinitions, snapshot.DSAuthenticationStrengths},
 		Rationale: "Device-code phishing gets a victim to enter a code on microsoft.com/devicelogin and hands the attacker a token, MFA included.",
 		References: References{CIS: []string{"5.2.2.12"}, CISVersion: cisV5, SCuBA: []string{"MS.AAD.3.9"},
 			Other: []string{"Maester MT.1052", "Prowler entra_conditional_access_policy_device_code_flow_blocked"}},

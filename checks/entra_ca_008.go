@@ -12,7 +12,7 @@ const IDEntraCA008 = "ENTRA-CA-008"
 func entraCA008() Check {
 	return Check{Meta: Meta{
 		ID: IDEntraCA008, Title: "Security-information registration is protected",
-		Category: categoryCA, Severity: SeverityHigh, Datasets: []string{snapshot.DSConditionalAccessPolicies},
+		Category: categoryCA, Severity: SeverityHigh, Datasets: []string{snapshot.DSConditionalAccessPolicies}, AlsoReads: []string{snapshot.DSSecurityDefaults, snapshot.DSUsers, snapshot.DSRoleDefinitions, snapshot.DSAuthenticationStrengths},
 		Rationale: "After a phish, attackers register their own authenticator so they keep access after a password reset; registration from a managed device stops that.",
 		References: References{CIS: []string{"5.2.2.10"}, CISVersion: cisV5, SCuBA: []string{"MS.AAD.3.8"},
 			Other: []string{"Maester MT.1011", "CISA.MS.AAD.3.8"}},

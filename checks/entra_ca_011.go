@@ -13,7 +13,7 @@ const IDEntraCA011 = "ENTRA-CA-011"
 func entraCA011() Check {
 	return Check{Meta: Meta{
 		ID: IDEntraCA011, Title: "No protective control relies only on report-only or disabled policies",
-		Category: categoryCA, Severity: SeverityHigh, Datasets: []string{snapshot.DSConditionalAccessPolicies},
+		Category: categoryCA, Severity: SeverityHigh, Datasets: []string{snapshot.DSConditionalAccessPolicies}, AlsoReads: []string{snapshot.DSSecurityDefaults, snapshot.DSUsers, snapshot.DSRoleDefinitions, snapshot.DSAuthenticationStrengths},
 		Rationale: "A report-only or disabled policy looks like protection in the portal but enforces nothing: the tenant form of 'MFA enabled but not enforced'.",
 		Remediation: Remediation{
 			Summary: "Turn the listed policies On after reviewing their report-only results.",
@@ -33,8 +33,12 @@ func evalEntraCA011(c *Context) Outcome {
 		return *o
 	}
 	sdOn := false
-	if sd, err := c.Snap.SecurityDefaults(); err == nil {
+	if sd, err := c.SecurityDefaults(); err == nil {
 		sdOn = sd.IsEnabled
+	} else {
+		// Not collected: judged as off, which can only find more dormant
+		// controls, never fewer.
+		c.decidedWithout(snapshot.DSSecurityDefaults)
 	}
 	type control struct {
 		id  string

@@ -14,7 +14,7 @@ const IDEntraCA012 = "ENTRA-CA-012"
 func entraCA012() Check {
 	return Check{Meta: Meta{
 		ID: IDEntraCA012, Title: "Every enabled policy excludes an emergency-access account",
-		Category: categoryCA, Severity: SeverityMedium, Datasets: []string{snapshot.DSConditionalAccessPolicies},
+		Category: categoryCA, Severity: SeverityMedium, Datasets: []string{snapshot.DSConditionalAccessPolicies}, AlsoReads: []string{snapshot.DSSecurityDefaults, snapshot.DSUsers, snapshot.DSRoleDefinitions, snapshot.DSAuthenticationStrengths},
 		Rationale: "A Conditional Access mistake or an outage of the MFA service can lock every administrator out; a break-glass account excluded from every policy is the way back in. Directory synchronisation accounts must also be excluded or hybrid sync breaks.",
 		References: References{CIS: []string{"1.1.2"}, CISVersion: cisV5,
 			Other: []string{"Maester MT.1005", "Maester MT.1020", "Maester MT.1034", "Prowler entra_emergency_access_exclusion"}},
@@ -54,7 +54,7 @@ func evalEntraCA012(c *Context) Outcome {
 		return Outcome{Status: StatusPass, Summary: fmt.Sprintf("No enabled Conditional Access policy can lock the break-glass accounts out (%d policies, none enabled).", len(s.policies))}
 	}
 	synced, syncKnown := false, false
-	if orgs, err := c.Snap.Organizations(); err == nil && len(orgs) > 0 {
+	if orgs, err := c.Organizations(); err == nil && len(orgs) > 0 {
 		syncKnown = true
 		for _, o := range orgs {
 			if o.OnPremisesSyncEnabled != nil && *o.OnPremisesSyncEnabled {
@@ -104,7 +104,7 @@ func evalEntraCA012(c *Context) Outcome {
 	if !syncKnown && broad > broadSync {
 		// Whether the sync account needs excluding depends on hybrid sync,
 		// which the organization dataset says; without it, no pass.
-		return Outcome{Status: StatusUnknown, Summary: fmt.Sprintf("Every enabled policy (%d) excludes a declared break-glass account, but whether the tenant synchronises from on-premises (and so must exclude the Directory Synchronization Accounts role) is unknown: dataset organization was not collected (%s).", len(enabled), c.Snap.Info(snapshot.DSOrganization).Describe()) + syncNote}
+		return Outcome{Status: StatusUnknown, Summary: fmt.Sprintf("Every enabled policy (%d) excludes a declared break-glass account, but whether the tenant synchronises from on-premises (and so must exclude the Directory Synchronization Accounts role) is unknown: dataset organization was not collected (%s).", len(enabled), c.Info(snapshot.DSOrganization).Describe()) + syncNote}
 	}
 	return Outcome{Status: StatusPass, Summary: fmt.Sprintf("Every enabled policy (%d) excludes a declared break-glass account.", len(enabled)) + syncNote}
 }

@@ -25,7 +25,7 @@ func entraExt001() Check {
 
 // evalEntraExt001: only admins and Guest Inviters may invite guests.
 func evalEntraExt001(c *Context) Outcome {
-	p, err := c.Snap.AuthorizationPolicy()
+	p, err := c.AuthorizationPolicy()
 	if err != nil {
 		return Unknown(err)
 	}

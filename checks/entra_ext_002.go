@@ -25,7 +25,7 @@ func entraExt002() Check {
 
 // evalEntraExt002: guest directory access is limited or restricted.
 func evalEntraExt002(c *Context) Outcome {
-	p, err := c.Snap.AuthorizationPolicy()
+	p, err := c.AuthorizationPolicy()
 	if err != nil {
 		return Unknown(err)
 	}

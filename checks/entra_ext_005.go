@@ -23,7 +23,7 @@ func entraExt005() Check {
 // sign-up for email-based subscriptions. Graph's default for both is
 // allowed, so an unset value fails.
 func evalEntraExt005(c *Context) Outcome {
-	p, err := c.Snap.AuthorizationPolicy()
+	p, err := c.AuthorizationPolicy()
 	if err != nil {
 		return Unknown(err)
 	}

@@ -29,7 +29,7 @@ func entraExt006() Check {
 // than 30 days, or who have not signed in for 90 days. Staleness is never
 // judged as passing when sign-in activity was not collected.
 func evalEntraExt006(c *Context) Outcome {
-	_, users, err := entraUsers(c.Snap)
+	_, users, err := entraUsers(c)
 	if err != nil {
 		return Unknown(err)
 	}
@@ -115,7 +115,7 @@ func evalEntraExt006(c *Context) Outcome {
 // activity: not when the collector noted it fell back without it, nor when
 // no user at all has the property.
 func entraSignInCollected(c *Context, users []snapshot.User) bool {
-	for _, n := range c.Snap.Info(snapshot.DSUsers).Notes {
+	for _, n := range c.Info(snapshot.DSUsers).Notes {
 		if strings.Contains(strings.ToLower(n), "signinactivity") {
 			return false
 		}

@@ -18,8 +18,8 @@ type entraUserIndex map[string]snapshot.User
 
 // entraUsers reads the users dataset into an index; ok is false when the
 // dataset carries no data (callers that use it optionally then degrade).
-func entraUsers(s *snapshot.Snapshot) (entraUserIndex, []snapshot.User, error) {
-	users, err := s.Users()
+func entraUsers(c *Context) (entraUserIndex, []snapshot.User, error) {
+	users, err := c.Users()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -123,9 +123,10 @@ type entraHolder struct {
 // entraRoleTemplates maps role definition ids to template ids when the
 // roleDefinitions dataset was collected. Built-in roles use the template id
 // as their definition id, so the map is a refinement, never a requirement.
-func entraRoleTemplates(s *snapshot.Snapshot) map[string]string {
-	defs, err := s.RoleDefinitions()
+func entraRoleTemplates(c *Context) map[string]string {
+	defs, err := c.RoleDefinitions()
 	if err != nil {
+		c.decidedWithout(snapshot.DSRoleDefinitions) // built-in roles need no mapping
 		return nil
 	}
 	m := make(map[string]string, len(defs))
@@ -149,8 +150,8 @@ func entraTemplateOf(tpl map[string]string, roleDefinitionID string) string {
 // entraPrivilegedHolders groups the privileged role assignments by
 // principal. only, when non-empty, restricts to those role template ids.
 // users may be nil (users dataset not collected).
-func entraPrivilegedHolders(s *snapshot.Snapshot, assignments []snapshot.RoleAssignment, users entraUserIndex, only ...string) []*entraHolder {
-	tpl := entraRoleTemplates(s)
+func entraPrivilegedHolders(c *Context, assignments []snapshot.RoleAssignment, users entraUserIndex, only ...string) []*entraHolder {
+	tpl := entraRoleTemplates(c)
 	names := PrivilegedRoles()
 	want := map[string]bool{}
 	for _, o := range only {
@@ -181,6 +182,7 @@ func entraPrivilegedHolders(s *snapshot.Snapshot, assignments []snapshot.RoleAss
 				h.UPN = p.UserPrincipalName
 				h.UserType = p.UserType
 				h.Synced = p.OnPremisesSyncEnabled
+				h.Enabled = p.AccountEnabled
 			}
 			if u, found := users.get(pid); found {
 				if h.Kind == "" {
@@ -287,17 +289,17 @@ func entraOutcome(st Status, affected []Affected, format string, args ...any) Ou
 // entraHoldersFor reads role assignments (and users, when collected) and
 // groups privileged holders; the outcome is set when the check cannot run.
 func entraHoldersFor(c *Context, only ...string) ([]*entraHolder, bool, *Outcome) {
-	ras, err := c.Snap.RoleAssignments()
+	ras, err := c.RoleAssignments()
 	if err != nil {
 		o := Unknown(err)
 		return nil, false, &o
 	}
-	users, _, uerr := entraUsers(c.Snap)
+	users, _, uerr := entraUsers(c)
 	if uerr != nil && !entraIsNotCollected(uerr) {
 		o := Unknown(uerr)
 		return nil, false, &o
 	}
-	return entraPrivilegedHolders(c.Snap, ras, users, only...), uerr == nil, nil
+	return entraPrivilegedHolders(c, ras, users, only...), uerr == nil, nil
 }
 
 // Guest role template ids of authorizationPolicy.guestUserRoleId.
@@ -342,7 +344,7 @@ func entraRegistrationIndex(regs []snapshot.RegistrationDetail) map[string]snaps
 // always returns every configuration, so a missing one means the data is
 // incomplete and gives unknown rather than a verdict.
 func entraMethodConfig(c *Context, ids ...string) ([]snapshot.AuthMethodConfiguration, *snapshot.AuthenticationMethodsPolicy, *Outcome) {
-	p, err := c.Snap.AuthenticationMethodsPolicy()
+	p, err := c.AuthenticationMethodsPolicy()
 	if err != nil {
 		o := Unknown(err)
 		return nil, nil, &o

@@ -28,7 +28,7 @@ func entraID001() Check {
 // expire. A null period is the 90-day default and fails; federated domains
 // take their policy from the identity provider and are skipped.
 func evalEntraID001(c *Context) Outcome {
-	domains, err := c.Snap.Domains()
+	domains, err := c.Domains()
 	if err != nil {
 		return Unknown(err)
 	}

@@ -26,7 +26,7 @@ func entraID004() Check {
 // BitLocker keys of their own devices. Graph's default for each is allowed,
 // so an unset value fails.
 func evalEntraID004(c *Context) Outcome {
-	p, err := c.Snap.AuthorizationPolicy()
+	p, err := c.AuthorizationPolicy()
 	if err != nil {
 		return Unknown(err)
 	}

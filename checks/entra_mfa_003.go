@@ -30,11 +30,11 @@ func entraMFA003() Check {
 // warn (never pass), because the report lags newly created accounts; a
 // member who is not capable makes it fail.
 func evalEntraMFA003(c *Context) Outcome {
-	_, users, err := entraUsers(c.Snap)
+	_, users, err := entraUsers(c)
 	if err != nil {
 		return Unknown(err)
 	}
-	regs, err := c.Snap.RegistrationDetails()
+	regs, err := c.RegistrationDetails()
 	if err != nil {
 		return Unknown(err)
 	}

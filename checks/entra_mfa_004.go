@@ -13,7 +13,7 @@ const IDEntraMFA004 = "ENTRA-MFA-004"
 func entraMFA004() Check {
 	return Check{Meta: Meta{ID: IDEntraMFA004, Title: "Privileged users have MFA (preferably phishing-resistant) registered", Category: entraCatIdentity, Severity: SeverityCritical,
 		Rationale: "An administrator without MFA is a direct path to tenant takeover, and phone or app-push factors can be phished or fatigued; admins need phishing-resistant methods.",
-		Datasets:  []string{snapshot.DSRoleAssignments, snapshot.DSUserRegistrationDetails},
+		Datasets:  []string{snapshot.DSRoleAssignments, snapshot.DSUserRegistrationDetails}, AlsoReads: []string{snapshot.DSRoleDefinitions, snapshot.DSUsers},
 		References: References{CIS: []string{"5.2.2.1"}, CISVersion: entraCIS, SCuBA: []string{"MS.AAD.3.6"},
 			Other: []string{"Maester MT.1063", "Prowler entra_users_mfa_capable", "Prowler entra_break_glass_account_fido2_security_key_registered"}},
 		Remediation: Remediation{Summary: "Register a FIDO2 security key, passkey or Windows Hello for Business for every listed administrator; until then make sure they are at least MFA capable.",
@@ -28,20 +28,20 @@ func entraMFA004() Check {
 // phishing-resistant method (warn). Group principals are not expanded and
 // keep the check from passing.
 func evalEntraMFA004(c *Context) Outcome {
-	ras, err := c.Snap.RoleAssignments()
+	ras, err := c.RoleAssignments()
 	if err != nil {
 		return Unknown(err)
 	}
-	regs, err := c.Snap.RegistrationDetails()
+	regs, err := c.RegistrationDetails()
 	if err != nil {
 		return Unknown(err)
 	}
-	users, _, uerr := entraUsers(c.Snap)
+	users, _, uerr := entraUsers(c)
 	if uerr != nil && !entraIsNotCollected(uerr) {
 		return Unknown(uerr)
 	}
 	reg := entraRegistrationIndex(regs)
-	holders := entraPrivilegedHolders(c.Snap, ras, users)
+	holders := entraPrivilegedHolders(c, ras, users)
 	var incapable, notPR, missing, groups []Affected
 	nUsers, disabled := 0, 0
 	for _, h := range holders {

@@ -13,7 +13,7 @@ const IDEntraMFA005 = "ENTRA-MFA-005"
 func entraMFA005() Check {
 	return Check{Meta: Meta{ID: IDEntraMFA005, Title: "SMS and voice call methods disabled", Category: entraCatIdentity, Severity: SeverityMedium,
 		Rationale: "SMS and voice codes can be intercepted or SIM-swapped and are easily phished; stronger methods should replace them.",
-		Datasets:  []string{snapshot.DSAuthenticationMethodsPolicy},
+		Datasets:  []string{snapshot.DSAuthenticationMethodsPolicy}, AlsoReads: []string{snapshot.DSUserRegistrationDetails},
 		References: References{CIS: []string{"5.2.3.5"}, CISVersion: entraCIS, SCuBA: []string{"MS.AAD.3.5"},
 			Other: []string{"Maester CIS.M365.5.2.3.5", "Maester CISA.MS.AAD.3.5", "EIDSCA.AV01", "EIDSCA.AS04", "Prowler entra_authentication_method_sms_voice_disabled"}},
 		Remediation: Remediation{Summary: "Move users to Authenticator or passkeys, then disable the SMS and Voice call methods.", Script: true,
@@ -46,7 +46,7 @@ func evalEntraMFA005(c *Context) Outcome {
 		return entraOutcome(StatusPass, nil, "SMS and voice call authentication methods are both disabled.")
 	}
 	count := ""
-	if regs, err := c.Snap.RegistrationDetails(); err == nil {
+	if regs, err := c.RegistrationDetails(); err == nil {
 		n := 0
 		for _, r := range regs {
 			if entraPhoneOnly(r.MethodsRegistered) {

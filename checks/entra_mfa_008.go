@@ -26,7 +26,7 @@ func entraMFA008() Check {
 // evalEntraMFA008: authentication methods policy migration complete (or never
 // needed: Graph omits the state on tenants without legacy settings).
 func evalEntraMFA008(c *Context) Outcome {
-	p, err := c.Snap.AuthenticationMethodsPolicy()
+	p, err := c.AuthenticationMethodsPolicy()
 	if err != nil {
 		return Unknown(err)
 	}

@@ -12,7 +12,7 @@ const IDEntraMFA010 = "ENTRA-MFA-010"
 func entraMFA010() Check {
 	return Check{Meta: Meta{
 		ID: IDEntraMFA010, Title: "Phishing-resistant MFA is required for all users",
-		Category: categoryIdentity, Severity: SeverityMedium, Datasets: []string{snapshot.DSConditionalAccessPolicies},
+		Category: categoryIdentity, Severity: SeverityMedium, Datasets: []string{snapshot.DSConditionalAccessPolicies}, AlsoReads: []string{snapshot.DSSecurityDefaults, snapshot.DSUsers, snapshot.DSRoleDefinitions, snapshot.DSAuthenticationStrengths},
 		Rationale:  "Adversary-in-the-middle phishing kits relay passwords and one-time codes; only phishing-resistant methods (FIDO2, Windows Hello for Business, certificate-based) stop them.",
 		References: References{SCuBA: []string{"MS.AAD.3.1"}, Other: []string{"CISA.MS.AAD.3.1"}},
 		Remediation: Remediation{

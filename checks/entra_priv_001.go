@@ -13,7 +13,7 @@ const IDEntraPriv001 = "ENTRA-PRIV-001"
 func entraPriv001() Check {
 	return Check{Meta: Meta{ID: IDEntraPriv001, Title: "Between two and four Global Administrators", Category: entraCatPriv, Severity: SeverityMedium,
 		Rationale: "One Global Administrator is a single point of failure; many of them widen the set of accounts whose compromise means tenant takeover.",
-		Datasets:  []string{snapshot.DSRoleAssignments},
+		Datasets:  []string{snapshot.DSRoleAssignments}, AlsoReads: []string{snapshot.DSRoleDefinitions, snapshot.DSUsers},
 		References: References{CIS: []string{"1.1.3"}, CISVersion: entraCIS, SCuBA: []string{"MS.AAD.7.1", "MS.AAD.7.2"},
 			Other: []string{"Maester CIS.M365.1.1.3", "Maester CISA.MS.AAD.7.1", "Maester MT.1032", "Prowler admincenter_users_between_two_and_four_global_admins"}},
 		Remediation: Remediation{Summary: "Keep two to four Global Administrators (including break-glass accounts); give others a narrower role.",
@@ -84,6 +84,22 @@ func evalEntraPriv001(c *Context) Outcome {
 		return entraOutcome(StatusFail, all, "%s: more than CIS's 4 (SCuBA's 2 to 8: %s).", count, scuba)
 	case len(groups) > 0:
 		return entraOutcome(StatusManual, all, "%s; confirm the total is between 2 and 4 (CIS), SCuBA 2 to 8.", count)
+	}
+	unsure := 0
+	for _, h := range holders {
+		if h.Kind != "group" && h.Kind != "servicePrincipal" && h.Enabled == nil {
+			unsure++
+		}
+	}
+	if unsure == 0 {
+		// Every account's state came with its assignment: the users
+		// dataset adds nothing.
+		c.decidedWithout(snapshot.DSUsers)
+	}
+	if unsure > 0 && n-unsure < 2 {
+		// Whether the accounts can sign in is not known: a disabled one is
+		// no second administrator, so the count alone cannot pass.
+		return entraOutcome(StatusUnknown, all, "%s, but whether %d of them %s enabled is unknown (dataset users was not collected), so a working second administrator cannot be confirmed.", count, unsure, entraIsAre(unsure))
 	}
 	return entraOutcome(StatusPass, nil, "%s: within CIS's 2 to 4 and SCuBA's 2 to 8 (PIM-eligible assignments are not collected).", count)
 }

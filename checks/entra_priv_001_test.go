@@ -13,7 +13,7 @@ func entraGAs(n int) []string {
 	var out []string
 	for i := 1; i <= n; i++ {
 		id := fmt.Sprintf("ga%d", i)
-		out = append(out, entraRA("ra-"+id, RoleGlobalAdministrator, "user", id, fmt.Sprintf("Admin %d", i), id+"@contoso.com"))
+		out = append(out, entraRA("ra-"+id, RoleGlobalAdministrator, "user", id, fmt.Sprintf("Admin %d", i), id+"@contoso.com", `"accountEnabled":true`))
 	}
 	return out
 }

@@ -10,7 +10,7 @@ const IDEntraPriv002 = "ENTRA-PRIV-002"
 func entraPriv002() Check {
 	return Check{Meta: Meta{ID: IDEntraPriv002, Title: "Privileged accounts are cloud-only", Category: entraCatPriv, Severity: SeverityHigh,
 		Rationale: "A privileged account synchronised from Active Directory can be taken over from on-premises, so a domain compromise becomes a cloud compromise.",
-		Datasets:  []string{snapshot.DSRoleAssignments},
+		Datasets:  []string{snapshot.DSRoleAssignments}, AlsoReads: []string{snapshot.DSRoleDefinitions, snapshot.DSUsers},
 		References: References{CIS: []string{"1.1.1"}, CISVersion: entraCIS, SCuBA: []string{"MS.AAD.7.3"},
 			Other: []string{"Maester CIS.M365.1.1.1", "Maester CISA.MS.AAD.7.3", "Maester MT.1026", "Maester MT.1081", "Prowler entra_admin_users_cloud_only"}},
 		Remediation: Remediation{Summary: "Create a separate cloud-only admin account for each listed person and remove the role from the synchronised account.",

@@ -9,8 +9,8 @@ const IDEntraPriv006 = "ENTRA-PRIV-006"
 
 func entraPriv006() Check {
 	return Check{Meta: Meta{ID: IDEntraPriv006, Title: "No guests / external users in privileged roles", Category: entraCatPriv, Severity: SeverityHigh,
-		Rationale:  "A guest's account is secured by another organisation; a guest in an admin role puts the tenant's control in hands it cannot govern.",
-		Datasets:   []string{snapshot.DSRoleAssignments},
+		Rationale: "A guest's account is secured by another organisation; a guest in an admin role puts the tenant's control in hands it cannot govern.",
+		Datasets:  []string{snapshot.DSRoleAssignments}, AlsoReads: []string{snapshot.DSRoleDefinitions, snapshot.DSUsers},
 		References: References{Other: []string{"Maester MT.1025"}},
 		Remediation: Remediation{Summary: "Remove privileged roles from guest accounts; give the person an internal admin account if they need one.",
 			Steps: []string{
@@ -52,6 +52,7 @@ func evalEntraPriv006(c *Context) Outcome {
 	all := append(append(append([]Affected{}, guests...), unknown...), groups...)
 	basis := ""
 	if !haveUsers {
+		c.decidedWithout(snapshot.DSUsers) // the summary names the basis
 		basis = " (users dataset not collected: guests recognised by userType on the assignment or an #EXT# UPN)"
 	}
 	switch {

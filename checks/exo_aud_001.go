@@ -28,7 +28,7 @@ func exoAud001() Check {
 // evalEXOAud001: the unified audit log ingests Exchange and other workload
 // events. A null value means the property was not collected: unknown.
 func evalEXOAud001(c *Context) Outcome {
-	cfg, err := c.Snap.AdminAuditLogConfig()
+	cfg, err := c.AdminAuditLogConfig()
 	if err != nil {
 		return Unknown(err)
 	}

@@ -25,7 +25,7 @@ func exoAud002() Check {
 // evalEXOAud002: mailbox auditing is on by default for the organisation
 // (AuditDisabled False). A null value is unknown.
 func evalEXOAud002(c *Context) Outcome {
-	oc, err := c.Snap.OrganizationConfig()
+	oc, err := c.OrganizationConfig()
 	if err != nil {
 		return Unknown(err)
 	}

@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
 )
@@ -12,7 +13,7 @@ const IDEXOAud004 = "EXO-AUD-004"
 func exoAud004() Check {
 	return Check{Meta: Meta{
 		ID: IDEXOAud004, Title: "No account bypasses mailbox audit logging",
-		Category: exoCategoryAuditing, Severity: SeverityHigh, Datasets: []string{snapshot.DSExoMailboxAuditBypass},
+		Category: exoCategoryAuditing, Severity: SeverityHigh, Datasets: []string{snapshot.DSExoMailboxAuditBypass}, AlsoReads: []string{snapshot.DSExoMailbox},
 		Rationale: "An audit bypass association hides every mailbox access by that account from the audit log, which is exactly what an attacker with a service account wants.",
 		References: References{CIS: []string{"6.1.3"}, CISVersion: exoCIS,
 			Other: []string{"Prowler exchange_mailbox_audit_bypass_disabled", "Monkey365 exchange-audit-bypass-enabled"}},
@@ -27,7 +28,7 @@ func exoAud004() Check {
 // evalEXOAud004: no account bypasses mailbox audit logging. A row whose
 // AuditBypassEnabled is null cannot pass.
 func evalEXOAud004(c *Context) Outcome {
-	rows, err := c.Snap.AuditBypassAssociations()
+	rows, err := c.AuditBypassAssociations()
 	if err != nil {
 		return Unknown(err)
 	}
@@ -60,7 +61,13 @@ func evalEXOAud004(c *Context) Outcome {
 		// The cmdlet returns one association per mailbox and user; none at
 		// all while the tenant has mailboxes means the answer is missing,
 		// not that nothing bypasses auditing.
-		if boxes, err := c.Snap.Mailboxes(); err == nil && len(boxes) > 0 {
+		boxes, err := c.Mailboxes()
+		if err != nil {
+			// Without the mailbox list an empty answer cannot be told
+			// from a missing one.
+			return exoOutcome(StatusUnknown, nil, "Not evaluated: Get-MailboxAuditBypassAssociation returned no rows, and whether the tenant has mailboxes is unknown: %s", strings.TrimPrefix(Unknown(err).Summary, "Not evaluated: "))
+		}
+		if len(boxes) > 0 {
 			return exoOutcome(StatusUnknown, nil, "Not evaluated: Get-MailboxAuditBypassAssociation returned no rows although the tenant has %s; it normally returns one per mailbox and user.", exoPlural(len(boxes), "mailbox", "mailboxes"))
 		}
 	}

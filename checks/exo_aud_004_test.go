@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
@@ -15,7 +16,7 @@ func TestEXOAud004(t *testing.T) {
 			{"Identity":"adele","Name":"adele","AuditBypassEnabled":false}]`},
 			want: StatusFail, affected: []string{exoEvilPS, "svc-backup"}, contains: []string{"2 accounts bypass mailbox audit logging"}},
 		{name: "none passes", files: map[string]string{ds: `[{"Identity":"adele","Name":"adele","AuditBypassEnabled":"False"}]`}, want: StatusPass},
-		{name: "empty passes", files: map[string]string{ds: `[]`}, want: StatusPass},
+		{name: "empty with no mailboxes passes", files: map[string]string{ds: `[]`, snapshot.DSExoMailbox: `[]`}, want: StatusPass},
 		{name: "null is unknown", files: map[string]string{ds: `[{"Identity":"adele","Name":"adele"}]`}, want: StatusUnknown, affected: []string{"adele"}},
 		{name: "forbidden is unknown", statuses: forbidden(ds), want: StatusUnknown},
 	})
@@ -30,6 +31,14 @@ func TestAuditBypassEmptyWithMailboxesIsNotAPass(t *testing.T) {
 	s = testSnap(t, map[string]string{snapshot.DSExoMailboxAuditBypass: `[]`, snapshot.DSExoMailbox: `[]`}, nil)
 	if r := RunCheck(c, testCtx(t, s, nil)); r.Status != StatusPass {
 		t.Fatalf("no mailboxes: status = %s, want pass (%s)", r.Status, r.Summary)
+	}
+	// Regression: exoMailbox not collected and an empty bypass list used to
+	// pass ("0 associations checked"); the mailbox count is unknown.
+	for _, st := range []map[string]snapshot.Status{nil, forbidden(snapshot.DSExoMailbox)} {
+		s = testSnap(t, map[string]string{snapshot.DSExoMailboxAuditBypass: `[]`}, st)
+		if r := RunCheck(c, testCtx(t, s, nil)); r.Status != StatusUnknown || !strings.Contains(r.Summary, "exoMailbox") {
+			t.Fatalf("exoMailbox not collected: status = %s, want unknown naming exoMailbox (%s)", r.Status, r.Summary)
+		}
 	}
 }
 

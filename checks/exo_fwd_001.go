@@ -38,15 +38,15 @@ func exoFwd001() Check {
 // unclear state, no default policy) makes the answer unknown unless the
 // other side already blocks.
 func evalEXOFwd001(c *Context) Outcome {
-	policies, err := c.Snap.OutboundSpamPolicies()
+	policies, err := c.OutboundSpamPolicies()
 	if err != nil {
 		return Unknown(err)
 	}
-	rules, err := c.Snap.OutboundSpamRules()
+	rules, err := c.OutboundSpamRules()
 	if err != nil {
 		return Unknown(err)
 	}
-	domains, err := c.Snap.RemoteDomains()
+	domains, err := c.RemoteDomains()
 	if err != nil {
 		return Unknown(err)
 	}

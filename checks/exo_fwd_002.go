@@ -34,11 +34,11 @@ func exoFwd002() Check {
 // policy whose rule state is unclear is judged as applied (the literal
 // control must not pass on a guess).
 func evalEXOFwd002(c *Context) Outcome {
-	policies, err := c.Snap.OutboundSpamPolicies()
+	policies, err := c.OutboundSpamPolicies()
 	if err != nil {
 		return Unknown(err)
 	}
-	rules, err := c.Snap.OutboundSpamRules()
+	rules, err := c.OutboundSpamRules()
 	if err != nil {
 		return Unknown(err)
 	}

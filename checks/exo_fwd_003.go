@@ -36,11 +36,11 @@ func exoFwd003() Check {
 // recipient written as a name rather than an address cannot be classified
 // and makes the answer manual.
 func evalEXOFwd003(c *Context) Outcome {
-	doms, err := c.Snap.Domains()
+	doms, err := c.Domains()
 	if err != nil {
 		return Unknown(err)
 	}
-	rules, err := c.Snap.TransportRules()
+	rules, err := c.TransportRules()
 	if err != nil {
 		return Unknown(err)
 	}

@@ -32,7 +32,7 @@ func exoMail001() Check {
 // Every setting that deviates is listed with its value; a null counts as
 // not configured (fail), since the settings object is what was collected.
 func evalEXOMail001(c *Context) Outcome {
-	policies, err := c.Snap.OutboundSpamPolicies()
+	policies, err := c.OutboundSpamPolicies()
 	if err != nil {
 		return Unknown(err)
 	}

@@ -29,7 +29,7 @@ func exoProto001() Check {
 // check-semantics.md only an explicit True passes; False and null fail
 // (null is how a missing value reads, and the service default was "on").
 func evalEXOProto001(c *Context) Outcome {
-	tc, err := c.Snap.TransportConfig()
+	tc, err := c.TransportConfig()
 	if err != nil {
 		return Unknown(err)
 	}

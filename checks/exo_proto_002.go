@@ -29,7 +29,7 @@ func exoProto002() Check {
 // inherits the organisation setting (not a finding), False enables SMTP
 // AUTH for that mailbox whatever the organisation says.
 func evalEXOProto002(c *Context) Outcome {
-	boxes, err := c.Snap.CASMailboxes()
+	boxes, err := c.CASMailboxes()
 	if err != nil {
 		return Unknown(err)
 	}

@@ -30,7 +30,7 @@ func exoProto003() Check {
 // either on fails (the detail names which); a null value cannot pass, so if
 // nothing fails but some rows lack the property, the answer is unknown.
 func evalEXOProto003(c *Context) Outcome {
-	boxes, err := c.Snap.CASMailboxes()
+	boxes, err := c.CASMailboxes()
 	if err != nil {
 		return Unknown(err)
 	}

@@ -24,7 +24,7 @@ func exoProto004() Check {
 // evalEXOProto004: modern authentication for Outlook is on. A null value
 // means the property was not collected: unknown.
 func evalEXOProto004(c *Context) Outcome {
-	oc, err := c.Snap.OrganizationConfig()
+	oc, err := c.OrganizationConfig()
 	if err != nil {
 		return Unknown(err)
 	}

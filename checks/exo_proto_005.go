@@ -27,7 +27,7 @@ func exoProto005() Check {
 // CAS mailbox plan has both off. Exchange always has plans, so an empty
 // list is incomplete data, not a pass.
 func evalEXOProto005(c *Context) Outcome {
-	plans, err := c.Snap.CASMailboxPlans()
+	plans, err := c.CASMailboxPlans()
 	if err != nil {
 		return Unknown(err)
 	}

@@ -35,8 +35,13 @@ func newIncidentScope(c *Context) *incidentScope {
 	if sc.end.IsZero() {
 		sc.end = c.Now
 	}
-	users, err := c.Snap.Users()
-	if err == nil {
+	users, err := c.Users()
+	if err != nil {
+		// Incident users cannot be resolved: checks that look at their own
+		// data turn a pass into unknown (unresolvedOutcome); checks that
+		// look at every event of the window need no directory.
+		c.decidedWithout(snapshot.DSUsers)
+	} else {
 		sc.directory = make(map[string]snapshot.User, len(users))
 		for _, u := range users {
 			sc.directory[u.ID] = u
@@ -62,12 +67,12 @@ func newIncidentScope(c *Context) *incidentScope {
 			sc.unresolved = append(sc.unresolved, upn)
 		}
 	}
-	sc.domains = irTenantDomains(c.Snap)
+	sc.domains = irTenantDomains(c)
 	if len(sc.domains) == 0 {
 		// Without the domains datasets, fall back to what the manifest and
 		// the members' UPNs say about the tenant's own domains.
 		sc.domains = map[string]bool{}
-		for _, d := range []string{c.Snap.Manifest.Tenant.PrimaryDomain, c.Snap.Manifest.Tenant.InitialDomain} {
+		for _, d := range []string{c.Tenant().PrimaryDomain, c.Tenant().InitialDomain} {
 			if d != "" {
 				sc.domains[strings.ToLower(d)] = true
 			}
@@ -95,9 +100,14 @@ func irIncidentUPNs(c *Context) []string {
 
 // irTenantDomains returns the tenant's verified domains (from domains, else
 // organization), lower-case; nil when neither was collected.
-func irTenantDomains(s *snapshot.Snapshot) map[string]bool {
+func irTenantDomains(c *Context) map[string]bool {
 	var out map[string]bool
-	if ds, err := s.Domains(); err == nil {
+	// domains and organization both list the verified domains: either
+	// will do, and without both newIncidentScope falls back further.
+	ds, err := c.Domains()
+	if err != nil {
+		c.decidedWithout(snapshot.DSDomains)
+	} else {
 		out = map[string]bool{}
 		for _, d := range ds {
 			if d.IsVerified {
@@ -105,7 +115,10 @@ func irTenantDomains(s *snapshot.Snapshot) map[string]bool {
 			}
 		}
 	}
-	if orgs, err := s.Organizations(); err == nil {
+	orgs, err := c.Organizations()
+	if err != nil {
+		c.decidedWithout(snapshot.DSOrganization)
+	} else {
 		if out == nil {
 			out = map[string]bool{}
 		}
@@ -282,8 +295,8 @@ func irAuditsNamed(audits []snapshot.DirectoryAudit, sc *incidentScope, names ..
 }
 
 // irWindowNote says what the audit log covers, from its manifest window.
-func irWindowNote(s *snapshot.Snapshot, id string) string {
-	info := s.Info(id)
+func irWindowNote(c *Context, id string) string {
+	info := c.Info(id)
 	if info.Window == nil {
 		return ""
 	}

@@ -12,8 +12,8 @@ const IDIRApp001 = "IR-APP-001"
 
 func irApp001() Check {
 	return Check{Meta: Meta{ID: IDIRApp001, Title: "OAuth consents granted in the window or by compromised users", Category: categoryIncident, Severity: SeverityCritical, Incident: true,
-		Rationale:  "A consented mail client (such as eM Client) keeps reading and sending mail with its own refresh token after the password is reset.",
-		Datasets:   []string{snapshot.DSOAuth2PermissionGrants, snapshot.DSServicePrincipals},
+		Rationale: "A consented mail client (such as eM Client) keeps reading and sending mail with its own refresh token after the password is reset.",
+		Datasets:  []string{snapshot.DSOAuth2PermissionGrants, snapshot.DSServicePrincipals}, AlsoReads: []string{snapshot.DSDirectoryAudits, snapshot.DSDomains, snapshot.DSOrganization, snapshot.DSUsers},
 		References: References{Other: []string{"Hawk Get-HawkTenantConsentGrant", "Prevention: ENTRA-APP-001"}},
 		Remediation: Remediation{Summary: "Revoke the grants the incident user gave in the window (the containment script removes them by id).", Script: true,
 			Steps: []string{"Remove-MgOauth2PermissionGrant -OAuth2PermissionGrantId <id>", "Update-MgServicePrincipal -ServicePrincipalId <spId> -AccountEnabled:$false if the app has no business use"}}},
@@ -24,11 +24,11 @@ func irApp001() Check {
 // incident users.
 func evalIRApp001(c *Context) Outcome {
 	sc := newIncidentScope(c)
-	grants, err := c.Snap.OAuth2PermissionGrants()
+	grants, err := c.OAuth2PermissionGrants()
 	if err != nil {
 		return Unknown(err)
 	}
-	sps, err := c.Snap.ServicePrincipals()
+	sps, err := c.ServicePrincipals()
 	if err != nil {
 		return Unknown(err)
 	}
@@ -36,7 +36,7 @@ func evalIRApp001(c *Context) Outcome {
 	for _, sp := range sps {
 		spByID[sp.ID] = sp
 	}
-	audits, auditErr := c.Snap.DirectoryAudits()
+	audits, auditErr := c.DirectoryAudits()
 	consents := irAuditsNamed(audits, sc, "Consent to application", "Add delegated permission grant", "Add app role assignment to service principal")
 	auditNote := ""
 	if auditErr != nil {

@@ -14,8 +14,8 @@ const IDIRApp002 = "IR-APP-002"
 
 func irApp002() Check {
 	return Check{Meta: Meta{ID: IDIRApp002, Title: "New apps, new owners, or credentials added to apps/service principals in the window", Category: categoryIncident, Severity: SeverityHigh, Incident: true,
-		Rationale:  "Credentials or owners added to an app give the attacker access that does not depend on any user's password or MFA.",
-		Datasets:   []string{snapshot.DSApplications, snapshot.DSServicePrincipals},
+		Rationale: "Credentials or owners added to an app give the attacker access that does not depend on any user's password or MFA.",
+		Datasets:  []string{snapshot.DSApplications, snapshot.DSServicePrincipals}, AlsoReads: []string{snapshot.DSDirectoryAudits, snapshot.DSDomains, snapshot.DSOrganization, snapshot.DSUsers},
 		References: References{Other: []string{"Hawk Get-HawkTenantAppAndSPNCredentialDetail", "Maester MT.1057"}},
 		Remediation: Remediation{Summary: "Remove credentials and owners nobody can explain; disable apps added by the attacker.",
 			Steps: []string{"Remove-MgApplicationPassword -ApplicationId <id> -KeyId <keyId>", "Remove-MgServicePrincipalPassword -ServicePrincipalId <id> -KeyId <keyId>"}}},
@@ -25,15 +25,15 @@ func irApp002() Check {
 // evalIRApp002 is IR-APP-002: new apps, owners or credentials in the window.
 func evalIRApp002(c *Context) Outcome {
 	sc := newIncidentScope(c)
-	apps, err := c.Snap.Applications()
+	apps, err := c.Applications()
 	if err != nil {
 		return Unknown(err)
 	}
-	sps, err := c.Snap.ServicePrincipals()
+	sps, err := c.ServicePrincipals()
 	if err != nil {
 		return Unknown(err)
 	}
-	audits, _ := c.Snap.DirectoryAudits()
+	audits, _ := c.DirectoryAudits()
 	events := irAuditsNamed(audits, sc, "Add application", "Add service principal", "Add service principal credentials",
 		"Update application*", "Add owner to application", "Add owner to service principal", "Consent to application")
 	// touchedBy finds the audit event of one of the given activities that

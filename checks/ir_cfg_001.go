@@ -12,8 +12,8 @@ const IDIRCfg001 = "IR-CFG-001"
 
 func irCfg001() Check {
 	return Check{Meta: Meta{ID: IDIRCfg001, Title: "Security configuration weakened in the window (CA, auth methods, authorization policy, domains/federation)", Category: categoryIncident, Severity: SeverityCritical, Incident: true,
-		Rationale:  "Attackers with admin access switch off the controls that would stop them, or federate a domain to their own identity provider.",
-		Datasets:   []string{snapshot.DSDirectoryAudits},
+		Rationale: "Attackers with admin access switch off the controls that would stop them, or federate a domain to their own identity provider.",
+		Datasets:  []string{snapshot.DSDirectoryAudits}, AlsoReads: []string{snapshot.DSDomains, snapshot.DSOrganization, snapshot.DSUsers},
 		References: References{Other: []string{"Hawk Get-HawkTenantDomainActivity", "Entra audit: Set federation settings on domain"}},
 		Remediation: Remediation{Summary: "Revert unexplained changes through the matching configuration check's fix; remove rogue federation.",
 			Steps: []string{"Remove-MgDomainFederationConfiguration -DomainId <d> -InternalDomainFederationId <id>, then Update-MgDomain -DomainId <d> -AuthenticationType Managed (only after confirming it is not the organisation's real IdP)"}}},
@@ -23,7 +23,7 @@ func irCfg001() Check {
 // evalIRCfg001 is IR-CFG-001.
 func evalIRCfg001(c *Context) Outcome {
 	sc := newIncidentScope(c)
-	audits, err := c.Snap.DirectoryAudits()
+	audits, err := c.DirectoryAudits()
 	if err != nil {
 		return Unknown(err)
 	}
@@ -45,7 +45,7 @@ func evalIRCfg001(c *Context) Outcome {
 		}
 		out = append(out, a)
 	}
-	if ds, err := c.Snap.Domains(); err == nil {
+	if ds, err := c.Domains(); err == nil {
 		for _, d := range ds {
 			if strings.EqualFold(d.AuthenticationType, "Federated") {
 				review++
@@ -54,7 +54,7 @@ func evalIRCfg001(c *Context) Outcome {
 		}
 	}
 	st := irVerdict(attributed, review)
-	note := irWindowNote(c.Snap, snapshot.DSDirectoryAudits)
+	note := irWindowNote(c, snapshot.DSDirectoryAudits)
 	switch st {
 	case StatusFail:
 		return Outcome{Status: st, Summary: fmt.Sprintf("%s %s by incident users, or to federation or CA deletion — revert them.%s", irPlural(attributed, "security configuration change", "security configuration changes"), sc.window(), note), Affected: out}

@@ -12,8 +12,8 @@ const IDIRGst001 = "IR-GST-001"
 
 func irGst001() Check {
 	return Check{Meta: Meta{ID: IDIRGst001, Title: "Identities created since incident start (guests with their inviter, and new members)", Category: categoryIncident, Severity: SeverityCritical, Incident: true,
-		Rationale:  "A phished account is used to invite the victim's address book as guests, giving the attacker a foothold and a trusted-looking sender list.",
-		Datasets:   []string{snapshot.DSUsers},
+		Rationale: "A phished account is used to invite the victim's address book as guests, giving the attacker a foothold and a trusted-looking sender list.",
+		Datasets:  []string{snapshot.DSUsers}, AlsoReads: []string{snapshot.DSDirectoryAudits, snapshot.DSDomains, snapshot.DSGuestInviters, snapshot.DSOrganization},
 		References: References{Other: []string{"Entra audit: Invite external user", "Prevention: ENTRA-EXT-001"}},
 		Remediation: Remediation{Summary: "Disable, then remove, the guests the incident user invited in the window; review the others.", Script: true,
 			Steps: []string{"Update-MgUser -UserId <id> -AccountEnabled:$false", "Remove-MgUser -UserId <id> (soft delete, restorable for 30 days)"}}},
@@ -24,12 +24,12 @@ func irGst001() Check {
 // start, with their inviter.
 func evalIRGst001(c *Context) Outcome {
 	sc := newIncidentScope(c)
-	users, err := c.Snap.Users()
+	users, err := c.Users()
 	if err != nil {
 		return Unknown(err)
 	}
-	inviters, invErr := c.Snap.GuestInviters()
-	audits, _ := c.Snap.DirectoryAudits()
+	inviters, invErr := c.GuestInviters()
+	audits, _ := c.DirectoryAudits()
 	invites := irAuditsNamed(audits, sc, "Invite external user", "Add user")
 	var out []Affected
 	attributed, review := 0, 0

@@ -13,8 +13,8 @@ const IDIRInb001 = "IR-INB-001"
 
 func irInb001() Check {
 	return Check{Meta: Meta{ID: IDIRInb001, Title: "Inbox rules that forward, redirect, delete or hide mail", Category: categoryIncident, Severity: SeverityCritical, Incident: true,
-		Rationale:  "Attackers hide replies and security alerts with inbox rules (moving mail to RSS Feeds, deleting it, or forwarding it out) so the victim does not notice.",
-		Datasets:   []string{snapshot.DSIncidentMessageRules},
+		Rationale: "Attackers hide replies and security alerts with inbox rules (moving mail to RSS Feeds, deleting it, or forwarding it out) so the victim does not notice.",
+		Datasets:  []string{snapshot.DSIncidentMessageRules}, AlsoReads: []string{snapshot.DSDomains, snapshot.DSIncidentMailFolders, snapshot.DSOrganization, snapshot.DSUsers},
 		References: References{CIS: []string{"6.2.1"}, CISVersion: "v5.0.0", Other: []string{"Hawk Get-HawkUserInboxRule"}},
 		Remediation: Remediation{Summary: "Remove the suspicious inbox rules (disable first to keep evidence).", Script: true,
 			Steps: []string{"Remove-MgUserMailFolderMessageRule -UserId <id> -MailFolderId inbox -MessageRuleId <ruleId>"}}},
@@ -24,11 +24,11 @@ func irInb001() Check {
 // evalIRInb001 is IR-INB-001.
 func evalIRInb001(c *Context) Outcome {
 	sc := newIncidentScope(c)
-	rules, err := c.Snap.IncidentMessageRules()
+	rules, err := c.IncidentMessageRules()
 	if err != nil {
 		return Unknown(err)
 	}
-	folders, _ := c.Snap.IncidentMailFolders()
+	folders, _ := c.IncidentMailFolders()
 	var out []Affected
 	suspicious, uncertain, ordinary := 0, 0, 0
 	for _, uid := range sc.incidentUserIDs() {

@@ -13,8 +13,8 @@ const IDIRMbx001 = "IR-MBX-001"
 
 func irMbx001() Check {
 	return Check{Meta: Meta{ID: IDIRMbx001, Title: "Mailbox-level forwarding configured", Category: categoryIncident, Severity: SeverityCritical, Incident: true,
-		Rationale:  "Mailbox forwarding silently copies every message to the attacker, and survives a password reset.",
-		Datasets:   []string{snapshot.DSExoMailbox},
+		Rationale: "Mailbox forwarding silently copies every message to the attacker, and survives a password reset.",
+		Datasets:  []string{snapshot.DSExoMailbox}, AlsoReads: []string{snapshot.DSDomains, snapshot.DSOrganization, snapshot.DSUsers},
 		References: References{CIS: []string{"6.2.1"}, CISVersion: "v5.0.0", Other: []string{"Hawk Get-HawkUserEmailForwarding"}},
 		Remediation: Remediation{Summary: "Clear forwarding on the incident users' mailboxes.", Script: true,
 			Steps: []string{"Set-Mailbox -Identity <upn> -ForwardingSmtpAddress $null -ForwardingAddress $null -DeliverToMailboxAndForward $false"}}},
@@ -24,7 +24,7 @@ func irMbx001() Check {
 // evalIRMbx001 is IR-MBX-001.
 func evalIRMbx001(c *Context) Outcome {
 	sc := newIncidentScope(c)
-	boxes, err := c.Snap.Mailboxes()
+	boxes, err := c.Mailboxes()
 	if err != nil {
 		return Unknown(err)
 	}

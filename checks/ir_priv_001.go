@@ -12,8 +12,8 @@ const IDIRPriv001 = "IR-PRIV-001"
 
 func irPriv001() Check {
 	return Check{Meta: Meta{ID: IDIRPriv001, Title: "Privileged role changes in the window", Category: categoryIncident, Severity: SeverityCritical, Incident: true,
-		Rationale:  "A role granted by a compromised account, or to a guest, turns a mailbox compromise into a tenant compromise.",
-		Datasets:   []string{snapshot.DSDirectoryAudits},
+		Rationale: "A role granted by a compromised account, or to a guest, turns a mailbox compromise into a tenant compromise.",
+		Datasets:  []string{snapshot.DSDirectoryAudits}, AlsoReads: []string{snapshot.DSDomains, snapshot.DSOrganization, snapshot.DSUsers},
 		References: References{SCuBA: []string{"MS.AAD.7.7v1"}, Other: []string{"Hawk Get-HawkTenantEntraIDAdmin"}},
 		Remediation: Remediation{Summary: "Remove role assignments no approved admin action explains.",
 			Steps: []string{"Remove-MgRoleManagementDirectoryRoleAssignment -UnifiedRoleAssignmentId <id>"}}},
@@ -23,7 +23,7 @@ func irPriv001() Check {
 // evalIRPriv001 is IR-PRIV-001.
 func evalIRPriv001(c *Context) Outcome {
 	sc := newIncidentScope(c)
-	audits, err := c.Snap.DirectoryAudits()
+	audits, err := c.DirectoryAudits()
 	if err != nil {
 		return Unknown(err)
 	}
@@ -53,7 +53,7 @@ func evalIRPriv001(c *Context) Outcome {
 		out = append(out, a)
 	}
 	st := irVerdict(attributed, review)
-	note := irWindowNote(c.Snap, snapshot.DSDirectoryAudits)
+	note := irWindowNote(c, snapshot.DSDirectoryAudits)
 	switch st {
 	case StatusFail:
 		return Outcome{Status: st, Summary: fmt.Sprintf("%s %s made by incident users — remove them; %s to review.%s", irPlural(attributed, "role change was", "role changes were"), sc.window(), irPlural(review, "other change", "other changes"), note), Affected: out}

@@ -12,8 +12,8 @@ const IDIRSig001 = "IR-SIG-001"
 
 func irSig001() Check {
 	return Check{Meta: Meta{ID: IDIRSig001, Title: "Legacy-protocol sign-ins", Category: categoryIncident, Severity: SeverityHigh, Incident: true,
-		Rationale:  "IMAP, POP and SMTP AUTH accept a password alone, so an attacker with a phished password skips MFA — even with security defaults on.",
-		Datasets:   []string{snapshot.DSSignIns},
+		Rationale: "IMAP, POP and SMTP AUTH accept a password alone, so an attacker with a phished password skips MFA — even with security defaults on.",
+		Datasets:  []string{snapshot.DSSignIns}, AlsoReads: []string{snapshot.DSDomains, snapshot.DSOrganization, snapshot.DSUsers},
 		References: References{Other: []string{"Maester MT.1033", "Fixes: ENTRA-CA-001, EXO-PROTO-001..003"}},
 		Remediation: Remediation{Summary: "Disable POP, IMAP and SMTP AUTH for the user now (containment script) and organisation-wide (remediation script), and block legacy authentication.", Script: true,
 			Steps: []string{"Set-CASMailbox -Identity <upn> -PopEnabled $false -ImapEnabled $false -SmtpClientAuthenticationDisabled $true"}}},
@@ -23,7 +23,7 @@ func irSig001() Check {
 // evalIRSig001 is IR-SIG-001.
 func evalIRSig001(c *Context) Outcome {
 	sc := newIncidentScope(c)
-	sis, err := c.Snap.SignIns()
+	sis, err := c.SignIns()
 	if err != nil {
 		return Unknown(err)
 	}
@@ -47,7 +47,7 @@ func evalIRSig001(c *Context) Outcome {
 		}
 		out = append(out, a)
 	}
-	note := irWindowNote(c.Snap, snapshot.DSSignIns)
+	note := irWindowNote(c, snapshot.DSSignIns)
 	switch {
 	case okGroups > 0:
 		return Outcome{Status: StatusFail, Summary: fmt.Sprintf("Legacy protocols were used successfully %s (%s, %d on incident users): these sign-ins skip MFA. Disable POP, IMAP and SMTP AUTH and block legacy authentication.%s",

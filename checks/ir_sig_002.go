@@ -12,8 +12,8 @@ const IDIRSig002 = "IR-SIG-002"
 
 func irSig002() Check {
 	return Check{Meta: Meta{ID: IDIRSig002, Title: "Successful single-factor interactive sign-ins (MFA not actually enforced)", Category: categoryIncident, Severity: SeverityHigh, Incident: true,
-		Rationale:   "Successful sign-ins with a password alone show MFA is configured but not enforced — the reason a phished password is enough.",
-		Datasets:    []string{snapshot.DSSignIns},
+		Rationale: "Successful sign-ins with a password alone show MFA is configured but not enforced — the reason a phished password is enough.",
+		Datasets:  []string{snapshot.DSSignIns}, AlsoReads: []string{snapshot.DSDirectoryAudits, snapshot.DSDomains, snapshot.DSOrganization, snapshot.DSUsers},
 		References:  References{Other: []string{"Evidence for ENTRA-MFA-001 and ENTRA-CA-011"}},
 		Remediation: Remediation{Summary: "Require MFA for all users with Conditional Access (report-only first), see ENTRA-MFA-001."}},
 		Eval: evalIRSig002}
@@ -23,7 +23,7 @@ func irSig002() Check {
 // sign-ins (MFA not actually enforced).
 func evalIRSig002(c *Context) Outcome {
 	sc := newIncidentScope(c)
-	sis, err := c.Snap.SignIns()
+	sis, err := c.SignIns()
 	if err != nil {
 		return Unknown(err)
 	}
@@ -129,7 +129,7 @@ func irAttackerAddresses(c *Context, sc *incidentScope, sis []snapshot.SignIn) m
 			out[s.IPAddress] = "successful " + s.ClientAppUsed + " sign-in"
 		}
 	}
-	if audits, err := c.Snap.DirectoryAudits(); err == nil {
+	if audits, err := c.DirectoryAudits(); err == nil {
 		acts := append([]string{"Invite external user", "Consent to application", "Add delegated permission grant"}, irSecurityInfoActivities...)
 		for _, a := range irAuditsNamed(audits, sc, acts...) {
 			if a.InitiatedBy.User == nil || a.InitiatedBy.User.IPAddress == "" || !sc.initiatedByIncidentUser(a) {

@@ -23,7 +23,7 @@ func irUsr001() Check {
 // evalIRUsr001 is IR-USR-001.
 func evalIRUsr001(c *Context) Outcome {
 	sc := newIncidentScope(c)
-	risky, err := c.Snap.RiskyUsers()
+	risky, err := c.RiskyUsers()
 	if err != nil {
 		return Unknown(err)
 	}

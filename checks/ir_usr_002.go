@@ -13,8 +13,8 @@ const IDIRUsr002 = "IR-USR-002"
 
 func irUsr002() Check {
 	return Check{Meta: Meta{ID: IDIRUsr002, Title: "Compromised accounts contained (password reset and sessions revoked after incident start)", Category: categoryIncident, Severity: SeverityCritical, Incident: true,
-		Rationale:  "Until the password is reset and refresh tokens are revoked, the attacker keeps access with the stolen password and existing sessions.",
-		Datasets:   []string{snapshot.DSUsers},
+		Rationale: "Until the password is reset and refresh tokens are revoked, the attacker keeps access with the stolen password and existing sessions.",
+		Datasets:  []string{snapshot.DSUsers}, AlsoReads: []string{snapshot.DSDomains, snapshot.DSOrganization},
 		References: References{Other: []string{"Hawk Start-HawkUserInvestigation"}},
 		Remediation: Remediation{Summary: "Block sign-in, reset the password with change at next sign-in, and revoke all sessions (the containment script does this).", Script: true,
 			Steps: []string{"Update-MgUser -UserId <id> -AccountEnabled:$false", "Update-MgUser -UserId <id> -PasswordProfile @{ForceChangePasswordNextSignIn=$true; Password='<random>'}", "Revoke-MgUserSignInSession -UserId <id>"}}},

@@ -13,8 +13,8 @@ const IDIRUsr003 = "IR-USR-003"
 
 func irUsr003() Check {
 	return Check{Meta: Meta{ID: IDIRUsr003, Title: "Authentication methods registered or changed during the window", Category: categoryIncident, Severity: SeverityHigh, Incident: true,
-		Rationale:  "Attackers register their own authenticator or phone so they pass MFA later, even after a password reset.",
-		Datasets:   []string{snapshot.DSIncidentAuthMethods},
+		Rationale: "Attackers register their own authenticator or phone so they pass MFA later, even after a password reset.",
+		Datasets:  []string{snapshot.DSIncidentAuthMethods}, AlsoReads: []string{snapshot.DSDirectoryAudits, snapshot.DSDomains, snapshot.DSOrganization, snapshot.DSUsers},
 		References: References{Other: []string{"Entra audit: User registered security info"}},
 		Remediation: Remediation{Summary: "Remove the methods registered in the window so the user re-registers (the containment script removes them by id).", Script: true,
 			Steps: []string{"Remove-MgUserAuthenticationMicrosoftAuthenticatorMethod / Remove-MgUserAuthenticationPhoneMethod … -UserId <id> -<Type>AuthenticationMethodId <methodId>", "Require re-registration with a Temporary Access Pass handed over in person"}}},
@@ -25,11 +25,11 @@ func irUsr003() Check {
 // the window.
 func evalIRUsr003(c *Context) Outcome {
 	sc := newIncidentScope(c)
-	methods, err := c.Snap.IncidentAuthMethods()
+	methods, err := c.IncidentAuthMethods()
 	if err != nil {
 		return Unknown(err)
 	}
-	audits, auditErr := c.Snap.DirectoryAudits()
+	audits, auditErr := c.DirectoryAudits()
 	events := irAuditsNamed(audits, sc, irSecurityInfoActivities...)
 	var out []Affected
 	attributed, review := 0, 0

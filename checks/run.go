@@ -21,7 +21,7 @@ func RunCheck(c Check, ctx *Context) (r Result) {
 	var partial []string
 	unlicensed := ""
 	for _, id := range c.Datasets {
-		info := ctx.Snap.Info(id)
+		info := ctx.Info(id)
 		if info.Status == snapshot.StatusUnlicensed {
 			// The API refused for want of a licence: the feature is absent
 			// from the tenant, which is not_applicable, unless another
@@ -42,13 +42,13 @@ func RunCheck(c Check, ctx *Context) (r Result) {
 	}
 	if unlicensed != "" {
 		r.Status = StatusNotApplicable
-		r.Summary = fmt.Sprintf("Not applicable: the tenant is not licensed for dataset %s (%s).", unlicensed, ctx.Snap.Info(unlicensed).Describe())
+		r.Summary = fmt.Sprintf("Not applicable: the tenant is not licensed for dataset %s (%s).", unlicensed, ctx.Info(unlicensed).Describe())
 		return r
 	}
 	if c.Licence != LicenceNone {
 		if !ctx.Licences.Known {
 			r.Status = StatusUnknown
-			r.Summary = fmt.Sprintf("Not evaluated: licences unknown (subscribedSkus %s); the feature needs %s.", ctx.Snap.Info(snapshot.DSSubscribedSkus).Describe(), c.Licence)
+			r.Summary = fmt.Sprintf("Not evaluated: licences unknown (subscribedSkus %s); the feature needs %s.", ctx.Info(snapshot.DSSubscribedSkus).Describe(), c.Licence)
 			return r
 		}
 		if (c.Licence == LicenceP1 && !ctx.Licences.P1) || (c.Licence == LicenceP2 && !ctx.Licences.P2) {
@@ -67,6 +67,7 @@ func RunCheck(c Check, ctx *Context) (r Result) {
 			}
 		}
 	}()
+	ctx.startCheck()
 	o := c.Eval(ctx)
 	r.Status, r.Summary = o.Status, o.Summary
 	if o.Affected != nil {

@@ -44,7 +44,7 @@ func testCtx(t testing.TB, s *snapshot.Snapshot, cfg *Config) *Context {
 	if cfg == nil {
 		cfg = &Config{}
 	}
-	return &Context{Snap: s, Config: cfg, Now: testNow, Licences: DetectLicences(s)}
+	return &Context{snap: s, Config: cfg, Now: testNow, Licences: DetectLicences(s)}
 }
 
 // skusP1 and skusP2 are subscribedSkus datasets with Entra ID P1 / P2.

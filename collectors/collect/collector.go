@@ -214,6 +214,9 @@ type outcome struct {
 type datasetFunc func(ctx context.Context, s snapshot.Spec) (outcome, error)
 
 func (c *Collector) sourceDataset(s snapshot.Spec) datasetFunc {
+	if f := c.mailDataset(s); f != nil {
+		return f
+	}
 	if s.Source == snapshot.SourceExchange {
 		return c.exchangeDataset
 	}

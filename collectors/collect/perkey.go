@@ -46,7 +46,7 @@ func (c *Collector) perKeyDataset(ctx context.Context, s snapshot.Spec) (outcome
 		results = map[string]graph.KeyResult{}
 		for id, upn := range keys {
 			ictx, cancel := context.WithTimeout(ctx, exchangeTimeout)
-			res, err := exo.Invoke(ictx, s.Cmdlet, map[string]any{"Identity": upn}, s.Select)
+			res, err := exo.Invoke(ictx, s.Cmdlet, snapshot.PerKeyParams(s, upn), s.Select)
 			cancel()
 			if res != nil {
 				exoReq += res.Requests

@@ -96,7 +96,7 @@ func New(o Options) (*Client, error) {
 	if base == nil {
 		base = http.DefaultTransport.(*http.Transport).Clone()
 	}
-	guard := &guardTransport{next: base}
+	guard := &guardTransport{next: base, rootPath: root.Path}
 	retry := &retryTransport{next: guard, maxRetries: o.MaxRetries, sleep: o.Sleep, log: o.Logger, now: time.Now}
 
 	copts := msgraph.GetDefaultClientOptions()

@@ -139,12 +139,15 @@ func backoff(attempt int) time.Duration {
 }
 
 // guardTransport is the innermost transport: every request that leaves the
-// process passes it. It refuses, without sending, anything but GET and a
-// POST to /$batch whose inner requests are all GET.
+// process passes it. It refuses, without sending, anything but GET, a POST
+// to /$batch whose inner requests are all GET, and the one audit log query
+// creation (auditquery.go: exact path, exact body shape).
 type guardTransport struct {
-	next    http.RoundTripper
-	mu      sync.Mutex
-	refused []string
+	next http.RoundTripper
+	// rootPath is the service root's path ("" for graph.microsoft.com).
+	rootPath string
+	mu       sync.Mutex
+	refused  []string
 }
 
 func (g *guardTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -164,27 +167,38 @@ func (g *guardTransport) check(req *http.Request) error {
 	if req.Method == http.MethodGet {
 		return nil
 	}
-	if req.Method != http.MethodPost || !strings.HasSuffix(req.URL.Path, "/$batch") {
+	if req.Method != http.MethodPost {
+		return fmt.Errorf("%w: %s %s", ErrWriteRefused, req.Method, req.URL.Path)
+	}
+	batch := strings.HasSuffix(req.URL.Path, "/$batch")
+	if !batch && req.URL.Path != g.rootPath+auditQueryPath {
 		return fmt.Errorf("%w: %s %s", ErrWriteRefused, req.Method, req.URL.Path)
 	}
 	if req.Body == nil {
-		return fmt.Errorf("%w: empty $batch", ErrWriteRefused)
+		return fmt.Errorf("%w: empty %s body", ErrWriteRefused, req.URL.Path)
 	}
 	raw, err := io.ReadAll(req.Body)
 	req.Body.Close()
 	if err != nil {
-		return fmt.Errorf("%w: read $batch body: %v", ErrWriteRefused, err)
+		return fmt.Errorf("%w: read %s body: %v", ErrWriteRefused, req.URL.Path, err)
 	}
 	req.Body = io.NopCloser(bytes.NewReader(raw))
 	plain := raw
 	if strings.EqualFold(req.Header.Get("Content-Encoding"), "gzip") {
 		zr, err := gzip.NewReader(bytes.NewReader(raw))
 		if err != nil {
-			return fmt.Errorf("%w: $batch body: %v", ErrWriteRefused, err)
+			return fmt.Errorf("%w: %s body: %v", ErrWriteRefused, req.URL.Path, err)
 		}
 		if plain, err = io.ReadAll(zr); err != nil {
-			return fmt.Errorf("%w: $batch body: %v", ErrWriteRefused, err)
+			return fmt.Errorf("%w: %s body: %v", ErrWriteRefused, req.URL.Path, err)
 		}
+	}
+	if !batch {
+		// The single non-GET exception: creating an audit log query.
+		if err := checkAuditQuery(g.rootPath, req.URL.Path, req.URL.RawQuery, plain); err != nil {
+			return fmt.Errorf("%w: POST %s: %v", ErrWriteRefused, req.URL.Path, err)
+		}
+		return nil
 	}
 	var b struct {
 		Requests []struct {

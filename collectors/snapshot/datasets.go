@@ -208,6 +208,7 @@ func Specs() []Spec {
 		{ID: DSGuestInviters, Title: "Guest inviters (invitedBy)", Source: SourceGraph, Shape: ShapePerKey, Incident: true,
 			Path: "/beta/users/{id}/invitedBy", KeyedBy: "guest user object id", Permission: "User.Read.All"},
 	}
+	s = append(s, mailSpecs()...)
 	sort.Slice(s, func(i, j int) bool { return s[i].ID < s[j].ID })
 	return s
 }

@@ -430,7 +430,10 @@ type DirectoryObject struct {
 	Mail                  string `json:"mail"`
 	UserType              string `json:"userType"`
 	OnPremisesSyncEnabled *bool  `json:"onPremisesSyncEnabled"`
-	AppID                 string `json:"appId"`
+	// AccountEnabled is set on expanded users (e.g. a role assignment's
+	// principal); nil when absent.
+	AccountEnabled *bool  `json:"accountEnabled"`
+	AppID          string `json:"appId"`
 }
 
 // Kind returns "user", "group", "servicePrincipal" or the raw type.

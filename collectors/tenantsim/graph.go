@@ -65,6 +65,9 @@ type response struct {
 }
 
 func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request, rec RecordedRequest, body []byte, berr error) {
+	if s.serveAuditQuery(w, r, rec, body) {
+		return
+	}
 	version, rest := splitVersion(r.URL.Path)
 	isBatch := version != "" && rest == "/$batch"
 	if r.Method != http.MethodGet && !(isBatch && r.Method == http.MethodPost) {

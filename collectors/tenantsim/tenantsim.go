@@ -117,6 +117,8 @@ type Server struct {
 	usersOnce sync.Once
 	userKeys  map[string]string
 
+	audit auditQueries // audit log queries created (auditlog.go)
+
 	mu          sync.Mutex
 	faults      []*faultState
 	filterCache map[string]filterResult
