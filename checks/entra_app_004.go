@@ -105,7 +105,9 @@ func evalEntraApp004(c *Context) Outcome {
 		if client.AppID != "" {
 			extra["appId"] = client.AppID
 		}
-		bad = append(bad, Affected{Kind: "grant", ID: g.ID, Name: name, Detail: strings.Join(d, "; "), Extra: extra})
+		bad = append(bad, Affected{Kind: "grant", ID: g.ID, Name: name, Detail: strings.Join(d, "; "), Extra: extra,
+			Grant: &GrantEvidence{ID: g.ID, ClientID: g.ClientID, AppID: client.AppID, ResourceID: g.ResourceID, PrincipalID: g.PrincipalID,
+				ConsentType: g.ConsentType, Scopes: strings.Fields(g.Scope)}})
 		clients[strings.ToLower(g.ClientID)] = true
 	}
 	if len(bad) == 0 {

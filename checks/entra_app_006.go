@@ -132,7 +132,8 @@ func entraCredentialFindings(now time.Time, kind, id, appID, name string, secret
 		if appID != "" {
 			ex["appId"] = appID
 		}
-		return Affected{Kind: kind, ID: id, Name: name, Detail: detail, Extra: ex}
+		return Affected{Kind: kind, ID: id, Name: name, Detail: detail, Extra: ex,
+			Credential: &CredentialEvidence{ObjectID: id, AppID: appID, KeyID: keyID}}
 	}
 	for _, cr := range sorted(secrets) {
 		d, _ := describe("client secret", cr)

@@ -77,7 +77,8 @@ func evalEntraExt006(c *Context) Outcome {
 			continue
 		}
 		a := Affected{Kind: "guest", ID: u.ID, Name: u.Name(), Detail: strings.Join(why, "; "),
-			Extra: map[string]string{"userPrincipalName": u.UserPrincipalName}}
+			Extra: map[string]string{"userPrincipalName": u.UserPrincipalName},
+			User:  &UserRef{ID: u.ID, UPN: u.UserPrincipalName}}
 		if u.Mail != "" {
 			a.Extra["mail"] = u.Mail
 		}

@@ -268,6 +268,10 @@ func (h *entraHolder) affected(detail string) Affected {
 	if len(h.Assignments) > 0 {
 		a.Extra["roleAssignmentIds"] = strings.Join(h.Assignments, ",")
 	}
+	a.Roles = &RoleEvidence{Roles: append([]string(nil), h.Roles...), AssignmentIDs: append([]string(nil), h.Assignments...)}
+	if kind == "user" {
+		a.User = &UserRef{ID: h.ID, UPN: h.UPN}
+	}
 	return a
 }
 

@@ -35,7 +35,8 @@ func evalEXOAud004(c *Context) Outcome {
 	var bad, unknown []Affected
 	for _, r := range rows {
 		a := Affected{Kind: "auditBypassAssociation", ID: exoFirst(r.Identity, r.Name), Name: exoFirst(r.Name, r.Identity, "(unnamed account)"),
-			Extra: map[string]string{"identity": exoFirst(r.Identity, r.Name)}}
+			Extra:    map[string]string{"identity": exoFirst(r.Identity, r.Name)},
+			Exchange: &ExchangeObject{Identity: exoFirst(r.Identity, r.Name)}}
 		switch {
 		case r.AuditBypassEnabled.True():
 			a.Detail = "AuditBypassEnabled = True: mailbox access by this account is not audited"

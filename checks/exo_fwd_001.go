@@ -149,7 +149,8 @@ func evalEXOFwd001(c *Context) Outcome {
 // exoRemoteDomainAffected describes a remote domain as a finding.
 func exoRemoteDomainAffected(d snapshot.RemoteDomain, detail string) Affected {
 	return Affected{Kind: "remoteDomain", ID: exoFirst(d.Identity, d.Name, d.DomainName),
-		Name: exoRemoteDomainName(d), Detail: detail, Extra: map[string]string{"identity": exoFirst(d.Identity, d.Name)}}
+		Name: exoRemoteDomainName(d), Detail: detail, Extra: map[string]string{"identity": exoFirst(d.Identity, d.Name)},
+		Exchange: &ExchangeObject{Identity: exoFirst(d.Identity, d.Name)}}
 }
 
 func exoRemoteDomainName(d snapshot.RemoteDomain) string {

@@ -98,7 +98,8 @@ func evalEXOFwd003(c *Context) Outcome {
 			extra += "; last changed " + r.WhenChanged
 		}
 		a := Affected{Kind: "transportRule", ID: exoFirst(r.Identity, r.Name), Name: name,
-			Extra: map[string]string{"identity": exoFirst(r.Identity, r.Name)}}
+			Extra:    map[string]string{"identity": exoFirst(r.Identity, r.Name)},
+			Exchange: &ExchangeObject{Identity: exoFirst(r.Identity, r.Name)}}
 		if len(ext) > 0 {
 			a.Detail = "external recipients: " + strings.Join(ext, "; ") + extra
 			bad = append(bad, a)

@@ -80,18 +80,20 @@ func exoFirst(s ...string) string {
 func exoMailboxAffected(m snapshot.CASMailbox, detail string) Affected {
 	ident := exoFirst(m.PrimarySmtpAddress, m.ExternalDirectoryObjectID, m.Identity, m.Name)
 	return Affected{
-		Kind:   "mailbox",
-		ID:     exoFirst(m.ExternalDirectoryObjectID, m.Identity, m.PrimarySmtpAddress, m.Name),
-		Name:   exoFirst(m.Label(), "(unnamed mailbox)"),
-		Detail: detail,
-		Extra:  map[string]string{"identity": ident},
+		Kind:     "mailbox",
+		ID:       exoFirst(m.ExternalDirectoryObjectID, m.Identity, m.PrimarySmtpAddress, m.Name),
+		Name:     exoFirst(m.Label(), "(unnamed mailbox)"),
+		Detail:   detail,
+		Extra:    map[string]string{"identity": ident},
+		Exchange: &ExchangeObject{Identity: ident},
 	}
 }
 
 // exoSetting describes one setting of an Exchange configuration object.
 func exoSetting(object, property, detail string) Affected {
 	return Affected{Kind: "setting", ID: object + "." + property, Name: property, Detail: detail,
-		Extra: map[string]string{"identity": object, "property": property}}
+		Extra:    map[string]string{"identity": object, "property": property},
+		Exchange: &ExchangeObject{Identity: object, Property: property}}
 }
 
 // exoPolicyName is the display name of an outbound spam policy.

@@ -38,7 +38,8 @@ func evalEXOProto005(c *Context) Outcome {
 	for _, p := range plans {
 		on, missing := exoProtocolState(p.PopEnabled, p.ImapEnabled)
 		a := Affected{Kind: "casMailboxPlan", ID: exoFirst(p.Identity, p.Name, p.DisplayName),
-			Name: exoFirst(p.DisplayName, p.Name, p.Identity, "(unnamed plan)"), Extra: map[string]string{"identity": exoFirst(p.Identity, p.Name)}}
+			Name: exoFirst(p.DisplayName, p.Name, p.Identity, "(unnamed plan)"), Extra: map[string]string{"identity": exoFirst(p.Identity, p.Name)},
+			Exchange: &ExchangeObject{Identity: exoFirst(p.Identity, p.Name)}}
 		switch {
 		case len(on) > 0:
 			a.Detail = exoProtocolDetail(on) + " for new mailboxes on this plan"

@@ -68,7 +68,8 @@ func (v exoPolicyView) ModeText() string {
 // affected describes the policy as a finding.
 func (v exoPolicyView) affected(detail string) Affected {
 	return Affected{Kind: "outboundSpamPolicy", ID: exoFirst(v.Policy.Identity, v.Policy.Name), Name: v.Name(),
-		Detail: detail, Extra: map[string]string{"identity": exoFirst(v.Policy.Identity, v.Policy.Name)}}
+		Detail: detail, Extra: map[string]string{"identity": exoFirst(v.Policy.Identity, v.Policy.Name)},
+		Exchange: &ExchangeObject{Identity: exoFirst(v.Policy.Identity, v.Policy.Name)}}
 }
 
 // exoOutboundPolicies joins policies with their rules. The default policy

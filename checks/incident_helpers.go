@@ -54,6 +54,12 @@ type irSignInGroup struct {
 	requirement string
 }
 
+// evidence returns the group as typed sign-in evidence.
+func (g *irSignInGroup) evidence() *SignInEvidence {
+	return &SignInEvidence{UserID: g.userID, UPN: g.upn, Client: g.client, IP: g.ip,
+		MFA: strings.EqualFold(g.requirement, "multiFactorAuthentication"), Succeeded: g.ok, Failed: g.failed, First: g.first, Last: g.last}
+}
+
 func irGroupSignIns(sis []snapshot.SignIn, keep func(snapshot.SignIn) bool) []*irSignInGroup {
 	groups := map[string]*irSignInGroup{}
 	for _, s := range sis {

@@ -197,6 +197,15 @@ func (sc *incidentScope) userName(id string) string {
 	return id
 }
 
+// userRef names a user by id, with the UPN when the directory has it.
+func (sc *incidentScope) userRef(id string) *UserRef {
+	r := &UserRef{ID: id}
+	if u, ok := sc.directory[id]; ok {
+		r.UPN = u.UserPrincipalName
+	}
+	return r
+}
+
 // incidentUserIDs returns the resolved incident user ids, sorted.
 func (sc *incidentScope) incidentUserIDs() []string {
 	ids := make([]string, 0, len(sc.users))

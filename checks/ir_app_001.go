@@ -61,7 +61,9 @@ func evalIRApp001(c *Context) Outcome {
 			who = sc.userName(g.PrincipalID)
 		}
 		a := Affected{Kind: "grant", ID: g.ID, Name: name,
-			Extra: map[string]string{"grantId": g.ID, "clientId": g.ClientID, "principalId": g.PrincipalID}}
+			Extra: map[string]string{"grantId": g.ID, "clientId": g.ClientID, "principalId": g.PrincipalID},
+			Grant: &GrantEvidence{ID: g.ID, ClientID: g.ClientID, AppID: sp.AppID, ResourceID: g.ResourceID, PrincipalID: g.PrincipalID,
+				ConsentType: g.ConsentType, Scopes: strings.Fields(g.Scope)}}
 		var notes []string
 		notes = append(notes, "scopes "+irFirst(g.Scope, "(none)"), "granted for "+who)
 		if r := irRiskyIn(g.Scopes()); len(r) > 0 {

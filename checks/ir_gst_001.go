@@ -47,7 +47,8 @@ func evalIRGst001(c *Context) Outcome {
 			kind = "guest"
 		}
 		a := Affected{Kind: kind, ID: u.ID, Name: irFirst(u.DisplayName, u.Mail, u.UserPrincipalName) + irAngle(irFirst(u.Mail, u.UserPrincipalName)),
-			Time: irTimePtr(*u.CreatedDateTime), Actor: inviter, Extra: map[string]string{"userId": u.ID, "upn": u.UserPrincipalName}}
+			Time: irTimePtr(*u.CreatedDateTime), Actor: inviter, Extra: map[string]string{"userId": u.ID, "upn": u.UserPrincipalName},
+			User: &UserRef{ID: u.ID, UPN: u.UserPrincipalName}}
 		state := irFirst(u.ExternalUserState, "member")
 		switch {
 		case inWindow && inviterIsIncident:

@@ -61,7 +61,9 @@ func evalIRMbx001(c *Context) Outcome {
 			parts = append(parts, "does not keep a copy")
 		}
 		a := Affected{Kind: "mailbox", ID: irFirst(m.ExternalDirectoryObjectID, m.Identity), Name: m.Label(),
-			Extra: map[string]string{"identity": irFirst(m.UserPrincipalName, m.PrimarySmtpAddress, m.Identity)}}
+			Extra:    map[string]string{"identity": irFirst(m.UserPrincipalName, m.PrimarySmtpAddress, m.Identity)},
+			Exchange: &ExchangeObject{Identity: irFirst(m.UserPrincipalName, m.PrimarySmtpAddress, m.Identity)},
+			User:     &UserRef{ID: m.ExternalDirectoryObjectID, UPN: m.UserPrincipalName}}
 		if changedOK {
 			a.Time = irTimePtr(changed)
 			parts = append(parts, "mailbox last changed "+irTime(changed))
