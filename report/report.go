@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/report/model"
 	"github.com/m365audit/m365audit/report/pdf"
 	"github.com/m365audit/m365audit/report/pwsh"
 	"github.com/m365audit/m365audit/report/xlsx"
@@ -37,6 +39,19 @@ type Options struct {
 	Config *checks.Config
 	// ToolVersion goes into script headers.
 	ToolVersion string
+	// AllowUnsafeScripts writes remediation.ps1 and incident-*.ps1 even
+	// from a snapshot that is not trusted (tampered or incomplete), each
+	// with a warning banner and a throw the admin removes by hand. Without
+	// it those scripts are not written from such a snapshot.
+	AllowUnsafeScripts bool
+	// Log receives warnings (scripts not written); nil means slog.Default().
+	Log *slog.Logger
+}
+
+// Model builds the report model every writer renders, with the script
+// writer's fixes for the remediation plan.
+func Model(doc *checks.Document, snap *snapshot.Snapshot, opt Options) (*model.Report, error) {
+	return model.Build(doc, snap, model.Options{Fixes: pwsh.Fixes(), AllowUnsafeScripts: opt.AllowUnsafeScripts})
 }
 
 // WriteAll writes every output into dir (created if needed) and returns the
@@ -53,6 +68,14 @@ func WriteAll(ctx context.Context, dir string, doc *checks.Document, snap *snaps
 	if err != nil {
 		return nil, err
 	}
+	rep, err := Model(doc, snap, opt)
+	if err != nil {
+		return nil, err
+	}
+	log := opt.Log
+	if log == nil {
+		log = slog.Default()
+	}
 	popt := pwsh.Options{BreakGlassUserIDs: users, BreakGlassGroupIDs: groups, ToolVersion: opt.ToolVersion}
 	outputs := []struct {
 		name  string
@@ -60,17 +83,24 @@ func WriteAll(ctx context.Context, dir string, doc *checks.Document, snap *snaps
 	}{
 		{ResultsFile, func(w io.Writer) error { return WriteJSON(w, doc) }},
 		{WorkbookFile, func(w io.Writer) error { return xlsx.Write(ctx, w, doc, snap, xlsx.Options{}) }},
-		{PDFFile, func(w io.Writer) error { return pdf.Write(ctx, w, doc, snap, pdf.Options{Compress: true}) }},
-		{RemediationFile, func(w io.Writer) error { return pwsh.WriteRemediation(ctx, w, doc, snap, popt) }},
+		{PDFFile, func(w io.Writer) error { return pdf.Write(ctx, w, rep, pdf.Options{Compress: true}) }},
 	}
-	if doc.Incident != nil {
+	if err := rep.Scripts.Refused; err != nil {
+		log.Warn("remediation.ps1 and the containment scripts were not written", "reason", err)
+	} else {
+		outputs = append(outputs, struct {
+			name  string
+			write func(io.Writer) error
+		}{RemediationFile, func(w io.Writer) error { return pwsh.WriteRemediation(ctx, w, rep, popt) }})
+	}
+	if doc.Incident != nil && rep.Scripts.Refused == nil {
 		for _, upn := range doc.Incident.Users {
 			upn := upn
 			outputs = append(outputs, struct {
 				name  string
 				write func(io.Writer) error
 			}{pwsh.ContainmentFileName(upn), func(w io.Writer) error {
-				return pwsh.WriteContainment(ctx, w, doc, snap, upn, popt)
+				return pwsh.WriteContainment(ctx, w, rep, upn, popt)
 			}})
 		}
 	}

@@ -11,8 +11,7 @@ import (
 	"github.com/m365audit/m365audit"
 	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/collectors/snapshot"
-	"github.com/m365audit/m365audit/report/describe"
-	"github.com/m365audit/m365audit/report/pwsh"
+	"github.com/m365audit/m365audit/report/model"
 )
 
 // contosoGenerated is the fixed generation time of the sample renders.
@@ -47,7 +46,7 @@ func TestWriteIncidentSample(t *testing.T) {
 	}
 	doc, snap := contoso(t)
 	var buf bytes.Buffer
-	if err := Write(t.Context(), &buf, doc, snap, Options{Compress: true}); err != nil {
+	if err := Write(t.Context(), &buf, buildModel(t, doc, snap), Options{Compress: true}); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
@@ -148,7 +147,7 @@ func TestIncidentContoso(t *testing.T) {
 		}},
 		{open, "still open", []string{"IR-USR-002", "IR-INB-001", "IR-MBX-001", "IR-GST-001", "IR-APP-001",
 			"Gapsthatletithappen", "EXO-PROTO-001", "EXO-PROTO-003", "ENTRA-EXT-001", "ENTRA-APP-001", "ENTRA-MFA-001"}},
-		{script, "containment", []string{"Script: " + pwsh.ContainmentFileName("adele.vance@contoso.com"), "Block sign-in.",
+		{script, "containment", []string{"Script: " + model.ContainmentFileName("adele.vance@contoso.com"), "Block sign-in.",
 			"Reset password (random, change required at next sign-in)", "Revoke all sign-in sessions and refresh tokens",
 			"Remove the 2 authentication methods registered in the window", "Remove the 2 suspicious inbox rules",
 			"Clear mailbox forwarding", "then delete (restorable for 30 days), the 5 guests invited by the compromised account",
@@ -185,7 +184,7 @@ func TestIncidentContoso(t *testing.T) {
 func TestIncidentTimelineAgreesWithWorkbook(t *testing.T) {
 	t.Parallel()
 	doc, snap := contoso(t)
-	evs := describe.Timeline(doc, snap)
+	evs := buildModel(t, doc, snap).Incident.Timeline
 	if len(evs) <= maxTimelineRows {
 		t.Fatalf("the sample has %d timeline events; the cap test needs more than %d", len(evs), maxTimelineRows)
 	}
@@ -216,8 +215,7 @@ func TestIncidentTimelineAgreesWithWorkbook(t *testing.T) {
 func TestAttackerSignInsMarked(t *testing.T) {
 	t.Parallel()
 	doc, snap := contoso(t)
-	evs := describe.Timeline(doc, snap)
-	markAttackerSignIns(evs, doc)
+	evs := buildModel(t, doc, snap).Incident.Timeline
 	marked := 0
 	for _, e := range evs {
 		if e.Source != "sign-in log" {
@@ -247,7 +245,7 @@ func TestIncidentPlanIsTheScripts(t *testing.T) {
 	doc, snap := contoso(t)
 	items := renderItems(t, doc, snap)
 	steps := section(t, items, "What the containment script will do", "For review only (no script changes these)")
-	actions := pwsh.ContainmentActions(doc, snap, "adele.vance@contoso.com")
+	actions := mustPlan(t, doc, snap, "adele.vance@contoso.com").Actions()
 	if len(actions) == 0 {
 		t.Fatal("the script plans no action for Adele")
 	}
@@ -264,8 +262,8 @@ func TestIncidentPlanIsTheScripts(t *testing.T) {
 		}
 		targets[a.Kind+"|"+a.TargetID] = true
 	}
-	if !strings.Contains(steps, squash(pwsh.ContainmentFileName("adele.vance@contoso.com"))) {
-		t.Errorf("the PDF does not name the script file %s", pwsh.ContainmentFileName("adele.vance@contoso.com"))
+	if !strings.Contains(steps, squash(model.ContainmentFileName("adele.vance@contoso.com"))) {
+		t.Errorf("the PDF does not name the script file %s", model.ContainmentFileName("adele.vance@contoso.com"))
 	}
 	// 2 methods, 2 rules, 1 grant, 5 guests: the sample's story.
 	for kind, want := range map[string]int{"authMethod": 2, "inboxRule": 2, "grant": 1, "guest": 5} {
@@ -406,7 +404,7 @@ func TestIncidentTwoUsers(t *testing.T) {
 		t.Error("Adele's script should remove her 5 guests and not Megan's")
 	}
 	text := squash(joined(items))
-	for _, want := range []string{"Script: " + pwsh.ContainmentFileName("adele.vance@contoso.com"), "Script: " + pwsh.ContainmentFileName("megan.bowen@contoso.com"), "Events of the incident users"} {
+	for _, want := range []string{"Script: " + model.ContainmentFileName("adele.vance@contoso.com"), "Script: " + model.ContainmentFileName("megan.bowen@contoso.com"), "Events of the incident users"} {
 		if !strings.Contains(text, squash(want)) {
 			t.Errorf("two-user report lacks %q", want)
 		}
@@ -420,7 +418,7 @@ func TestIncidentWithoutSnapshot(t *testing.T) {
 	doc, _ := contoso(t)
 	items := renderItems(t, doc, nil)
 	script := section(t, items, "What the containment script will do", "For review only (no script changes these)")
-	for _, want := range []string{"Adele Vance <adele.vance@contoso.com>", "Script: " + pwsh.ContainmentFileName("adele.vance@contoso.com"), "the 5 guests invited by the compromised account"} {
+	for _, want := range []string{"Adele Vance <adele.vance@contoso.com>", "Script: " + model.ContainmentFileName("adele.vance@contoso.com"), "the 5 guests invited by the compromised account"} {
 		if !strings.Contains(script, squash(want)) {
 			t.Errorf("without a snapshot the plan lacks %q", want)
 		}
@@ -437,7 +435,7 @@ func BenchmarkIncidentContoso(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		var buf bytes.Buffer
-		if err := Write(b.Context(), &buf, doc, snap, Options{Compress: true}); err != nil {
+		if err := Write(b.Context(), &buf, buildModel(b, doc, snap), Options{Compress: true}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -21,7 +21,7 @@ import (
 	"github.com/go-pdf/fpdf"
 
 	"github.com/m365audit/m365audit/checks"
-	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/report/model"
 )
 
 // Options control rendering.
@@ -53,12 +53,12 @@ const (
 // ErrNilDocument is returned when Write is given no document.
 var ErrNilDocument = errors.New("pdf: nil results document")
 
-// Write renders doc as a PDF to w. snap may be nil; it only adds the
-// permission or licence that would allow a dataset that was not collected.
-func Write(ctx context.Context, w io.Writer, doc *checks.Document, snap *snapshot.Snapshot, opt Options) error {
-	if doc == nil {
+// Write renders the report model as a PDF to w.
+func Write(ctx context.Context, w io.Writer, rep *model.Report, opt Options) error {
+	if rep == nil || rep.Doc == nil {
 		return ErrNilDocument
 	}
+	doc := rep.Doc
 	if opt.MaxAffected <= 0 {
 		opt.MaxAffected = DefaultMaxAffected
 	}
@@ -67,7 +67,7 @@ func Write(ctx context.Context, w io.Writer, doc *checks.Document, snap *snapsho
 		return fmt.Errorf("pdf: load fonts: %w", err)
 	}
 	f := fpdf.New("P", "mm", "A4", "")
-	r := &renderer{ctx: ctx, f: f, l: &layer{f: f, fs: fs}, doc: doc, snap: snap, opt: opt}
+	r := &renderer{ctx: ctx, f: f, l: &layer{f: f, fs: fs}, doc: doc, rep: rep, opt: opt}
 	if err := r.render(); err != nil {
 		return err
 	}
@@ -85,13 +85,13 @@ func Write(ctx context.Context, w io.Writer, doc *checks.Document, snap *snapsho
 // renderer holds one document being drawn. y is the top of the next
 // block; pages are broken by the renderer, never by fpdf.
 type renderer struct {
-	ctx  context.Context
-	f    *fpdf.Fpdf
-	l    *layer
-	doc  *checks.Document
-	snap *snapshot.Snapshot
-	opt  Options
-	y    float64
+	ctx context.Context
+	f   *fpdf.Fpdf
+	l   *layer
+	doc *checks.Document
+	rep *model.Report
+	opt Options
+	y   float64
 }
 
 func (r *renderer) render() error {
@@ -299,3 +299,7 @@ func (r *renderer) badge(x, top float64, label string, c rgb, size float64) floa
 	r.l.drawLine(x+1.5, top+baseline(h, size), ln, st)
 	return w
 }
+
+func plural(n int, one, many string) string { return model.Plural(n, one, many) }
+
+func andList(xs []string) string { return model.AndList(xs) }

@@ -49,7 +49,7 @@ func assertGolden(t *testing.T, name string, got []byte) {
 func render(t testing.TB, doc *checks.Document, snap *snapshot.Snapshot) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := Write(context.Background(), &buf, doc, snap, Options{}); err != nil {
+	if err := Write(context.Background(), &buf, buildModel(t, doc, snap), Options{}); err != nil {
 		t.Fatalf("Write: %v", err)
 	}
 	return buf.Bytes()
@@ -181,7 +181,7 @@ func TestNoFindings(t *testing.T) {
 			t.Errorf("empty document lacks %q", want)
 		}
 	}
-	if err := Write(context.Background(), &bytes.Buffer{}, nil, nil, Options{}); !errors.Is(err, ErrNilDocument) {
+	if err := Write(context.Background(), &bytes.Buffer{}, nil, Options{}); !errors.Is(err, ErrNilDocument) {
 		t.Errorf("nil document: err = %v", err)
 	}
 }
@@ -191,7 +191,7 @@ func TestCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var buf bytes.Buffer
-	err := Write(ctx, &buf, phishedDoc(), nil, Options{})
+	err := Write(ctx, &buf, buildModel(t, phishedDoc(), nil), Options{})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
@@ -285,7 +285,7 @@ func TestHostileNamesPoppler(t *testing.T) {
 	dir := t.TempDir()
 	in := filepath.Join(dir, "hostile.pdf")
 	var buf bytes.Buffer
-	if err := Write(t.Context(), &buf, hostileDoc(), nil, Options{Compress: true}); err != nil {
+	if err := Write(t.Context(), &buf, buildModel(t, hostileDoc(), nil), Options{Compress: true}); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(in, buf.Bytes(), 0o644); err != nil {
@@ -385,7 +385,7 @@ func BenchmarkWrite100kUsers(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		var buf bytes.Buffer
-		if err := Write(context.Background(), &buf, doc, nil, Options{Compress: true}); err != nil {
+		if err := Write(context.Background(), &buf, buildModel(b, doc, nil), Options{Compress: true}); err != nil {
 			b.Fatal(err)
 		}
 		size = buf.Len()

@@ -35,7 +35,7 @@ func TestWriteSample(t *testing.T) {
 func renderCompressed(t *testing.T, d *checks.Document) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := Write(t.Context(), &buf, d, nil, Options{Compress: true}); err != nil {
+	if err := Write(t.Context(), &buf, buildModel(t, d, nil), Options{Compress: true}); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()

@@ -52,10 +52,10 @@ func (r *renderer) summary() error {
 	if len(d.Integrity) > 0 {
 		r.integrityWarning()
 	}
-	if d.Incident != nil {
+	if r.rep.Incident != nil {
 		// After an account compromise the incident is what the reader
 		// acts on first; the executive summary follows on its own page.
-		if err := r.incidentSection(d.Incident); err != nil {
+		if err := r.incidentSection(); err != nil {
 			return err
 		}
 		r.newPage()
@@ -230,72 +230,6 @@ func (r *renderer) topRisks() {
 	r.y += 2
 }
 
-// notCollected is one dataset the snapshot lacks, with what would allow it.
-type notCollected struct {
-	title, status, reason, needs string
-	checks                       int
-}
-
-func (r *renderer) datasetsNotCollected() []notCollected {
-	var out []notCollected
-	for _, dc := range r.doc.Coverage.Datasets {
-		if dc.Status == snapshot.StatusOK {
-			continue
-		}
-		title := dc.ID
-		spec, ok := snapshot.SpecByID(dc.ID)
-		if ok {
-			title = spec.Title + " (" + dc.ID + ")"
-		}
-		perm, lic := spec.Permission, spec.Licence
-		if r.snap != nil {
-			if info, ok := r.snap.Manifest.Datasets[dc.ID]; ok {
-				if info.Permission != "" {
-					perm = info.Permission
-				}
-				if info.Licence != "" {
-					lic = info.Licence
-				}
-			}
-		}
-		needs := perm
-		if lic != "" {
-			if needs != "" {
-				needs += "; "
-			}
-			needs += "licence: " + lic
-		}
-		if dc.Status == snapshot.StatusUnlicensed && lic != "" {
-			needs = "licence: " + lic
-			if perm != "" {
-				needs += "; " + perm
-			}
-		}
-		status := string(dc.Status)
-		if status == "" {
-			status = "not collected"
-		}
-		out = append(out, notCollected{title: title, status: status, reason: dc.Reason, needs: needs, checks: len(dc.Checks)})
-	}
-	// Denied and failed datasets first: they are what an operator can fix.
-	rank := func(s string) int {
-		for i, v := range []snapshot.Status{snapshot.StatusForbidden, snapshot.StatusUnlicensed, snapshot.StatusError,
-			snapshot.StatusPartial, snapshot.StatusNotFound, snapshot.StatusSkipped} {
-			if string(v) == s {
-				return i
-			}
-		}
-		return 99
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if a, b := rank(out[i].status), rank(out[j].status); a != b {
-			return a < b
-		}
-		return out[i].title < out[j].title
-	})
-	return out
-}
-
 func (r *renderer) coverage() {
 	c := r.doc.Coverage
 	r.heading("Coverage", 1)
@@ -307,7 +241,7 @@ func (r *renderer) coverage() {
 		r.doc.Score.ByStatus[checks.StatusManual]), body, marginX, contentW)
 	r.y += 1.5
 	defer r.formula()
-	missing := r.datasetsNotCollected()
+	missing := r.rep.NotCollected
 	if len(c.Datasets) == 0 {
 		r.para("The results carry no dataset coverage information.", body, marginX, contentW)
 		r.y += 2
@@ -323,20 +257,20 @@ func (r *renderer) coverage() {
 	r.y += 1
 	rows := make([][]cell, 0, len(missing))
 	for _, m := range missing {
-		reason := m.reason
+		reason := m.Reason
 		if reason == "" {
 			reason = "—"
 		}
 		stc := colAlert
-		if m.status == string(snapshot.StatusPartial) {
+		if m.Status == string(snapshot.StatusPartial) {
 			stc = colFair
 		}
 		rows = append(rows, []cell{
-			{text: m.title},
-			{text: m.status, bold: true, color: &stc},
+			{text: m.Title},
+			{text: m.Status, bold: true, color: &stc},
 			{text: reason},
-			{text: orDash(m.needs)},
-			{text: fmt.Sprint(m.checks)},
+			{text: orDash(m.Needs)},
+			{text: fmt.Sprint(m.Checks)},
 		})
 	}
 	r.table([]column{{"Dataset", 44}, {"Status", 20}, {"Reason", 52}, {"Would be allowed by", 50}, {"Checks", 14}}, rows, 7.5)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/report/model"
 )
 
 // TestContosoSample runs the real checks over the Contoso sample snapshot
@@ -17,7 +18,7 @@ import (
 func TestContosoSample(t *testing.T) {
 	snap, err := snapshot.Load("../../testdata/contoso", snapshot.LoadOptions{})
 	if err != nil {
-		t.Skipf("Contoso sample not loadable: %v", err)
+		t.Fatalf("Contoso sample not loadable: %v", err)
 	}
 	doc := checks.Run(snap, checks.RunOptions{ToolVersion: "test", GeneratedAt: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)})
 	script := generate(t, doc, snap, Options{BreakGlassUserIDs: []string{"00000000-0000-0000-0000-0000000000b1"}, ToolVersion: "test"})
@@ -30,10 +31,10 @@ func TestContosoSample(t *testing.T) {
 			t.Errorf("line %d: %s not guarded", m.line, m.command)
 		}
 	}
-	p := makePlan(doc)
-	for _, b := range p.blocks {
-		if !strings.Contains(script, "#region "+b.r.ID+" ") {
-			t.Errorf("%s: planned block missing", b.r.ID)
+	p := model.PlanRemediation(doc, snap, Fixes())
+	for _, b := range p.Blocks {
+		if !strings.Contains(script, "#region "+b.Result.ID+" ") {
+			t.Errorf("%s: planned block missing", b.Result.ID)
 		}
 	}
 	failing := 0

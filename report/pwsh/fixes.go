@@ -2,6 +2,7 @@ package pwsh
 
 import (
 	"github.com/m365audit/m365audit/checks"
+	"github.com/m365audit/m365audit/report/model"
 )
 
 // Block emitters: one per scripted check. Each reads the current value,
@@ -132,7 +133,7 @@ func emitMFA001SecurityDefaults(g *gen, r checks.Result) {
 
 func emitID001(g *gen, r checks.Result) {
 	s := g.s
-	ts := targets(r, affectedID)
+	ts := g.cur.Targets
 	g.targetList("$domainIds", r.ID, ts)
 	s.Open("foreach ($domainId in $domainIds) {")
 	s.Try(r.ID, "$domainId", func() {
@@ -153,15 +154,15 @@ func emitID001(g *gen, r checks.Result) {
 
 // targetList writes the objects a per-object block acts on as a PowerShell
 // array of literals (one per line), and logs accepted ones as skipped.
-func (g *gen) targetList(variable Code, checkID string, ts []target) {
+func (g *gen) targetList(variable Code, checkID string, ts []model.Target) {
 	s := g.s
 	var act []string
 	for _, t := range ts {
-		if t.accepted {
-			s.Skipped(checkID, Lit(t.identity), acceptedObjectMessage)
+		if t.Accepted {
+			s.Skipped(checkID, Lit(t.Identity), acceptedObjectMessage)
 			continue
 		}
-		act = append(act, t.identity)
+		act = append(act, t.Identity)
 	}
 	s.Comment("Objects the audit found (data, not code):")
 	if len(act) == 0 {
@@ -395,7 +396,7 @@ func emitPROTO001(g *gen, r checks.Result) {
 // mailboxLoop writes a per-mailbox fix over the affected mailboxes.
 func (g *gen) mailboxLoop(r checks.Result, read []Code, compliant, after Code, action string, apply Code) {
 	s := g.s
-	g.targetList("$mailboxes", r.ID, targets(r, g.mailboxIdentity))
+	g.targetList("$mailboxes", r.ID, g.cur.Targets)
 	s.Open("foreach ($mailbox in $mailboxes) {")
 	s.Try(r.ID, "$mailbox", func() {
 		for _, l := range read {
@@ -526,7 +527,7 @@ func emitAUD002(g *gen, r checks.Result) {
 
 func emitAUD004(g *gen, r checks.Result) {
 	s := g.s
-	g.targetList("$bypassIdentities", r.ID, targets(r, affectedID))
+	g.targetList("$bypassIdentities", r.ID, g.cur.Targets)
 	s.Open("foreach ($bypassIdentity in $bypassIdentities) {")
 	s.Try(r.ID, "$bypassIdentity", func() {
 		s.Line("$before = (Get-MailboxAuditBypassAssociation -Identity $bypassIdentity).AuditBypassEnabled")

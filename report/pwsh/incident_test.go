@@ -14,6 +14,7 @@ import (
 	m365audit "github.com/m365audit/m365audit"
 	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/report/model"
 )
 
 const adeleUPN = "adele.vance@contoso.com"
@@ -41,7 +42,7 @@ func contosoIncident(t testing.TB) (*checks.Document, *snapshot.Snapshot) {
 func genContainment(t testing.TB, doc *checks.Document, snap *snapshot.Snapshot, upn string) string {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := WriteContainment(context.Background(), &buf, doc, snap, upn, Options{ToolVersion: "test"}); err != nil {
+	if err := writeContainmentDoc(context.Background(), &buf, doc, snap, upn, Options{ToolVersion: "test"}); err != nil {
 		t.Fatalf("WriteContainment: %v", err)
 	}
 	return buf.String()
@@ -138,7 +139,7 @@ func changeLiterals(t *testing.T, script string) (map[int][]string, []string) {
 func attributedIDs(doc *checks.Document, userID string) map[string]string {
 	out := map[string]string{}
 	for _, r := range doc.Results {
-		if !r.Incident || !SupportsContainment(r.ID) {
+		if !r.Incident || !model.SupportsContainment(r.ID) {
 			continue
 		}
 		for _, a := range r.Affected {
@@ -234,10 +235,11 @@ func regionOf(script, id string) string {
 func TestContainmentTouchesOnlyAttributed(t *testing.T) {
 	doc, snap := contosoIncident(t)
 	script := genContainment(t, doc, snap, adeleUPN)
-	uid, _, _, err := incidentUser(doc, snap, adeleUPN)
+	plan, err := model.PlanContainment(doc, snap, adeleUPN)
 	if err != nil {
 		t.Fatal(err)
 	}
+	uid := plan.UserID
 	attributed := attributedIDs(doc, uid)
 	all := snapshotIDs(t, snap)
 	for id := range attributed {
@@ -355,7 +357,7 @@ func TestContainmentGuardsAndOrder(t *testing.T) {
 		}
 	}
 	// Containment order, by the ShouldProcess actions in script order.
-	order := []string{whatBlock, whatRevoke, whatRemoveMethodPf, whatRemoveRule, whatForwarding, whatRevokeGrant, whatDisableGuest, whatRemoveGuest, whatResetPassword, whatProtocols}
+	order := []string{model.WhatBlock, model.WhatRevoke, model.WhatRemoveMethodPf, model.WhatRemoveRule, model.WhatForwarding, model.WhatRevokeGrant, model.WhatDisableGuest, model.WhatRemoveGuest, model.WhatResetPassword, model.WhatProtocols}
 	var actions []string
 	for _, p := range shouldProcessPairs(t, script) {
 		actions = append(actions, p[1])
@@ -373,7 +375,7 @@ func TestContainmentGuardsAndOrder(t *testing.T) {
 			t.Errorf("no %q step in the Contoso script", want)
 			continue
 		}
-		if want == whatRemoveGuest {
+		if want == model.WhatRemoveGuest {
 			continue // interleaved with the guest's block step
 		}
 		if idx < last {
@@ -435,14 +437,14 @@ func TestContainmentActionsMatchScript(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			script := genContainment(t, tc.doc, tc.snap, tc.upn)
-			actions := ContainmentActions(tc.doc, tc.snap, tc.upn)
+			actions := containmentActions(tc.doc, tc.snap, tc.upn)
 			if len(actions) == 0 {
 				t.Fatal("no actions")
 			}
 			var pairs [][2]string
 			for _, p := range shouldProcessPairs(t, script) {
 				switch p[1] {
-				case whatDisableRule, whatRemoveRuleExo, whatDisableRuleExo:
+				case model.WhatDisableRule, model.WhatRemoveRuleExo, model.WhatDisableRuleExo:
 					continue // variants of the same rule step (-KeepRulesDisabled, Exchange fallback)
 				}
 				pairs = append(pairs, p)
@@ -480,7 +482,7 @@ func mixedDoc() *checks.Document {
 	start := time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC)
 	ir := func(id string, st checks.Status, aff ...checks.Affected) checks.Result {
 		return checks.Result{ID: id, Title: "title " + id, Status: st, Severity: checks.SeverityCritical, Incident: true, Affected: aff,
-			Remediation: checks.Remediation{Script: SupportsContainment(id)}}
+			Remediation: checks.Remediation{Script: model.SupportsContainment(id)}}
 	}
 	ex := func(kv ...string) map[string]string {
 		m := map[string]string{}
@@ -576,7 +578,7 @@ func TestContainmentMixedUsers(t *testing.T) {
 		})
 	}
 	// A's unknown method type and the guest no one can tie to A are for review.
-	rev := ContainmentReview(doc, nil, mixedA)
+	rev := containmentReview(doc, nil, mixedA)
 	got := map[string]bool{}
 	for _, r := range rev {
 		got[r.ID] = true
@@ -816,14 +818,14 @@ func TestContainmentBadInput(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			err := WriteContainment(context.Background(), &buf, tc.doc, tc.snap, tc.upn, Options{})
+			err := writeContainmentDoc(context.Background(), &buf, tc.doc, tc.snap, tc.upn, Options{})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want %q", err, tc.want)
 			}
 			if buf.Len() != 0 {
 				t.Error("a partial script was written")
 			}
-			if tc.doc != nil && ContainmentActions(tc.doc, tc.snap, tc.upn) != nil && tc.name != "tenant id" {
+			if tc.doc != nil && containmentActions(tc.doc, tc.snap, tc.upn) != nil && tc.name != "tenant id" {
 				t.Error("ContainmentActions returned actions for an input WriteContainment refuses")
 			}
 		})
@@ -832,12 +834,12 @@ func TestContainmentBadInput(t *testing.T) {
 	d := mixedDoc()
 	d.Incident.Users = append(d.Incident.Users, "carol@fabrikam.example")
 	var buf bytes.Buffer
-	if err := WriteContainment(context.Background(), &buf, d, nil, "carol@fabrikam.example", Options{}); err == nil || !strings.Contains(err.Error(), "not in the snapshot's directory") {
+	if err := writeContainmentDoc(context.Background(), &buf, d, nil, "carol@fabrikam.example", Options{}); err == nil || !strings.Contains(err.Error(), "not in the snapshot's directory") {
 		t.Fatalf("unresolved user: err = %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := WriteContainment(ctx, &buf, doc, snap, adeleUPN, Options{}); err == nil {
+	if err := writeContainmentDoc(ctx, &buf, doc, snap, adeleUPN, Options{}); err == nil {
 		t.Fatal("cancelled context not reported")
 	}
 }
@@ -895,7 +897,7 @@ func TestContainmentScopes(t *testing.T) {
 	if !strings.Contains(script, "Connect-ExchangeOnline") {
 		t.Error("inbox rules fall back to Exchange Online, which is not connected")
 	}
-	acts := ContainmentActions(d, nil, mixedA)
+	acts := containmentActions(d, nil, mixedA)
 	if len(acts) != 1 || acts[0].Kind != "inboxRule" {
 		t.Errorf("actions = %+v, want the one rule", acts)
 	}
@@ -942,7 +944,7 @@ func TestContainmentNothingAttributed(t *testing.T) {
 	if muts, _ := mutations(t, script); len(muts) != 0 {
 		t.Errorf("changes in an empty script: %v", muts)
 	}
-	if len(ContainmentActions(d, nil, mixedA)) != 0 {
+	if len(containmentActions(d, nil, mixedA)) != 0 {
 		t.Error("actions without attributed objects")
 	}
 	if !strings.Contains(script, "#region ForReview") {
@@ -991,7 +993,7 @@ func BenchmarkWriteContainment(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		var buf bytes.Buffer
-		if err := WriteContainment(context.Background(), &buf, doc, snap, adeleUPN, Options{ToolVersion: "bench"}); err != nil {
+		if err := writeContainmentDoc(context.Background(), &buf, doc, snap, adeleUPN, Options{ToolVersion: "bench"}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -1014,12 +1016,12 @@ func TestContainmentSyncedAccount(t *testing.T) {
 	snap := snapshot.FromFiles(m, files)
 	doc := mixedDoc()
 	var whats []string
-	for _, a := range ContainmentActions(doc, snap, mixedA) {
-		if a.CheckID == "IR-USR-002" || a.What == whatProtocols {
+	for _, a := range containmentActions(doc, snap, mixedA) {
+		if a.CheckID == "IR-USR-002" || a.What == model.WhatProtocols {
 			whats = append(whats, a.What)
 		}
 	}
-	if strings.Join(whats, "|") != whatRevoke {
+	if strings.Join(whats, "|") != model.WhatRevoke {
 		t.Errorf("account steps for a synced user = %v, want only the session revocation", whats)
 	}
 	script := genContainment(t, doc, snap, mixedA)
@@ -1031,12 +1033,12 @@ func TestContainmentSyncedAccount(t *testing.T) {
 	}
 	// B is cloud-only and has a mailbox: full account containment.
 	var b []string
-	for _, a := range ContainmentActions(doc, snap, mixedB) {
-		if a.CheckID == "IR-USR-002" || a.What == whatProtocols {
+	for _, a := range containmentActions(doc, snap, mixedB) {
+		if a.CheckID == "IR-USR-002" || a.What == model.WhatProtocols {
 			b = append(b, a.What)
 		}
 	}
-	if strings.Join(b, "|") != strings.Join([]string{whatBlock, whatRevoke, whatResetPassword, whatProtocols}, "|") {
+	if strings.Join(b, "|") != strings.Join([]string{model.WhatBlock, model.WhatRevoke, model.WhatResetPassword, model.WhatProtocols}, "|") {
 		t.Errorf("account steps for B = %v", b)
 	}
 }
@@ -1085,13 +1087,13 @@ func TestContainmentTwoContosoUsers(t *testing.T) {
 		t.Error("Megan's script acts on Adele's rules or consent")
 	}
 	// Findings without a step that are plainly Adele's stay in Adele's list.
-	for _, it := range ContainmentReview(doc, snap, "megan.bowen@contoso.com") {
+	for _, it := range containmentReview(doc, snap, "megan.bowen@contoso.com") {
 		if (it.CheckID == "IR-SIG-002" || it.CheckID == "IR-APP-002") && strings.Contains(it.Name+it.Detail, "adele.vance") {
 			t.Errorf("Megan's review lists Adele's %s item %q", it.CheckID, it.Name)
 		}
 	}
 	found := false
-	for _, it := range ContainmentReview(doc, snap, adeleUPN) {
+	for _, it := range containmentReview(doc, snap, adeleUPN) {
 		if it.CheckID == "IR-APP-002" {
 			found = true
 		}

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/m365audit/m365audit/checks"
-	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/report/model"
 )
 
 // Options configure remediation.ps1.
@@ -63,45 +63,67 @@ type fixSpec struct {
 	// onWarn: a warn result gets the block too (the fix completes a partial
 	// configuration); otherwise only fail does.
 	onWarn bool
+	// targets says whether the block acts on the result's affected objects.
+	targets model.Targets
 	// what is our one-line description of the block, for its comment.
 	what string
 	emit func(g *gen, r checks.Result)
 }
 
-// fixSpecs is the registry of scripted fixes, keyed by check ID.
+// fixSpecs is the registry of scripted fixes, keyed by the checks' ID
+// constants: the one place a check's fix is declared. A test fails when an
+// entry names a check that does not exist, or a check that says it has a
+// scripted fix (Remediation.Script) has none.
 func fixSpecs() map[string]fixSpec {
 	authz := []string{scopeAuthorization}
 	methods := []string{scopeAuthMethods}
 	ca := []string{scopeConditionalAccess, scopePolicyRead}
 	return map[string]fixSpec{
-		// ENTRA-MFA-001 is special-cased in plan (CA policy or security defaults).
-		"ENTRA-MFA-001": {kind: fixConditionalAccess, scopes: ca, what: "Creates a report-only Conditional Access policy requiring MFA for all users.", emit: emitMFA001CA},
-		"ENTRA-CA-001":  {kind: fixConditionalAccess, scopes: ca, what: "Creates a report-only Conditional Access policy blocking legacy authentication (Exchange ActiveSync and other legacy clients).", emit: emitCA001},
-		"ENTRA-CA-002":  {kind: fixConditionalAccess, scopes: ca, what: "Creates a report-only Conditional Access policy requiring MFA for the privileged administrator roles.", emit: emitCA002},
-		"ENTRA-CA-004":  {kind: fixConditionalAccess, scopes: ca, what: "Creates a report-only Conditional Access policy requiring MFA for guests and external users.", emit: emitCA004},
-		"ENTRA-CA-008":  {kind: fixConditionalAccess, scopes: ca, what: "Creates a report-only Conditional Access policy that allows registering security info only from a compliant or hybrid-joined device. Users without such a device cannot register MFA once it is enabled: onboard them with a Temporary Access Pass.", emit: emitCA008},
-		"ENTRA-MFA-005": {kind: fixGraph, scopes: methods, onWarn: true, what: "Disables the SMS and voice call authentication methods. Users whose only method is SMS or voice must register another one (the audit finding counts them).", emit: emitMFA005},
-		"ENTRA-MFA-006": {kind: fixGraph, scopes: methods, onWarn: true, what: "Disables the email one-time passcode authentication method (check guest sign-in impact first).", emit: emitMFA006},
-		"ENTRA-MFA-007": {kind: fixGraph, scopes: methods, onWarn: true, what: "Makes Microsoft Authenticator show the application name and sign-in location for all users (keeps its other settings).", emit: emitMFA007},
-		"ENTRA-ID-001":  {kind: fixGraph, scopes: []string{scopeDomains}, onWarn: true, what: "Sets passwords to never expire on each managed domain the audit listed.", emit: emitID001},
-		"ENTRA-ID-004":  {kind: fixGraph, scopes: authz, onWarn: true, what: "Stops members from creating tenants and security groups and from reading BitLocker keys of their own devices (keeps the other default permissions).", emit: emitID004},
-		"ENTRA-EXT-001": {kind: fixGraph, scopes: authz, onWarn: true, what: "Lets only administrators and Guest Inviters invite guests.", emit: emitEXT001},
-		"ENTRA-EXT-002": {kind: fixGraph, scopes: authz, onWarn: true, what: "Restricts guests to their own directory objects (most restrictive guest role).", emit: emitEXT002},
-		"ENTRA-EXT-005": {kind: fixGraph, scopes: authz, onWarn: true, what: "Turns off email-verified self-service sign-up and joining the tenant.", emit: emitEXT005},
-		"ENTRA-APP-001": {kind: fixGraph, scopes: authz, onWarn: true, what: "Removes user consent to applications (ManagePermissionGrantsForSelf.* policies) and keeps every other assigned permission grant policy.", emit: emitAPP001},
-		"ENTRA-APP-002": {kind: fixGraph, onWarn: true, what: "The admin consent workflow needs a reviewer only you can choose: this block is a commented template.", emit: emitAPP002},
-		"ENTRA-APP-003": {kind: fixGraph, scopes: authz, onWarn: true, what: "Stops members from registering applications.", emit: emitAPP003},
-		"EXO-PROTO-001": {kind: fixExchange, onWarn: true, what: "Disables SMTP AUTH for the organization.", emit: emitPROTO001},
-		"EXO-PROTO-002": {kind: fixExchange, onWarn: true, what: "Removes the per-mailbox SMTP AUTH override (mailbox inherits the organization setting) on each mailbox the audit listed.", emit: emitPROTO002},
-		"EXO-PROTO-003": {kind: fixExchange, onWarn: true, what: "Disables POP3 and IMAP4 on each mailbox the audit listed.", emit: emitPROTO003},
-		"EXO-PROTO-005": {kind: fixExchange, onWarn: true, what: "Disables POP3 and IMAP4 on every CAS mailbox plan, so new mailboxes are created without them.", emit: emitPROTO005},
-		"EXO-FWD-001":   {kind: fixExchange, onWarn: true, what: "Turns off automatic forwarding on the Default remote domain. Other remote domains (partners) are left for review.", emit: emitFWD001},
-		"EXO-FWD-002":   {kind: fixExchange, onWarn: true, what: "Sets automatic forwarding to Off in the Default outbound anti-spam policy. Custom policies are left for review.", emit: emitFWD002},
-		"EXO-MAIL-001":  {kind: fixExchange, onWarn: true, what: "Sets outbound recipient limits on the Default outbound anti-spam policy (keeping stricter values), and with -SecurityNotificationAddress also blocks senders over the limit and notifies that address.", emit: emitMAIL001},
-		"EXO-AUD-001":   {kind: fixExchange, onWarn: true, what: "Turns on unified audit log ingestion (can take up to 60 minutes to take effect).", emit: emitAUD001},
-		"EXO-AUD-002":   {kind: fixExchange, onWarn: true, what: "Turns on mailbox auditing by default for the organization.", emit: emitAUD002},
-		"EXO-AUD-004":   {kind: fixExchange, onWarn: true, what: "Turns off mailbox audit bypass on each association the audit listed.", emit: emitAUD004},
+		// Without Entra ID P1, ENTRA-MFA-001 gets securityDefaultsFix instead.
+		checks.IDEntraMFA001: {kind: fixConditionalAccess, scopes: ca, what: "Creates a report-only Conditional Access policy requiring MFA for all users.", emit: emitMFA001CA},
+		checks.IDEntraCA001:  {kind: fixConditionalAccess, scopes: ca, what: "Creates a report-only Conditional Access policy blocking legacy authentication (Exchange ActiveSync and other legacy clients).", emit: emitCA001},
+		checks.IDEntraCA002:  {kind: fixConditionalAccess, scopes: ca, what: "Creates a report-only Conditional Access policy requiring MFA for the privileged administrator roles.", emit: emitCA002},
+		checks.IDEntraCA004:  {kind: fixConditionalAccess, scopes: ca, what: "Creates a report-only Conditional Access policy requiring MFA for guests and external users.", emit: emitCA004},
+		checks.IDEntraCA008:  {kind: fixConditionalAccess, scopes: ca, what: "Creates a report-only Conditional Access policy that allows registering security info only from a compliant or hybrid-joined device. Users without such a device cannot register MFA once it is enabled: onboard them with a Temporary Access Pass.", emit: emitCA008},
+		checks.IDEntraMFA005: {kind: fixGraph, scopes: methods, onWarn: true, what: "Disables the SMS and voice call authentication methods. Users whose only method is SMS or voice must register another one (the audit finding counts them).", emit: emitMFA005},
+		checks.IDEntraMFA006: {kind: fixGraph, scopes: methods, onWarn: true, what: "Disables the email one-time passcode authentication method (check guest sign-in impact first).", emit: emitMFA006},
+		checks.IDEntraMFA007: {kind: fixGraph, scopes: methods, onWarn: true, what: "Makes Microsoft Authenticator show the application name and sign-in location for all users (keeps its other settings).", emit: emitMFA007},
+		checks.IDEntraID001:  {kind: fixGraph, scopes: []string{scopeDomains}, onWarn: true, targets: model.TargetsObjects, what: "Sets passwords to never expire on each managed domain the audit listed.", emit: emitID001},
+		checks.IDEntraID004:  {kind: fixGraph, scopes: authz, onWarn: true, what: "Stops members from creating tenants and security groups and from reading BitLocker keys of their own devices (keeps the other default permissions).", emit: emitID004},
+		checks.IDEntraExt001: {kind: fixGraph, scopes: authz, onWarn: true, what: "Lets only administrators and Guest Inviters invite guests.", emit: emitEXT001},
+		checks.IDEntraExt002: {kind: fixGraph, scopes: authz, onWarn: true, what: "Restricts guests to their own directory objects (most restrictive guest role).", emit: emitEXT002},
+		checks.IDEntraExt005: {kind: fixGraph, scopes: authz, onWarn: true, what: "Turns off email-verified self-service sign-up and joining the tenant.", emit: emitEXT005},
+		checks.IDEntraApp001: {kind: fixGraph, scopes: authz, onWarn: true, what: "Removes user consent to applications (ManagePermissionGrantsForSelf.* policies) and keeps every other assigned permission grant policy.", emit: emitAPP001},
+		checks.IDEntraApp002: {kind: fixGraph, onWarn: true, what: "The admin consent workflow needs a reviewer only you can choose: this block is a commented template.", emit: emitAPP002},
+		checks.IDEntraApp003: {kind: fixGraph, scopes: authz, onWarn: true, what: "Stops members from registering applications.", emit: emitAPP003},
+		checks.IDEXOProto001: {kind: fixExchange, onWarn: true, what: "Disables SMTP AUTH for the organization.", emit: emitPROTO001},
+		checks.IDEXOProto002: {kind: fixExchange, onWarn: true, targets: model.TargetsMailboxes, what: "Removes the per-mailbox SMTP AUTH override (mailbox inherits the organization setting) on each mailbox the audit listed.", emit: emitPROTO002},
+		checks.IDEXOProto003: {kind: fixExchange, onWarn: true, targets: model.TargetsMailboxes, what: "Disables POP3 and IMAP4 on each mailbox the audit listed.", emit: emitPROTO003},
+		checks.IDEXOProto005: {kind: fixExchange, onWarn: true, what: "Disables POP3 and IMAP4 on every CAS mailbox plan, so new mailboxes are created without them.", emit: emitPROTO005},
+		checks.IDEXOFwd001:   {kind: fixExchange, onWarn: true, what: "Turns off automatic forwarding on the Default remote domain. Other remote domains (partners) are left for review.", emit: emitFWD001},
+		checks.IDEXOFwd002:   {kind: fixExchange, onWarn: true, what: "Sets automatic forwarding to Off in the Default outbound anti-spam policy. Custom policies are left for review.", emit: emitFWD002},
+		checks.IDEXOMail001:  {kind: fixExchange, onWarn: true, what: "Sets outbound recipient limits on the Default outbound anti-spam policy (keeping stricter values), and with -SecurityNotificationAddress also blocks senders over the limit and notifies that address.", emit: emitMAIL001},
+		checks.IDEXOAud001:   {kind: fixExchange, onWarn: true, what: "Turns on unified audit log ingestion (can take up to 60 minutes to take effect).", emit: emitAUD001},
+		checks.IDEXOAud002:   {kind: fixExchange, onWarn: true, what: "Turns on mailbox auditing by default for the organization.", emit: emitAUD002},
+		checks.IDEXOAud004:   {kind: fixExchange, onWarn: true, targets: model.TargetsObjects, what: "Turns off mailbox audit bypass on each association the audit listed.", emit: emitAUD004},
 	}
+}
+
+// securityDefaultsFix is ENTRA-MFA-001's fix without Entra ID P1
+// (model.VariantSecurityDefaults).
+func securityDefaultsFix() fixSpec {
+	return fixSpec{kind: fixGraph, scopes: []string{scopeSecurityDefaults}, onWarn: true,
+		what: "The tenant has no Entra ID P1, so MFA is enforced with security defaults (read first: nothing to do when they are already on).", emit: emitMFA001SecurityDefaults}
+}
+
+// Fixes describes the registry's fixes for the report model's remediation
+// plan (model.Options.Fixes).
+func Fixes() model.Fixes {
+	out := model.Fixes{}
+	for id, s := range fixSpecs() {
+		out[id] = model.Fix{OnWarn: s.onWarn, ConditionalAccess: s.kind == fixConditionalAccess, Targets: s.targets}
+	}
+	return out
 }
 
 // Supports reports whether remediation.ps1 carries a script block for the
@@ -111,32 +133,37 @@ func Supports(checkID string) bool {
 	return ok
 }
 
-// block is one selected fix.
-type block struct {
-	r    checks.Result
-	spec fixSpec
+// specFor is the fix a planned block is written with.
+func specFor(b model.Block) fixSpec {
+	if b.Variant == model.VariantSecurityDefaults {
+		return securityDefaultsFix()
+	}
+	s := fixSpecs()[b.Result.ID]
+	if b.Evidence != "" {
+		s.what = b.Evidence + " " + s.what
+	}
+	return s
 }
 
-// manualItem is a failing check the script does not fix.
-type manualItem struct {
-	r      checks.Result
-	reason string
-}
-
-// plan is what the script will contain.
+// plan is the model's remediation plan with each block's fix.
 type plan struct {
-	blocks   []block
-	manual   []manualItem
-	accepted []string // check IDs whose whole risk is accepted
-	incident []string // incident check IDs (handled by containment scripts)
-	unknown  []string // checks that could not be evaluated
+	model.RemediationPlan
+	specs []fixSpec // one per block
+}
+
+func newPlan(p model.RemediationPlan) plan {
+	out := plan{RemediationPlan: p}
+	for _, b := range p.Blocks {
+		out.specs = append(out.specs, specFor(b))
+	}
+	return out
 }
 
 func (p plan) scopes() []string {
 	set := map[string]bool{}
-	for _, b := range p.blocks {
-		for _, s := range b.spec.scopes {
-			set[s] = true
+	for _, s := range p.specs {
+		for _, sc := range s.scopes {
+			set[sc] = true
 		}
 	}
 	out := make([]string, 0, len(set))
@@ -148,8 +175,8 @@ func (p plan) scopes() []string {
 }
 
 func (p plan) has(kind fixKind) bool {
-	for _, b := range p.blocks {
-		if b.spec.kind == kind {
+	for _, s := range p.specs {
+		if s.kind == kind {
 			return true
 		}
 	}
@@ -159,130 +186,26 @@ func (p plan) has(kind fixKind) bool {
 // graph reports whether any block talks to Microsoft Graph.
 func (p plan) graph() bool { return len(p.scopes()) > 0 }
 
-// makePlan selects a block, a manual procedure, or nothing for every result.
-func makePlan(doc *checks.Document) plan {
-	specs := fixSpecs()
-	results := append([]checks.Result(nil), doc.Results...)
-	sort.SliceStable(results, func(i, j int) bool { return results[i].ID < results[j].ID })
-	var p plan
-	for _, r := range results {
-		switch r.Status {
-		case checks.StatusUnknown, checks.StatusError:
-			p.unknown = append(p.unknown, r.ID)
-			continue
-		case checks.StatusFail, checks.StatusWarn, checks.StatusManual:
-		default:
-			continue
-		}
-		if r.Incident {
-			p.incident = append(p.incident, r.ID)
-			continue
-		}
-		if r.IsAccepted() && len(r.Accepted.Objects) == 0 {
-			p.accepted = append(p.accepted, r.ID)
-			continue
-		}
-		spec, ok := specs[r.ID]
-		if !ok || r.Status == checks.StatusManual {
-			p.manual = append(p.manual, manualItem{r, "needs a person's decision or is not scriptable"})
-			continue
-		}
-		if r.Status == checks.StatusWarn && !spec.onWarn {
-			p.manual = append(p.manual, manualItem{r, "partly configured (for example a report-only policy exists): review it rather than add another"})
-			continue
-		}
-		if r.ID == "ENTRA-MFA-001" {
-			switch {
-			case !doc.Licences.Known:
-				p.manual = append(p.manual, manualItem{r, "licences were not collected, so the script cannot choose between a Conditional Access policy (Entra ID P1) and security defaults"})
-				continue
-			case !doc.Licences.P1:
-				spec = fixSpec{kind: fixGraph, scopes: []string{scopeSecurityDefaults}, onWarn: true,
-					what: "The tenant has no Entra ID P1, so MFA is enforced with security defaults (read first: nothing to do when they are already on).", emit: emitMFA001SecurityDefaults}
-			}
-		}
-		if spec.kind == fixConditionalAccess && r.ID != "ENTRA-MFA-001" && !doc.Licences.P1 {
-			p.manual = append(p.manual, manualItem{r, "Conditional Access needs Entra ID P1; without it, security defaults (ENTRA-MFA-001) provide the baseline"})
-			continue
-		}
-		if needsObjects(r.ID) && len(r.Affected) == 0 {
-			p.manual = append(p.manual, manualItem{r, "the audit listed no objects to change"})
-			continue
-		}
-		p.blocks = append(p.blocks, block{r, spec})
-	}
-	p.addEvidenceUpgrades(doc, specs)
-	return p
-}
-
-// addEvidenceUpgrades adds Conditional Access policies that a passing check
-// would not ask for, when the incident evidence shows the passing control
-// did not hold: security defaults pass ENTRA-MFA-001 and ENTRA-CA-001, yet
-// password-only (IR-SIG-002) or legacy-protocol (IR-SIG-001) sign-ins
-// succeeded. With Entra ID P1 the response the seed story calls for is a
-// Conditional Access policy requiring MFA for all users (report-only
-// first), and one blocking legacy authentication.
-func (p *plan) addEvidenceUpgrades(doc *checks.Document, specs map[string]fixSpec) {
-	if !doc.Licences.P1 {
-		return
-	}
-	byID := map[string]checks.Result{}
-	for _, r := range doc.Results {
-		byID[r.ID] = r
-	}
-	for _, up := range []struct{ check, evidence, why string }{
-		{"ENTRA-MFA-001", "IR-SIG-002", "security defaults are on, yet sign-ins with a password alone succeeded (IR-SIG-002): a Conditional Access policy requires MFA at every sign-in"},
-		{"ENTRA-CA-001", "IR-SIG-001", "security defaults are on, yet legacy-protocol sign-ins succeeded (IR-SIG-001): a Conditional Access policy blocks legacy authentication explicitly"},
-	} {
-		r, ok := byID[up.check]
-		ev := byID[up.evidence]
-		if !ok || r.Status != checks.StatusPass || ev.Status != checks.StatusFail || p.hasBlock(up.check) {
-			continue
-		}
-		spec := specs[up.check]
-		spec.what = "Passes on configuration, but " + up.why + ". " + spec.what
-		p.blocks = append(p.blocks, block{r, spec})
-	}
-	sort.SliceStable(p.blocks, func(i, j int) bool { return p.blocks[i].r.ID < p.blocks[j].r.ID })
-}
-
-func (p plan) hasBlock(id string) bool {
-	for _, b := range p.blocks {
-		if b.r.ID == id {
-			return true
-		}
-	}
-	return false
-}
-
-// needsObjects reports whether a check's block acts on its affected objects
-// (and so has nothing to do without them).
-func needsObjects(id string) bool {
-	switch id {
-	case "ENTRA-ID-001", "EXO-PROTO-002", "EXO-PROTO-003", "EXO-AUD-004":
-		return true
-	}
-	return false
-}
-
 // gen carries what block emitters need.
 type gen struct {
-	s    *Script
-	doc  *checks.Document
-	snap *snapshot.Snapshot
-	opt  Options
-	cas  map[string]string // see casIndex
+	s   *Script
+	doc *checks.Document
+	rem model.RemediationPlan
+	opt Options
+	// cur is the block being written (its targets).
+	cur model.Block
 }
 
-// WriteRemediation writes remediation.ps1 for the failing checks of doc:
-// one guarded, logged block per scriptable fix, and a commented manual
-// procedure for the rest. snap (may be nil) resolves Exchange identities and
-// the organisation name used by the tenant guard. The output depends only
-// on its inputs (no clock).
-func WriteRemediation(ctx context.Context, w io.Writer, doc *checks.Document, snap *snapshot.Snapshot, opt Options) error {
-	if doc == nil {
+// WriteRemediation writes remediation.ps1 from the report model's
+// remediation plan: one guarded, logged block per planned fix, and a
+// commented manual procedure for the rest. It refuses when the model says
+// scripts may not be written (an untrusted snapshot without the override).
+// The output depends only on its inputs (no clock).
+func WriteRemediation(ctx context.Context, w io.Writer, rep *model.Report, opt Options) error {
+	if rep == nil || rep.Doc == nil {
 		return fmt.Errorf("remediation script: no results document")
 	}
+	doc := rep.Doc
 	for _, id := range append(append([]string(nil), opt.BreakGlassUserIDs...), opt.BreakGlassGroupIDs...) {
 		if !isGUID(id) {
 			return fmt.Errorf("remediation script: break-glass id %q is not an object id (GUID); resolve it before generating the script", id)
@@ -291,8 +214,11 @@ func WriteRemediation(ctx context.Context, w io.Writer, doc *checks.Document, sn
 	if !isGUID(doc.Tenant.ID) {
 		return fmt.Errorf("remediation script: tenant id %q is not a GUID, so the script could not verify it is connected to the right tenant", doc.Tenant.ID)
 	}
-	p := makePlan(doc)
-	g := &gen{s: &Script{}, doc: doc, snap: snap, opt: opt}
+	if err := rep.Scripts.Refused; err != nil {
+		return fmt.Errorf("remediation script: %w", err)
+	}
+	p := newPlan(rep.Remediation)
+	g := &gen{s: &Script{}, doc: doc, rem: rep.Remediation, opt: opt}
 	caUsed := p.has(fixConditionalAccess)
 	exchange := p.has(fixExchange)
 
@@ -308,9 +234,9 @@ func WriteRemediation(ctx context.Context, w io.Writer, doc *checks.Document, sn
 	}
 	conn := Connection{TenantID: doc.Tenant.ID, Cloud: doc.Cloud, GraphScopes: p.scopes(), Exchange: exchange}
 	if exchange {
-		conn.ExchangeOrganization = exchangeOrganization(snap)
+		conn.ExchangeOrganization = rep.Remediation.ExchangeOrganization
 	}
-	if len(p.blocks) > 0 {
+	if len(p.Blocks) > 0 {
 		if err := body.WriteConnect(conn); err != nil {
 			return fmt.Errorf("remediation script: %w", err)
 		}
@@ -318,11 +244,11 @@ func WriteRemediation(ctx context.Context, w io.Writer, doc *checks.Document, sn
 		body.Blank()
 		body.Comment("No failing check has a scripted fix: the script connects to nothing and changes nothing.")
 	}
-	for _, b := range p.blocks {
+	for i, b := range p.Blocks {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("remediation script: %w", err)
 		}
-		g.writeBlock(b)
+		g.writeBlock(b, p.specs[i])
 	}
 	if caUsed {
 		g.writeEnableInstructions()
@@ -348,14 +274,14 @@ func WriteRemediation(ctx context.Context, w io.Writer, doc *checks.Document, sn
 		ScriptName:    remediationScriptName,
 		Notes:         g.notes(p, conn),
 	}
-	if p.hasID("EXO-MAIL-001") {
+	if p.Has(checks.IDEXOMail001) {
 		h.Params = append(h.Params, Param{
 			Name: "SecurityNotificationAddress",
 			Decl: "[ValidatePattern('^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$')] [string] $SecurityNotificationAddress",
 			Help: "Mailbox (for example your SOC) that Exchange Online notifies when a user is blocked for sending outbound spam (EXO-MAIL-001). Without it the notification part of that fix is skipped with a warning.",
 		})
 	}
-	out, err := Assemble(h, conn.modulesFor(len(p.blocks) > 0), body)
+	out, err := Assemble(h, conn.modulesFor(len(p.Blocks) > 0), body)
 	if err != nil {
 		return fmt.Errorf("remediation script: %w", err)
 	}
@@ -374,20 +300,11 @@ func (c Connection) modulesFor(connects bool) []Module {
 	return c.Modules()
 }
 
-func (p plan) hasID(id string) bool {
-	for _, b := range p.blocks {
-		if b.r.ID == id {
-			return true
-		}
-	}
-	return false
-}
-
 // notes are the header's requirement notes.
 func (g *gen) notes(p plan, c Connection) []string {
 	var n []string
 	var mods []string
-	for _, m := range c.modulesFor(len(p.blocks) > 0) {
+	for _, m := range c.modulesFor(len(p.Blocks) > 0) {
 		mods = append(mods, m.Name+" "+m.MinVersion+" or later")
 	}
 	if len(mods) > 0 {
@@ -428,16 +345,17 @@ func sortedCopy(ss []string) []string {
 }
 
 // writeBlock writes one check's region.
-func (g *gen) writeBlock(b block) {
+func (g *gen) writeBlock(b model.Block, spec fixSpec) {
 	s := g.s
+	g.cur = b
 	s.Blank()
-	s.Region(b.r.ID, b.r.Title, func() {
-		s.Comment(fmt.Sprintf("Finding: %s, severity %s.", b.r.Status, b.r.Severity))
-		s.Comment(b.spec.what)
-		if len(b.spec.scopes) > 0 {
-			s.Comment("Graph permissions: " + strings.Join(b.spec.scopes, ", ") + ".")
+	s.Region(b.Result.ID, b.Result.Title, func() {
+		s.Comment(fmt.Sprintf("Finding: %s, severity %s.", b.Result.Status, b.Result.Severity))
+		s.Comment(spec.what)
+		if len(spec.scopes) > 0 {
+			s.Comment("Graph permissions: " + strings.Join(spec.scopes, ", ") + ".")
 		}
-		b.spec.emit(g, b.r)
+		spec.emit(g, b.Result)
 	})
 }
 
@@ -463,7 +381,7 @@ func (g *gen) writeEnableInstructions() {
 		if len(g.opt.BreakGlassUserIDs)+len(g.opt.BreakGlassGroupIDs) == 0 {
 			s.Line("Write-Warning 'LOCKOUT RISK: these policies exclude no break-glass account. Exclude two emergency-access accounts before enabling them.'")
 		}
-		if g.securityDefaultsOn() {
+		if g.rem.SecurityDefaultsOn {
 			s.Line("Write-Warning 'Security defaults are on in this tenant. Conditional Access policies can be switched on only after security defaults are turned off: in the same maintenance window, turn security defaults off (Entra admin center > Overview > Properties > Manage security defaults) and enable the policies at once, so there is no gap without MFA.'")
 		}
 		s.Close("}")
@@ -474,22 +392,22 @@ func (g *gen) writeEnableInstructions() {
 // check without a block, as comments, and a console reminder.
 func (g *gen) writeManual(p plan) {
 	s := g.s
-	if len(p.manual)+len(p.accepted)+len(p.incident)+len(p.unknown) == 0 {
+	if len(p.Manual)+len(p.Accepted)+len(p.Incident)+len(p.Unknown) == 0 {
 		return
 	}
 	s.Blank()
 	s.Region("ManualSteps", "(not scripted)", func() {
-		if len(p.manual) > 0 {
+		if len(p.Manual) > 0 {
 			s.Comment("These findings are not fixed by this script. The affected objects are listed in the audit report (report.xlsx / results.json).")
 			var ids []string
-			for _, m := range p.manual {
-				ids = append(ids, m.r.ID)
+			for _, m := range p.Manual {
+				ids = append(ids, m.Result.ID)
 				s.Line("#")
-				s.Comment(fmt.Sprintf("%s %s (%s, severity %s)", m.r.ID, m.r.Title, m.r.Status, m.r.Severity))
-				s.Comment("Not scripted: " + m.reason + ".")
-				steps := m.r.Remediation.Steps
-				if len(steps) == 0 && m.r.Remediation.Summary != "" {
-					steps = []string{m.r.Remediation.Summary}
+				s.Comment(fmt.Sprintf("%s %s (%s, severity %s)", m.Result.ID, m.Result.Title, m.Result.Status, m.Result.Severity))
+				s.Comment("Not scripted: " + m.Reason + ".")
+				steps := m.Result.Remediation.Steps
+				if len(steps) == 0 && m.Result.Remediation.Summary != "" {
+					steps = []string{m.Result.Remediation.Summary}
 				}
 				for i, st := range steps {
 					s.commentWrap(fmt.Sprintf("%d. %s", i+1, st), "   ")
@@ -500,143 +418,17 @@ func (g *gen) writeManual(p plan) {
 				s.Line("Write-Host ('Manual steps remain for: {0} (see the ManualSteps region at the end of this script).' -f (%s -join ', ')) -ForegroundColor Yellow", LitList(ids))
 			}()
 		}
-		if len(p.accepted) > 0 {
+		if len(p.Accepted) > 0 {
 			s.Line("#")
-			s.Comment("Risk accepted in the audit configuration, left unchanged: " + strings.Join(p.accepted, ", ") + ".")
+			s.Comment("Risk accepted in the audit configuration, left unchanged: " + strings.Join(p.Accepted, ", ") + ".")
 		}
-		if len(p.incident) > 0 {
+		if len(p.Incident) > 0 {
 			s.Line("#")
-			s.Comment("Incident findings are contained by the incident scripts (incident-<user>.ps1), not here: " + strings.Join(p.incident, ", ") + ".")
+			s.Comment("Incident findings are contained by the incident scripts (incident-<user>.ps1), not here: " + strings.Join(p.Incident, ", ") + ".")
 		}
-		if len(p.unknown) > 0 {
+		if len(p.Unknown) > 0 {
 			s.Line("#")
-			s.Comment("Not evaluated (data not collected or check error), so not fixed either: " + strings.Join(p.unknown, ", ") + ". Collect again with the missing permissions.")
+			s.Comment("Not evaluated (data not collected or check error), so not fixed either: " + strings.Join(p.Unknown, ", ") + ". Collect again with the missing permissions.")
 		}
 	})
-}
-
-// exchangeOrganization is the Get-OrganizationConfig Name of the snapshot,
-// compared with the live one by the tenant guard ("" when unknown).
-func exchangeOrganization(snap *snapshot.Snapshot) string {
-	if snap == nil {
-		return ""
-	}
-	oc, err := snap.OrganizationConfig()
-	if err != nil || oc == nil {
-		return ""
-	}
-	return oc.Name
-}
-
-// target is one object a per-object block acts on.
-type target struct {
-	identity string
-	accepted bool
-}
-
-// targets returns the affected objects of r, sorted, with the identity
-// resolve gives each (deduplicated).
-func targets(r checks.Result, resolve func(checks.Affected) string) []target {
-	seen := map[string]bool{}
-	var out []target
-	for _, a := range r.Affected {
-		id := resolve(a)
-		if id == "" || seen[strings.ToLower(id)] {
-			continue
-		}
-		seen[strings.ToLower(id)] = true
-		out = append(out, target{identity: id, accepted: a.Accepted})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].identity < out[j].identity })
-	return out
-}
-
-// mailboxIdentity is the identity Set-CASMailbox gets for an affected
-// mailbox: its primary SMTP address when known (unique, readable), else
-// the snapshot's Identity, else the affected id.
-func (g *gen) mailboxIdentity(a checks.Affected) string {
-	// The Exchange checks name the cmdlet identity to use in Extra.
-	for _, k := range []string{"identity", "primarySmtpAddress"} {
-		if v := a.Extra[k]; v != "" {
-			return v
-		}
-	}
-	if v, ok := g.casIndex()[strings.ToLower(a.ID)]; ok && a.ID != "" {
-		return v
-	}
-	if a.ID != "" {
-		return a.ID
-	}
-	return a.Name
-}
-
-// casIndex maps every key of a snapshot CAS mailbox row (object id,
-// address, identity, name; lower-cased) to the identity scripts use for
-// it. Built once per script.
-func (g *gen) casIndex() map[string]string {
-	if g.cas != nil {
-		return g.cas
-	}
-	g.cas = map[string]string{}
-	if g.snap == nil {
-		return g.cas
-	}
-	rows, err := g.snap.CASMailboxes()
-	if err != nil {
-		return g.cas
-	}
-	for _, m := range rows {
-		ident := m.PrimarySmtpAddress
-		if ident == "" {
-			ident = m.Identity
-		}
-		if ident == "" {
-			continue
-		}
-		for _, k := range []string{m.ExternalDirectoryObjectID, m.PrimarySmtpAddress, m.Identity, m.Name} {
-			if k == "" {
-				continue
-			}
-			if _, dup := g.cas[strings.ToLower(k)]; !dup {
-				g.cas[strings.ToLower(k)] = ident
-			}
-		}
-	}
-	return g.cas
-}
-
-// affectedID is the affected object's cmdlet identity when the check names
-// one (Extra["identity"]), else its id, else its name.
-func affectedID(a checks.Affected) string {
-	if v := a.Extra["identity"]; v != "" {
-		return v
-	}
-	if a.ID != "" {
-		return a.ID
-	}
-	return a.Name
-}
-
-// securityDefaultsOn reports whether the snapshot shows security defaults
-// enabled.
-func (g *gen) securityDefaultsOn() bool {
-	if g.snap == nil {
-		return false
-	}
-	sd, err := g.snap.SecurityDefaults()
-	return err == nil && sd.IsEnabled
-}
-
-// RemediationChecks returns the IDs of the checks remediation.ps1 carries a
-// block for, from the same plan the script is written from (so a report
-// listing them cannot disagree with the script).
-func RemediationChecks(doc *checks.Document) []string {
-	if doc == nil {
-		return nil
-	}
-	var ids []string
-	for _, b := range makePlan(doc).blocks {
-		ids = append(ids, b.r.ID)
-	}
-	return ids
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/report/model"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -152,7 +153,7 @@ func jsonString(s string) string {
 func generate(t *testing.T, doc *checks.Document, snap *snapshot.Snapshot, opt Options) string {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := WriteRemediation(context.Background(), &buf, doc, snap, opt); err != nil {
+	if err := writeRemediationDoc(context.Background(), &buf, doc, snap, opt); err != nil {
 		t.Fatalf("WriteRemediation: %v", err)
 	}
 	return buf.String()
@@ -624,23 +625,23 @@ func TestBadInput(t *testing.T) {
 	doc := fixtureDoc()
 	doc.Tenant.ID = "contoso.onmicrosoft.com"
 	var buf bytes.Buffer
-	if err := WriteRemediation(context.Background(), &buf, doc, nil, Options{}); err == nil || buf.Len() != 0 {
+	if err := writeRemediationDoc(context.Background(), &buf, doc, nil, Options{}); err == nil || buf.Len() != 0 {
 		t.Error("non-GUID tenant id accepted")
 	}
-	if err := WriteRemediation(context.Background(), &buf, fixtureDoc(), nil, Options{BreakGlassUserIDs: []string{"admin@contoso.com"}}); err == nil {
+	if err := writeRemediationDoc(context.Background(), &buf, fixtureDoc(), nil, Options{BreakGlassUserIDs: []string{"admin@contoso.com"}}); err == nil {
 		t.Error("UPN accepted as break-glass object id")
 	}
 	doc = fixtureDoc()
 	doc.Cloud = "mars"
-	if err := WriteRemediation(context.Background(), &buf, doc, nil, Options{}); err == nil {
+	if err := writeRemediationDoc(context.Background(), &buf, doc, nil, Options{}); err == nil {
 		t.Error("unknown cloud accepted")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := WriteRemediation(ctx, &buf, fixtureDoc(), nil, Options{}); err == nil {
+	if err := writeRemediationDoc(ctx, &buf, fixtureDoc(), nil, Options{}); err == nil {
 		t.Error("cancelled context ignored")
 	}
-	if err := WriteRemediation(context.Background(), &buf, nil, nil, Options{}); err == nil {
+	if err := writeRemediationDoc(context.Background(), &buf, nil, nil, Options{}); err == nil {
 		t.Error("nil document accepted")
 	}
 }
@@ -678,7 +679,7 @@ func TestSupportsMatchesCatalogue(t *testing.T) {
 	for _, c := range checks.All() {
 		ids[c.ID] = true
 		if c.Incident {
-			if c.Remediation.Script != SupportsContainment(c.ID) {
+			if c.Remediation.Script != model.SupportsContainment(c.ID) {
 				incident = append(incident, c.ID)
 			}
 			if Supports(c.ID) {
@@ -725,7 +726,7 @@ func BenchmarkWriteRemediation(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		var buf bytes.Buffer
-		if err := WriteRemediation(context.Background(), &buf, doc, snap, Options{ToolVersion: "bench"}); err != nil {
+		if err := writeRemediationDoc(context.Background(), &buf, doc, snap, Options{ToolVersion: "bench"}); err != nil {
 			b.Fatal(err)
 		}
 	}

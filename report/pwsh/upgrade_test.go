@@ -16,7 +16,7 @@ import (
 func TestEvidenceUpgradesSecurityDefaultsToConditionalAccess(t *testing.T) {
 	doc, snap := contosoIncident(t)
 	var b bytes.Buffer
-	if err := WriteRemediation(t.Context(), &b, doc, snap, Options{ToolVersion: "test"}); err != nil {
+	if err := writeRemediationDoc(t.Context(), &b, doc, snap, Options{ToolVersion: "test"}); err != nil {
 		t.Fatal(err)
 	}
 	script := b.String()
@@ -37,7 +37,7 @@ func TestEvidenceUpgradesSecurityDefaultsToConditionalAccess(t *testing.T) {
 	plain.Results = kept
 	plain.Incident = nil
 	b.Reset()
-	if err := WriteRemediation(t.Context(), &b, &plain, snap, Options{ToolVersion: "test"}); err != nil {
+	if err := writeRemediationDoc(t.Context(), &b, &plain, snap, Options{ToolVersion: "test"}); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(b.String(), "#region ENTRA-MFA-001") || strings.Contains(b.String(), "#region ENTRA-CA-001") {

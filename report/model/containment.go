@@ -1,0 +1,602 @@
+package model
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/m365audit/m365audit/checks"
+	"github.com/m365audit/m365audit/collectors/snapshot"
+)
+
+// Action is one change the containment script makes, in script order. The
+// script and this list come from the same plan (ContainmentActions), so a
+// report printing "what the containment script will do" cannot disagree
+// with the script.
+type Action struct {
+	// CheckID is the incident check whose finding the change answers.
+	CheckID string `json:"checkId"`
+	// Kind is the object type: user, authMethod, inboxRule, mailbox, grant,
+	// guest (the Affected kinds of the checks).
+	Kind string `json:"kind"`
+	// TargetID and TargetName identify the object (tenant data).
+	TargetID   string `json:"targetId"`
+	TargetName string `json:"targetName"`
+	// What is our description of the change; it is also the action text
+	// -WhatIf and -Confirm show.
+	What string `json:"what"`
+}
+
+// ReviewItem is an object the containment script lists for review and does
+// not change (a guest invited by someone else, an ordinary inbox rule, a
+// finding no script step answers).
+type ReviewItem struct {
+	CheckID string `json:"checkId"`
+	Kind    string `json:"kind"`
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Detail  string `json:"detail"`
+}
+
+// Op is what a Step does.
+type Op int
+
+const (
+	OpBlockSignIn Op = iota
+	OpRevokeSessions
+	OpRemoveMethod
+	OpRemoveRule
+	OpClearForwarding
+	OpRevokeGrant
+	OpDisableGuest
+	OpRemoveGuest
+	OpDisableMember
+	OpResetPassword
+	OpProtocols
+)
+
+// Action texts (shown by -WhatIf and -Confirm, and by ContainmentActions).
+const (
+	WhatBlock          = "Block sign-in"
+	WhatRevoke         = "Revoke all sign-in sessions and refresh tokens"
+	WhatRemoveRule     = "Remove inbox rule (saved in the change log first)"
+	WhatDisableRule    = "Disable inbox rule, keep it as evidence (-KeepRulesDisabled)"
+	WhatRemoveRuleExo  = "Remove inbox rule through Exchange Online (Graph could not open the mailbox; saved in the change log first)"
+	WhatDisableRuleExo = "Disable inbox rule through Exchange Online, keep it as evidence (-KeepRulesDisabled)"
+	WhatForwarding     = "Clear mailbox forwarding"
+	WhatRevokeGrant    = "Revoke OAuth consent (delegated permission grant)"
+	WhatDisableGuest   = "Block sign-in of guest invited by the compromised account"
+	WhatRemoveGuest    = "Delete guest invited by the compromised account (restorable for 30 days)"
+	WhatDisableMember  = "Block sign-in of account created by the compromised account"
+	WhatResetPassword  = "Reset password (random, change required at next sign-in)"
+	WhatProtocols      = "Disable POP, IMAP and SMTP AUTH for the mailbox"
+	WhatRemoveMethodPf = "Remove authentication method: "
+)
+
+// SupportsContainment reports whether the containment script
+// (incident-<user>.ps1) carries steps for an incident check: the value its
+// Remediation.Script flag should have.
+func SupportsContainment(checkID string) bool {
+	switch checkID {
+	case checks.IDIRUsr002, checks.IDIRUsr003, checks.IDIRGst001, checks.IDIRInb001, checks.IDIRMbx001, checks.IDIRApp001, checks.IDIRSig001:
+		return true
+	}
+	return false
+}
+
+// RemovableMethods maps the Graph authentication method types a
+// containment script removes (type without "#microsoft.graph.") to our name
+// for them. Password methods are never removed; other types are left for
+// review.
+func RemovableMethods() map[string]string {
+	return map[string]string{
+		"microsoftAuthenticatorAuthenticationMethod":  "Microsoft Authenticator",
+		"phoneAuthenticationMethod":                   "phone",
+		"fido2AuthenticationMethod":                   "FIDO2 security key",
+		"softwareOathAuthenticationMethod":            "software OATH token",
+		"emailAuthenticationMethod":                   "email",
+		"temporaryAccessPassAuthenticationMethod":     "Temporary Access Pass",
+		"windowsHelloForBusinessAuthenticationMethod": "Windows Hello for Business",
+	}
+}
+
+// Step is one planned change of a containment script.
+type Step struct {
+	Action
+	Op Op
+	// UserID is the incident user whose object changes (rules, methods,
+	// grants).
+	UserID string
+	// Identity is the Exchange identity (forwarding, protocols).
+	Identity string
+	// RuleName is the inbox rule's name, for the Exchange Online fallback
+	// (OpRemoveRule).
+	RuleName string
+	// MethodType is the Graph method type (OpRemoveMethod), one of
+	// RemovableMethods.
+	MethodType string
+}
+
+// Containment is the containment plan for one incident user: everything
+// incident-<user>.ps1 is built from, and what the reports say it does.
+type Containment struct {
+	// Given is the user as the incident context names them.
+	Given string
+	// UPN, UserID and UserName identify the resolved account.
+	UPN, UserID, UserName string
+	// Start and End are the incident window.
+	Start, End time.Time
+	// Steps are the changes, in script order.
+	Steps []Step
+	// Review lists what the script shows and does not change.
+	Review []ReviewItem
+	// NotEvaluated lists incident checks not evaluated (unknown, error).
+	NotEvaluated []string
+	// Contained: IR-USR-002 found the account already contained.
+	Contained bool
+	// Synced: the account is synchronised from on-premises AD.
+	Synced bool
+	// NotScripted lists failing incident checks without script steps.
+	NotScripted []string
+	// ExchangeOrganization is the audited Exchange organisation's name, for
+	// the script's tenant guard ("" when unknown).
+	ExchangeOrganization string
+}
+
+// Has reports whether the plan has a step doing o.
+func (c *Containment) Has(o Op) bool {
+	for _, s := range c.Steps {
+		if s.Op == o {
+			return true
+		}
+	}
+	return false
+}
+
+// Count is the number of steps doing o.
+func (c *Containment) Count(o Op) int {
+	n := 0
+	for _, s := range c.Steps {
+		if s.Op == o {
+			n++
+		}
+	}
+	return n
+}
+
+// HasGraph reports whether a step talks to Microsoft Graph.
+func (c *Containment) HasGraph() bool {
+	for _, s := range c.Steps {
+		if s.Op != OpClearForwarding && s.Op != OpProtocols {
+			return true
+		}
+	}
+	return false
+}
+
+// HasExchange reports whether a step needs Exchange Online: forwarding and
+// protocols, and inbox rules, which fall back to Exchange Online when Graph
+// cannot open the mailbox.
+func (c *Containment) HasExchange() bool {
+	return c.Has(OpClearForwarding) || c.Has(OpProtocols) || c.Has(OpRemoveRule)
+}
+
+// Actions lists the plan's changes in script order.
+func (c *Containment) Actions() []Action {
+	out := make([]Action, len(c.Steps))
+	for i, s := range c.Steps {
+		out[i] = s.Action
+	}
+	return out
+}
+
+// ContainmentFileName is the file name of upn's containment script:
+// incident-<upn>.ps1 with every character outside [A-Za-z0-9._-] replaced
+// by '_' (so never a path separator), lower-cased, and never starting with
+// '.'. When anything besides '@' had to be replaced, or the name was cut to
+// length, a short hash of the UPN keeps two users from sharing a file.
+func ContainmentFileName(upn string) string {
+	const maxLen = 80
+	lower := strings.ToLower(strings.TrimSpace(upn))
+	var b strings.Builder
+	// '@' becomes '_', so a UPN that already holds '_' is ambiguous
+	// ("a_b@c" and "a@b_c"): it gets the hash too.
+	lossy := strings.Contains(lower, "_")
+	for _, r := range lower {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
+			b.WriteRune(r)
+		case r == '@':
+			b.WriteByte('_')
+		default:
+			b.WriteByte('_')
+			lossy = true
+		}
+	}
+	name := b.String()
+	if len(name) > maxLen {
+		name = name[:maxLen]
+		lossy = true
+	}
+	name = strings.Trim(name, ".")
+	if name == "" {
+		name = "user"
+		lossy = true
+	}
+	if lossy {
+		sum := sha256.Sum256([]byte(lower))
+		name += "-" + hex.EncodeToString(sum[:4])
+	}
+	return "incident-" + name + ".ps1"
+}
+
+// incidentUser resolves upn to the user's object id and names, from the
+// snapshot's directory, else from IR-USR-002's evidence.
+func incidentUser(doc *checks.Document, snap *snapshot.Snapshot, upn string) (id, canonicalUPN, name string, err error) {
+	key := strings.TrimSpace(upn)
+	if snap != nil {
+		if users, uerr := snap.Users(); uerr == nil {
+			for _, u := range users {
+				if strings.EqualFold(u.UserPrincipalName, key) || (u.Mail != "" && strings.EqualFold(u.Mail, key)) {
+					return u.ID, u.UserPrincipalName, u.DisplayName, nil
+				}
+			}
+		}
+	}
+	for _, r := range doc.Results {
+		if r.ID != checks.IDIRUsr002 {
+			continue
+		}
+		for _, a := range r.Affected {
+			if id, u := UserIDOf(a), UPNOf(a); id != "" && strings.EqualFold(u, key) {
+				return id, u, "", nil
+			}
+		}
+	}
+	return "", "", "", fmt.Errorf("incident user %q is not in the snapshot's directory, so the objects to contain cannot be tied to an account", upn)
+}
+
+// PlanContainment selects the steps and review items for one incident user.
+func PlanContainment(doc *checks.Document, snap *snapshot.Snapshot, upn string) (*Containment, error) {
+	if doc == nil {
+		return nil, fmt.Errorf("no results document")
+	}
+	if doc.Incident == nil {
+		return nil, fmt.Errorf("the audit has no incident context (incident users and start)")
+	}
+	listed := false
+	for _, u := range doc.Incident.Users {
+		if strings.EqualFold(strings.TrimSpace(u), strings.TrimSpace(upn)) {
+			listed = true
+		}
+	}
+	if !listed {
+		return nil, fmt.Errorf("%q is not an incident user of this audit (%s)", upn, strings.Join(doc.Incident.Users, ", "))
+	}
+	uid, canon, name, err := incidentUser(doc, snap, upn)
+	if err != nil {
+		return nil, err
+	}
+	if !isGUID(uid) {
+		return nil, fmt.Errorf("incident user %q has object id %q, which is not a GUID", upn, uid)
+	}
+	if canon == "" {
+		canon = strings.TrimSpace(upn)
+	}
+	c := &Containment{Given: strings.TrimSpace(upn), UPN: canon, UserID: strings.ToLower(uid), UserName: name, Start: doc.Incident.Start, End: doc.Incident.End,
+		ExchangeOrganization: exchangeOrganization(snap)}
+	if c.End.IsZero() {
+		c.End = doc.CollectedAt
+	}
+	byID := map[string]checks.Result{}
+	ids := make([]string, 0, len(doc.Results))
+	for _, r := range doc.Results {
+		if !r.Incident {
+			continue
+		}
+		byID[r.ID] = r
+		ids = append(ids, r.ID)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		r := byID[id]
+		switch r.Status {
+		case checks.StatusUnknown, checks.StatusError:
+			c.NotEvaluated = append(c.NotEvaluated, id)
+		case checks.StatusFail, checks.StatusWarn, checks.StatusManual:
+			if !SupportsContainment(id) {
+				c.NotScripted = append(c.NotScripted, id)
+			}
+		}
+	}
+	single := len(doc.Incident.Users) == 1
+	mine := func(a checks.Affected) bool { return strings.EqualFold(UserIDOf(a), c.UserID) }
+	review := func(r checks.Result, a checks.Affected, why string) {
+		d := a.Detail
+		if why != "" {
+			d = why + ": " + d
+		}
+		c.Review = append(c.Review, ReviewItem{CheckID: r.ID, Kind: a.Kind, ID: a.ID, Name: a.Name, Detail: d})
+	}
+	add := func(s Step) { c.Steps = append(c.Steps, s) }
+	userName := c.UPN
+
+	// 1. Stop the attacker: block sign-in, revoke sessions.
+	account := false
+	if r, ok := byID[checks.IDIRUsr002]; ok {
+		for _, a := range r.Affected {
+			if !mine(a) {
+				continue
+			}
+			if a.Attributed {
+				account = true
+			} else {
+				c.Contained = true
+			}
+		}
+	}
+	c.Synced = syncedUser(snap, c.UserID)
+	if account && !c.Synced {
+		add(Step{Action: Action{CheckID: checks.IDIRUsr002, Kind: "user", TargetID: c.UserID, TargetName: userName, What: WhatBlock}, Op: OpBlockSignIn})
+	}
+	if account {
+		add(Step{Action: Action{CheckID: checks.IDIRUsr002, Kind: "user", TargetID: c.UserID, TargetName: userName, What: WhatRevoke}, Op: OpRevokeSessions})
+	}
+
+	// 2. Remove persistence.
+	removable := RemovableMethods()
+	forEach := func(id string, fn func(r checks.Result, a checks.Affected)) {
+		r, ok := byID[id]
+		if !ok {
+			return
+		}
+		as := append([]checks.Affected(nil), r.Affected...)
+		sort.SliceStable(as, func(i, j int) bool { return as[i].ID < as[j].ID })
+		for _, a := range as {
+			fn(r, a)
+		}
+	}
+	forEach(checks.IDIRUsr003, func(r checks.Result, a checks.Affected) {
+		switch {
+		case a.Kind == "authMethod" && mine(a) && a.Attributed:
+			mid, t := MethodOf(a)
+			label, ok := removable[t]
+			if !ok || mid == "" {
+				review(r, a, "registered in the window, but this method type cannot be removed by the script: remove it in the Entra admin center (Users > Authentication methods)")
+				return
+			}
+			add(Step{Action: Action{CheckID: r.ID, Kind: "authMethod", TargetID: mid, TargetName: a.Name, What: WhatRemoveMethodPf + label},
+				Op: OpRemoveMethod, UserID: c.UserID, MethodType: t})
+		case a.Kind == "authMethod" && !mine(a):
+			// another incident user's method: their own script removes it
+		case !a.Attributed:
+			review(r, a, "")
+		}
+	})
+	forEach(checks.IDIRInb001, func(r checks.Result, a checks.Affected) {
+		if !mine(a) {
+			return
+		}
+		rid, ruleName := InboxRuleOf(a)
+		switch {
+		case a.Attributed && rid != "":
+			add(Step{Action: Action{CheckID: r.ID, Kind: "inboxRule", TargetID: rid, TargetName: a.Name, What: WhatRemoveRule}, Op: OpRemoveRule, UserID: c.UserID, RuleName: ruleName})
+		case a.Attributed:
+			review(r, a, "suspicious, but the rule id is unknown: remove it by hand")
+		default:
+			review(r, a, "not changed")
+		}
+	})
+	forEach(checks.IDIRMbx001, func(r checks.Result, a checks.Affected) {
+		ident := ExchangeIdentityOf(a)
+		isMine := strings.EqualFold(a.ID, c.UserID) || strings.EqualFold(ident, c.UPN)
+		switch {
+		case isMine && a.Attributed:
+			if ident == "" {
+				ident = c.UPN
+			}
+			add(Step{Action: Action{CheckID: r.ID, Kind: "mailbox", TargetID: a.ID, TargetName: ident, What: WhatForwarding}, Op: OpClearForwarding, Identity: ident})
+		case a.Attributed:
+			// another incident user's mailbox
+		default:
+			review(r, a, "not changed")
+		}
+	})
+	forEach(checks.IDIRApp001, func(r checks.Result, a checks.Affected) {
+		gid, principal := GrantOf(a)
+		isMine := strings.EqualFold(principal, c.UserID)
+		switch {
+		case isMine && a.Attributed && gid != "":
+			add(Step{Action: Action{CheckID: r.ID, Kind: "grant", TargetID: gid, TargetName: a.Name, What: WhatRevokeGrant}, Op: OpRevokeGrant, UserID: c.UserID})
+		case a.Attributed && !isMine:
+			// another incident user's consent
+		default:
+			review(r, a, "not changed")
+		}
+	})
+	var inviters map[string][]snapshot.DirectoryObject
+	if snap != nil {
+		inviters, _ = snap.GuestInviters()
+	}
+	forEach(checks.IDIRGst001, func(r checks.Result, a checks.Affected) {
+		if !a.Attributed {
+			review(r, a, "not invited by the compromised account inside the window, not changed")
+			return
+		}
+		who := c.invitedBy(a, inviters)
+		switch {
+		case who == inviterOther:
+			return // another incident user's guest
+		case who == inviterUnknown && !single:
+			review(r, a, "created by an incident user, but not provably by this one: not changed")
+			return
+		}
+		gid := FirstOf(UserIDOf(a), a.ID)
+		if a.Kind == "guest" {
+			add(Step{Action: Action{CheckID: r.ID, Kind: "guest", TargetID: gid, TargetName: a.Name, What: WhatDisableGuest}, Op: OpDisableGuest})
+			add(Step{Action: Action{CheckID: r.ID, Kind: "guest", TargetID: gid, TargetName: a.Name, What: WhatRemoveGuest}, Op: OpRemoveGuest})
+			return
+		}
+		add(Step{Action: Action{CheckID: r.ID, Kind: a.Kind, TargetID: gid, TargetName: a.Name, What: WhatDisableMember}, Op: OpDisableMember})
+		review(r, a, "member account created by the compromised account: sign-in blocked by this script, delete it once confirmed")
+	})
+
+	// 3. New password (for a synchronised account, in Active Directory).
+	if account && !c.Synced {
+		add(Step{Action: Action{CheckID: checks.IDIRUsr002, Kind: "user", TargetID: c.UserID, TargetName: userName, What: WhatResetPassword}, Op: OpResetPassword})
+	}
+
+	// 4. Protocols: when the user signed in with them in the window, or
+	// whenever the account itself is being contained.
+	legacy := false
+	forEach(checks.IDIRSig001, func(r checks.Result, a checks.Affected) {
+		switch {
+		case mine(a) && a.Attributed:
+			legacy = true
+		case a.Attributed:
+		default:
+			review(r, a, "not changed")
+		}
+	})
+	if (legacy || account) && hasMailbox(snap, c) {
+		id := checks.IDIRSig001
+		if !legacy {
+			id = checks.IDIRUsr002
+		}
+		add(Step{Action: Action{CheckID: id, Kind: "mailbox", TargetID: c.UserID, TargetName: c.UPN, What: WhatProtocols}, Op: OpProtocols, Identity: c.UPN})
+	}
+
+	// Findings no step answers: their attributed objects are listed, except
+	// those that are plainly another incident user's (that user's script
+	// lists them).
+	others := c.otherIncidentUsers(doc, snap)
+	for _, id := range c.NotScripted {
+		r := byID[id]
+		for _, a := range r.Affected {
+			if a.Attributed && !c.belongsToOther(a, others) {
+				review(r, a, "no containment step for this finding, act on it by hand")
+			}
+		}
+	}
+	return c, nil
+}
+
+// otherIncidentUsers returns the lower-case UPNs and ids of the audit's
+// other incident users.
+func (c *Containment) otherIncidentUsers(doc *checks.Document, snap *snapshot.Snapshot) []string {
+	var out []string
+	for _, u := range doc.Incident.Users {
+		if strings.EqualFold(strings.TrimSpace(u), c.UPN) {
+			continue
+		}
+		out = append(out, strings.ToLower(strings.TrimSpace(u)))
+		if id, canon, _, err := incidentUser(doc, snap, u); err == nil {
+			if strings.EqualFold(id, c.UserID) {
+				out = out[:len(out)-1] // the same account under another name
+				continue
+			}
+			out = append(out, strings.ToLower(id), strings.ToLower(canon))
+		}
+	}
+	return out
+}
+
+// belongsToOther reports whether an object names another incident user and
+// not this one.
+func (c *Containment) belongsToOther(a checks.Affected, others []string) bool {
+	_, principal := GrantOf(a)
+	text := strings.ToLower(a.ID + " " + a.Name + " " + a.Actor + " " + UserIDOf(a) + " " + UPNOf(a) + " " + principal)
+	if strings.Contains(text, strings.ToLower(c.UPN)) || strings.Contains(text, c.UserID) {
+		return false
+	}
+	for _, o := range others {
+		if o != "" && strings.Contains(text, o) {
+			return true
+		}
+	}
+	return false
+}
+
+// Who invited a guest, relative to the script's user.
+const (
+	inviterThis = iota
+	inviterOther
+	inviterUnknown
+)
+
+// invitedBy tells whether the script's user invited an attributed guest:
+// invitedBy from the snapshot first, then the check's Actor.
+func (c *Containment) invitedBy(a checks.Affected, inviters map[string][]snapshot.DirectoryObject) int {
+	gid := FirstOf(UserIDOf(a), a.ID)
+	if invs, ok := inviters[gid]; ok && len(invs) > 0 {
+		for _, inv := range invs {
+			if strings.EqualFold(inv.ID, c.UserID) || (inv.UserPrincipalName != "" && strings.EqualFold(inv.UserPrincipalName, c.UPN)) {
+				return inviterThis
+			}
+		}
+		return inviterOther
+	}
+	actor := strings.TrimSpace(a.Actor)
+	switch {
+	case actor == "":
+		return inviterUnknown
+	case strings.EqualFold(actor, c.UPN) || strings.EqualFold(actor, c.UserID) || strings.Contains(strings.ToLower(actor), "<"+strings.ToLower(c.UPN)+">"):
+		return inviterThis
+	case c.UserName != "" && strings.EqualFold(actor, c.UserName):
+		return inviterThis
+	}
+	return inviterOther
+}
+
+// syncedUser reports whether the snapshot shows the user synchronised from
+// on-premises Active Directory: its sign-in state and password are then
+// changed there, not through Graph.
+func syncedUser(snap *snapshot.Snapshot, uid string) bool {
+	if snap == nil {
+		return false
+	}
+	users, err := snap.Users()
+	if err != nil {
+		return false
+	}
+	for _, u := range users {
+		if strings.EqualFold(u.ID, uid) {
+			return u.Synced()
+		}
+	}
+	return false
+}
+
+// hasMailbox reports whether the user may have a mailbox: true unless the
+// snapshot's CAS mailbox list was collected and has no row for the user.
+func hasMailbox(snap *snapshot.Snapshot, c *Containment) bool {
+	if snap == nil {
+		return true
+	}
+	rows, err := snap.CASMailboxes()
+	if err != nil {
+		return true
+	}
+	for _, m := range rows {
+		if strings.EqualFold(m.ExternalDirectoryObjectID, c.UserID) || strings.EqualFold(m.PrimarySmtpAddress, c.UPN) || strings.EqualFold(m.Identity, c.UPN) {
+			return true
+		}
+	}
+	return false
+}
+
+// exchangeOrganization is the Get-OrganizationConfig Name of the snapshot,
+// compared with the live one by a script's tenant guard ("" when unknown).
+func exchangeOrganization(snap *snapshot.Snapshot) string {
+	if snap == nil {
+		return ""
+	}
+	oc, err := snap.OrganizationConfig()
+	if err != nil || oc == nil {
+		return ""
+	}
+	return oc.Name
+}
