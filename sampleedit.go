@@ -132,3 +132,15 @@ func count(v any) int {
 	}
 	return 0
 }
+
+// SetTenant makes the snapshot another tenant: the manifest's tenant id
+// and name and the organization object agree, as in a real collection.
+func (d Datasets) SetTenant(m *snapshot.Manifest, id, name string) {
+	m.Tenant.ID, m.Tenant.DisplayName = id, name
+	if m.Tenant.TokenTenantID != "" {
+		m.Tenant.TokenTenantID = id
+	}
+	if org := d.Object(snapshot.DSOrganization); org != nil {
+		org["id"], org["displayName"] = id, name
+	}
+}

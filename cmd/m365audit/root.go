@@ -77,6 +77,7 @@ func newRootCmd(g *globalOptions) *cobra.Command {
 		newChecksCmd(g.stdout),
 		newDemoCmd(g),
 		newDiffCmd(g),
+		newPortfolioCmd(g),
 		newVersionCmd(g),
 		newKeygenCmd(g),
 	)
