@@ -266,29 +266,6 @@ func TestScriptPolicyAndEvidence(t *testing.T) {
 	}
 }
 
-func TestSignInOf(t *testing.T) {
-	tests := []struct {
-		name string
-		a    checks.Affected
-		ok   bool
-		want checks.SignInEvidence
-	}{
-		{name: "typed", a: checks.Affected{Kind: "signIn", ID: "opaque", SignIn: &checks.SignInEvidence{UserID: "u", Client: "IMAP4", IP: "1.2.3.4", MFA: true}},
-			ok: true, want: checks.SignInEvidence{UserID: "u", Client: "IMAP4", IP: "1.2.3.4", MFA: true}},
-		{name: "older results", a: checks.Affected{Kind: "signIn", ID: "u|IMAP4|1.2.3.4"}, ok: true, want: checks.SignInEvidence{UserID: "u", Client: "IMAP4", IP: "1.2.3.4"}},
-		{name: "older results, MFA group", a: checks.Affected{Kind: "signIn", ID: "u|Browser|1.2.3.4|mfa"}, ok: true, want: checks.SignInEvidence{UserID: "u", Client: "Browser", IP: "1.2.3.4", MFA: true}},
-		{name: "not a sign-in", a: checks.Affected{Kind: "user", ID: "a|b|c"}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got, ok := SignInOf(tc.a)
-			if ok != tc.ok || (ok && (got.UserID != tc.want.UserID || got.Client != tc.want.Client || got.IP != tc.want.IP || got.MFA != tc.want.MFA)) {
-				t.Errorf("SignInOf = %+v, %v; want %+v, %v", got, ok, tc.want, tc.ok)
-			}
-		})
-	}
-}
-
 func TestMarkAttackerSignIns(t *testing.T) {
 	ev := func(client, ip string, ok, single bool) TimelineEvent {
 		return TimelineEvent{SignIn: &TimelineSignIn{Client: client, IP: ip, Succeeded: ok, SingleFactor: single}}

@@ -241,13 +241,7 @@ func targets(r checks.Result, resolve func(checks.Affected) string) []Target {
 // objectIdentity is the affected object's cmdlet identity when its check
 // names one, else its id, else its name.
 func objectIdentity(a checks.Affected) string {
-	if a.Exchange != nil && a.Exchange.Identity != "" {
-		return a.Exchange.Identity
-	}
-	if v := a.Extra["identity"]; v != "" {
-		return v
-	}
-	return FirstOf(a.ID, a.Name)
+	return FirstOf(ExchangeIdentityOf(a), a.ID, a.Name)
 }
 
 // mailboxIdentity is the identity Set-CASMailbox gets for an affected

@@ -24,10 +24,10 @@ func TestTimelineOrdersIncidentEventsAndKeepsOthersOut(t *testing.T) {
 	method := time.Date(2026, 11, 17, 8, 43, 0, 0, time.UTC)
 	doc := &checks.Document{Incident: &checks.IncidentInfo{Users: []string{"adele@contoso.com"}, Start: start, End: start.Add(96 * time.Hour)},
 		Results: []checks.Result{
-			{ID: "IR-USR-003", Incident: true, Affected: []checks.Affected{{Kind: "authMethod", ID: "m-new", Name: "Adele: Microsoft Authenticator (Galaxy S9)", Detail: "registered", Time: &method, Attributed: true, Extra: map[string]string{"userId": "u-adele"}}}},
-			{ID: "IR-INB-001", Incident: true, Affected: []checks.Affected{{Kind: "inboxRule", ID: "r1", Name: "rule “.”", Detail: "suspicious", Attributed: true, Extra: map[string]string{"userId": "u-adele"}}}},
+			{ID: "IR-USR-003", Incident: true, Affected: []checks.Affected{{Kind: "authMethod", ID: "m-new", Name: "Adele: Microsoft Authenticator (Galaxy S9)", Detail: "registered", Time: &method, Attributed: true, Method: &checks.MethodEvidence{UserID: "u-adele", ID: "m-new"}}}},
+			{ID: "IR-INB-001", Incident: true, Affected: []checks.Affected{{Kind: "inboxRule", ID: "r1", Name: "rule “.”", Detail: "suspicious", Attributed: true, InboxRule: &checks.InboxRuleEvidence{UserID: "u-adele", ID: "r1"}}}},
 			{ID: "ENTRA-EXT-001", Affected: []checks.Affected{{Kind: "policy", ID: "p"}}},
-			{ID: "IR-SIG-001", Incident: true, Affected: []checks.Affected{{Kind: "signIn", ID: "u-adele|IMAP4|203.0.113.7", Attributed: true}}},
+			{ID: "IR-SIG-001", Incident: true, Affected: []checks.Affected{{Kind: "signIn", ID: "s-group", Attributed: true, SignIn: &checks.SignInEvidence{UserID: "u-adele", Client: "IMAP4", IP: "203.0.113.7"}}}},
 		}}
 	tl := Timeline(doc, s)
 	var got []string

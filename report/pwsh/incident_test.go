@@ -146,23 +146,21 @@ func attributedIDs(doc *checks.Document, userID string) map[string]string {
 			if !a.Attributed {
 				continue
 			}
-			switch a.Kind {
-			case "authMethod":
-				if a.Extra["userId"] == userID {
-					out[a.Extra["methodId"]] = a.Kind
+			switch {
+			case a.Method != nil:
+				if strings.EqualFold(a.Method.UserID, userID) {
+					out[a.Method.ID] = a.Kind
 				}
-			case "inboxRule":
-				if a.Extra["userId"] == userID {
-					out[a.Extra["ruleId"]] = a.Kind
+			case a.InboxRule != nil:
+				if strings.EqualFold(a.InboxRule.UserID, userID) {
+					out[a.InboxRule.ID] = a.Kind
 				}
-			case "grant":
-				if a.Extra["principalId"] == userID {
-					out[a.Extra["grantId"]] = a.Kind
+			case a.Grant != nil:
+				if strings.EqualFold(a.Grant.PrincipalID, userID) {
+					out[a.Grant.ID] = a.Kind
 				}
-			case "guest":
-				out[a.Extra["userId"]] = a.Kind
-			case "user":
-				out[a.Extra["userId"]] = a.Kind
+			case a.Kind == "guest", a.Kind == "user":
+				out[a.User.ID] = a.Kind
 			}
 		}
 	}
@@ -484,13 +482,6 @@ func mixedDoc() *checks.Document {
 		return checks.Result{ID: id, Title: "title " + id, Status: st, Severity: checks.SeverityCritical, Incident: true, Affected: aff,
 			Remediation: checks.Remediation{Script: model.SupportsContainment(id)}}
 	}
-	ex := func(kv ...string) map[string]string {
-		m := map[string]string{}
-		for i := 0; i+1 < len(kv); i += 2 {
-			m[kv[i]] = kv[i+1]
-		}
-		return m
-	}
 	return &checks.Document{
 		SchemaVersion: 1,
 		Tenant:        snapshot.Tenant{ID: fixtureTenant, DisplayName: "HX20 Fabrikam'; Remove-MgUser x; '", PrimaryDomain: "fabrikam.example"},
@@ -498,32 +489,32 @@ func mixedDoc() *checks.Document {
 		Incident:      &checks.IncidentInfo{Users: []string{mixedB, mixedA}, Start: start, End: collected},
 		Results: []checks.Result{
 			ir("IR-USR-002", checks.StatusFail,
-				checks.Affected{Kind: "user", ID: mixedAID, Name: "HX21 O’Brien \u202E", Attributed: true, Extra: ex("userId", mixedAID, "upn", mixedA)},
-				checks.Affected{Kind: "user", ID: mixedBID, Name: "Bob", Attributed: true, Extra: ex("userId", mixedBID, "upn", mixedB)}),
+				checks.Affected{Kind: "user", ID: mixedAID, Name: "HX21 O’Brien \u202E", Attributed: true, User: &checks.UserRef{ID: mixedAID, UPN: mixedA}},
+				checks.Affected{Kind: "user", ID: mixedBID, Name: "Bob", Attributed: true, User: &checks.UserRef{ID: mixedBID, UPN: mixedB}}),
 			ir("IR-USR-003", checks.StatusFail,
-				checks.Affected{Kind: "authMethod", ID: "m-a-phone", Name: "HX22 phone\n+1'; Remove-MgUser", Attributed: true, Extra: ex("userId", mixedAID, "methodId", "m-a-phone", "methodType", "phoneAuthenticationMethod")},
-				checks.Affected{Kind: "authMethod", ID: "m-a-odd", Name: "odd method", Attributed: true, Extra: ex("userId", mixedAID, "methodId", "m-a-odd", "methodType", "hardwareOathAuthenticationMethod")},
-				checks.Affected{Kind: "authMethod", ID: "m-a-old", Name: "old", Extra: ex("userId", mixedAID, "methodId", "m-a-old", "methodType", "phoneAuthenticationMethod")},
-				checks.Affected{Kind: "authMethod", ID: "m-b-fido", Name: "bob key", Attributed: true, Extra: ex("userId", mixedBID, "methodId", "m-b-fido", "methodType", "#microsoft.graph.fido2AuthenticationMethod")}),
+				checks.Affected{Kind: "authMethod", ID: "m-a-phone", Name: "HX22 phone\n+1'; Remove-MgUser", Attributed: true, Method: &checks.MethodEvidence{UserID: mixedAID, ID: "m-a-phone", Type: "phoneAuthenticationMethod"}},
+				checks.Affected{Kind: "authMethod", ID: "m-a-odd", Name: "odd method", Attributed: true, Method: &checks.MethodEvidence{UserID: mixedAID, ID: "m-a-odd", Type: "hardwareOathAuthenticationMethod"}},
+				checks.Affected{Kind: "authMethod", ID: "m-a-old", Name: "old", Method: &checks.MethodEvidence{UserID: mixedAID, ID: "m-a-old", Type: "phoneAuthenticationMethod"}},
+				checks.Affected{Kind: "authMethod", ID: "m-b-fido", Name: "bob key", Attributed: true, Method: &checks.MethodEvidence{UserID: mixedBID, ID: "m-b-fido", Type: "#microsoft.graph.fido2AuthenticationMethod"}}),
 			ir("IR-INB-001", checks.StatusFail,
-				checks.Affected{Kind: "inboxRule", ID: "r-a-bad/+=", Name: "HX23 rule $(calc) `n", Attributed: true, Extra: ex("userId", mixedAID, "ruleId", "r-a-bad/+=", "ruleName", "HX23 rule $(calc) `n")},
-				checks.Affected{Kind: "inboxRule", ID: "r-a-ok", Name: "HX24 Newsletters ‘x’", Extra: ex("userId", mixedAID, "ruleId", "r-a-ok", "ruleName", "Newsletters")},
-				checks.Affected{Kind: "inboxRule", ID: "r-b-bad", Name: "bob rule", Attributed: true, Extra: ex("userId", mixedBID, "ruleId", "r-b-bad", "ruleName", ".")}),
+				checks.Affected{Kind: "inboxRule", ID: "r-a-bad/+=", Name: "HX23 rule $(calc) `n", Attributed: true, InboxRule: &checks.InboxRuleEvidence{UserID: mixedAID, ID: "r-a-bad/+=", Name: "HX23 rule $(calc) `n"}},
+				checks.Affected{Kind: "inboxRule", ID: "r-a-ok", Name: "HX24 Newsletters ‘x’", InboxRule: &checks.InboxRuleEvidence{UserID: mixedAID, ID: "r-a-ok", Name: "Newsletters"}},
+				checks.Affected{Kind: "inboxRule", ID: "r-b-bad", Name: "bob rule", Attributed: true, InboxRule: &checks.InboxRuleEvidence{UserID: mixedBID, ID: "r-b-bad", Name: "."}}),
 			ir("IR-MBX-001", checks.StatusFail,
-				checks.Affected{Kind: "mailbox", ID: mixedAID, Name: mixedA, Attributed: true, Extra: ex("identity", mixedA)},
-				checks.Affected{Kind: "mailbox", ID: "cccccccc-3333-4333-8333-000000000003", Name: "HX25 shared", Extra: ex("identity", "shared-mbx@fabrikam.example")}),
+				checks.Affected{Kind: "mailbox", ID: mixedAID, Name: mixedA, Attributed: true, Exchange: &checks.ExchangeObject{Identity: mixedA}},
+				checks.Affected{Kind: "mailbox", ID: "cccccccc-3333-4333-8333-000000000003", Name: "HX25 shared", Exchange: &checks.ExchangeObject{Identity: "shared-mbx@fabrikam.example"}}),
 			ir("IR-APP-001", checks.StatusFail,
-				checks.Affected{Kind: "grant", ID: "g-a", Name: "HX26 eM Client'; Remove-MgOauth2PermissionGrant x; '", Attributed: true, Extra: ex("grantId", "g-a", "clientId", "sp-1", "principalId", mixedAID)},
-				checks.Affected{Kind: "grant", ID: "g-b", Name: "bob app", Attributed: true, Extra: ex("grantId", "g-b", "clientId", "sp-2", "principalId", mixedBID)},
-				checks.Affected{Kind: "grant", ID: "g-admin", Name: "Graph CLI", Extra: ex("grantId", "g-admin", "clientId", "sp-3", "principalId", "")}),
+				checks.Affected{Kind: "grant", ID: "g-a", Name: "HX26 eM Client'; Remove-MgOauth2PermissionGrant x; '", Attributed: true, Grant: &checks.GrantEvidence{ID: "g-a", ClientID: "sp-1", PrincipalID: mixedAID}},
+				checks.Affected{Kind: "grant", ID: "g-b", Name: "bob app", Attributed: true, Grant: &checks.GrantEvidence{ID: "g-b", ClientID: "sp-2", PrincipalID: mixedBID}},
+				checks.Affected{Kind: "grant", ID: "g-admin", Name: "Graph CLI", Grant: &checks.GrantEvidence{ID: "g-admin", ClientID: "sp-3", PrincipalID: ""}}),
 			ir("IR-GST-001", checks.StatusFail,
-				checks.Affected{Kind: "guest", ID: "dddddddd-0000-4000-8000-00000000000a", Name: "HX27 =HYPERLINK(\"x\") \u200F", Actor: mixedA, Attributed: true, Extra: ex("userId", "dddddddd-0000-4000-8000-00000000000a")},
-				checks.Affected{Kind: "guest", ID: "dddddddd-0000-4000-8000-00000000000b", Name: "bob's guest", Actor: mixedB, Attributed: true, Extra: ex("userId", "dddddddd-0000-4000-8000-00000000000b")},
-				checks.Affected{Kind: "guest", ID: "dddddddd-0000-4000-8000-00000000000c", Name: "partner", Actor: "admin@fabrikam.example", Extra: ex("userId", "dddddddd-0000-4000-8000-00000000000c")},
-				checks.Affected{Kind: "guest", ID: "dddddddd-0000-4000-8000-00000000000d", Name: "nobody knows", Attributed: true, Extra: ex("userId", "dddddddd-0000-4000-8000-00000000000d")},
-				checks.Affected{Kind: "user", ID: "dddddddd-0000-4000-8000-00000000000e", Name: "new member", Actor: "Admin <" + mixedA + ">", Attributed: true, Extra: ex("userId", "dddddddd-0000-4000-8000-00000000000e")}),
+				checks.Affected{Kind: "guest", ID: "dddddddd-0000-4000-8000-00000000000a", Name: "HX27 =HYPERLINK(\"x\") \u200F", Actor: mixedA, Attributed: true, User: &checks.UserRef{ID: "dddddddd-0000-4000-8000-00000000000a"}},
+				checks.Affected{Kind: "guest", ID: "dddddddd-0000-4000-8000-00000000000b", Name: "bob's guest", Actor: mixedB, Attributed: true, User: &checks.UserRef{ID: "dddddddd-0000-4000-8000-00000000000b"}},
+				checks.Affected{Kind: "guest", ID: "dddddddd-0000-4000-8000-00000000000c", Name: "partner", Actor: "admin@fabrikam.example", User: &checks.UserRef{ID: "dddddddd-0000-4000-8000-00000000000c"}},
+				checks.Affected{Kind: "guest", ID: "dddddddd-0000-4000-8000-00000000000d", Name: "nobody knows", Attributed: true, User: &checks.UserRef{ID: "dddddddd-0000-4000-8000-00000000000d"}},
+				checks.Affected{Kind: "user", ID: "dddddddd-0000-4000-8000-00000000000e", Name: "new member", Actor: "Admin <" + mixedA + ">", Attributed: true, User: &checks.UserRef{ID: "dddddddd-0000-4000-8000-00000000000e"}}),
 			ir("IR-SIG-001", checks.StatusFail,
-				checks.Affected{Kind: "signIn", ID: mixedAID + "|IMAP4|203.0.113.9", Name: mixedA, Attributed: true, Extra: ex("userId", mixedAID, "client", "IMAP4")}),
+				checks.Affected{Kind: "signIn", ID: mixedAID + "|IMAP4|203.0.113.9", Name: mixedA, Attributed: true, SignIn: &checks.SignInEvidence{UserID: mixedAID, Client: "IMAP4", IP: "203.0.113.9"}}),
 			ir("IR-MBX-002", checks.StatusUnknown),
 		},
 	}
@@ -636,11 +627,15 @@ func TestContainmentHostileEverywhere(t *testing.T) {
 				a.Name = v
 				a.Detail = v
 				a.Actor = mixedA
-				for k := range a.Extra {
-					switch k {
-					case "methodId", "ruleId", "grantId", "ruleName", "identity":
-						a.Extra[k] = v
-					}
+				switch {
+				case a.Method != nil:
+					a.Method.ID = v
+				case a.InboxRule != nil:
+					a.InboxRule.ID, a.InboxRule.Name = v, v
+				case a.Grant != nil:
+					a.Grant.ID = v
+				case a.Exchange != nil:
+					a.Exchange.Identity = v
 				}
 			}
 		}
@@ -800,7 +795,7 @@ func TestContainmentBadInput(t *testing.T) {
 	badTenant := *doc
 	badTenant.Tenant.ID = "contoso.com'; Remove-MgUser x; '"
 	badUserID := mixedDoc()
-	badUserID.Results[0].Affected[0].Extra["userId"] = "not-a-guid'; Remove-MgUser x"
+	badUserID.Results[0].Affected[0].User.ID = "not-a-guid'; Remove-MgUser x"
 	cases := []struct {
 		name string
 		doc  *checks.Document

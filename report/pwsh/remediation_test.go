@@ -85,7 +85,7 @@ func fixtureDoc() *checks.Document {
 				checks.Affected{Kind: "mailbox", ID: h["mbx2"], Name: h["mbx2"]},
 				checks.Affected{Kind: "mailbox", ID: h["mbx3"], Name: h["mbx3"]},
 				checks.Affected{Kind: "mailbox", ID: h["mbx4"], Name: h["mbx4"], Accepted: true},
-				checks.Affected{Kind: "mailbox", ID: "x", Name: "x", Extra: map[string]string{"primarySmtpAddress": h["mbx5"]}}),
+				checks.Affected{Kind: "mailbox", ID: "x", Name: "x", Exchange: &checks.ExchangeObject{Identity: h["mbx5"]}}),
 			res("EXO-PROTO-004", "Modern authentication enabled", checks.StatusFail, checks.SeverityMedium),
 			res("EXO-PROTO-005", "POP3 and IMAP4 disabled for new mailboxes", checks.StatusFail, checks.SeverityMedium),
 			res("EXO-FWD-001", "Automatic forwarding to external domains disabled", checks.StatusFail, checks.SeverityHigh),
@@ -270,7 +270,7 @@ func TestHostileEverywhere(t *testing.T) {
 			for ai := range doc.Results[ri].Affected {
 				doc.Results[ri].Affected[ai].ID = v
 				doc.Results[ri].Affected[ai].Name = v
-				doc.Results[ri].Affected[ai].Extra = nil
+				doc.Results[ri].Affected[ai].Exchange = nil
 			}
 			doc.Results[ri].Title = v // titles are ours, but must not break comments either
 			doc.Results[ri].Remediation.Steps = []string{v}
