@@ -5,12 +5,10 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -34,6 +32,7 @@ type collectOptions struct {
 	ClientSecret     string
 	Certificate      string
 	Concurrency      int
+	Resume           string
 	SignKey          string
 }
 
@@ -47,6 +46,7 @@ type collectPlan struct {
 	tenant        string
 	out           string
 	concurrency   int
+	resume        string
 	exchangeLater bool
 	signKey       ed25519.PrivateKey
 }
@@ -55,14 +55,19 @@ var domainRE = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-
 
 // newCollectCmd builds `m365audit collect`.
 func newCollectCmd(g *globalOptions) *cobra.Command {
-	o := collectOptions{Cloud: auth.CloudGlobal, Concurrency: 4}
+	o := collectOptions{Cloud: auth.CloudGlobal}
 	cmd := &cobra.Command{
 		Use:   "collect --tenant ID|DOMAIN [flags]",
 		Short: "Collect a read-only snapshot of a tenant (Graph + Exchange Online)",
 		Long: "Collect a read-only snapshot of a tenant into a directory (or a .zip).\n" +
 			"Denied, unlicensed or failing datasets are recorded as such and collection goes on;\n" +
 			"a coverage summary on stderr lists them with the permission or licence that would allow them.\n" +
-			"--auth token reads " + auth.EnvGraphToken + " and " + auth.EnvExchangeToken + ".",
+			"--auth token reads " + auth.EnvGraphToken + " and " + auth.EnvExchangeToken + ".\n\n" +
+			"Ctrl-C (SIGINT) or SIGTERM stops the run: the snapshot is kept, marked incomplete\n" +
+			"(complete: false, unfinished datasets interrupted) and the exit code is 130 (143 for SIGTERM).\n" +
+			"--resume DIR continues it: finished datasets whose files still verify are kept, large lists\n" +
+			"continue from their last complete page, the rest is collected again.\n" +
+			"Exit codes: 0 collected, 1 could not run, 2 usage error, 130/143 interrupted.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p, err := o.validate(g)
@@ -84,7 +89,8 @@ func newCollectCmd(g *globalOptions) *cobra.Command {
 	f.StringVar(&o.ClientID, "client-id", "", "app (client) id for secret, certificate, devicecode and browser modes")
 	f.StringVar(&o.ClientSecret, "client-secret", "", "client secret for --auth secret (prefer env "+auth.EnvClientSecret+")")
 	f.StringVar(&o.Certificate, "certificate", "", "PEM or PFX file for --auth certificate (password in env "+auth.EnvCertificatePassword+")")
-	f.IntVar(&o.Concurrency, "concurrency", o.Concurrency, "datasets collected at once (1-16)")
+	f.IntVar(&o.Concurrency, "concurrency", o.Concurrency, "chains of datasets collected at once, 1-16 (default: one per chain, up to 16)")
+	f.StringVar(&o.Resume, "resume", "", "continue the interrupted snapshot in this directory (same --tenant and sign-in)")
 	f.StringVar(&o.SignKey, "sign-key", "", "Ed25519 private key file (m365audit keygen): sign the manifest (manifest.sig)")
 	return cmd
 }
@@ -118,8 +124,21 @@ func (o collectOptions) validate(g *globalOptions) (*collectPlan, error) {
 			return nil, &usageError{err}
 		}
 	}
-	if o.Concurrency < 1 || o.Concurrency > 16 {
-		return nil, usagef("--concurrency %d: use 1 to 16", o.Concurrency)
+	if o.Concurrency < 0 || o.Concurrency > 16 {
+		return nil, usagef("--concurrency %d: use 1 to 16 (or leave it out: one slot per chain of datasets)", o.Concurrency)
+	}
+	if o.Resume != "" {
+		if o.Out != "" {
+			return nil, usagef("--resume continues the snapshot in its own directory: leave out --out")
+		}
+		if len(o.IncidentUsers) > 0 || o.IncidentStart != "" {
+			return nil, usagef("--resume uses the incident of the interrupted run: leave out --incident-user and --incident-start")
+		}
+		st, err := os.Stat(o.Resume)
+		if err != nil || !st.IsDir() {
+			return nil, usagef("--resume %s: not a snapshot directory", o.Resume)
+		}
+		p.resume = o.Resume
 	}
 	mode := o.Auth
 	if mode == "" {
@@ -192,12 +211,24 @@ func runCollect(ctx context.Context, g *globalOptions, p *collectPlan) error {
 	cfg := collect.Config{
 		GraphRoot: p.graphRoot, ExchangeRoot: p.exchangeRoot, Cloud: p.cloud.Name, Tokens: tokens,
 		Tenant: p.tenant, Out: p.out, Incident: p.incident, ToolVersion: g.version,
-		Concurrency: p.concurrency, Logger: log, Now: g.now,
+		Concurrency: p.concurrency, Logger: log, Now: g.now, Resume: p.resume,
 	}
 	if g.interactive {
-		cfg.Progress = newTTYProgress(g.stderr)
+		prog := newTTYProgress(g.stderr, g.now)
+		defer prog.Clear()
+		cfg.Progress = prog
+		// Log lines go through the progress view, which clears its line first.
+		cfg.Logger = g.loggerTo(prog.LogWriter())
 	}
 	rep, err := collect.Run(ctx, cfg)
+	if errors.Is(err, collect.ErrInterrupted) && rep != nil && rep.Path != "" {
+		if tp, ok := cfg.Progress.(*ttyProgress); ok {
+			tp.Clear()
+		}
+		_ = collect.WriteSummary(g.stderr, rep.Manifest, rep.Path)
+		return fmt.Errorf("collection interrupted: the snapshot in %s is incomplete (complete: false); continue it with: m365audit collect --resume %s --tenant %s (and the same sign-in options)",
+			rep.Path, rep.Path, p.tenant)
+	}
 	if err != nil {
 		return err
 	}
@@ -212,25 +243,4 @@ func runCollect(ctx context.Context, g *globalOptions, p *collectPlan) error {
 	}
 	_, err = fmt.Fprintln(g.stdout, rep.Path)
 	return err
-}
-
-// ttyProgress draws one status line on a terminal.
-type ttyProgress struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func newTTYProgress(w io.Writer) *ttyProgress {
-	return &ttyProgress{w: w}
-}
-
-func (p *ttyProgress) DatasetStarted(string) {}
-
-func (p *ttyProgress) DatasetDone(id string, info snapshot.DatasetInfo, done, total int) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	fmt.Fprintf(p.w, "\r\033[K[%d/%d] %s: %s", done, total, id, info.Status)
-	if done == total {
-		fmt.Fprint(p.w, "\r\033[K")
-	}
 }

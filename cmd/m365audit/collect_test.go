@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -55,7 +57,10 @@ func TestCollectFlagValidation(t *testing.T) {
 		{"certificate without file", []string{"collect", "--tenant", "contoso.com", "--auth", "certificate", "--client-id", "c"}, "needs --certificate"},
 		{"certificate file missing", []string{"collect", "--tenant", "contoso.com", "--auth", "certificate", "--client-id", "c", "--certificate", cert + ".missing"}, "--certificate"},
 		{"token mode without the token", []string{"collect", "--tenant", "contoso.com", "--auth", "token"}, auth.EnvGraphToken},
-		{"concurrency out of range", append(base, "--concurrency", "0"), "--concurrency 0"},
+		{"concurrency out of range", append(base, "--concurrency", "17"), "--concurrency 17"},
+		{"concurrency negative", append(base, "--concurrency", "-1"), "--concurrency -1"},
+		{"resume with out", append(base, "--resume", ".", "--out", "x"), "leave out --out"},
+		{"resume not a directory", append(base, "--resume", "/nonexistent/snap"), "not a snapshot directory"},
 		{"concurrency not a number", append(base, "--concurrency", "four"), "invalid argument"},
 		{"unknown flag", append(base, "--bogus"), "unknown flag: --bogus"},
 		{"bad log level", append(base, "--log-level", "loud"), "--log-level"},
@@ -280,5 +285,72 @@ func TestDemoNeverRemovesAnotherTenantsSnapshot(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "snapshot", snapshot.ManifestFile)); err != nil {
 		t.Fatal("the other tenant's snapshot was removed")
+	}
+}
+
+// TestCollectInterruptedBySIGINTThenResumed sends the process a real
+// SIGINT while collect pages through a slow tenant: exit 130, the snapshot
+// kept and marked incomplete, the way to resume printed; --resume then
+// finishes it (exit 0).
+func TestCollectInterruptedBySIGINTThenResumed(t *testing.T) {
+	src := sample(t)
+	srv := startTenant(t, src, tenantsim.Options{GraphToken: "gt", ExchangeToken: "xt", PageSize: 1, Latency: 40 * time.Millisecond})
+	t.Setenv(auth.EnvGraphToken, "gt")
+	t.Setenv(auth.EnvExchangeToken, "xt")
+	out := filepath.Join(t.TempDir(), "snap")
+	args := []string{"collect", "--tenant", "contoso.com", "--auth", "token", "--log-level", "info",
+		"--graph-endpoint", srv.URL(), "--exchange-endpoint", srv.URL()}
+
+	go func() {
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) && len(srv.Requests()) < 8 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		_ = syscall.Kill(os.Getpid(), syscall.SIGINT)
+	}()
+	code, stdout, stderr := cli(t, append(args, "--out", out)...)
+	if code != 130 {
+		t.Fatalf("exit %d, want 130\n%s", code, stderr)
+	}
+	if stdout != "" {
+		t.Errorf("stdout = %q", stdout)
+	}
+	for _, want := range []string{"interrupted", "--resume " + out, "INTERRUPTED"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(stderr, "needs User.Read.All") {
+		t.Errorf("an interrupted dataset got a permission hint:\n%s", stderr)
+	}
+	m, err := snapshot.ReadManifest(out)
+	if err != nil || !m.IsIncomplete() {
+		t.Fatalf("manifest: %v complete=%v", err, m.Complete)
+	}
+
+	code, stdout, stderr = cli(t, append(args, "--resume", out)...)
+	if code != 0 || strings.TrimSpace(stdout) != out {
+		t.Fatalf("resume: exit %d stdout %q\n%s", code, stdout, stderr)
+	}
+	got, err := snapshot.Load(out, snapshot.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Manifest.IsIncomplete() || len(got.Manifest.Resumed) != 1 {
+		t.Fatalf("resumed manifest complete=%v resumed=%v", got.Manifest.Complete, got.Manifest.Resumed)
+	}
+	// --log-level info reports each dataset's real count.
+	users, _ := src.RawItems(snapshot.DSUsers)
+	if !strings.Contains(stderr, fmt.Sprintf("section=users status=ok count=%d", len(users))) &&
+		!strings.Contains(stderr, fmt.Sprintf("section=users count=%d", len(users))) {
+		t.Errorf("info log lacks the users count %d:\n%s", len(users), stderr)
+	}
+}
+
+func TestSignalExitCodes(t *testing.T) {
+	for sig, want := range map[os.Signal]int{syscall.SIGINT: 130, syscall.SIGTERM: 143} {
+		if got := (&signalError{sig: sig}).ExitCode(); got != want {
+			t.Errorf("%v: exit %d, want %d", sig, got, want)
+		}
 	}
 }

@@ -44,7 +44,10 @@ func newDemoCmd(g *globalOptions) *cobra.Command {
 			o.Logger = g.logger()
 			o.Version = g.version
 			if g.interactive {
-				o.Progress = newTTYProgress(g.stderr)
+				prog := newTTYProgress(g.stderr, g.now)
+				defer prog.Clear()
+				o.Progress = prog
+				o.Logger = g.loggerTo(prog.LogWriter())
 			}
 			outDir := o.Out
 			if outDir == "" {

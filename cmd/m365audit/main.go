@@ -26,7 +26,7 @@ func main() {
 
 // run executes the CLI with injectable streams and returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	ctx, stop := withSignals(ctx)
 	defer stop()
 	g := newGlobalOptions(stdout, stderr)
 	root := newRootCmd(g)
@@ -36,6 +36,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	code := codeOf(err)
+	var sig *signalError
+	if errors.As(context.Cause(ctx), &sig) {
+		code = sig.ExitCode()
+	}
 	fmt.Fprintf(stderr, "m365audit: %v\n", err)
 	if code == exitUsage {
 		fmt.Fprintln(stderr, "Run 'm365audit --help' for usage.")
@@ -68,4 +72,41 @@ func codeOf(err error) int {
 		}
 	}
 	return 1
+}
+
+// signalError is the cause of a context ended by SIGINT or SIGTERM; a run
+// it stops exits 128 + the signal number (130, 143), as shells expect.
+type signalError struct{ sig os.Signal }
+
+func (e *signalError) Error() string { return "stopped by " + e.sig.String() }
+
+// ExitCode is 128 + the signal number.
+func (e *signalError) ExitCode() int {
+	if s, ok := e.sig.(syscall.Signal); ok {
+		return 128 + int(s)
+	}
+	return 130
+}
+
+// withSignals returns a context cancelled by SIGINT or SIGTERM with a
+// *signalError cause. A second signal is left to the default handler (a
+// user pressing Ctrl-C twice gets out at once).
+func withSignals(parent context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(parent)
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-ch:
+			cancel(&signalError{sig: s})
+			signal.Stop(ch)
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		close(done)
+		signal.Stop(ch)
+		cancel(nil)
+	}
 }

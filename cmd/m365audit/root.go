@@ -34,7 +34,11 @@ func newGlobalOptions(stdout, stderr io.Writer) *globalOptions {
 }
 
 // logger builds the run's logger: text on stderr at --log-level.
-func (g *globalOptions) logger() *slog.Logger {
+func (g *globalOptions) logger() *slog.Logger { return g.loggerTo(g.stderr) }
+
+// loggerTo builds the run's logger writing to w (a progress view's log
+// writer on a terminal).
+func (g *globalOptions) loggerTo(w io.Writer) *slog.Logger {
 	var lvl slog.Level
 	switch strings.ToLower(g.logLevel) {
 	case "debug":
@@ -46,7 +50,7 @@ func (g *globalOptions) logger() *slog.Logger {
 	default:
 		lvl = slog.LevelWarn
 	}
-	return slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: lvl}))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lvl}))
 }
 
 // newRootCmd builds the command tree; each command is one line here.

@@ -76,6 +76,10 @@ func (c *Collector) bind(ctx context.Context, org outcome) (string, error) {
 			if err := BindTenant(c.o.Tenant, o, tid); err != nil {
 				return "", &fatalError{err}
 			}
+			if prev := c.w.Manifest().Tenant.ID; prev != "" && !strings.EqualFold(prev, o.ID) {
+				return "", &fatalError{fmt.Errorf("%w: the snapshot being resumed belongs to tenant %s, but the token reads tenant %s (%s); refusing to mix them",
+					ErrTenantMismatch, prev, o.ID, o.DisplayName)}
+			}
 			t := TenantOf(o)
 			t.TokenTenantID = tid // recorded so audit can cross-check the manifest
 			c.w.SetTenant(t)

@@ -439,7 +439,9 @@ func diffDataset(s snapshot.Spec, a, b []byte) string {
 	if s.ID == snapshot.DSServicePrincipals || s.ID == snapshot.DSApplications {
 		var items []json.RawMessage
 		_ = json.Unmarshal(a, &items)
-		items, _ = stripAll(items)
+		for i, it := range items {
+			items[i], _ = graph.StripCredentialSecrets(it)
+		}
 		a, _ = json.Marshal(items)
 	}
 	x, y := norm(a), norm(b)

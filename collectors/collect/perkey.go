@@ -16,9 +16,9 @@ import (
 // users (by object id resolved from the users dataset) or every guest.
 func (c *Collector) perKeyDataset(ctx context.Context, s snapshot.Spec) (outcome, error) {
 	c.mu.Lock()
-	users, usersOK := c.userItems, c.usersOK
+	hasUsers, usersOK := c.usersHas, c.usersOK
 	c.mu.Unlock()
-	if users == nil {
+	if !hasUsers {
 		return outcome{status: snapshot.StatusError,
 			reason: "the users dataset was not collected, so the user object ids this dataset is keyed by are unknown"}, nil
 	}
@@ -26,7 +26,10 @@ func (c *Collector) perKeyDataset(ctx context.Context, s snapshot.Spec) (outcome
 	if !usersOK {
 		notes = append(notes, "the users dataset is partial: keys were resolved from the users collected")
 	}
-	keys, missing := c.keysFor(s, users)
+	keys, missing, err := c.keysFor(s)
+	if err != nil {
+		return outcome{}, &fatalError{err}
+	}
 	for _, upn := range missing {
 		msg := fmt.Sprintf("incident user %s was not found in the users dataset: no %s entry for it", upn, s.ID)
 		c.log.Error(msg, "section", s.ID)
@@ -90,27 +93,36 @@ func (c *Collector) perKeyDataset(ctx context.Context, s snapshot.Spec) (outcome
 }
 
 // keysFor returns object id -> label (UPN) of the keys of a per-key dataset
-// and the incident users that could not be resolved.
-func (c *Collector) keysFor(s snapshot.Spec, users []json.RawMessage) (map[string]string, []string) {
+// and the incident users that could not be resolved. It reads the users
+// file one object at a time (a large tenant is never held in memory).
+func (c *Collector) keysFor(s snapshot.Spec) (map[string]string, []string, error) {
 	keys := map[string]string{}
 	byUPN := map[string]string{}
 	byID := map[string]string{}
-	for _, raw := range users {
-		var u snapshot.User
+	err := c.w.EachItem(snapshot.DSUsers, func(raw json.RawMessage) error {
+		var u struct {
+			ID                string `json:"id"`
+			UserPrincipalName string `json:"userPrincipalName"`
+			UserType          string `json:"userType"`
+		}
 		if json.Unmarshal(raw, &u) != nil || u.ID == "" {
-			continue
+			return nil
 		}
 		if s.ID == snapshot.DSGuestInviters {
-			if u.IsGuest() {
+			if (snapshot.User{UserType: u.UserType, UserPrincipalName: u.UserPrincipalName}).IsGuest() {
 				keys[u.ID] = u.UserPrincipalName
 			}
-			continue
+			return nil
 		}
 		byUPN[strings.ToLower(u.UserPrincipalName)] = u.ID
 		byID[strings.ToLower(u.ID)] = u.UserPrincipalName
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("read the users dataset: %w", err)
 	}
 	if s.ID == snapshot.DSGuestInviters {
-		return keys, nil
+		return keys, nil, nil
 	}
 	var missing []string
 	for _, who := range c.o.Incident.Users {
@@ -124,7 +136,7 @@ func (c *Collector) keysFor(s snapshot.Spec, users []json.RawMessage) (map[strin
 		}
 	}
 	sort.Strings(missing)
-	return keys, missing
+	return keys, missing, nil
 }
 
 // aggregate turns per-key results into one dataset outcome: ok when every

@@ -34,6 +34,9 @@ type Config struct {
 	// m365audit-<tenantdomain>-<UTC timestamp> in BaseDir.
 	Out     string
 	BaseDir string
+	// Resume is the directory of an interrupted snapshot to continue
+	// (collect --resume); Out is then ignored.
+	Resume string
 	// Incident enables the incident datasets.
 	Incident    *snapshot.Incident
 	ToolVersion string
@@ -51,8 +54,13 @@ type Config struct {
 
 // Report is the outcome of a run.
 type Report struct {
-	// Path is the snapshot directory or zip written.
-	Path     string
+	// Path is the snapshot directory or zip written (for an interrupted
+	// run: the directory to resume).
+	Path string
+	// Resumed is set when the run continued an interrupted snapshot; Kept
+	// lists the datasets it kept from it.
+	Resumed  bool
+	Kept     []string
 	Manifest snapshot.Manifest
 	// RefusedWrites lists requests the read-only guards refused (must be
 	// empty).
@@ -105,25 +113,50 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 
 	zipOut := strings.EqualFold(filepath.Ext(cfg.Out), ".zip")
-	dir, created, err := workDir(cfg)
+	resumeDir, err := resumeTarget(cfg)
 	if err != nil {
 		return nil, err
+	}
+	var (
+		w       *snapshot.Writer
+		kept    []string
+		dir     string
+		created bool
+	)
+	if resumeDir != "" {
+		w, kept, err = snapshot.Resume(resumeDir, started)
+		if err != nil {
+			return nil, err
+		}
+		dir, zipOut = resumeDir, false
+		cfg.Out = resumeDir
+		if m := w.Manifest(); m.Incident != nil {
+			cfg.Incident = m.Incident
+		}
+		cfg.Logger.Info("resuming an interrupted collection", "snapshot", resumeDir, "kept", len(kept))
+	} else {
+		dir, created, err = workDir(cfg)
+		if err != nil {
+			return nil, err
+		}
 	}
 	cleanup := func() {
 		if created {
 			os.RemoveAll(dir)
 		}
 	}
-	w, err := snapshot.Create(dir, snapshot.Manifest{
-		Tool:      snapshot.Tool{Name: ToolName, Version: cfg.ToolVersion},
-		Cloud:     cfg.Cloud,
-		StartedAt: &started,
-		Endpoints: snapshot.Endpoints{Graph: cfg.GraphRoot, Exchange: cfg.ExchangeRoot},
-		Incident:  cfg.Incident,
-	})
-	if err != nil {
-		cleanup()
-		return nil, err
+	if w == nil {
+		w, err = snapshot.Create(dir, snapshot.Manifest{
+			Tool:      snapshot.Tool{Name: ToolName, Version: cfg.ToolVersion},
+			Cloud:     cfg.Cloud,
+			StartedAt: &started,
+			Endpoints: snapshot.Endpoints{Graph: cfg.GraphRoot, Exchange: cfg.ExchangeRoot},
+			Incident:  cfg.Incident,
+		})
+		if err != nil {
+			cleanup()
+			return nil, err
+		}
 	}
 	col, err := New(Options{Graph: gc, NewExchange: newExo, ExchangeSkipReason: skipWhy, Writer: w,
 		Tenant: cfg.Tenant, GraphToken: cfg.Tokens.Graph, Incident: cfg.Incident, Concurrency: cfg.Concurrency,
@@ -134,11 +167,27 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	m, err := col.Run(ctx)
 	refused := append(gc.RefusedWrites(), exoGuard.Refused()...)
+	if errors.Is(err, ErrInterrupted) && len(m.Datasets) > 0 {
+		// Keep what was collected where a resumed run finds it: a directory
+		// (a zip or a default name becomes a directory named by default).
+		rep := &Report{Manifest: m, RefusedWrites: refused, Path: dir, Resumed: resumeDir != "", Kept: kept}
+		if created && (zipOut || cfg.Out == "") {
+			parent := cfg.BaseDir
+			if zipOut {
+				parent = filepath.Dir(cfg.Out)
+			}
+			final := filepath.Join(parent, DefaultName(m.Tenant, cfg.Tenant, m.CollectedAt))
+			if rerr := os.Rename(dir, final); rerr == nil {
+				rep.Path = final
+			}
+		}
+		return rep, err
+	}
 	if err != nil {
 		cleanup()
 		return &Report{RefusedWrites: refused}, err
 	}
-	rep := &Report{Manifest: m, RefusedWrites: refused}
+	rep := &Report{Manifest: m, RefusedWrites: refused, Resumed: resumeDir != "", Kept: kept}
 	switch {
 	case zipOut:
 		if err := packZip(dir, cfg.Out); err != nil {
@@ -157,6 +206,49 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		rep.Path = dir
 	}
 	return rep, nil
+}
+
+// resumeTarget returns the directory to resume: --resume, or an --out
+// directory that holds an interrupted snapshot of the tenant asked for.
+// Any other non-empty --out directory is refused by snapshot.Create.
+func resumeTarget(cfg Config) (string, error) {
+	if cfg.Resume != "" {
+		m, err := snapshot.ReadManifest(cfg.Resume)
+		if err != nil {
+			return "", fmt.Errorf("--resume %s: %w: %v", cfg.Resume, snapshot.ErrNotResumable, err)
+		}
+		if !m.IsIncomplete() {
+			return "", fmt.Errorf("--resume %s: %w: it holds a complete snapshot, there is nothing to resume", cfg.Resume, snapshot.ErrNotResumable)
+		}
+		if IsGUID(cfg.Tenant) && !sameTenant(m.Tenant, cfg.Tenant) {
+			return "", fmt.Errorf("%w: --resume %s holds tenant %s (%s), not --tenant %s", ErrTenantMismatch, cfg.Resume, m.Tenant.ID, m.Tenant.PrimaryDomain, cfg.Tenant)
+		}
+		return cfg.Resume, nil
+	}
+	if cfg.Out == "" || strings.EqualFold(filepath.Ext(cfg.Out), ".zip") {
+		return "", nil
+	}
+	m, err := snapshot.ReadManifest(cfg.Out)
+	if err != nil || !m.IsIncomplete() || !sameTenant(m.Tenant, cfg.Tenant) {
+		return "", nil
+	}
+	return cfg.Out, nil
+}
+
+// sameTenant reports whether a manifest's tenant is the one --tenant names
+// (its GUID or one of its domains). A tenant the manifest does not know
+// (interrupted before the organization was read) matches; the run binds it
+// again against the organization.
+func sameTenant(t snapshot.Tenant, flag string) bool {
+	if t.ID == "" || flag == "" {
+		return true
+	}
+	for _, v := range []string{t.ID, t.PrimaryDomain, t.InitialDomain} {
+		if v != "" && strings.EqualFold(v, strings.TrimSpace(flag)) {
+			return true
+		}
+	}
+	return false
 }
 
 // workDir returns where to write: the --out directory, or a temporary

@@ -34,6 +34,12 @@ func WriteSummary(w io.Writer, m snapshot.Manifest, path string) error {
 		{snapshot.StatusUnlicensed, "unlicensed"}, {snapshot.StatusNotFound, "not found"},
 		{snapshot.StatusError, "error"}, {snapshot.StatusSkipped, "skipped"},
 	}
+	if counts[snapshot.StatusInterrupted] > 0 {
+		order = append(order, struct {
+			s     snapshot.Status
+			label string
+		}{snapshot.StatusInterrupted, "interrupted"})
+	}
 	var parts []string
 	for _, o := range order {
 		parts = append(parts, fmt.Sprintf("%d %s", counts[o.s], o.label))
@@ -55,7 +61,9 @@ func WriteSummary(w io.Writer, m snapshot.Manifest, path string) error {
 		}
 		bad++
 		need := d.Permission
-		if d.Status == snapshot.StatusUnlicensed && d.Licence != "" {
+		if d.Status == snapshot.StatusInterrupted {
+			need = "" // a cancel says nothing about permissions
+		} else if d.Status == snapshot.StatusUnlicensed && d.Licence != "" {
 			need = d.Licence
 		} else if d.Licence != "" && need != "" {
 			need += "; licence " + d.Licence

@@ -157,6 +157,10 @@ type Result struct {
 	// Warnings are @adminapi.warnings of every page, plus a note when the
 	// result is truncated.
 	Warnings []string
+	// Throttled is the time spent waiting after throttled answers.
+	Throttled time.Duration
+	// Count is the number of rows received (Rows or handed to InvokePages).
+	Count int
 	// Truncated is true when a later page could not be fetched; Rows then
 	// hold only the pages before it and the dataset must be marked partial.
 	Truncated bool
@@ -237,6 +241,22 @@ func IsReadOnly(cmdlet string) bool {
 // page it returns the rows so far (Truncated set) together with the error,
 // so the caller can keep them as a partial dataset.
 func (c *Client) Invoke(ctx context.Context, cmdlet string, params map[string]any, sel []string) (*Result, error) {
+	var rows []json.RawMessage
+	res, err := c.InvokePages(ctx, cmdlet, params, sel, func(page []json.RawMessage) error {
+		rows = append(rows, page...)
+		return nil
+	})
+	if res != nil {
+		res.Rows = rows
+	}
+	return res, err
+}
+
+// InvokePages is Invoke handing each page's rows to f as they arrive
+// instead of collecting them (Result.Rows stays empty; Result.Count counts
+// the rows), so a large cmdlet output is streamed. An error from f stops
+// paging and is returned.
+func (c *Client) InvokePages(ctx context.Context, cmdlet string, params map[string]any, sel []string, f func(rows []json.RawMessage) error) (*Result, error) {
 	if !IsReadOnly(cmdlet) {
 		return nil, &Error{Cmdlet: cmdlet, Code: "NotReadOnly",
 			Message: "only Get-* cmdlets are sent (read-only tool); nothing was sent"}
@@ -270,7 +290,7 @@ func (c *Client) Invoke(ctx context.Context, cmdlet string, params map[string]an
 				// Known limitation of the API: keep what we have, say so.
 				res.Truncated = true
 				res.Warnings = append(res.Warnings, fmt.Sprintf(
-					"result truncated after %d rows on page %d: %s", len(res.Rows), page+1, ee.Message))
+					"result truncated after %d rows on page %d: %s", res.Count, page+1, ee.Message))
 				return res, nil
 			}
 			return res, truncate(res, err)
@@ -297,7 +317,10 @@ func (c *Client) Invoke(ctx context.Context, cmdlet string, params map[string]an
 			}
 			return res, truncate(res, err)
 		}
-		res.Rows = append(res.Rows, *env.Value...)
+		if err := f(*env.Value); err != nil {
+			return res, err
+		}
+		res.Count += len(*env.Value)
 		for _, w := range env.Warnings {
 			var s string
 			if json.Unmarshal(w, &s) == nil {
@@ -324,7 +347,7 @@ func (c *Client) Invoke(ctx context.Context, cmdlet string, params map[string]an
 // truncate marks res as partial and adds the reason to its warnings.
 func truncate(res *Result, err error) error {
 	res.Truncated = true
-	res.Warnings = append(res.Warnings, fmt.Sprintf("result truncated after %d rows: %v", len(res.Rows), err))
+	res.Warnings = append(res.Warnings, fmt.Sprintf("result truncated after %d rows: %v", res.Count, err))
 	return err
 }
 
@@ -422,6 +445,7 @@ func (c *Client) post(ctx context.Context, target *url.URL, cmdlet, anchor strin
 			if !ok {
 				d = c.backoff(attempt)
 			}
+			res.Throttled += d
 			if err := c.wait(ctx, cmdlet, d, resp.Status); err != nil {
 				return nil, err
 			}

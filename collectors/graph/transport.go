@@ -25,6 +25,9 @@ import (
 type Stats struct {
 	Requests atomic.Int64
 	Retries  atomic.Int64
+	// ThrottledNs is the time spent waiting on throttling (429/503/504
+	// waits and pacing), in nanoseconds.
+	ThrottledNs atomic.Int64
 }
 
 type statsKey struct{}
@@ -114,6 +117,9 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		if st != nil {
 			st.Retries.Add(1)
+			if err == nil {
+				st.ThrottledNs.Add(int64(wait))
+			}
 		}
 		if err := t.sleep(ctx, wait); err != nil {
 			return nil, err

@@ -404,6 +404,9 @@ func unexpectedFiles(fsys fs.FS, m Manifest) []string {
 		if d.File != "" {
 			known[d.File] = true
 		}
+		if d.Checkpoint != nil && d.Checkpoint.File != "" {
+			known[d.Checkpoint.File] = true // an interrupted dataset's partial file
+		}
 	}
 	var out []string
 	_ = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {

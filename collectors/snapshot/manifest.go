@@ -59,6 +59,9 @@ type Manifest struct {
 	// manifest without the field predates it and is judged by its datasets'
 	// statuses alone.
 	Complete *bool `json:"complete,omitempty"`
+	// Resumed lists when an interrupted collection was continued
+	// (collect --resume), oldest first.
+	Resumed []time.Time `json:"resumed,omitempty"`
 }
 
 // Incomplete reports whether collection did not finish, and the datasets
@@ -119,6 +122,12 @@ type DatasetInfo struct {
 	DurationMs int64  `json:"durationMs"`
 	Requests   int    `json:"requests"`
 	Retries    int    `json:"retries,omitempty"`
+	// ThrottledMs is the time spent waiting on throttling (Retry-After,
+	// back-off after a 429/503, pacing ahead of a limit).
+	ThrottledMs int64 `json:"throttledMs,omitempty"`
+	// Checkpoint, on an interrupted dataset, is where its collection stopped
+	// (collect --resume continues from there).
+	Checkpoint *Checkpoint `json:"checkpoint,omitempty"`
 	// Notes record degradations that still gave data, e.g. users collected
 	// without signInActivity.
 	Notes []string `json:"notes,omitempty"`
@@ -154,6 +163,20 @@ func (d DatasetInfo) Describe() string {
 		s += " (needs " + need + ")"
 	}
 	return s
+}
+
+// Checkpoint is the state of a paged dataset after its last complete page:
+// the partial file holds Bytes bytes (Count objects of Pages pages) and
+// NextLink is the page to fetch next. HashState is the SHA-256 state over
+// those bytes (crypto/sha256's binary form), so a resumed dataset's hash
+// covers the whole file without reading it again.
+type Checkpoint struct {
+	File      string `json:"file"`
+	NextLink  string `json:"nextLink"`
+	Bytes     int64  `json:"bytes"`
+	Count     int    `json:"count"`
+	Pages     int    `json:"pages"`
+	HashState []byte `json:"hashState"`
 }
 
 // NotCollectedError is returned by typed accessors for a dataset that carries

@@ -27,14 +27,21 @@ type Writer struct {
 	m   Manifest
 }
 
-// Create starts a snapshot in dir (created if needed; it must not already
-// hold a manifest). m.Datasets may be nil.
+// Create starts a snapshot in dir (created if needed; it must be empty: a
+// snapshot never mixes its files with others). m.Datasets may be nil.
 func Create(dir string, m Manifest) (*Writer, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create snapshot dir: %w", err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, ManifestFile)); err == nil {
 		return nil, fmt.Errorf("create snapshot: %s already holds a snapshot (%s exists)", dir, ManifestFile)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("create snapshot dir: %w", err)
+	}
+	if len(entries) > 0 {
+		return nil, fmt.Errorf("create snapshot: %s is not empty (%d entries, e.g. %s); choose a new directory", dir, len(entries), entries[0].Name())
 	}
 	m.SchemaVersion = SchemaVersion
 	if m.Datasets == nil {
@@ -159,12 +166,41 @@ func (w *Writer) Manifest() Manifest {
 	return m
 }
 
-// Close writes the manifest with collectedAt as the collection time.
+// Close writes the manifest of a finished run with collectedAt as the
+// collection time.
 func (w *Writer) Close(collectedAt time.Time) error {
+	complete := true
 	w.mu.Lock()
 	w.m.CollectedAt = collectedAt.UTC()
+	w.m.Complete = &complete
 	m := w.m
 	w.mu.Unlock()
+	return w.writeManifest(m)
+}
+
+// InterruptedReason is the reason recorded on datasets a stopped run did not
+// finish.
+const InterruptedReason = "the collection was interrupted before this dataset finished"
+
+// CloseInterrupted writes the manifest of a stopped run: complete false,
+// and every dataset of ids that has no entry yet marked interrupted (an
+// entry already recorded as interrupted, e.g. with a checkpoint, is kept).
+func (w *Writer) CloseInterrupted(at time.Time, ids []string) error {
+	complete := false
+	w.mu.Lock()
+	w.m.CollectedAt = at.UTC()
+	w.m.Complete = &complete
+	for _, id := range ids {
+		if _, ok := w.m.Datasets[id]; !ok {
+			w.m.Datasets[id] = DatasetInfo{Status: StatusInterrupted, Reason: InterruptedReason}
+		}
+	}
+	m := w.m
+	w.mu.Unlock()
+	return w.writeManifest(m)
+}
+
+func (w *Writer) writeManifest(m Manifest) error {
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode manifest: %w", err)

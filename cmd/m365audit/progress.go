@@ -1,0 +1,173 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/m365audit/m365audit/collectors/snapshot"
+)
+
+// ttyProgress draws one status line on a terminal during collect: datasets
+// done, then the running datasets with the most objects: objects so far,
+// pages, rate and, when the service gave a total, an ETA. Log lines are
+// written through LogWriter, which clears the line first and redraws it
+// after, so the two never mix. It is used only when stderr is a terminal.
+type ttyProgress struct {
+	mu      sync.Mutex
+	w       io.Writer
+	now     func() time.Time
+	width   int
+	running map[string]*dsProgress
+	done    int
+	total   int
+	shown   bool
+	last    time.Time
+}
+
+type dsProgress struct {
+	start   time.Time
+	objects int
+	pages   int
+	total   int64
+}
+
+func newTTYProgress(w io.Writer, now func() time.Time) *ttyProgress {
+	width := 100
+	if f, ok := w.(*os.File); ok {
+		if c, _, err := term.GetSize(int(f.Fd())); err == nil && c > 20 {
+			width = c
+		}
+	}
+	return &ttyProgress{w: w, now: now, width: width, running: map[string]*dsProgress{}}
+}
+
+func (p *ttyProgress) DatasetStarted(id string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.running[id] = &dsProgress{start: p.now(), total: -1}
+	p.draw(false)
+}
+
+// DatasetPage implements collect.PageProgress.
+func (p *ttyProgress) DatasetPage(id string, objects, pages int, total int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	d, ok := p.running[id]
+	if !ok {
+		d = &dsProgress{start: p.now(), total: -1}
+		p.running[id] = d
+	}
+	d.objects, d.pages = objects, pages
+	if total >= 0 {
+		d.total = total
+	}
+	p.draw(true)
+}
+
+func (p *ttyProgress) DatasetDone(id string, _ snapshot.DatasetInfo, done, total int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.running, id)
+	p.done, p.total = done, total
+	p.draw(false)
+}
+
+// Clear removes the progress line (before the summary is printed).
+func (p *ttyProgress) Clear() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.clearLine()
+	p.running = map[string]*dsProgress{}
+}
+
+func (p *ttyProgress) clearLine() {
+	if p.shown {
+		fmt.Fprint(p.w, "\r\033[K")
+		p.shown = false
+	}
+}
+
+// draw redraws the line; page updates are drawn at most 5 times a second.
+func (p *ttyProgress) draw(throttle bool) {
+	now := p.now()
+	if throttle && now.Sub(p.last) < 200*time.Millisecond {
+		return
+	}
+	p.last = now
+	line := p.line(now)
+	fmt.Fprint(p.w, "\r\033[K"+line)
+	p.shown = line != ""
+}
+
+func (p *ttyProgress) line(now time.Time) string {
+	if len(p.running) == 0 && p.done == 0 {
+		return ""
+	}
+	ids := make([]string, 0, len(p.running))
+	for id := range p.running {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool {
+		a, b := p.running[ids[i]], p.running[ids[j]]
+		if a.objects != b.objects {
+			return a.objects > b.objects
+		}
+		return ids[i] < ids[j]
+	})
+	var b strings.Builder
+	if p.total > 0 {
+		fmt.Fprintf(&b, "[%d/%d]", p.done, p.total)
+	} else {
+		fmt.Fprintf(&b, "[%d done]", p.done)
+	}
+	for i, id := range ids {
+		d := p.running[id]
+		part := " " + id
+		if d.pages > 0 {
+			el := now.Sub(d.start).Seconds()
+			part += fmt.Sprintf(" %d obj %dp", d.objects, d.pages)
+			if el > 0.5 {
+				rate := float64(d.objects) / el
+				part += fmt.Sprintf(" %.0f/s", rate)
+				if d.total > int64(d.objects) && rate > 0 {
+					eta := time.Duration(float64(d.total-int64(d.objects)) / rate * float64(time.Second))
+					part += " ETA " + eta.Round(time.Second).String()
+				}
+			}
+		}
+		if i > 0 {
+			part = " ·" + part
+		}
+		if len([]rune(b.String()))+len([]rune(part)) > p.width-8 {
+			fmt.Fprintf(&b, " +%d", len(ids)-i)
+			break
+		}
+		b.WriteString(part)
+	}
+	return b.String()
+}
+
+// LogWriter returns a writer for log lines: each write clears the progress
+// line, writes the log line, and redraws the progress line.
+func (p *ttyProgress) LogWriter() io.Writer { return logThrough{p} }
+
+type logThrough struct{ p *ttyProgress }
+
+func (l logThrough) Write(b []byte) (int, error) {
+	p := l.p
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.clearLine()
+	n, err := p.w.Write(b)
+	if err == nil && (len(p.running) > 0 || p.done > 0) && p.done < p.total {
+		p.draw(false)
+	}
+	return n, err
+}
