@@ -2,7 +2,6 @@ package checks
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
 )
@@ -171,30 +170,6 @@ func caLegacyClients() map[string]bool {
 	return map[string]bool{"exchange activesync": true, "imap4": true, "pop3": true, "authenticated smtp": true,
 		"other clients": true, "outlook anywhere (rpc over http)": true, "mapi over http": true, "offline address book": true,
 		"autodiscover": true, "exchange online powershell": true, "reporting web services": true, "exchange web services": true}
-}
-
-// signInEvidence counts, in the incident sign-in log when collected,
-// successful legacy-protocol sign-ins and successful single-factor member
-// sign-ins: evidence that contradicts a control judged on configuration.
-func signInEvidence(c *Context) (legacy, singleFactor int, ok bool) {
-	sis, err := c.SignIns()
-	if err != nil {
-		c.decidedWithout(snapshot.DSSignIns) // the configuration's verdict stands, and says so
-		return 0, 0, false
-	}
-	leg := caLegacyClients()
-	for _, s := range sis {
-		if !s.Succeeded() {
-			continue
-		}
-		if leg[strings.ToLower(s.ClientAppUsed)] {
-			legacy++
-		}
-		if strings.EqualFold(s.AuthenticationRequirement, "singleFactorAuthentication") && !strings.EqualFold(s.UserType, "guest") {
-			singleFactor++
-		}
-	}
-	return legacy, singleFactor, true
 }
 
 // riskPolicies counts non-disabled policies holding a risk condition.

@@ -124,12 +124,14 @@ func TestCAChecks(t *testing.T) {
 			want:     StatusFail},
 		{name: "not all apps does not count", check: "ENTRA-MFA-001",
 			policies: caCase(pol("p1", "MFA O365", "enabled", allUsers+`,"applications":{"includeApplications":["Office365"]}`, grantMFAJSON)), want: StatusFail},
-		{name: "security defaults pass MFA-001 with caveat", check: "ENTRA-MFA-001", sd: sdOn, policies: "[]", want: StatusPass,
-			contains: []string{"only when Microsoft deems it necessary", "first sign-in", "ENTRA-MFA-003"}},
+		{name: "security defaults without P1 pass MFA-001 with caveat", check: "ENTRA-MFA-001", skus: skusNone, sd: sdOn, policies: "[]", want: StatusPass,
+			contains: []string{"only when Microsoft deems it necessary", "first sign-in", "ENTRA-MFA-003", "sign-in log was not collected"}},
+		{name: "security defaults alone with P1 warn MFA-001", check: "ENTRA-MFA-001", sd: sdOn, policies: "[]", want: StatusWarn,
+			contains: []string{"has Entra ID P1 and no Conditional Access policy requires MFA", "CIS 5.2.2.2", "ENTRA-MFA-003"}},
 		{name: "no P1, security defaults off fails plainly", check: "ENTRA-MFA-001", skus: skusNone, policies: "[]", want: StatusFail,
 			contains: []string{"no Entra ID P1", "security defaults off"}},
 		{name: "zero policies with P1 fail", check: "ENTRA-MFA-001", policies: "[]", want: StatusFail, contains: []string{"Judged on 0 Conditional Access policies"}},
-		{name: "CA dataset forbidden with security defaults on: security defaults decide", check: "ENTRA-MFA-001", sd: sdOn,
+		{name: "CA dataset forbidden with security defaults on: security defaults decide", check: "ENTRA-MFA-001", sd: sdOn, skus: skusNone,
 			statuses: map[string]snapshot.Status{snapshot.DSConditionalAccessPolicies: snapshot.StatusForbidden}, want: StatusPass,
 			contains: []string{"Security defaults are enabled"}},
 		{name: "CA dataset forbidden with security defaults off and P1 is unknown", check: "ENTRA-MFA-001",
@@ -347,16 +349,64 @@ func TestCAMetadata(t *testing.T) {
 	}
 }
 
+// TestCASecurityDefaultsWithContraryEvidence: security defaults are on, but
+// the sign-in log shows what they should have stopped, after their last
+// recorded change: MFA-001, CA-001 and CA-002 fail, naming the
+// configuration, then the evidence, and listing the sign-ins. Sign-ins
+// before the change, failed ones, guests' and break-glass accounts' do not
+// count; without the log the configuration's verdict stands and says the
+// evidence was not checked.
 func TestCASecurityDefaultsWithContraryEvidence(t *testing.T) {
-	signIns := `[{"id":"s1","createdDateTime":"2026-11-17T09:02:00Z","userPrincipalName":"adele@contoso.com","userType":"Member","clientAppUsed":"IMAP4","authenticationRequirement":"singleFactorAuthentication","status":{"errorCode":0}},
-	{"id":"s2","createdDateTime":"2026-11-17T09:03:00Z","userPrincipalName":"adele@contoso.com","userType":"Member","clientAppUsed":"IMAP4","authenticationRequirement":"singleFactorAuthentication","status":{"errorCode":50126}}]`
-	files := map[string]string{snapshot.DSSubscribedSkus: skusP1, snapshot.DSSecurityDefaults: `{"isEnabled":true}`,
-		snapshot.DSConditionalAccessPolicies: "[]", snapshot.DSSignIns: signIns}
-	s := testSnap(t, files, nil)
-	for id, want := range map[string]string{"ENTRA-CA-001": "1 successful legacy-protocol sign-ins", "ENTRA-MFA-001": "1 successful single-factor member sign-ins"} {
-		r := runByID(t, id, s, nil)
-		if r.Status != StatusPass || !strings.Contains(r.Summary, want) {
-			t.Errorf("%s: %s %s", id, r.Status, r.Summary)
+	signIns := `[{"id":"s1","createdDateTime":"2026-11-17T09:02:00Z","userId":"u-adele","userPrincipalName":"adele@contoso.com","userType":"Member","clientAppUsed":"IMAP4","isInteractive":true,"authenticationRequirement":"singleFactorAuthentication","ipAddress":"203.0.113.7","status":{"errorCode":0}},
+	{"id":"s2","createdDateTime":"2026-11-17T09:03:00Z","userId":"u-adele","userPrincipalName":"adele@contoso.com","userType":"Member","clientAppUsed":"IMAP4","isInteractive":true,"authenticationRequirement":"singleFactorAuthentication","status":{"errorCode":50126}},
+	{"id":"s3","createdDateTime":"2026-11-17T10:00:00Z","userId":"u-ga","userPrincipalName":"ga@contoso.com","userType":"Member","clientAppUsed":"Browser","isInteractive":true,"authenticationRequirement":"singleFactorAuthentication","ipAddress":"192.0.2.1","status":{"errorCode":0}},
+	{"id":"s4","createdDateTime":"2026-11-17T11:00:00Z","userId":"u-guest","userPrincipalName":"g_x.example#EXT#@contoso.onmicrosoft.com","userType":"Guest","clientAppUsed":"Browser","isInteractive":true,"authenticationRequirement":"singleFactorAuthentication","status":{"errorCode":0}},
+	{"id":"s5","createdDateTime":"2026-11-17T12:00:00Z","userId":"` + bgID + `","userPrincipalName":"bg1@contoso.com","userType":"Member","clientAppUsed":"Browser","isInteractive":true,"authenticationRequirement":"singleFactorAuthentication","status":{"errorCode":0}},
+	{"id":"s0","createdDateTime":"2026-11-01T08:00:00Z","userId":"u-bob","userPrincipalName":"bob@contoso.com","userType":"Member","clientAppUsed":"POP3","isInteractive":true,"authenticationRequirement":"singleFactorAuthentication","status":{"errorCode":0}}]`
+	// Security defaults were last turned on on 2026-11-10: the POP3
+	// sign-in of 2026-11-01 is before it and does not count.
+	audits := `[{"id":"a1","category":"Policy","activityDisplayName":"Update policy","activityDateTime":"2026-11-10T00:00:00Z","result":"success","targetResources":[{"id":"00000000-0000-0000-0000-000000000005","displayName":"Security Defaults Policy","type":"Policy"}]}]`
+	roles := `[{"id":"ra1","principalId":"u-ga","roleDefinitionId":"` + RoleGlobalAdministrator + `","directoryScopeId":"/","principal":{"@odata.type":"#microsoft.graph.user","id":"u-ga","userPrincipalName":"ga@contoso.com","displayName":"GA"}}]`
+	files := map[string]string{snapshot.DSSubscribedSkus: skusP1, snapshot.DSSecurityDefaults: `{"id":"00000000-0000-0000-0000-000000000005","isEnabled":true}`,
+		snapshot.DSConditionalAccessPolicies: "[]", snapshot.DSSignIns: signIns, snapshot.DSDirectoryAudits: audits, snapshot.DSRoleAssignments: roles, snapshot.DSUsers: users}
+	bgCfg := &Config{BreakGlass: Principals{Users: []string{bgID}}}
+	for _, tt := range []struct {
+		id       string
+		contains []string
+		affected []string
+	}{
+		{IDEntraMFA001, []string{"Security defaults are enabled", "Configured, but it did not hold: the collected sign-in log shows 2 successful single-factor sign-ins of members after 2026-11-10 00:00 UTC by 2 users (adele@contoso.com, ga@contoso.com), first 2026-11-17 09:02 UTC."},
+			[]string{"adele@contoso.com", "ga@contoso.com"}},
+		{IDEntraCA001, []string{"Security defaults are enabled", "1 successful legacy-protocol sign-in after 2026-11-10 00:00 UTC by 1 user (adele@contoso.com)"}, []string{"adele@contoso.com"}},
+		{IDEntraCA002, []string{"1 successful single-factor sign-in of administrators", "(ga@contoso.com)"}, []string{"ga@contoso.com"}},
+	} {
+		r := runByID(t, tt.id, testSnap(t, files, nil), bgCfg)
+		if r.Status != StatusFail || !strings.HasPrefix(r.Summary, "Security defaults are enabled") {
+			t.Errorf("%s: %s %s", tt.id, r.Status, r.Summary)
+		}
+		for _, c := range tt.contains {
+			if !strings.Contains(r.Summary, c) {
+				t.Errorf("%s: summary lacks %q: %s", tt.id, c, r.Summary)
+			}
+		}
+		var got []string
+		for _, a := range r.Affected {
+			if a.Kind != "signIn" || a.SignIn == nil || a.SignIn.Succeeded == 0 || a.SignIn.MFA {
+				t.Errorf("%s: affected %+v is not typed sign-in evidence", tt.id, a)
+			}
+			got = append(got, a.Name)
+		}
+		if strings.Join(got, ",") != strings.Join(tt.affected, ",") {
+			t.Errorf("%s: affected %v, want %v", tt.id, got, tt.affected)
+		}
+	}
+	// Without the log: the configuration's verdict, and the summary says
+	// the evidence was not checked.
+	delete(files, snapshot.DSSignIns)
+	for id, want := range map[string]Status{IDEntraMFA001: StatusWarn, IDEntraCA001: StatusPass, IDEntraCA002: StatusPass} {
+		r := runByID(t, id, testSnap(t, files, nil), bgCfg)
+		if r.Status != want || !strings.Contains(r.Summary, "sign-in log was not collected") {
+			t.Errorf("no log: %s = %s, want %s saying the evidence was not checked: %s", id, r.Status, want, r.Summary)
 		}
 	}
 }

@@ -13,7 +13,7 @@ const IDEntraCA001 = "ENTRA-CA-001"
 func entraCA001() Check {
 	return Check{Meta: Meta{
 		ID: IDEntraCA001, Title: "Legacy authentication is blocked",
-		Category: categoryCA, Severity: SeverityCritical, Datasets: []string{snapshot.DSSecurityDefaults}, AlsoReads: []string{snapshot.DSConditionalAccessPolicies, snapshot.DSSignIns, snapshot.DSUsers, snapshot.DSRoleDefinitions, snapshot.DSAuthenticationStrengths},
+		Category: categoryCA, Severity: SeverityCritical, Datasets: []string{snapshot.DSSecurityDefaults}, AlsoReads: []string{snapshot.DSConditionalAccessPolicies, snapshot.DSSignIns, snapshot.DSUsers, snapshot.DSRoleDefinitions, snapshot.DSAuthenticationStrengths, snapshot.DSDirectoryAudits},
 		Rationale: "Legacy protocols (IMAP, POP, SMTP AUTH, ActiveSync with basic authentication, older Office clients) cannot do MFA, so they let a stolen password in even where MFA is required.",
 		References: References{CIS: []string{"5.2.2.3"}, CISVersion: cisV5, SCuBA: []string{"MS.AAD.1.1"},
 			Other: []string{"Maester MT.1009", "Maester MT.1010", "CISA.MS.AAD.1.1", "Prowler entra_legacy_authentication_blocked"}},
@@ -35,13 +35,14 @@ func evalEntraCA001(c *Context) Outcome {
 		return *o
 	}
 	ev := s.env.evaluateCA(s.policies, reqCA001())
+	since, note := controlLastChange(c, s, ev)
+	evidence := func(o Outcome) Outcome {
+		return signInsAgainst(c, since, note, legacySignIn).judge(o, "legacy-protocol sign-ins")
+	}
 	if s.sd.IsEnabled {
 		sum := "Security defaults are enabled; they block legacy authentication for all users. Protocols should still be turned off in Exchange (EXO-PROTO checks)."
-		if n, _, ok := signInEvidence(c); ok && n > 0 {
-			sum += fmt.Sprintf(" Evidence: the collected sign-in log holds %d successful legacy-protocol sign-ins (see IR-SIG-001), so turning the protocols off in Exchange is what actually closes them.", n)
-		}
-		return Outcome{Status: StatusPass, Summary: sum,
-			Affected: append(ev.Affected(), sdAffected(s.sd, "enabled: blocks legacy authentication"))}
+		return evidence(Outcome{Status: StatusPass, Summary: sum,
+			Affected: append(ev.Affected(), sdAffected(s.sd, "enabled: blocks legacy authentication"))})
 	}
 	if c.Licences.Known && !c.Licences.P1 {
 		return Outcome{Status: StatusFail, Summary: "Legacy authentication is not blocked: security defaults are off and the tenant has no Entra ID P1, so Conditional Access is not available. Turn security defaults on." + unenforceable(len(s.policies)) + " " + judgedOn(c, len(s.policies))}
@@ -59,5 +60,5 @@ func evalEntraCA001(c *Context) Outcome {
 	if out.Status != StatusPass {
 		out.Summary = "Security defaults are off. " + out.Summary
 	}
-	return withJudged(c, out, len(s.policies))
+	return evidence(withJudged(c, out, len(s.policies)))
 }

@@ -1,7 +1,6 @@
 package checks
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
@@ -13,7 +12,7 @@ const IDEntraMFA001 = "ENTRA-MFA-001"
 func entraMFA001() Check {
 	return Check{Meta: Meta{
 		ID: IDEntraMFA001, Title: "MFA is enforced for all users (security defaults or Conditional Access)",
-		Category: categoryIdentity, Severity: SeverityCritical, Datasets: []string{snapshot.DSSecurityDefaults}, AlsoReads: []string{snapshot.DSConditionalAccessPolicies, snapshot.DSSignIns, snapshot.DSUsers, snapshot.DSRoleDefinitions, snapshot.DSAuthenticationStrengths},
+		Category: categoryIdentity, Severity: SeverityCritical, Datasets: []string{snapshot.DSSecurityDefaults}, AlsoReads: []string{snapshot.DSConditionalAccessPolicies, snapshot.DSSignIns, snapshot.DSUsers, snapshot.DSRoleDefinitions, snapshot.DSAuthenticationStrengths, snapshot.DSDirectoryAudits},
 		Rationale: "A stolen password is enough to take over an account that is not asked for a second factor; the seed incident (a phished user sending mail as themselves) is exactly this.",
 		References: References{CIS: []string{"5.2.2.2"}, CISVersion: cisV5, SCuBA: []string{"MS.AAD.3.2"},
 			Other: []string{"Maester MT.1007", "Maester MT.1021", "Prowler entra_users_mfa_enabled"}},
@@ -36,25 +35,34 @@ func evalEntraMFA001(c *Context) Outcome {
 		return *o
 	}
 	ev := s.env.evaluateCA(s.policies, reqMFA001())
-	if s.sd.IsEnabled {
-		sum := "Security defaults are enabled, so MFA is required for all users. " + sdCaveat
-		if ev.Enforced {
-			sum = "MFA for all users is enforced by Conditional Access (" + strings.Join(ev.Counting(), ", ") + ") and security defaults are enabled."
-		}
-		if _, n, ok := signInEvidence(c); ok && n > 0 {
-			sum += fmt.Sprintf(" Evidence: the collected sign-in log holds %d successful single-factor member sign-ins (see IR-SIG-002), so MFA was not asked every time.", n)
-		}
-		return Outcome{Status: StatusPass, Summary: sum,
-			Affected: append(ev.Affected(), sdAffected(s.sd, "enabled: registration of MFA required; MFA prompted when Microsoft deems it necessary"))}
-	}
-	if c.Licences.Known && !c.Licences.P1 {
+	var out Outcome
+	switch {
+	case s.sd.IsEnabled && ev.Enforced:
+		out = Outcome{Status: StatusPass, Summary: "MFA for all users is enforced by Conditional Access (" + strings.Join(ev.Counting(), ", ") + ") and security defaults are enabled."}
+	case s.sd.IsEnabled && c.Licences.P1:
+		out = Outcome{Status: StatusWarn, Summary: "Security defaults are enabled, but the tenant has Entra ID P1 and no Conditional Access policy requires MFA for all users. " + sdCaveatP1}
+	case s.sd.IsEnabled:
+		out = Outcome{Status: StatusPass, Summary: "Security defaults are enabled, so MFA is required for all users. " + sdCaveat}
+	case c.Licences.Known && !c.Licences.P1:
 		return Outcome{Status: StatusFail, Summary: "Nothing enforces MFA: security defaults are off and the tenant has no Entra ID P1, so Conditional Access is not available. Turn security defaults on." + unenforceable(len(s.policies)) + " " + judgedOn(c, len(s.policies))}
+	default:
+		out = ev.Outcome()
+		if out.Status != StatusPass {
+			out.Summary = "Security defaults are off. " + out.Summary
+		}
+		out = withJudged(c, out, len(s.policies))
 	}
-	out := ev.Outcome()
-	if out.Status != StatusPass {
-		out.Summary = "Security defaults are off. " + out.Summary
+	if s.sd.IsEnabled {
+		out.Affected = append(ev.Affected(), sdAffected(s.sd, "enabled: registration of MFA required; MFA prompted when Microsoft deems it necessary"))
 	}
-	return withJudged(c, out, len(s.policies))
+	since, note := controlLastChange(c, s, ev)
+	return signInsAgainst(c, since, note, func(si snapshot.SignIn) bool {
+		return singleFactorMember(s.env, IDEntraMFA001, si)
+	}).judge(out, "single-factor sign-ins of members")
 }
+
+// sdCaveatP1 explains the warn of security defaults alone in a tenant that
+// could use Conditional Access.
+const sdCaveatP1 = "Security defaults prompt members for MFA only when Microsoft deems it necessary (administrators at every sign-in), and users who have not registered a method can register one at their first sign-in, so whoever signs in first with a password sets up the MFA; see ENTRA-MFA-003 for users who are not MFA-capable. CIS 5.2.2.2 asks for a Conditional Access policy requiring MFA for all users at every sign-in, which the tenant's licence allows."
 
 const sdCaveat = "Security defaults prompt members for MFA only when Microsoft deems it necessary (administrators at every sign-in), and users who have not registered a method can register one at their first sign-in, so whoever signs in first with a password sets up the MFA; see ENTRA-MFA-003 for users who are not MFA-capable. A Conditional Access policy requiring MFA for all users at every sign-in (Entra ID P1) is stronger."

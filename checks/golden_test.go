@@ -59,12 +59,13 @@ func TestGoldenContoso(t *testing.T) {
 	if !bytes.Equal(got, want) {
 		t.Errorf("results differ from %s (run go test ./checks -run TestGoldenContoso -update and review the diff line by line)", path)
 	}
-	// The seed story's verdicts, stated here so a golden rewrite cannot
+	// The sample's key verdicts, stated here so a golden rewrite cannot
 	// silently flip them.
 	want2 := map[string]checks.Status{
-		"ENTRA-MFA-001": checks.StatusPass, // security defaults on (with the caveat)
-		"ENTRA-CA-001":  checks.StatusPass, // security defaults block legacy auth
-		"ENTRA-CA-011":  checks.StatusPass, // no CA policies at all
+		checks.IDEntraMFA001: checks.StatusFail, // security defaults on, but single-factor member sign-ins in the log
+		checks.IDEntraCA001:  checks.StatusFail, // security defaults on, but IMAP/SMTP sign-ins in the log
+		checks.IDEntraCA002:  checks.StatusPass, // no administrator signed in with a single factor
+		checks.IDEntraCA011:  checks.StatusPass, // no CA policies at all
 	}
 	for _, r := range doc.Results {
 		if w, ok := want2[r.ID]; ok && r.Status != w {

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,7 +43,7 @@ func TestWriteAllWritesEveryOutputFromOneModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"incident-adele.vance_contoso.com.ps1", RemediationFile, PDFFile, WorkbookFile, ResultsFile}
+	want := []string{"incident-adele.vance_contoso.com.ps1", RemediationFile, HTMLFile, PDFFile, WorkbookFile, ResultsFile}
 	var got []string
 	for _, f := range files {
 		got = append(got, filepath.Base(f))
@@ -51,7 +52,7 @@ func TestWriteAllWritesEveryOutputFromOneModel(t *testing.T) {
 		t.Fatalf("files = %v, want %v", got, want)
 	}
 	entries, _ := os.ReadDir(dir)
-	if len(entries) != len(want) {
+	if len(entries) != len(want)+1 { // + the outputs manifest
 		t.Errorf("directory holds %d entries (temporary files left behind?)", len(entries))
 	}
 
@@ -150,5 +151,144 @@ func TestBreakGlassIDsResolveUPNs(t *testing.T) {
 	}
 	if _, _, err := BreakGlassIDs(&checks.Config{BreakGlass: checks.Principals{Groups: []string{"Break Glass Group"}}}, snap); err == nil {
 		t.Error("a group name must be refused")
+	}
+}
+
+// TestWriteDirReplacesItsOwnOutputsOnly: a re-run without the incident
+// removes the earlier containment script; a file the user added, a tool
+// output the user has edited since, and names a damaged or hostile outputs
+// manifest points outside the directory are all left alone.
+func TestWriteDirReplacesItsOwnOutputsOnly(t *testing.T) {
+	doc, snap := contoso(t)
+	root := t.TempDir()
+	dir := filepath.Join(root, "out")
+	reg := Default()
+	in := &Input{Doc: doc, Snap: snap}
+	res, err := reg.WriteDir(t.Context(), dir, nil, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Written) != 6 || len(res.Removed) != 0 {
+		t.Fatalf("first run: %+v", res)
+	}
+	st, err := os.Stat(dir)
+	if err != nil || st.Mode().Perm() != 0o700 {
+		t.Errorf("output directory mode %v (%v), want 0700", st.Mode().Perm(), err)
+	}
+	for _, p := range append(res.Written, filepath.Join(dir, OutputsManifest)) {
+		st, err := os.Stat(p)
+		if err != nil || st.Mode().Perm() != FileMode {
+			t.Errorf("%s: mode %v (%v), want 0600", p, st.Mode().Perm(), err)
+		}
+	}
+	script := filepath.Join(dir, "incident-adele.vance_contoso.com.ps1")
+	user := filepath.Join(dir, "notes.txt")
+	outside := filepath.Join(root, "outside.txt")
+	for _, p := range []string{user, outside} {
+		if err := os.WriteFile(p, []byte("mine"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The user edits the remediation script the tool wrote, and someone
+	// adds entries to the outputs manifest that must never be followed.
+	if err := os.WriteFile(filepath.Join(dir, RemediationFile), []byte("# edited by hand\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile(filepath.Join(dir, OutputsManifest))
+	var man outputsFile
+	if err := json.Unmarshal(raw, &man); err != nil {
+		t.Fatal(err)
+	}
+	sum, _ := fileSHA256(outside)
+	man.Files["../outside.txt"] = sum
+	usum, _ := fileSHA256(user)
+	man.Files["notes.txt"+string(filepath.Separator)] = usum
+	b, _ := json.Marshal(man)
+	if err := os.WriteFile(filepath.Join(dir, OutputsManifest), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	noInc := *doc
+	noInc.Incident = nil
+	res, err = reg.WriteDir(t.Context(), dir, []Writer{pdfWriter{}, jsonWriter{}}, &Input{Doc: &noInc, Snap: snap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(script); !os.IsNotExist(err) {
+		t.Errorf("stale containment script survived (%v)", err)
+	}
+	for _, p := range []string{user, outside, filepath.Join(dir, RemediationFile)} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s was removed: %v", p, err)
+		}
+	}
+	var removed []string
+	for _, p := range res.Removed {
+		removed = append(removed, filepath.Base(p))
+	}
+	if got := strings.Join(removed, ","); got != "incident-adele.vance_contoso.com.ps1,report.html,report.xlsx" {
+		t.Errorf("removed %s", got)
+	}
+	if len(res.Kept) != 1 || filepath.Base(res.Kept[0]) != RemediationFile {
+		t.Errorf("kept %v, want the edited remediation.ps1", res.Kept)
+	}
+	raw, _ = os.ReadFile(filepath.Join(dir, OutputsManifest))
+	man = outputsFile{}
+	if err := json.Unmarshal(raw, &man); err != nil {
+		t.Fatal(err)
+	}
+	if len(man.Files) != 2 || man.Files[PDFFile] == "" || man.Files[ResultsFile] == "" {
+		t.Errorf("outputs manifest after the second run: %v", man.Files)
+	}
+
+	// A damaged manifest stops the run before anything is written.
+	if err := os.WriteFile(filepath.Join(dir, OutputsManifest), []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.WriteDir(t.Context(), dir, nil, in); err == nil || !strings.Contains(err.Error(), OutputsManifest) {
+		t.Errorf("damaged outputs manifest: err = %v", err)
+	}
+}
+
+func TestParseFormats(t *testing.T) {
+	reg := Default()
+	for _, tt := range []struct {
+		in, want, err string
+	}{
+		{"", "json,xlsx,pdf,html,pwsh", ""},
+		{"all", "json,xlsx,pdf,html,pwsh", ""},
+		{"PDF, xlsx", "xlsx,pdf", ""},
+		{"html,html", "html", ""},
+		{"pdf,docx", "", `"docx"`},
+		{"table", "", `"table"`},
+		{",", "", "unknown format"},
+	} {
+		ws, err := reg.ParseFormats(tt.in)
+		if tt.err != "" {
+			var ue *UnknownFormatError
+			if !errors.As(err, &ue) || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("%q: err = %v, want an unknown-format error naming %s", tt.in, err, tt.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%q: %v", tt.in, err)
+		}
+		var got []string
+		for _, w := range ws {
+			got = append(got, w.Format())
+		}
+		if strings.Join(got, ",") != tt.want {
+			t.Errorf("%q: %v, want %s", tt.in, got, tt.want)
+		}
+	}
+	if _, err := reg.Console("json"); err != nil {
+		t.Error(err)
+	}
+	if _, err := reg.Console("xml"); err == nil {
+		t.Error("console format xml accepted")
+	}
+	if _, err := NewRegistry(pdfWriter{}, pdfWriter{}); err == nil {
+		t.Error("two writers for one format accepted")
 	}
 }

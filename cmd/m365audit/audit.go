@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/ed25519"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,7 +17,6 @@ import (
 	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/collectors/snapshot"
 	"github.com/m365audit/m365audit/report"
-	"github.com/m365audit/m365audit/report/table"
 )
 
 // Exit codes (DESIGN.md).
@@ -61,8 +59,11 @@ func exitCodeOf(err error) int {
 
 // auditOptions are the flags of `audit`.
 type auditOptions struct {
-	Format        string
-	Out           string
+	Format string
+	Out    string
+	// Formats selects the outputs --out writes (comma-separated; "" or
+	// "all" for every one).
+	Formats       string
 	ConfigPath    string
 	IncidentUsers []string
 	IncidentStart string
@@ -103,7 +104,8 @@ func newAuditCmd(stdout, stderr io.Writer, version string) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Format, "format", "table", "output on stdout: table or json")
-	f.StringVar(&o.Out, "out", "", "directory to write results.json and the reports into")
+	f.StringVar(&o.Out, "out", "", "directory to write results.json and the reports into (the tool's earlier outputs there are replaced)")
+	f.StringVar(&o.Formats, "formats", "all", "outputs --out writes, comma-separated: "+strings.Join(report.Default().Formats(), ", ")+", or all")
 	f.StringVar(&o.ConfigPath, "config", "", "configuration file (YAML): breakGlass, exclusions, accept, incident")
 	f.StringArrayVar(&o.IncidentUsers, "incident-user", nil, "compromised user (UPN or object id); repeatable; overrides the config and the snapshot")
 	f.StringVar(&o.IncidentStart, "incident-start", "", "incident window start (RFC 3339)")
@@ -124,10 +126,21 @@ func runAudit(ctx context.Context, path string, o auditOptions, stdout, stderr i
 	if now == nil {
 		now = func() time.Time { return time.Now().UTC() }
 	}
-	switch o.Format {
-	case "", "table", "json":
-	default:
-		return &exitError{exitCannotRun, fmt.Errorf("--format %q: use table or json", o.Format)}
+	reg := report.Default()
+	format := o.Format
+	if format == "" {
+		format = "table"
+	}
+	console, err := reg.Console(format)
+	if err != nil {
+		return usagef("--format: %v", err)
+	}
+	outputs, err := reg.ParseFormats(o.Formats)
+	if err != nil {
+		return usagef("--formats: %v", err)
+	}
+	if o.Out == "" && o.Formats != "" && o.Formats != "all" {
+		return usagef("--formats chooses what --out writes; give --out DIR too")
 	}
 	var failOn checks.Severity
 	if o.FailOn != "" {
@@ -177,30 +190,31 @@ func runAudit(ctx context.Context, path string, o auditOptions, stdout, stderr i
 	if snap.Incomplete {
 		fmt.Fprintf(stderr, "WARNING: snapshot %s is incomplete (collection was interrupted); audited anyway because of --allow-incomplete. Results are marked.\n", path)
 	}
-	var written []string
+	in := &report.Input{Doc: doc, Snap: snap, Opt: report.Options{Config: cfg, ToolVersion: doc.Tool.Version}}
+	var res report.Result
 	if o.Out != "" {
-		if written, err = writeOutputs(ctx, o.Out, doc, snap, cfg); err != nil {
-			return &exitError{exitCannotRun, err}
+		if res, err = reg.WriteDir(ctx, o.Out, outputs, in); err != nil {
+			return &exitError{exitCannotRun, fmt.Errorf("write outputs to %s: %w", o.Out, err)}
 		}
 	}
-	if o.Format == "json" {
-		if err := writeJSON(stdout, doc); err != nil {
-			return &exitError{exitCannotRun, err}
+	color := colorFor(stdout)
+	if o.Color != nil {
+		color = *o.Color
+	}
+	if err := console.WriteConsole(in, stdout, color); err != nil {
+		return &exitError{exitCannotRun, err}
+	}
+	if format == "table" && len(res.Written) > 0 {
+		fmt.Fprintf(stdout, "\nWrote:\n")
+		for _, w := range res.Written {
+			fmt.Fprintf(stdout, "  %s\n", w)
 		}
-	} else {
-		color := colorFor(stdout)
-		if o.Color != nil {
-			color = *o.Color
-		}
-		if err := table.Write(stdout, doc, table.Options{Color: color}); err != nil {
-			return &exitError{exitCannotRun, fmt.Errorf("print summary: %w", err)}
-		}
-		if len(written) > 0 {
-			fmt.Fprintf(stdout, "\nWrote:\n")
-			for _, w := range written {
-				fmt.Fprintf(stdout, "  %s\n", w)
-			}
-		}
+	}
+	for _, p := range res.Removed {
+		fmt.Fprintf(stderr, "Removed %s (written by an earlier run, not by this one).\n", p)
+	}
+	for _, p := range res.Kept {
+		fmt.Fprintf(stderr, "WARNING: %s was written by an earlier run but has been changed since; left in place.\n", p)
 	}
 	if failOn != "" {
 		var hit []string
@@ -226,27 +240,6 @@ func evidenceOf(snap *snapshot.Snapshot) checks.Evidence {
 		Incomplete: snap.Incomplete,
 		Tampered:   len(snap.Integrity) > 0,
 	}
-}
-
-// writeOutputs writes every output file of an audit into dir: results.json,
-// report.xlsx, report.pdf, remediation.ps1 and the incident containment
-// scripts (report.WriteAll). It is the one place outputs are added.
-func writeOutputs(ctx context.Context, dir string, doc *checks.Document, snap *snapshot.Snapshot, cfg *checks.Config) ([]string, error) {
-	written, err := report.WriteAll(ctx, dir, doc, snap, report.Options{Config: cfg, ToolVersion: doc.Tool.Version})
-	if err != nil {
-		return written, fmt.Errorf("write outputs to %s: %w", dir, err)
-	}
-	return written, nil
-}
-
-// writeJSON writes the results document as indented JSON.
-func writeJSON(w io.Writer, doc *checks.Document) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return fmt.Errorf("write results: %w", err)
-	}
-	return nil
 }
 
 // incidentFor resolves the incident context with precedence flag > config >

@@ -172,7 +172,6 @@ func TestAuditConfigAndIncidentErrors(t *testing.T) {
 		{auditOptions{IncidentStart: "2026-11-10T00:00:00Z"}, "needs at least one --incident-user"},
 		{auditOptions{IncidentUsers: []string{"a@contoso.com"}, IncidentStart: "yesterday"}, "RFC 3339"},
 		{auditOptions{IncidentUsers: []string{"a@contoso.com"}, IncidentStart: "2027-01-01T00:00:00Z"}, "after the snapshot"},
-		{auditOptions{Format: "xml"}, "--format"},
 	} {
 		if code, _, errs := audit(t, sampleDir, tt.o); code != exitCannotRun || !strings.Contains(errs, tt.want) {
 			t.Errorf("%+v: %d %s", tt.o, code, errs)

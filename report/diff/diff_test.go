@@ -167,13 +167,16 @@ func TestKnownChanges(t *testing.T) {
 		"modified exoTransportConfig Transport Settings SmtpClientAuthenticationDisabled=false->true",
 	})
 	same(t, "checks", checkLines(d), []string{
-		"regressed ENTRA-CA-001 pass->fail because conditionalAccessPolicies:Block legacy authentication:modified:conditions.users.excludeUsers users:g1_partner.example#EXT#@contoso.onmicrosoft.com:added: users:g2_partner.example#EXT#@contoso.onmicrosoft.com:added: users:g3_partner.example#EXT#@contoso.onmicrosoft.com:added:",
 		"regressed ENTRA-EXT-001 pass->fail +allowInvitesFrom (authorizationPolicy.allowInvitesFrom) because authorizationPolicy:Authorization Policy:modified:allowInvitesFrom",
 		"fixed EXO-PROTO-001 fail->pass -SmtpClientAuthenticationDisabled (Transport Settings.SmtpClientAuthenticationDisabled) because exoTransportConfig:Transport Settings:modified:SmtpClientAuthenticationDisabled",
+		// ENTRA-CA-001 already fails in the first month on the sign-in
+		// log's evidence (legacy sign-ins despite security defaults); the
+		// second month fails it on the policy's new exclusion instead.
+		"changed ENTRA-CA-001 fail->fail +Block legacy authentication (5b0c8e53-4a5c-4c39-9a4a-0d7c3c1e7a01) -adele.vance@contoso.com (477cc17f-1d98-48e0-9895-619b666be1f8|Authenticated SMTP|203.0.113.45) -adele.vance@contoso.com (477cc17f-1d98-48e0-9895-619b666be1f8|IMAP4|203.0.113.45) -scanner@contoso.com (193db16c-f29d-4040-85c7-c245f6413f95|Authenticated SMTP|192.0.2.10) because conditionalAccessPolicies:Block legacy authentication:modified:conditions.users.excludeUsers",
 		"changed ENTRA-MFA-004 warn->warn +Diego Siciliani (c1ea27a3-9e93-4272-a433-81c895a8ee62) because roleAssignments:diego.siciliani@contoso.com:added:",
 	})
 	c := d.Counts
-	if c.Fixed != 1 || c.Regressed != 2 || c.Changed != 1 || c.ObjectsAdded != 4 || c.ObjectsModified != 3 || c.ObjectsRemoved != 0 || c.Datasets != 0 {
+	if c.Fixed != 1 || c.Regressed != 1 || c.Changed != 2 || c.ObjectsAdded != 4 || c.ObjectsModified != 3 || c.ObjectsRemoved != 0 || c.Datasets != 0 {
 		t.Errorf("counts = %+v", c)
 	}
 	if c.Unchanged+len(d.Checks) != len(audit(cur).Doc.Results) {
@@ -182,11 +185,11 @@ func TestKnownChanges(t *testing.T) {
 	if !d.ObjectsCompared || d.Note != "" || d.SchemaVersion != 1 {
 		t.Errorf("objectsCompared %v note %q schema %d", d.ObjectsCompared, d.Note, d.SchemaVersion)
 	}
-	if d.From.Score <= d.To.Score {
-		t.Errorf("score %v -> %v: two regressions of higher weight should lower it", d.From.Score, d.To.Score)
+	if d.From.Score < d.To.Score {
+		t.Errorf("score %v -> %v: a regression and a fix of the same weight must not raise it", d.From.Score, d.To.Score)
 	}
 	h := d.Highlights()
-	if len(h.NewGuests) != 3 || len(h.NewRoleHolders) != 1 || len(h.PolicyChanges) != 3 || len(h.Fixed) != 1 || len(h.Regressed) != 2 {
+	if len(h.NewGuests) != 3 || len(h.NewRoleHolders) != 1 || len(h.PolicyChanges) != 3 || len(h.Fixed) != 1 || len(h.Regressed) != 1 {
 		t.Errorf("highlights: guests %d roles %d policies %d fixed %d regressed %d", len(h.NewGuests), len(h.NewRoleHolders), len(h.PolicyChanges), len(h.Fixed), len(h.Regressed))
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/report/model"
 )
 
@@ -716,7 +717,7 @@ func (c *containment) writeClosing(s *Script) {
 		s.Line("Write-Host ''")
 		s.Line("Write-Host 'Next steps:' -ForegroundColor Yellow")
 		if c.Has(model.OpRemoveRule) {
-			s.Open("if (@($script:ChangeLog | Where-Object { $_.checkId -eq 'IR-INB-001' -and $_.status -eq 'failed' }).Count -gt 0) {")
+			s.Open("if (@($script:ChangeLog | Where-Object { $_.checkId -eq %s -and $_.status -eq 'failed' }).Count -gt 0) {", Lit(checks.IDIRInb001))
 			s.Line("Write-Warning 'Some inbox rule steps failed (see the change log). Remove those rules in Exchange Online (connected already):'")
 			s.Line("$upnLiteral = \"'\" + (ConvertTo-ConsoleText ($IncidentUserPrincipalName -replace \"['‘’‚‛]\", '$0$0')) + \"'\"")
 			s.Line("Write-Host ('    Get-InboxRule -Mailbox {0} -IncludeHidden | Format-List Name, RuleIdentity, Enabled, Description' -f $upnLiteral)")
@@ -726,7 +727,7 @@ func (c *containment) writeClosing(s *Script) {
 		s.Line("if ($WhatIfPreference) { Write-Host 'What-if run: nothing was changed. Run the script again without -WhatIf to contain the account.' -ForegroundColor Cyan }")
 		if c.Has(model.OpBlockSignIn) {
 			s.Comment("Blocked when the block step was applied now, or found the account already blocked.")
-			s.Line("$accountBlocked = @($script:ChangeLog | Where-Object { $_.checkId -eq 'IR-USR-002' -and $_.after -is [bool] -and $_.after -eq $false -and ($_.status -eq 'applied' -or $_.message -eq 'already compliant') }).Count -gt 0")
+			s.Line("$accountBlocked = @($script:ChangeLog | Where-Object { $_.checkId -eq %s -and $_.after -is [bool] -and $_.after -eq $false -and ($_.status -eq 'applied' -or $_.message -eq 'already compliant') }).Count -gt 0", Lit(checks.IDIRUsr002))
 			s.Open("if (-not $accountBlocked) {")
 			s.Line("Write-Warning 'Sign-in of the account is NOT blocked (the step was declined, failed, or this was a what-if run). Block it before anything else.'")
 			s.Close("}")

@@ -668,7 +668,8 @@ func TestNothingToFix(t *testing.T) {
 	}
 }
 
-// TestSupportsMatchesCatalogue: every check's Remediation.Script flag must say
+// TestSupportsMatchesCatalogue: the fix registry names only checks that
+// exist, and every check's Remediation.Script flag must say
 // whether a script carries steps for it: remediation.ps1 (Supports) for
 // configuration checks, the containment script incident-<user>.ps1
 // (SupportsContainment) for incident checks. The flags are owned by the
@@ -693,7 +694,7 @@ func TestSupportsMatchesCatalogue(t *testing.T) {
 		mismatches = append(mismatches, c.ID)
 	}
 	if len(incident) > 0 {
-		t.Errorf("Remediation.Script disagrees with pwsh.SupportsContainment for incident checks %v: set Remediation.Script = pwsh.SupportsContainment(id) in checks/catalog_incident.go, or add/remove the step in report/pwsh/incident.go", incident)
+		t.Errorf("Remediation.Script disagrees with pwsh.SupportsContainment for incident checks %v: set Remediation.Script in the check's own file, or add/remove the step in report/model/containment.go", incident)
 	}
 	var missing []string
 	for id := range fixSpecs() {
@@ -703,10 +704,10 @@ func TestSupportsMatchesCatalogue(t *testing.T) {
 	}
 	sort.Strings(missing)
 	if len(missing) > 0 {
-		t.Logf("scripted fixes for checks not (yet) in checks.All(): %v", missing)
+		t.Errorf("fix registry entries for checks that do not exist in checks.All(): %v", missing)
 	}
 	if len(mismatches) > 0 {
-		t.Errorf("Remediation.Script disagrees with pwsh.Supports for %v: set Remediation.Script = pwsh.Supports(id) in the check definitions (catalogue owners), or add/remove the fix in report/pwsh/fixes.go", mismatches)
+		t.Errorf("Remediation.Script disagrees with pwsh.Supports for %v: set Remediation.Script in the check's own file, or add/remove the fix in fixSpecs (report/pwsh/remediation.go)", mismatches)
 	}
 }
 
