@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
@@ -159,6 +160,10 @@ type Document struct {
 	// completeness. Every report shows it.
 	Evidence Evidence `json:"evidence"`
 	Results  []Result `json:"results"`
+	// Changes is what changed since the baseline audit (audit --baseline):
+	// the diff document of report/diff without its schemaVersion. Absent
+	// without a baseline.
+	Changes json.RawMessage `json:"changes,omitempty"`
 }
 
 // Licences are the Entra ID licences the tenant holds, from subscribedSkus.

@@ -74,6 +74,8 @@ type auditOptions struct {
 	// VerifyKey is a public key file: the snapshot must carry a valid
 	// signature made with its private key.
 	VerifyKey string
+	// Baseline is an earlier audit of the same tenant (baseline.go).
+	Baseline string
 	// Color forces colour on or off; nil detects (terminal and NO_COLOR
 	// unset).
 	Color *bool
@@ -113,6 +115,7 @@ func newAuditCmd(stdout, stderr io.Writer, version string) *cobra.Command {
 	f.BoolVar(&o.AllowTampered, "allow-tampered", false, "audit a snapshot whose files fail integrity verification (output is marked)")
 	f.BoolVar(&o.AllowIncomplete, "allow-incomplete", false, "audit a snapshot whose collection was interrupted (output is marked)")
 	f.StringVar(&o.VerifyKey, "verify-key", "", "public key file (m365audit keygen): refuse the snapshot unless it is signed with its private key")
+	f.StringVar(&o.Baseline, "baseline", "", "an earlier audit of the same tenant (snapshot, results.json or audit --out directory): every report gains what changed since")
 	return cmd
 }
 
@@ -184,6 +187,9 @@ func runAudit(ctx context.Context, path string, o auditOptions, stdout, stderr i
 	}
 	doc := checks.Run(snap, checks.RunOptions{Config: cfg, ToolVersion: o.Version, GeneratedAt: now(), Incident: inc, Logger: o.Logger})
 	doc.Evidence = evidence
+	if err := attachBaseline(doc, snap, o.Baseline, cfg, o.Version); err != nil {
+		return &exitError{exitCannotRun, err}
+	}
 	if len(doc.Integrity) > 0 {
 		fmt.Fprintf(stderr, "WARNING: snapshot %s failed integrity verification (%d problem(s)); audited anyway because of --allow-tampered. Results are marked.\n", path, len(doc.Integrity))
 	}

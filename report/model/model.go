@@ -46,6 +46,9 @@ type Report struct {
 	// Scripts says whether and how scripts that change the tenant are
 	// written.
 	Scripts ScriptPolicy
+	// Changes is what changed since the baseline audit (changes.go); nil
+	// without a baseline.
+	Changes *Changes
 }
 
 // ErrNoDocument is returned by Build without a results document.
@@ -64,6 +67,10 @@ func Build(doc *checks.Document, snap *snapshot.Snapshot, opt Options) (*Report,
 		r.Incident = buildIncident(doc, snap, r.Remediation)
 	}
 	r.NotCollected = notCollected(doc, snap)
+	var err error
+	if r.Changes, err = ChangesOf(doc); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 

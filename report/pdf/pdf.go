@@ -121,6 +121,9 @@ func (r *renderer) render() error {
 	if err := r.summary(); err != nil {
 		return err
 	}
+	if err := r.changes(); err != nil {
+		return err
+	}
 	if err := r.findings(); err != nil {
 		return err
 	}

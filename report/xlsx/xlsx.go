@@ -62,6 +62,10 @@ func Write(ctx context.Context, w io.Writer, doc *checks.Document, snap *snapsho
 		func() table { return caTable(snap) },
 		func() table { return mailboxesTable(snap) },
 	)
+	tables, err := withChanges(doc, tables)
+	if err != nil {
+		return err
+	}
 	for _, mk := range tables {
 		if err := ctx.Err(); err != nil {
 			return err

@@ -1,0 +1,81 @@
+package pdf
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/m365audit/m365audit/checks"
+	"github.com/m365audit/m365audit/report/diff"
+)
+
+func withChanges(t *testing.T, doc *checks.Document, d *diff.Document) *checks.Document {
+	t.Helper()
+	raw, err := json.Marshal(d.WithoutSchema())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := *doc
+	c.Changes = raw
+	return &c
+}
+
+func renderText(t *testing.T, doc *checks.Document) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := Write(t.Context(), &buf, buildModel(t, doc, nil), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	return joined(extractText(t, buf.Bytes()))
+}
+
+// TestSinceTheLastReport: with a baseline the section follows the executive
+// summary and lists the score then and now, fixed, regressed and the new
+// risks; without one it is absent.
+func TestSinceTheLastReport(t *testing.T) {
+	doc := phishedDoc()
+	if strings.Contains(renderText(t, doc), "Since the last report") {
+		t.Fatal("section drawn without a baseline")
+	}
+	hostile := "<script>alert(1)</script> \u202e北京"
+	d := &diff.Document{
+		Tenant: diff.Tenant{ID: doc.Tenant.ID}, ObjectsCompared: true,
+		From: diff.Side{CollectedAt: doc.CollectedAt.Add(-30 * 24 * time.Hour), Score: 61.5},
+		To:   diff.Side{CollectedAt: doc.CollectedAt, Score: doc.Score.Percent},
+		Checks: []diff.CheckChange{
+			{ID: "EXO-PROTO-001", Title: "SMTP AUTH is disabled for the organisation", Severity: "high", From: "fail", To: "pass", Change: diff.Fixed,
+				Because: []diff.Ref{{Dataset: "exoTransportConfig", Name: "Transport Settings", Change: diff.ObjectModified, Fields: []string{"SmtpClientAuthenticationDisabled"}}}},
+			{ID: "ENTRA-EXT-001", Title: "Only admins / Guest Inviters can invite guests", Severity: "high", From: "pass", To: "fail", Change: diff.Regressed},
+		},
+		Objects: []diff.ObjectChange{
+			{Dataset: "roleAssignments", ID: "a", Name: "diego@contoso.com", Detail: "Global Administrator", Change: diff.ObjectAdded},
+			{Dataset: "users", ID: "g", Name: hostile, Detail: "Guest", Change: diff.ObjectAdded},
+			{Dataset: "authorizationPolicy", ID: "p", Name: "Authorization Policy", Change: diff.ObjectModified,
+				Fields: []diff.FieldChange{{Path: "allowInvitesFrom", From: "adminsAndGuestInviters", To: "everyone"}}},
+		},
+	}
+	text := renderText(t, withChanges(t, doc, d))
+	for _, want := range []string{"Since the last report", "Score 61.5%", "Fixed (1)", "EXO-PROTO-001", "Because: Exchange transport settings Transport Settings modified",
+		"Regressed (1)", "ENTRA-EXT-001", "New privileged role holders (1)", "diego@contoso.com", "Global Administrator",
+		"New guests (1)", "Policy changes (1)", "allowInvitesFrom: adminsAndGuestInviters -> everyone"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("missing %q", want)
+		}
+	}
+	since, summary, findings := strings.Index(text, "Since the last report"), strings.Index(text, "Top risks"), strings.Index(text, "Coverage")
+	if !(summary < since && findings < since) {
+		t.Errorf("section not right after the executive summary: summary %d coverage %d since %d", summary, findings, since)
+	}
+	// Verdicts only: the section says so.
+	d.ObjectsCompared, d.Objects = false, nil
+	if text := renderText(t, withChanges(t, doc, d)); !strings.Contains(text, "Only verdicts were compared") {
+		t.Error("verdict-only baseline not explained")
+	}
+	// Nothing changed.
+	empty := &diff.Document{Tenant: d.Tenant, ObjectsCompared: true, From: d.From, To: d.To}
+	if text := renderText(t, withChanges(t, doc, empty)); !strings.Contains(text, "Nothing changed since the last report") {
+		t.Error("empty change set not said")
+	}
+}
