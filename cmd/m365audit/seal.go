@@ -49,10 +49,10 @@ func runKeygen(stdout io.Writer, prefix string) error {
 			return fmt.Errorf("keygen: %s already exists; choose another --out (keys are never overwritten)", p)
 		}
 	}
-	if err := writeNew(keyPath, priv, 0o600); err != nil {
+	if err := writeNewKeyFile(keyPath, priv, 0o600); err != nil {
 		return err
 	}
-	if err := writeNew(pubPath, pub, 0o644); err != nil {
+	if err := writeNewKeyFile(pubPath, pub, 0o644); err != nil {
 		os.Remove(keyPath)
 		return err
 	}
@@ -62,7 +62,7 @@ func runKeygen(stdout io.Writer, prefix string) error {
 }
 
 // writeNew creates a file that must not exist yet, with mode perm.
-func writeNew(path string, data []byte, perm os.FileMode) error {
+func writeNewKeyFile(path string, data []byte, perm os.FileMode) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
 	if err != nil {
 		return fmt.Errorf("keygen: %w", err)
