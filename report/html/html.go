@@ -62,7 +62,7 @@ func Write(ctx context.Context, w io.Writer, doc *checks.Document, snap *snapsho
 	if err != nil {
 		return err
 	}
-	t, err := htmltemplate.New("report").Funcs(funcs).Parse(pageTemplate)
+	t, err := htmltemplate.New("report").Funcs(funcs).Funcs(changesFuncs).Parse(pageTemplate + changesTemplate)
 	if err != nil {
 		return fmt.Errorf("html: template: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/collectors/snapshot"
 	"github.com/m365audit/m365audit/report/describe"
+	"github.com/m365audit/m365audit/report/model"
 )
 
 // maxTopRisks is how many risks the summary names (as in the PDF).
@@ -48,6 +49,7 @@ type view struct {
 	NotEval    []checks.Result
 	Passed     []checks.Result
 	Filter     filterView
+	Changes    *model.Changes // since the baseline audit (changes.go); nil without one
 }
 
 type evidenceView struct {
@@ -153,6 +155,11 @@ func buildView(ctx context.Context, doc *checks.Document, snap *snapshot.Snapsho
 			"; img-src data:; base-uri 'none'; form-action 'none'",
 	}
 	v.Title = "Microsoft 365 security audit: " + v.Tenant
+	changes, err := model.ChangesOf(doc)
+	if err != nil {
+		return nil, err
+	}
+	v.Changes = changes
 	if d := doc.Tenant.PrimaryDomain; d != "" {
 		v.Facts = append(v.Facts, "Domain: "+d)
 	}
