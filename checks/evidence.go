@@ -75,3 +75,69 @@ type RoleEvidence struct {
 	Roles         []string `json:"roles,omitempty"`
 	AssignmentIDs []string `json:"assignmentIds,omitempty"`
 }
+
+// MessageEvidence is one message an incident user sent (all its
+// recipients), from the message trace.
+type MessageEvidence struct {
+	MessageID string    `json:"messageId"`
+	Sender    string    `json:"sender"`
+	Subject   string    `json:"subject"`
+	Sent      time.Time `json:"sent"`
+	FromIP    string    `json:"fromIp,omitempty"`
+	// Burst is the 1-based number of the burst the message belongs to (per
+	// sender, in time order); 0 when it is in none.
+	Burst      int                `json:"burst,omitempty"`
+	Recipients []MessageRecipient `json:"recipients"`
+	// External counts the recipients outside the tenant's domains.
+	External int `json:"external"`
+}
+
+// MessageRecipient is a recipient of a traced message.
+type MessageRecipient struct {
+	Address string `json:"address"`
+	// External is true when the address is outside the tenant's domains.
+	External bool `json:"external"`
+	// Status is the trace's delivery status (delivered, failed, …).
+	Status string `json:"status,omitempty"`
+}
+
+// AuditEvent is a unified audit log record behind an object.
+type AuditEvent struct {
+	RecordID  string    `json:"recordId"`
+	Operation string    `json:"operation"`
+	Time      time.Time `json:"time"`
+	Actor     string    `json:"actor,omitempty"`
+	IP        string    `json:"ip,omitempty"`
+}
+
+// RuleHistory is what the audit log and Exchange say about an inbox rule
+// beyond what Graph shows: when it was created, changed and removed, and
+// whether it still exists (and is hidden from Graph and Outlook).
+type RuleHistory struct {
+	Created *time.Time  `json:"created,omitempty"`
+	Changed []time.Time `json:"changed,omitempty"`
+	Removed *time.Time  `json:"removed,omitempty"`
+	// Exists is true when the rule is still in the mailbox.
+	Exists bool `json:"exists"`
+	// Hidden is true for a rule only Get-InboxRule -IncludeHidden shows.
+	Hidden bool `json:"hidden,omitempty"`
+	// Identity is the Exchange rule identity (RuleIdentity) when known.
+	Identity string `json:"identity,omitempty"`
+	// Mailbox is the mailbox owner's UPN (Remove-InboxRule -Mailbox).
+	Mailbox string       `json:"mailbox,omitempty"`
+	Events  []AuditEvent `json:"events,omitempty"`
+}
+
+// MailboxActivityEvidence is a group of mailbox item events (items
+// accessed, or deleted) of one mailbox from one address.
+type MailboxActivityEvidence struct {
+	UserID    string `json:"userId,omitempty"`
+	Mailbox   string `json:"mailbox"`
+	Operation string `json:"operation"`
+	IP        string `json:"ip,omitempty"`
+	// Items is how many items the events touched; Events how many records.
+	Items  int       `json:"items"`
+	Events int       `json:"events"`
+	First  time.Time `json:"first"`
+	Last   time.Time `json:"last"`
+}

@@ -102,6 +102,10 @@ type Affected struct {
 	Exchange   *ExchangeObject     `json:"exchange,omitempty"`
 	Credential *CredentialEvidence `json:"credential,omitempty"`
 	Roles      *RoleEvidence       `json:"roles,omitempty"`
+	// Mail blast radius (IR-MAIL-*, IR-INB-002, IR-MBX-003).
+	Message         *MessageEvidence         `json:"message,omitempty"`
+	RuleHistory     *RuleHistory             `json:"ruleHistory,omitempty"`
+	MailboxActivity *MailboxActivityEvidence `json:"mailboxActivity,omitempty"`
 	// PolicyState is a Conditional Access policy's state.
 	PolicyState string `json:"policyState,omitempty"`
 	// Accepted is set when a config acceptance covers this object.

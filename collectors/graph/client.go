@@ -54,6 +54,11 @@ type Options struct {
 	PageTimeout time.Duration
 	// Logger receives debug lines per request and retry.
 	Logger *slog.Logger
+	// CAInterval spaces requests to Conditional Access, named locations and
+	// Identity Protection (tenant-wide ~1 request/s, no Retry-After);
+	// 0 means CAInterval (1 s), negative means not spaced (a simulated
+	// tenant that has no such limit).
+	CAInterval time.Duration
 }
 
 // Client is a read-only Graph client bound to one service root.
@@ -62,6 +67,7 @@ type Client struct {
 	adapter     *msgraph.GraphRequestAdapter
 	sdk         *msgraph.GraphServiceClient
 	guard       *guardTransport
+	retry       *retryTransport
 	sleep       SleepFunc
 	maxRetries  int
 	pageTimeout time.Duration
@@ -97,7 +103,7 @@ func New(o Options) (*Client, error) {
 		base = http.DefaultTransport.(*http.Transport).Clone()
 	}
 	guard := &guardTransport{next: base, rootPath: root.Path}
-	retry := &retryTransport{next: guard, maxRetries: o.MaxRetries, sleep: o.Sleep, log: o.Logger, now: time.Now}
+	retry := &retryTransport{next: guard, maxRetries: o.MaxRetries, sleep: o.Sleep, log: o.Logger, now: time.Now, pacer: &pacer{interval: caInterval(o.CAInterval)}}
 
 	copts := msgraph.GetDefaultClientOptions()
 	mw := []khttp.Middleware{
@@ -121,7 +127,7 @@ func New(o Options) (*Client, error) {
 	// The base URL must be set before the service client copies it.
 	adapter.SetBaseUrl(root.String() + "/v1.0")
 	return &Client{
-		root: root, adapter: adapter, sdk: msgraph.NewGraphServiceClient(adapter), guard: guard,
+		root: root, adapter: adapter, sdk: msgraph.NewGraphServiceClient(adapter), guard: guard, retry: retry,
 		sleep: o.Sleep, maxRetries: o.MaxRetries, pageTimeout: o.PageTimeout, log: o.Logger,
 	}, nil
 }
@@ -159,3 +165,13 @@ func (p *tokenProvider) GetAuthorizationToken(ctx context.Context, u *url.URL, _
 }
 
 func (p *tokenProvider) GetAllowedHostsValidator() *absauth.AllowedHostsValidator { return &p.hosts }
+
+func caInterval(d time.Duration) time.Duration {
+	switch {
+	case d < 0:
+		return 0
+	case d == 0:
+		return CAInterval
+	}
+	return d
+}

@@ -62,6 +62,7 @@ type retryTransport struct {
 	sleep      SleepFunc
 	log        *slog.Logger
 	now        func() time.Time
+	pacer      *pacer
 }
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -86,13 +87,21 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if attempt > 0 {
 			r.Header.Set("Retry-Attempt", strconv.Itoa(attempt))
 		}
+		if err := t.pace(ctx, req.URL.Path, st); err != nil {
+			return nil, err
+		}
 		if st != nil {
 			st.Requests.Add(1)
 		}
 		resp, err := t.next.RoundTrip(r)
 		if err == nil {
+			if t.pacer != nil {
+				t.pacer.observe(resp.Header, t.now())
+			}
 			t.log.Debug("graph request", "path", req.URL.Path, "status", resp.StatusCode,
-				"request_id", resp.Header.Get("request-id"), "attempt", attempt+1)
+				"request_id", resp.Header.Get("request-id"), "attempt", attempt+1,
+				"resource_units", resp.Header.Get("x-ms-resource-unit"),
+				"throttle_pct", resp.Header.Get("x-ms-throttle-limit-percentage"))
 		}
 		var wait time.Duration
 		switch {

@@ -90,6 +90,12 @@ type Options struct {
 	Latency time.Duration
 	// Logger receives one debug line per request (nil = discard).
 	Logger *slog.Logger
+	// ResourceUnits is Graph's resource-unit budget per 10 seconds for the
+	// app and tenant (8,000 for a tenant over 500 users; 0 = unlimited).
+	// Every Graph answer carries x-ms-resource-unit, and
+	// x-ms-throttle-limit-percentage above 80 % of the budget; a request
+	// over budget gets 429 with Retry-After.
+	ResourceUnits int
 }
 
 // RecordedRequest is one request the server received.
@@ -118,6 +124,8 @@ type Server struct {
 	userKeys  map[string]string
 
 	audit auditQueries // audit log queries created (auditlog.go)
+
+	ru *ruBucket // nil without Options.ResourceUnits
 
 	mu          sync.Mutex
 	faults      []*faultState
@@ -153,6 +161,9 @@ func New(snap *snapshot.Snapshot, opt Options) (*Server, error) {
 		closed: make(chan struct{})}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if opt.ResourceUnits > 0 {
+		s.ru = &ruBucket{limit: opt.ResourceUnits, window: 10 * time.Second}
 	}
 	for _, sp := range snapshot.Specs() {
 		switch sp.Source {
@@ -443,6 +454,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if isExchangePath(r.URL.Path) {
 		s.serveExchange(w, r, rec, body, berr)
+		return
+	}
+	if !s.throttle(w, r) {
 		return
 	}
 	s.serveGraph(w, r, rec, body, berr)

@@ -143,7 +143,7 @@ func TestIncidentContoso(t *testing.T) {
 			"rule“.”", "rule“..”", "adele.v.backup@gmail.com",
 			"KevinChen", "SaraDavis", "j.moreau@proseware.com", "accounts@woodgrovebank.com", "m.ali@adventure-works.com",
 			"'; Remove-MgUser -UserId 'x'; '", `=HYPERLINK("http://evil.example","click")`,
-			"eMClient", "Guestsinvited(5)", "Authenticationmethodsregistered(2)", "Inboxrules(2)",
+			"eMClient", "Guestsinvited(5)", "Authenticationmethodsregistered(2)", "Inboxrules(4)", "rule“ndr”", "rule“Mailboxmaintenance”",
 		}},
 		{open, "still open", []string{"IR-USR-002", "IR-INB-001", "IR-MBX-001", "IR-GST-001", "IR-APP-001",
 			"Gapsthatletithappen", "EXO-PROTO-001", "EXO-PROTO-003", "ENTRA-EXT-001", "ENTRA-APP-001", "ENTRA-MFA-001"}},

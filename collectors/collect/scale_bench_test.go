@@ -1,0 +1,122 @@
+package collect
+
+import (
+	"path/filepath"
+	"runtime"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/m365audit/m365audit/collectors/auth"
+	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/collectors/tenantsim"
+)
+
+// benchCollectScale collects a generated tenant of n members (n/5 guests,
+// n mailboxes) served at 50 ms per request with Graph's resource-unit
+// bucket (8,000 per 10 s) and one forced 429 on the second page of every
+// large dataset. It reports the wall time as a ratio to the longest page
+// chain (pages × latency of the longest dataset or throttling group), the
+// peak Go heap during the run (collector and simulator together) and the
+// process's peak RSS (which also holds the simulated tenant).
+func benchCollectScale(b *testing.B, n int) {
+	const latency = 50 * time.Millisecond
+	sc := tenantsim.Scale{Members: n, Guests: n / 5, Mailboxes: n}
+	src := tenantsim.Generate(sc)
+	var faults []tenantsim.Fault
+	for _, id := range []string{snapshot.DSUsers, snapshot.DSUserRegistrationDetails, snapshot.DSExoMailbox, snapshot.DSExoCASMailbox} {
+		faults = append(faults, tenantsim.Fault{Match: id, Status: 429, RetryAfter: "0.05", Page: 2, Times: 1})
+	}
+	srv := startSim(b, src, tenantsim.Options{PageSize: 999, ExchangePageSize: 1000, Latency: latency,
+		ResourceUnits: 8000, Faults: faults, GraphToken: fixGraph, ExchangeToken: fixExo})
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		runtime.GC()
+		var base runtime.MemStats
+		runtime.ReadMemStats(&base)
+		peak := uint64(0)
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := time.NewTicker(20 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-t.C:
+					var ms runtime.MemStats
+					runtime.ReadMemStats(&ms)
+					if ms.HeapInuse > peak {
+						peak = ms.HeapInuse
+					}
+				}
+			}
+		}()
+		cfg := Config{GraphRoot: srv.URL(), ExchangeRoot: srv.URL(), Cloud: "global",
+			Tokens: &auth.Tokens{Graph: auth.Static(fixGraph), Exchange: auth.Static(fixExo)},
+			Tenant: "scale.example", Out: filepath.Join(b.TempDir(), "snap"), ToolVersion: "bench"}
+		b.StartTimer()
+		start := time.Now()
+		rep, err := Run(b.Context(), cfg)
+		wall := time.Since(start)
+		b.StopTimer()
+		close(stop)
+		wg.Wait()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(rep.RefusedWrites) > 0 || len(srv.RefusedWrites()) > 0 {
+			b.Fatal("a write was sent")
+		}
+		m := rep.Manifest
+		for id, want := range map[string]int{snapshot.DSUsers: n + n/5, snapshot.DSUserRegistrationDetails: n + n/5,
+			snapshot.DSExoMailbox: n, snapshot.DSExoCASMailbox: n} {
+			d := m.Datasets[id]
+			if d.Status != snapshot.StatusOK || d.Count != want || d.Retries < 1 {
+				b.Fatalf("%s: %s count %d (want %d) retries %d", id, d.Status, d.Count, want, d.Retries)
+			}
+		}
+		chain := longestChain(m)
+		if testing.Verbose() {
+			for id, d := range m.Datasets {
+				b.Logf("%-36s %-8s n=%-7d req=%-4d retries=%d %dms throttled=%dms", id, d.Status, d.Count, d.Requests, d.Retries, d.DurationMs, d.ThrottledMs)
+			}
+		}
+		var ru syscall.Rusage
+		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+		b.ReportMetric(wall.Seconds()/(float64(chain)*latency.Seconds()), "x-longest-chain")
+		b.ReportMetric(float64(chain), "chain-pages")
+		b.ReportMetric(wall.Seconds(), "wall-s")
+		b.ReportMetric(float64(peak-min(peak, base.HeapInuse))/(1<<20), "peak-heap-MB")
+		b.ReportMetric(float64(ru.Maxrss)/1024, "maxrss-MB")
+		b.StartTimer()
+	}
+}
+
+// longestChain is the number of pages of the longest chain: a dataset on
+// its own, or a throttling group's datasets one after another (forced
+// retries not counted).
+func longestChain(m snapshot.Manifest) int {
+	groups := map[string]int{}
+	best := 0
+	for id, d := range m.Datasets {
+		pages := d.Requests - d.Retries
+		if g := throttleGroup(id); g != "" {
+			groups[g] += pages
+			continue
+		}
+		best = max(best, pages)
+	}
+	for _, p := range groups {
+		best = max(best, p)
+	}
+	return best
+}
+
+func BenchmarkCollect10k(b *testing.B)  { benchCollectScale(b, 10000) }
+func BenchmarkCollect100k(b *testing.B) { benchCollectScale(b, 100000) }
