@@ -498,7 +498,11 @@ type htmlWriter struct{}
 func (htmlWriter) Format() string        { return "html" }
 func (htmlWriter) Files(*Input) []string { return []string{HTMLFile} }
 func (htmlWriter) Write(ctx context.Context, in *Input, _ string, w io.Writer) error {
-	return html.Write(ctx, w, in.Doc, in.Snap)
+	rep, err := in.model()
+	if err != nil {
+		return err
+	}
+	return html.Write(ctx, w, rep)
 }
 
 // pwshWriter writes remediation.ps1 and one containment script per

@@ -10,10 +10,10 @@
 // "<script>…" or "=HYPERLINK(…)" stay inert text. A Content-Security-Policy
 // allows only the page's own script (by hash) and no network at all.
 //
-// The writer renders and decides nothing: statuses, severities, scores,
-// coverage and the incident's attributed objects come from the results
-// document; the timeline comes from report/describe like the PDF's and the
-// workbook's.
+// The writer renders and decides nothing: it renders the report model
+// (report/model) that the PDF and the scripts render too: the results, the
+// incident narrative, containment plans and timeline, the coverage and the
+// evidence's state.
 package html
 
 import (
@@ -27,8 +27,7 @@ import (
 	htmltemplate "html/template"
 	"io"
 
-	"github.com/m365audit/m365audit/checks"
-	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/report/model"
 )
 
 // FileName is the name of the HTML report.
@@ -52,13 +51,12 @@ func scriptHash() string {
 	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
 }
 
-// Write renders the report for doc to w. snap may be nil; it adds names
-// (timeline) and what would allow datasets that were not collected.
-func Write(ctx context.Context, w io.Writer, doc *checks.Document, snap *snapshot.Snapshot) error {
-	if doc == nil {
+// Write renders the report model rep to w.
+func Write(ctx context.Context, w io.Writer, rep *model.Report) error {
+	if rep == nil || rep.Doc == nil {
 		return ErrNilDocument
 	}
-	v, err := buildView(ctx, doc, snap)
+	v, err := buildView(ctx, rep)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	m365audit "github.com/m365audit/m365audit"
 	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/report/model"
 )
 
 // hostile are tenant strings that must stay inert text in the report.
@@ -72,8 +73,12 @@ func poison(doc *checks.Document) {
 
 func render(t testing.TB, doc *checks.Document, snap *snapshot.Snapshot) []byte {
 	t.Helper()
+	rep, err := model.Build(doc, snap, model.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var buf bytes.Buffer
-	if err := Write(t.Context(), &buf, doc, snap); err != nil {
+	if err := Write(t.Context(), &buf, rep); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
@@ -183,7 +188,7 @@ func TestSelfContained(t *testing.T) {
 func TestSameContentAndOrderAsThePDF(t *testing.T) {
 	doc, snap := contoso(t)
 	page := string(render(t, doc, snap))
-	order := []string{`id="incident"`, "Incident checks", "<h3>Timeline", `id="summary"`, "<h3>Top risks", "<h3>Coverage", `id="findings"`, `id="checks"`, `class="finding"`, `id="not-evaluated"`, `id="passed"`}
+	order := []string{`id="incident"`, "What happened", "<h3>Containment", "<h3>Timeline", `id="summary"`, "<h3>Top risks", "<h3>Coverage", `id="findings"`, `id="checks"`, `class="finding"`, `id="not-evaluated"`, `id="passed"`}
 	last := -1
 	for _, o := range order {
 		i := strings.Index(page, o)
@@ -274,11 +279,15 @@ func TestDeterministicAndCancellable(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
+	rep, err := model.Build(doc, snap, model.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var buf bytes.Buffer
-	if err := Write(ctx, &buf, doc, snap); !errors.Is(err, context.Canceled) || buf.Len() != 0 {
+	if err := Write(ctx, &buf, rep); !errors.Is(err, context.Canceled) || buf.Len() != 0 {
 		t.Errorf("cancelled render: err %v, %d bytes", err, buf.Len())
 	}
-	if err := Write(t.Context(), &buf, nil, snap); !errors.Is(err, ErrNilDocument) {
+	if err := Write(t.Context(), &buf, nil); !errors.Is(err, ErrNilDocument) {
 		t.Errorf("nil document: %v", err)
 	}
 }

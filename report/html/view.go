@@ -11,7 +11,6 @@ import (
 
 	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/collectors/snapshot"
-	"github.com/m365audit/m365audit/report/describe"
 	"github.com/m365audit/m365audit/report/model"
 )
 
@@ -61,14 +60,34 @@ type evidenceView struct {
 type incidentView struct {
 	Users    string
 	Window   string
-	Results  []checks.Result
+	Status   model.ContainmentStatus
+	Happened []string
+	Cannot   []string
 	Changes  []changeView
+	Open     []checks.Result
+	Posture  []postureView
+	Plans    []planView
+	Review   []model.ReviewItem
 	Timeline []timelineRow
 	MoreTL   int
+	// Single: one incident user, named once above the timeline.
+	Single bool
 }
 
 type changeView struct {
-	When, Object, Kind, Detail, Check string
+	Group, When, Object, Detail, Check string
+}
+
+type postureView struct {
+	model.PostureGap
+	// Linked: the check has a detail in the findings.
+	Linked bool
+}
+
+type planView struct {
+	User, Script, Error string
+	Planned             bool
+	Steps               []model.PlanStep
 }
 
 type timelineRow struct {
@@ -146,7 +165,8 @@ type filterView struct {
 	Categories []string
 }
 
-func buildView(ctx context.Context, doc *checks.Document, snap *snapshot.Snapshot) (*view, error) {
+func buildView(ctx context.Context, rep *model.Report) (*view, error) {
+	doc := rep.Doc
 	v := &view{
 		Tenant: tenantName(doc),
 		CSS:    htmltemplate.CSS(pageCSS),
@@ -171,7 +191,7 @@ func buildView(ctx context.Context, doc *checks.Document, snap *snapshot.Snapsho
 	}
 	v.Meta = fmt.Sprintf("Data collected %s · Report generated %s · %s · %s",
 		fmtDate(doc.CollectedAt), fmtDate(doc.GeneratedAt), toolName(doc), licences(doc.Licences))
-	v.Evidence = evidence(doc)
+	v.Evidence = evidence(rep)
 	probs := append([]snapshot.IntegrityProblem(nil), doc.Integrity...)
 	sort.SliceStable(probs, func(i, j int) bool { return probs[i].File < probs[j].File })
 	for i, p := range probs {
@@ -185,8 +205,15 @@ func buildView(ctx context.Context, doc *checks.Document, snap *snapshot.Snapsho
 		}
 		v.Integrity = append(v.Integrity, name+": "+p.Problem)
 	}
-	if doc.Incident != nil {
-		v.Incident = incident(doc, snap)
+	if rep.Incident != nil {
+		v.Incident = incident(rep.Incident)
+		status := map[string]checks.Status{}
+		for _, r := range doc.Results {
+			status[r.ID] = r.Status
+		}
+		for _, p := range rep.Incident.Posture {
+			v.Incident.Posture = append(v.Incident.Posture, postureView{PostureGap: p, Linked: isFinding(status[p.ID])})
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -198,7 +225,7 @@ func buildView(ctx context.Context, doc *checks.Document, snap *snapshot.Snapsho
 		risks = risks[:maxTopRisks]
 	}
 	v.TopRisks = risks
-	v.Coverage = coverage(doc, snap)
+	v.Coverage = coverage(rep)
 
 	cats := byCategory(doc.Results)
 	detail := map[string]bool{}
@@ -262,84 +289,62 @@ func buildView(ctx context.Context, doc *checks.Document, snap *snapshot.Snapsho
 	return v, ctx.Err()
 }
 
-func evidence(doc *checks.Document) evidenceView {
-	e := doc.Evidence
-	ev := evidenceView{Digest: e.Digest}
-	switch {
-	case e.Verified && e.KeyFingerprint != "":
-		ev.Seal = "Signature verified with key " + e.KeyFingerprint + "."
-	case e.Verified:
-		ev.Seal = "Signature verified."
-	case e.Signed:
-		ev.Seal = "Signed; the signature was not verified (no public key given to the audit)."
-	default:
-		ev.Seal = "Not signed."
-	}
-	if e.Tampered || len(doc.Integrity) > 0 {
-		ev.Warnings = append(ev.Warnings, fmt.Sprintf("%d snapshot file(s) failed verification and were audited anyway. "+
-			"The results may rest on altered or incomplete data: do not rely on them until the snapshot is collected again.", len(doc.Integrity)))
-	}
-	if e.Incomplete {
-		ev.Warnings = append(ev.Warnings, "The data collection was interrupted and audited anyway: checks over the missing data are unknown, "+
-			"and what was collected may be partial.")
-	}
+func evidence(rep *model.Report) evidenceView {
+	e := rep.Evidence
+	ev := evidenceView{Digest: e.Digest, Seal: capitalise(e.Signature) + ".", Warnings: e.Warnings}
 	return ev
 }
 
-// incident renders the incident context: who and when, the incident
-// checks' verdicts, the objects they attribute to the attacker, and the
-// timeline.
-func incident(doc *checks.Document, snap *snapshot.Snapshot) *incidentView {
-	inc := doc.Incident
-	iv := &incidentView{}
-	users := inc.Users
-	if len(users) == 0 {
-		users = []string{"(no user named)"}
+// incident renders the model's incident part: who and when, whether the
+// accounts are contained, what happened, the attacker's changes, what is
+// still open, why the configuration let it happen, the containment plan,
+// and the timeline.
+func incident(m *model.Incident) *incidentView {
+	iv := &incidentView{Status: m.Status, Happened: m.Happened, Cannot: m.Cannot, Open: m.Open}
+	var names []string
+	for _, u := range m.Users {
+		names = append(names, u.Label)
 	}
-	iv.Users = andList(users)
-	end := fmtDate(inc.End)
-	if inc.End.IsZero() || inc.End.Equal(doc.CollectedAt) {
+	if len(names) == 0 {
+		names = []string{"(no user named)"}
+	}
+	iv.Users = andList(names)
+	end := fmtDate(m.End)
+	if m.EndIsCollection {
 		end += " (data collection)"
 	}
-	iv.Window = fmtDate(inc.Start) + " to " + end
-	for _, res := range doc.Results {
-		if !res.Incident {
-			continue
-		}
-		iv.Results = append(iv.Results, res)
-		for _, a := range res.Affected {
-			if !a.Attributed {
-				continue
+	iv.Window = fmtDate(m.Start) + " to " + end
+	for _, g := range m.Changes {
+		for _, o := range g.Objects {
+			a := o.Affected
+			obj := orDash(a.Name)
+			if a.Kind != "" {
+				obj += " (" + a.Kind + ")"
 			}
-			iv.Changes = append(iv.Changes, changeView{When: whenOf(a), Object: orDash(a.Name), Kind: a.Kind, Detail: a.Detail, Check: res.ID})
+			iv.Changes = append(iv.Changes, changeView{Group: g.Title, When: whenOf(a), Object: obj, Detail: a.Detail, Check: o.Check})
 		}
 	}
-	sort.SliceStable(iv.Results, func(i, j int) bool {
-		a, b := iv.Results[i], iv.Results[j]
-		if ra, rb := statusRank(a.Status), statusRank(b.Status); ra != rb {
-			return ra < rb
-		}
-		if a.Severity.Rank() != b.Severity.Rank() {
-			return a.Severity.Rank() < b.Severity.Rank()
-		}
-		return a.ID < b.ID
-	})
-	sort.SliceStable(iv.Changes, func(i, j int) bool { return iv.Changes[i].When < iv.Changes[j].When })
-	s := snap
-	if s == nil {
-		s = snapshot.FromFiles(snapshot.Manifest{}, nil)
+	for _, p := range m.Plans {
+		iv.Plans = append(iv.Plans, planView{User: p.User.Label, Script: p.Script, Error: p.PlanError, Steps: p.Steps, Planned: p.Containment != nil})
 	}
-	for i, e := range describe.Timeline(doc, s) {
+	iv.Review = m.Review()
+	single := m.SingleUser()
+	for i, e := range m.Timeline {
 		if i == maxTimeline {
-			iv.MoreTL++
-			continue
+			iv.MoreTL = len(m.Timeline) - i
+			break
 		}
 		when := "present at collection"
 		if e.Time != nil {
 			when = e.Time.UTC().Format("2006-01-02 15:04")
 		}
-		iv.Timeline = append(iv.Timeline, timelineRow{When: when, User: e.User, Event: e.Event, Detail: e.Detail, Attributed: e.Attributed})
+		detail := e.Detail
+		if single != "" {
+			detail = strings.TrimPrefix(detail, single+": ")
+		}
+		iv.Timeline = append(iv.Timeline, timelineRow{When: when, User: e.User, Event: e.Event, Detail: detail, Attributed: e.Attributed})
 	}
+	iv.Single = single != ""
 	return iv
 }
 
@@ -384,7 +389,8 @@ func score(s checks.Score) scoreView {
 	return sv
 }
 
-func coverage(doc *checks.Document, snap *snapshot.Snapshot) coverageView {
+func coverage(rep *model.Report) coverageView {
+	doc := rep.Doc
 	c := doc.Coverage
 	cv := coverageView{
 		Sentence: fmt.Sprintf("%d of %d checks evaluated; %d not evaluable because data was not collected; "+
@@ -394,61 +400,9 @@ func coverage(doc *checks.Document, snap *snapshot.Snapshot) coverageView {
 			doc.Score.ByStatus[checks.StatusManual]),
 		Formula: strings.TrimSpace(doc.Score.Formula),
 	}
-	for _, dc := range c.Datasets {
-		if dc.Status == snapshot.StatusOK {
-			continue
-		}
-		title := dc.ID
-		spec, ok := snapshot.SpecByID(dc.ID)
-		if ok {
-			title = spec.Title + " (" + dc.ID + ")"
-		}
-		perm, lic := spec.Permission, spec.Licence
-		if snap != nil {
-			if info, ok := snap.Manifest.Datasets[dc.ID]; ok {
-				if info.Permission != "" {
-					perm = info.Permission
-				}
-				if info.Licence != "" {
-					lic = info.Licence
-				}
-			}
-		}
-		var needs []string
-		if dc.Status == snapshot.StatusUnlicensed && lic != "" {
-			needs = append(needs, "licence: "+lic)
-			if perm != "" {
-				needs = append(needs, perm)
-			}
-		} else {
-			if perm != "" {
-				needs = append(needs, perm)
-			}
-			if lic != "" {
-				needs = append(needs, "licence: "+lic)
-			}
-		}
-		status := string(dc.Status)
-		if status == "" {
-			status = "not collected"
-		}
-		cv.Missing = append(cv.Missing, missingView{Title: title, Status: status, Reason: orDash(dc.Reason), Needs: orDash(strings.Join(needs, "; ")), Checks: len(dc.Checks)})
+	for _, g := range rep.NotCollected {
+		cv.Missing = append(cv.Missing, missingView{Title: g.Title, Status: g.Status, Reason: orDash(g.Reason), Needs: orDash(g.Needs), Checks: g.Checks})
 	}
-	rank := func(s string) int {
-		for i, v := range []snapshot.Status{snapshot.StatusForbidden, snapshot.StatusUnlicensed, snapshot.StatusError,
-			snapshot.StatusPartial, snapshot.StatusNotFound, snapshot.StatusSkipped} {
-			if string(v) == s {
-				return i
-			}
-		}
-		return 99
-	}
-	sort.SliceStable(cv.Missing, func(i, j int) bool {
-		if a, b := rank(cv.Missing[i].Status), rank(cv.Missing[j].Status); a != b {
-			return a < b
-		}
-		return cv.Missing[i].Title < cv.Missing[j].Title
-	})
 	switch {
 	case len(c.Datasets) == 0:
 		cv.Note = "The results carry no dataset coverage information."
