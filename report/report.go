@@ -159,6 +159,7 @@ func Default() *Registry {
 		htmlWriter{},
 		pwshWriter{},
 		tableWriter{},
+		recipientsWriter{}, // recipients.go
 	)
 	if err != nil {
 		panic(err) // the built-in list is fixed; a test covers it

@@ -43,7 +43,7 @@ func TestWriteAllWritesEveryOutputFromOneModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"incident-adele.vance_contoso.com.ps1", RemediationFile, HTMLFile, PDFFile, WorkbookFile, ResultsFile}
+	want := []string{"incident-adele.vance_contoso.com.ps1", "recipients-adele.vance_contoso.com.csv", RemediationFile, HTMLFile, PDFFile, WorkbookFile, ResultsFile}
 	var got []string
 	for _, f := range files {
 		got = append(got, filepath.Base(f))
@@ -168,7 +168,7 @@ func TestWriteDirReplacesItsOwnOutputsOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Written) != 6 || len(res.Removed) != 0 {
+	if len(res.Written) != 7 || len(res.Removed) != 0 {
 		t.Fatalf("first run: %+v", res)
 	}
 	st, err := os.Stat(dir)
@@ -226,7 +226,7 @@ func TestWriteDirReplacesItsOwnOutputsOnly(t *testing.T) {
 	for _, p := range res.Removed {
 		removed = append(removed, filepath.Base(p))
 	}
-	if got := strings.Join(removed, ","); got != "incident-adele.vance_contoso.com.ps1,report.html,report.xlsx" {
+	if got := strings.Join(removed, ","); got != "incident-adele.vance_contoso.com.ps1,recipients-adele.vance_contoso.com.csv,report.html,report.xlsx" {
 		t.Errorf("removed %s", got)
 	}
 	if len(res.Kept) != 1 || filepath.Base(res.Kept[0]) != RemediationFile {
@@ -255,8 +255,8 @@ func TestParseFormats(t *testing.T) {
 	for _, tt := range []struct {
 		in, want, err string
 	}{
-		{"", "json,xlsx,pdf,html,pwsh", ""},
-		{"all", "json,xlsx,pdf,html,pwsh", ""},
+		{"", "json,xlsx,pdf,html,pwsh,recipients", ""},
+		{"all", "json,xlsx,pdf,html,pwsh,recipients", ""},
 		{"PDF, xlsx", "xlsx,pdf", ""},
 		{"html,html", "html", ""},
 		{"pdf,docx", "", `"docx"`},

@@ -62,7 +62,7 @@ func TestChromiumRendersTheReport(t *testing.T) {
 	if dir := os.Getenv("M365AUDIT_SCREENSHOT_DIR"); dir != "" {
 		shot = filepath.Join(dir, "report-chromium.png")
 	}
-	chromium(t, "--hide-scrollbars", "--window-size=1280,2400", "--screenshot="+shot, url)
+	chromium(t, "--hide-scrollbars", "--window-size=1280,4800", "--screenshot="+shot, url)
 	f, err := os.Open(shot)
 	if err != nil {
 		t.Fatal(err)
@@ -72,8 +72,8 @@ func TestChromiumRendersTheReport(t *testing.T) {
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
-	if b := img.Bounds(); b.Dx() != 1280 || b.Dy() != 2400 {
-		t.Errorf("screenshot is %v, want 1280x2400", b)
+	if b := img.Bounds(); b.Dx() != 1280 || b.Dy() != 4800 {
+		t.Errorf("screenshot is %v, want 1280x4800", b)
 	}
 	st := pixels(img)
 	t.Logf("screenshot %s: %.1f%% non-white, %d colours, heading blue %d px, fail red %d px", shot, 100*st.nonWhite, st.colours, st.heading, st.red)
