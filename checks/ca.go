@@ -9,7 +9,7 @@ import (
 )
 
 // This file is the one Conditional Access evaluator every CA-based check
-// uses, implementing check-semantics.md "Conditional Access evaluation".
+// uses, implementing docs/semantics.md "Conditional Access evaluation".
 // Each check describes what a policy must do (a caRequirement); the
 // evaluator judges every policy against it and explains each decision, so a
 // summary can say which policy counts and why the others do not.

@@ -9,7 +9,7 @@ const (
 )
 
 // cisV5 is the CIS benchmark print the CIS numbers below are taken from
-// (numbering is stable from v4 to v7 for these controls, per catalog.md).
+// (numbering is stable from v4 to v7 for these controls).
 const cisV5 = "v5.0.0"
 
 // Categories of the Exchange Online checks.

@@ -23,7 +23,7 @@ func entraApp001() Check {
 		Eval: evalEntraApp001}
 }
 
-// evalEntraApp001 follows check-semantics.md: no ManagePermissionGrantsForSelf.*
+// evalEntraApp001 follows docs/semantics.md: no ManagePermissionGrantsForSelf.*
 // policy passes; only the low-impact Microsoft policies warn; anything else
 // fails. ManagePermissionGrantsForOwnedResource.* is resource-specific
 // consent by owners, not user consent.

@@ -13,7 +13,7 @@ func entraCA004() Check {
 	return Check{Meta: Meta{
 		ID: IDEntraCA004, Title: "MFA is required for guests and external users",
 		Category: categoryCA, Severity: SeverityHigh, Datasets: []string{snapshot.DSConditionalAccessPolicies}, AlsoReads: []string{snapshot.DSSecurityDefaults, snapshot.DSUsers, snapshot.DSRoleDefinitions, snapshot.DSAuthenticationStrengths},
-		Rationale:  "Guest accounts are often invited by a compromised user (as in the seed incident) and sign in with credentials the tenant does not control.",
+		Rationale:  "Guest accounts are often invited by a compromised user and sign in with credentials the tenant does not control.",
 		References: References{Other: []string{"Maester MT.1016", "Prowler entra_conditional_access_policy_mfa_enforced_for_guest_users"}},
 		Remediation: Remediation{
 			Summary: "Require MFA on all resources for all users, or for every guest and external user type in all external tenants.",

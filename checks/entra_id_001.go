@@ -35,8 +35,20 @@ func evalEntraID001(c *Context) Outcome {
 	if len(domains) == 0 {
 		return entraOutcome(StatusUnknown, nil, "Not evaluated: the domains dataset is empty, yet every tenant has at least its onmicrosoft.com domain.")
 	}
-	var bad []Affected
-	managed, federated := 0, 0
+	// A subdomain (isRoot false) carries no password policy of its own:
+	// Graph returns null and the root domain's setting applies.
+	rootOf := func(d snapshot.Domain) *snapshot.Domain {
+		var best *snapshot.Domain
+		for i := range domains {
+			r := &domains[i]
+			if r.IsRoot && strings.HasSuffix(strings.ToLower(d.ID), "."+strings.ToLower(r.ID)) && (best == nil || len(r.ID) > len(best.ID)) {
+				best = r
+			}
+		}
+		return best
+	}
+	var bad, unsure []Affected
+	managed, federated, inherited := 0, 0, 0
 	for _, d := range domains {
 		if !d.IsVerified {
 			continue
@@ -47,11 +59,25 @@ func evalEntraID001(c *Context) Outcome {
 		}
 		managed++
 		a := Affected{Kind: "domain", ID: d.ID, Name: d.ID}
+		if d.PasswordValidityPeriodInDays == nil && !d.IsRoot {
+			root := rootOf(d)
+			if root == nil {
+				a.Detail = "subdomain without its own password policy, and its root domain is not in the data"
+				unsure = append(unsure, a)
+				continue
+			}
+			inherited++
+			d.PasswordValidityPeriodInDays = root.PasswordValidityPeriodInDays
+			if d.PasswordValidityPeriodInDays != nil && *d.PasswordValidityPeriodInDays == entraNeverExpires {
+				continue
+			}
+			a.Detail = "inherits from its root domain " + root.ID + ": "
+		}
 		switch {
 		case d.PasswordValidityPeriodInDays == nil:
-			a.Detail = "passwordValidityPeriodInDays not set (90-day default)"
+			a.Detail += "passwordValidityPeriodInDays not set (90-day default)"
 		case *d.PasswordValidityPeriodInDays != entraNeverExpires:
-			a.Detail = fmt.Sprintf("passwords expire after %d days", *d.PasswordValidityPeriodInDays)
+			a.Detail += fmt.Sprintf("passwords expire after %d days", *d.PasswordValidityPeriodInDays)
 		default:
 			continue
 		}
@@ -61,11 +87,20 @@ func evalEntraID001(c *Context) Outcome {
 		return entraOutcome(StatusNotApplicable, nil, "No verified cloud-managed domain (%s skipped); password expiry is set by the identity provider.",
 			entraPlural(federated, "federated domain", "federated domains"))
 	}
-	if len(bad) > 0 {
-		return entraOutcome(StatusFail, bad, "%d of %d verified managed domains %s passwords expire: %s.",
-			len(bad), managed, map[bool]string{true: "makes", false: "make"}[len(bad) == 1], entraNames(entraAffectedNames(bad), 5))
+	note := ""
+	if inherited > 0 {
+		note = fmt.Sprintf(" %s without a password policy of %s own %s judged by %s root domain.", entraPlural(inherited, "subdomain", "subdomains"),
+			map[bool]string{true: "its", false: "their"}[inherited == 1], map[bool]string{true: "is", false: "are"}[inherited == 1], map[bool]string{true: "its", false: "their"}[inherited == 1])
 	}
-	return entraOutcome(StatusPass, nil, "Passwords never expire on any verified managed domain (%d).", managed)
+	if len(bad) > 0 {
+		return entraOutcome(StatusFail, append(bad, unsure...), "%d of %d verified managed domains %s passwords expire: %s.%s",
+			len(bad), managed, map[bool]string{true: "makes", false: "make"}[len(bad) == 1], entraNames(entraAffectedNames(bad), 5), note)
+	}
+	if len(unsure) > 0 {
+		return entraOutcome(StatusUnknown, unsure, "Not conclusive: %s without a password policy of their own and no root domain in the data: %s.%s",
+			entraPlural(len(unsure), "subdomain", "subdomains"), entraNames(entraAffectedNames(unsure), 5), note)
+	}
+	return entraOutcome(StatusPass, nil, "Passwords never expire on any verified managed domain (%d).%s", managed, note)
 }
 
 // entraNeverExpires is the passwordValidityPeriodInDays value Graph uses for

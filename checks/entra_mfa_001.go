@@ -13,7 +13,7 @@ func entraMFA001() Check {
 	return Check{Meta: Meta{
 		ID: IDEntraMFA001, Title: "MFA is enforced for all users (security defaults or Conditional Access)",
 		Category: categoryIdentity, Severity: SeverityCritical, Datasets: []string{snapshot.DSSecurityDefaults}, AlsoReads: []string{snapshot.DSConditionalAccessPolicies, snapshot.DSSignIns, snapshot.DSUsers, snapshot.DSRoleDefinitions, snapshot.DSAuthenticationStrengths, snapshot.DSDirectoryAudits},
-		Rationale: "A stolen password is enough to take over an account that is not asked for a second factor; the seed incident (a phished user sending mail as themselves) is exactly this.",
+		Rationale: "A stolen password is enough to take over an account that is not asked for a second factor: a phished user whose mailbox then sends mail as them is exactly this.",
 		References: References{CIS: []string{"5.2.2.2"}, CISVersion: cisV5, SCuBA: []string{"MS.AAD.3.2"},
 			Other: []string{"Maester MT.1007", "Maester MT.1021", "Prowler entra_users_mfa_enabled"}},
 		Remediation: Remediation{

@@ -24,8 +24,9 @@ func entraMFA003() Check {
 		Eval: evalEntraMFA003}
 }
 
-// evalEntraMFA003: every enabled member user is MFA capable. Configured
-// break-glass accounts and exclusions.ENTRA-MFA-003 users are left out.
+// evalEntraMFA003: every enabled member user is MFA capable, break-glass
+// accounts included (an emergency account needs a strong method too);
+// only exclusions.ENTRA-MFA-003 users are left out.
 // Members missing from the registration report cannot be judged: they give
 // warn (never pass), because the report lags newly created accounts; a
 // member who is not capable makes it fail.
@@ -73,7 +74,7 @@ func evalEntraMFA003(c *Context) Outcome {
 		extra = append(extra, fmt.Sprintf("%s not in the registration report (%s)", entraPlural(len(missing), "member is", "members are"), entraNames(entraAffectedNames(missing), 5)))
 	}
 	if excluded > 0 {
-		extra = append(extra, fmt.Sprintf("%s excluded as configured", entraPlural(excluded, "break-glass or approved account", "break-glass or approved accounts")))
+		extra = append(extra, fmt.Sprintf("%s excluded as configured", entraPlural(excluded, "approved account", "approved accounts")))
 	}
 	tail := ""
 	if len(extra) > 0 {
@@ -91,31 +92,11 @@ func evalEntraMFA003(c *Context) Outcome {
 	return entraOutcome(StatusPass, nil, "Every enabled member (%d) is MFA capable%s.", members, tail)
 }
 
-// entraBreakGlass reports whether a user (by object id or UPN) is one of the
-// configured emergency-access accounts.
-func entraBreakGlass(cfg *Config, id, upn string) bool {
-	if cfg == nil {
-		return false
-	}
-	for _, b := range cfg.BreakGlass.Users {
-		b = strings.TrimSpace(b)
-		if b == "" {
-			continue
-		}
-		if strings.EqualFold(b, id) || (upn != "" && strings.EqualFold(b, upn)) {
-			return true
-		}
-	}
-	return false
-}
-
-// entraExcluded reports whether a user is a configured break-glass account
-// or an approved exclusion for the check (config exclusions.<checkID>.users;
-// groups cannot be resolved offline and are not applied here).
+// entraExcluded reports whether a user is an approved exclusion for the
+// check (config exclusions.<checkID>.users; groups cannot be resolved
+// offline and are not applied here). Break-glass accounts are not excluded:
+// an emergency account needs a strong method too.
 func entraExcluded(cfg *Config, checkID, id, upn string) bool {
-	if entraBreakGlass(cfg, id, upn) {
-		return true
-	}
 	if cfg == nil {
 		return false
 	}

@@ -26,7 +26,23 @@ func TestEntraMFA003(t *testing.T) {
 	runEntraCases(t, "ENTRA-MFA-003", []entraCase{
 		{name: "pass", want: StatusPass, cfg: bgCfg,
 			files:   map[string]string{snapshot.DSUsers: users, snapshot.DSUserRegistrationDetails: allGood},
-			summary: []string{"Every enabled member (3) is MFA capable", "1 break-glass or approved account excluded"}, affected: []string{}},
+			summary: []string{"Every enabled member (4) is MFA capable"}, affected: []string{}},
+		{name: "approved exclusion left out", want: StatusPass, cfg: &Config{Exclusions: map[string]Principals{"ENTRA-MFA-003": {Users: []string{"BG@contoso.onmicrosoft.com"}}}},
+			files: map[string]string{snapshot.DSUsers: users, snapshot.DSUserRegistrationDetails: entraList(
+				entraReg("u1", "adele@contoso.com", true, "microsoftAuthenticatorPush"),
+				entraReg("u2", "bob@contoso.com", true, "fido2SecurityKey"),
+				entraReg("bg", "bg@contoso.onmicrosoft.com", false),
+				entraReg("u5", "dan@contoso.com", true, "softwareOneTimePasscode"))},
+			summary: []string{"Every enabled member (3) is MFA capable", "1 approved account excluded"}, affected: []string{}},
+		// A break-glass account is not silenced: an emergency account
+		// needs a strong method too.
+		{name: "break-glass account without a method fails", want: StatusFail, cfg: bgCfg,
+			files: map[string]string{snapshot.DSUsers: users, snapshot.DSUserRegistrationDetails: entraList(
+				entraReg("u1", "adele@contoso.com", true, "microsoftAuthenticatorPush"),
+				entraReg("u2", "bob@contoso.com", true, "fido2SecurityKey"),
+				entraReg("bg", "bg@contoso.onmicrosoft.com", false),
+				entraReg("u5", "dan@contoso.com", true, "softwareOneTimePasscode"))},
+			summary: []string{"1 of 4 enabled members is not MFA capable: Break Glass"}, affected: []string{"Break Glass|not MFA capable; methods: none"}},
 		{name: "fail lists incapable, hostile names verbatim", want: StatusFail,
 			files: map[string]string{snapshot.DSUsers: users, snapshot.DSUserRegistrationDetails: entraList(
 				entraReg("u1", "adele@contoso.com", true, "mobilePhone"),
@@ -41,25 +57,19 @@ func TestEntraMFA003(t *testing.T) {
 				"Adele Vance|only weak methods: mobilePhone",
 				"Break Glass|not MFA capable",
 			}},
-		{name: "break-glass excluded by object id", want: StatusPass,
-			cfg: &Config{BreakGlass: Principals{Users: []string{"bg"}}},
-			files: map[string]string{snapshot.DSUsers: users, snapshot.DSUserRegistrationDetails: entraList(
-				entraReg("u1", "adele@contoso.com", true, "microsoftAuthenticatorPush"),
-				entraReg("u2", "bob@contoso.com", true, "fido2SecurityKey"),
-				entraReg("bg", "bg@contoso.onmicrosoft.com", false),
-				entraReg("u5", "dan@contoso.com", true, "softwareOneTimePasscode"),
-			)}},
 		{name: "approved exclusion by UPN", want: StatusPass,
 			cfg: &Config{BreakGlass: Principals{Users: []string{"bg"}}, Exclusions: map[string]Principals{"ENTRA-MFA-003": {Users: []string{"DAN@contoso.com"}}}},
 			files: map[string]string{snapshot.DSUsers: users, snapshot.DSUserRegistrationDetails: entraList(
 				entraReg("u1", "adele@contoso.com", true, "microsoftAuthenticatorPush"),
 				entraReg("u2", "bob@contoso.com", true, "fido2SecurityKey"),
+				entraReg("bg", "bg@contoso.onmicrosoft.com", true, "fido2SecurityKey"),
 			)},
-			summary: []string{"Every enabled member (2)", "2 break-glass or approved accounts excluded"}},
+			summary: []string{"Every enabled member (3)", "1 approved account excluded"}},
 		{name: "member missing from report never passes", want: StatusWarn, cfg: bgCfg,
 			files: map[string]string{snapshot.DSUsers: users, snapshot.DSUserRegistrationDetails: entraList(
 				entraReg("u1", "adele@contoso.com", true, "microsoftAuthenticatorPush"),
 				entraReg("u2", "bob@contoso.com", true, "fido2SecurityKey"),
+				entraReg("bg", "bg@contoso.onmicrosoft.com", true, "fido2SecurityKey"),
 			)},
 			summary:  []string{"1 member is not in the registration report"},
 			affected: []string{entraHostileXLSX + "|not in the registration report"}},

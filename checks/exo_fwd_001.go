@@ -30,7 +30,7 @@ func exoFwd001() Check {
 		Eval: evalEXOFwd001}
 }
 
-// evalEXOFwd001 applies the effective rule of check-semantics.md: external
+// evalEXOFwd001 applies the effective rule of docs/semantics.md: external
 // automatic forwarding happens only when an applied outbound spam policy
 // allows it (AutoForwardingMode On; Automatic counts as Off) AND a remote
 // domain allows it (AutoForwardEnabled True): the most restrictive setting

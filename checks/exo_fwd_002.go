@@ -85,7 +85,7 @@ func evalEXOFwd002(c *Context) Outcome {
 		}
 		return exoOutcome(StatusUnknown, unsure, "%s no applied policy is set to On.%s", msg, note)
 	case len(auto) > 0:
-		// The literal control (check-semantics.md: FWD-002 stays the CIS
+		// The literal control (docs/semantics.md: FWD-002 stays the CIS
 		// control on the policies) wants Off; Automatic is not Off, even if
 		// Microsoft documents it as behaving like Off today (FWD-001 judges
 		// the effective behaviour).

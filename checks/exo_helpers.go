@@ -12,7 +12,7 @@ import (
 //
 // Null handling (Exchange rows come from PowerShell objects, so a property
 // can be missing or null when a $select left it out or the cmdlet changed):
-// a null never passes. Where the catalogue or check-semantics.md says what a
+// a null never passes. Where the catalogue or docs/semantics.md says what a
 // null means (SMTP AUTH org setting: fail; per-mailbox SMTP AUTH: inherit)
 // that rule is applied; elsewhere a null on a setting that always has a
 // value means the data is incomplete and the answer is unknown, naming the

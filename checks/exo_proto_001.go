@@ -26,7 +26,7 @@ func exoProto001() Check {
 }
 
 // evalEXOProto001: SMTP AUTH is disabled for the organisation. Per
-// check-semantics.md only an explicit True passes; False and null fail
+// docs/semantics.md only an explicit True passes; False and null fail
 // (null is how a missing value reads, and the service default was "on").
 func evalEXOProto001(c *Context) Outcome {
 	tc, err := c.TransportConfig()

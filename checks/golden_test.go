@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -86,6 +87,22 @@ func TestCAScriptFlagsMatchRemediationScript(t *testing.T) {
 		}
 		if c.Remediation.Script != pwsh.Supports(c.ID) {
 			t.Errorf("%s: Remediation.Script = %v, remediation.ps1 supports it: %v", c.ID, c.Remediation.Script, pwsh.Supports(c.ID))
+		}
+	}
+}
+
+// TestProductTextSpeaksToTheClient: no rationale, summary, detail or
+// remediation text mentions how the product was designed.
+func TestProductTextSpeaksToTheClient(t *testing.T) {
+	doc := auditSample(t)
+	b, err := json.Marshal(doc.Results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.ToLower(string(b))
+	for _, bad := range []string{"seed", "check-semantics", "catalog.md", "the issue", "semantics.md"} {
+		if strings.Contains(text, bad) {
+			t.Errorf("results mention %q", bad)
 		}
 	}
 }

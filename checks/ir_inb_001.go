@@ -80,7 +80,7 @@ func evalIRInb001(c *Context) Outcome {
 }
 
 // irHiddenFolders are folders users do not look at: mail moved there is
-// hidden from them (check-semantics.md, incident checks).
+// hidden from them (docs/semantics.md, incident checks).
 var irHiddenFolders = map[string]bool{
 	"rss feeds": true, "rss subscriptions": true, "conversation history": true,
 	"archive": true, "deleted items": true, "junk email": true,

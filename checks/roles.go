@@ -20,7 +20,7 @@ const (
 	RoleDirectorySynchronizationAccounts = "d29b2b05-8046-44ba-8758-1e26182fcf32"
 )
 
-// PrivilegedRoles returns the privileged role set of check-semantics.md
+// PrivilegedRoles returns the privileged role set of docs/semantics.md
 // (template ID -> display name).
 func PrivilegedRoles() map[string]string {
 	return map[string]string{

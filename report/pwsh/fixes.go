@@ -367,7 +367,7 @@ func emitCA008(g *gen, r checks.Result) {
 		"[ordered]@{ operator = 'OR'; builtInControls = @('compliantDevice', 'domainJoinedDevice') }")
 }
 
-// checksPrivilegedRoles is the privileged role set (check-semantics.md),
+// checksPrivilegedRoles is the privileged role set (docs/semantics.md),
 // sorted so the output is stable.
 func checksPrivilegedRoles() []string {
 	return []string{
