@@ -70,6 +70,9 @@ type auditOptions struct {
 	AllowTampered bool
 	// AllowIncomplete audits a snapshot whose collection was interrupted.
 	AllowIncomplete bool
+	// AllowUnsafeScripts writes remediation.ps1 and incident-*.ps1 from a
+	// tampered or incomplete snapshot (each behind a banner and a throw).
+	AllowUnsafeScripts bool
 	// Baseline is an earlier audit of the same tenant (baseline.go).
 	Baseline string
 	// Color forces colour on or off; nil detects (terminal and NO_COLOR
@@ -110,6 +113,7 @@ func newAuditCmd(stdout, stderr io.Writer, version string) *cobra.Command {
 	f.StringVar(&o.FailOn, "fail-on", "", "exit 3 when a non-accepted check fails at or above this severity (critical, high, medium, low, info)")
 	f.BoolVar(&o.AllowTampered, "allow-tampered", false, "audit a snapshot whose files fail integrity verification (output is marked)")
 	f.BoolVar(&o.AllowIncomplete, "allow-incomplete", false, "audit a snapshot whose collection was interrupted (output is marked)")
+	f.BoolVar(&o.AllowUnsafeScripts, "allow-unsafe-scripts", false, "with --allow-tampered or --allow-incomplete, still write remediation.ps1 and incident-*.ps1 (each opens with a warning and a throw you must delete by hand)")
 	f.StringVar(&o.Baseline, "baseline", "", "an earlier audit of the same tenant (snapshot, results.json or audit --out directory): every report gains what changed since")
 	return cmd
 }
@@ -177,7 +181,8 @@ func runAudit(ctx context.Context, path string, o auditOptions, stdout, stderr i
 	if snap.Incomplete {
 		fmt.Fprintf(stderr, "WARNING: snapshot %s is incomplete (collection was interrupted); audited anyway because of --allow-incomplete. Results are marked.\n", path)
 	}
-	in := &report.Input{Doc: doc, Snap: snap, Opt: report.Options{Config: cfg, ToolVersion: doc.Tool.Version}}
+	in := &report.Input{Doc: doc, Snap: snap, Opt: report.Options{Config: cfg, ToolVersion: doc.Tool.Version,
+		AllowUnsafeScripts: o.AllowUnsafeScripts, Log: slog.New(slog.DiscardHandler)}}
 	var res report.Result
 	if o.Out != "" {
 		if res, err = reg.WriteDir(ctx, o.Out, outputs, in); err != nil {
@@ -196,6 +201,9 @@ func runAudit(ctx context.Context, path string, o auditOptions, stdout, stderr i
 		for _, w := range res.Written {
 			fmt.Fprintf(stdout, "  %s\n", w)
 		}
+	}
+	if res.ScriptsRefused != nil {
+		fmt.Fprintf(stderr, "WARNING: %v.\n", res.ScriptsRefused)
 	}
 	for _, p := range res.Removed {
 		fmt.Fprintf(stderr, "Removed %s (written by an earlier run, not by this one).\n", p)

@@ -32,6 +32,10 @@ type collectOptions struct {
 	Certificate      string
 	Concurrency      int
 	Resume           string
+	Preflight        bool
+	// CloudChosen: --cloud was given (only then is the cloud passed to
+	// azidentity, which otherwise honours AZURE_AUTHORITY_HOST).
+	CloudChosen bool
 }
 
 // collectPlan is a validated collectOptions.
@@ -67,9 +71,13 @@ func newCollectCmd(g *globalOptions) *cobra.Command {
 			"Exit codes: 0 collected, 1 could not run, 2 usage error, 130/143 interrupted.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.CloudChosen = cmd.Flags().Changed("cloud")
 			p, err := o.validate(g)
 			if err != nil {
 				return err
+			}
+			if o.Preflight {
+				return runPreflight(cmd.Context(), g, p)
 			}
 			return runCollect(cmd.Context(), g, p)
 		},
@@ -88,6 +96,7 @@ func newCollectCmd(g *globalOptions) *cobra.Command {
 	f.StringVar(&o.Certificate, "certificate", "", "PEM or PFX file for --auth certificate (password in env "+auth.EnvCertificatePassword+")")
 	f.IntVar(&o.Concurrency, "concurrency", o.Concurrency, "chains of datasets collected at once, 1-16 (default: one per chain, up to 16)")
 	f.StringVar(&o.Resume, "resume", "", "continue the interrupted snapshot in this directory (same --tenant and sign-in)")
+	f.BoolVar(&o.Preflight, "preflight", false, "sign in and check permissions and licences for every dataset without collecting; exit 3 when something would not be collected")
 	return cmd
 }
 
@@ -144,7 +153,7 @@ func (o collectOptions) validate(g *globalOptions) (*collectPlan, error) {
 		mode = auth.ModeDeviceCode
 	}
 	p.auth = auth.Options{Mode: mode, TenantID: t, ClientID: o.ClientID, ClientSecret: o.ClientSecret,
-		CertificatePath: o.Certificate, Cloud: c, Prompt: g.stderr, Getenv: g.getenv}
+		CertificatePath: o.Certificate, Cloud: c, CloudChosen: o.CloudChosen, Prompt: g.stderr, Getenv: g.getenv}
 	if err := p.auth.Validate(); err != nil {
 		return nil, &usageError{err}
 	}
@@ -201,6 +210,7 @@ func runCollect(ctx context.Context, g *globalOptions, p *collectPlan) error {
 	if err != nil {
 		return err
 	}
+	announcePreflight(ctx, g, p, tokens, log)
 	cfg := collect.Config{
 		GraphRoot: p.graphRoot, ExchangeRoot: p.exchangeRoot, Cloud: p.cloud.Name, Tokens: tokens,
 		Tenant: p.tenant, Out: p.out, Incident: p.incident, ToolVersion: g.version,

@@ -17,6 +17,7 @@ import (
 type globalOptions struct {
 	stdout, stderr io.Writer
 	logLevel       string
+	logFormat      string
 	version        string
 	getenv         func(string) string
 	now            func() time.Time
@@ -50,6 +51,9 @@ func (g *globalOptions) loggerTo(w io.Writer) *slog.Logger {
 	default:
 		lvl = slog.LevelWarn
 	}
+	if g.logFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: lvl}))
+	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lvl}))
 }
 
@@ -64,6 +68,9 @@ func newRootCmd(g *globalOptions) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(*cobra.Command, []string) error {
+			if g.logFormat != "text" && g.logFormat != "json" {
+				return usagef("--log-format %q: use text or json", g.logFormat)
+			}
 			switch strings.ToLower(g.logLevel) {
 			case "debug", "info", "warn", "error":
 				return nil
@@ -75,13 +82,16 @@ func newRootCmd(g *globalOptions) *cobra.Command {
 	root.SetErr(g.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", g.logLevel, "log level on stderr: debug, info, warn or error")
+	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format on stderr: text or json (one JSON object per line, for unattended runs)")
 	root.AddCommand(
 		newCollectCmd(g),
 		newAuditCmd(g.stdout, g.stderr, g.version),
 		newChecksCmd(g.stdout),
 		newDemoCmd(g),
 		newDiffCmd(g),
+		newSetupCmd(g),
 		newPortfolioCmd(g),
+		newBatchCmd(g),
 		newVersionCmd(g),
 	)
 	return root

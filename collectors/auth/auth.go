@@ -26,6 +26,7 @@ const (
 	ModeAzCLI       = "azcli"
 	ModeEnv         = "env"
 	ModeToken       = "token"
+	ModeWorkload    = "workload"
 )
 
 // Environment variables read by the token and secret modes.
@@ -34,11 +35,17 @@ const (
 	EnvExchangeToken       = "M365AUDIT_EXCHANGE_TOKEN"
 	EnvClientSecret        = "M365AUDIT_CLIENT_SECRET"
 	EnvCertificatePassword = "M365AUDIT_CERTIFICATE_PASSWORD"
+	// Workload identity federation (Kubernetes, GitHub Actions): azidentity's
+	// variables.
+	EnvFederatedTokenFile = "AZURE_FEDERATED_TOKEN_FILE"
+	EnvAzureClientID      = "AZURE_CLIENT_ID"
+	EnvAzureTenantID      = "AZURE_TENANT_ID"
+	EnvAuthorityHost      = "AZURE_AUTHORITY_HOST"
 )
 
 // Modes lists the accepted --auth values.
 func Modes() []string {
-	return []string{ModeDeviceCode, ModeBrowser, ModeSecret, ModeCertificate, ModeAzCLI, ModeEnv, ModeToken}
+	return []string{ModeDeviceCode, ModeBrowser, ModeSecret, ModeCertificate, ModeAzCLI, ModeEnv, ModeToken, ModeWorkload}
 }
 
 // TokenFunc returns a bearer token for one service.
@@ -64,6 +71,18 @@ type Options struct {
 	CertificatePath     string
 	CertificatePassword string
 	Cloud               Cloud
+	// CloudChosen says the user chose the cloud (--cloud). Only then is it
+	// passed to azidentity: otherwise azidentity honours AZURE_AUTHORITY_HOST
+	// (which it reads only when no cloud is configured in code).
+	CloudChosen bool
+	// FederatedTokenFile is the workload identity assertion file (default
+	// AZURE_FEDERATED_TOKEN_FILE).
+	FederatedTokenFile string
+	// Transport and DisableInstanceDiscovery are for a local authority in
+	// tests (azidentity refuses plain http, so tests serve TLS and pass the
+	// server's client).
+	Transport                policy.Transporter
+	DisableInstanceDiscovery bool
 	// Prompt receives the device-code message (stderr: stdout stays clean).
 	Prompt io.Writer
 	// Getenv reads the environment (os.Getenv when nil); tests inject it.
@@ -95,6 +114,13 @@ func (o Options) Validate() error {
 		}
 		if o.CertificatePath == "" {
 			return errors.New("--auth certificate needs --certificate PATH (PEM with certificate and unencrypted key, or PFX)")
+		}
+	case ModeWorkload:
+		if o.ClientID == "" && o.getenv(EnvAzureClientID) == "" {
+			return fmt.Errorf("--auth workload needs --client-id or %s", EnvAzureClientID)
+		}
+		if o.FederatedTokenFile == "" && o.getenv(EnvFederatedTokenFile) == "" {
+			return fmt.Errorf("--auth workload needs %s (the federated token file the platform mounts)", EnvFederatedTokenFile)
 		}
 	case ModeToken:
 		if strings.TrimSpace(o.getenv(EnvGraphToken)) == "" {
@@ -140,7 +166,10 @@ func Static(tok string) TokenFunc {
 }
 
 func credential(o Options) (azcore.TokenCredential, error) {
-	co := azcore.ClientOptions{Cloud: o.Cloud.Authority}
+	co := azcore.ClientOptions{Transport: o.Transport}
+	if o.CloudChosen {
+		co.Cloud = o.Cloud.Authority
+	}
 	tenant := o.TenantID
 	switch o.Mode {
 	case ModeDeviceCode:
@@ -188,6 +217,23 @@ func credential(o Options) (azcore.TokenCredential, error) {
 	case ModeAzCLI:
 		c, err := azidentity.NewAzureCLICredential(&azidentity.AzureCLICredentialOptions{TenantID: tenant})
 		return wrapCred("azure cli", c, err)
+	case ModeWorkload:
+		file := o.FederatedTokenFile
+		if file == "" {
+			file = o.getenv(EnvFederatedTokenFile)
+		}
+		clientID := o.ClientID
+		if clientID == "" {
+			clientID = o.getenv(EnvAzureClientID)
+		}
+		if tenant == "" {
+			tenant = o.getenv(EnvAzureTenantID)
+		}
+		c, err := azidentity.NewWorkloadIdentityCredential(&azidentity.WorkloadIdentityCredentialOptions{
+			ClientOptions: co, ClientID: clientID, TenantID: tenant, TokenFilePath: file,
+			DisableInstanceDiscovery: o.DisableInstanceDiscovery,
+		})
+		return wrapCred("workload identity", c, err)
 	case ModeEnv:
 		c, err := azidentity.NewEnvironmentCredential(&azidentity.EnvironmentCredentialOptions{ClientOptions: co})
 		return wrapCred("environment", c, err)

@@ -455,10 +455,14 @@ func failed(err error) outcome {
 	return outcome{status: snapshot.StatusError, reason: reason}
 }
 
-// checkFatal turns a Graph 401 into a run-stopping error.
+// checkFatal turns a Graph 401 or an unreachable Graph host into a
+// run-stopping error.
 func checkFatal(err error) error {
 	if errors.Is(err, graph.ErrUnauthorized) {
 		return &fatalError{fmt.Errorf("the Graph token was rejected (401); stopping: %w", err)}
+	}
+	if f := unreachableFatal(err); f != nil {
+		return f
 	}
 	return nil
 }

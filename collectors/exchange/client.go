@@ -417,6 +417,11 @@ func (c *Client) post(ctx context.Context, target *url.URL, cmdlet, anchor strin
 			if attempt >= c.maxRetries {
 				return nil, err
 			}
+			// A host that is not there gets two quick retries, not a
+			// minute of back-off.
+			if transport.Unreachable(err) && attempt >= transport.UnreachableRetries {
+				return nil, &transport.UnreachableError{Service: "the Exchange admin API", Host: target.Host, Err: err}
+			}
 			attempt++
 			res.Retries++
 			if err := c.wait(ctx, cmdlet, c.backoff(attempt), err.Error()); err != nil {

@@ -109,6 +109,13 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			if errors.Is(err, ErrWriteRefused) || ctx.Err() != nil || attempt >= t.maxRetries {
 				return nil, err
 			}
+			if transport.Unreachable(err) {
+				// A host that is not there: two quick retries for a blip,
+				// then a clear error (retries are for throttling and 5xx).
+				if attempt >= transport.UnreachableRetries {
+					return nil, &transport.UnreachableError{Service: "Microsoft Graph", Host: req.URL.Host, Err: err}
+				}
+			}
 			wait = backoff(attempt)
 			t.log.Debug("request failed, retrying", "path", req.URL.Path, "attempt", attempt+1, "err", err)
 		case transport.Retryable(resp.StatusCode) && attempt < t.maxRetries:

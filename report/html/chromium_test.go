@@ -80,7 +80,8 @@ func TestChromiumRendersTheReport(t *testing.T) {
 	if st.nonWhite < 0.05 || st.colours < 50 {
 		t.Errorf("the screenshot looks blank: %.1f%% non-white, %d colours", 100*st.nonWhite, st.colours)
 	}
-	// The table headings (#1e3a5f) and the FAIL badges (#dc2626) are drawn.
+	// The table headings (#1e3a5f) and the reds of FAIL badges (#dc2626)
+	// and of the attacker's rows and alerts (#b91c1c) are drawn.
 	if st.heading < 2000 || st.red < 200 {
 		t.Errorf("the report's colours are missing: heading %d px, red %d px", st.heading, st.red)
 	}
@@ -192,7 +193,7 @@ func pixels(img image.Image) pixelStats {
 			if near(r8, g8, b8, 0x1e, 0x3a, 0x5f) {
 				st.heading++
 			}
-			if near(r8, g8, b8, 0xdc, 0x26, 0x26) {
+			if near(r8, g8, b8, 0xdc, 0x26, 0x26) || near(r8, g8, b8, 0xb9, 0x1c, 0x1c) {
 				st.red++
 			}
 		}

@@ -75,9 +75,8 @@ func scriptPolicy(e checks.Evidence, allow bool) ScriptPolicy {
 	}
 	return ScriptPolicy{Unsafe: true, Banner: []string{
 		"WARNING: THIS SCRIPT WAS GENERATED FROM A SNAPSHOT THAT IS NOT TRUSTED: " + AndList(why) + ".",
-		"Its changes may not match the tenant, and objects the audit could not see are not handled.",
-		"It was written only because --allow-unsafe-scripts was given. Check every change against the tenant before running it,",
-		"then delete the 'throw' line below to make the script runnable.",
+		"Its changes may not match the tenant, and objects the audit could not see are not handled. It was written only because --allow-unsafe-scripts was given.",
+		"Check every change against the tenant, then delete the 'throw' line after the param block to make the script runnable.",
 	}}
 }
 

@@ -47,11 +47,18 @@ func (r *renderer) summary() error {
 	}
 	r.para(fmt.Sprintf("Data collected %s   ·   Report generated %s   ·   %s   ·   %s",
 		fmtDate(d.CollectedAt), fmtDate(d.GeneratedAt), toolName(d), lic), meta, marginX, contentW)
+	ev := r.rep.Evidence
+	digest := "not recorded"
+	if ev.Digest != "" {
+		digest = "SHA-256 " + ev.Digest
+	}
+	r.para("Snapshot digest: "+digest+"   ·   Signature: "+ev.Signature, meta, marginX, contentW)
 	r.y += 3
 
 	if len(d.Integrity) > 0 {
 		r.integrityWarning()
 	}
+	r.evidenceWarning()
 	if r.rep.Incident != nil {
 		// After an account compromise the incident is what the reader
 		// acts on first; the executive summary follows on its own page.
@@ -66,6 +73,29 @@ func (r *renderer) summary() error {
 	r.topRisks()
 	r.coverage()
 	return r.checkCtx()
+}
+
+// evidenceWarning says, for a snapshot that is not trusted, why, and what
+// became of the scripts that change the tenant.
+func (r *renderer) evidenceWarning() {
+	ev, sp := r.rep.Evidence, r.rep.Scripts
+	if ev.Trusted {
+		return
+	}
+	var lines []string
+	for _, w := range ev.Warnings {
+		if len(r.doc.Integrity) > 0 && r.doc.Evidence.Tampered && strings.HasPrefix(w, "Snapshot files failed verification") {
+			continue // the integrity warning above lists the files
+		}
+		lines = append(lines, w)
+	}
+	switch {
+	case sp.Refused != nil:
+		lines = append(lines, "remediation.ps1 and the containment scripts were not written: they change the tenant, and this snapshot is not trusted.")
+	case sp.Unsafe:
+		lines = append(lines, "remediation.ps1 and the containment scripts were written on request anyway: each opens with a warning and stops at a throw the administrator must delete by hand after checking every change.")
+	}
+	r.box("EVIDENCE NOT TRUSTED", strings.Join(lines, "\n"), colAlert, colAlertBg)
 }
 
 func (r *renderer) integrityWarning() {

@@ -161,6 +161,9 @@ func WriteContainment(ctx context.Context, w io.Writer, rep *model.Report, upn s
 		Notes:         c.notes(conn),
 		LogPrefix:     logPrefix,
 	}
+	if rep.Scripts.Unsafe {
+		h.Unsafe = rep.Scripts.Banner
+	}
 	if c.Has(model.OpRemoveRule) {
 		h.Params = append(h.Params, Param{
 			Name: "KeepRulesDisabled",

@@ -57,7 +57,14 @@ type Header struct {
 	// LogPrefix names the JSON change log in the header notes (the prefix
 	// given to WriteFinish); "" means remediation-log.
 	LogPrefix string
+	// Unsafe, when set, is the warning banner of a script written from a
+	// snapshot that is not trusted: it opens the file, and a throw right
+	// after the param block stops the script until the admin deletes it.
+	Unsafe []string
 }
+
+// unsafeThrow is the statement that keeps an unsafe script from running.
+const unsafeThrow = "throw 'This script was generated from a snapshot that is not trusted (tampered or incomplete). Read the warning at the top of the file, check every change against the tenant, then delete this line to run it.'"
 
 // Connection says which services the script connects to before changing
 // anything, and how it proves it reached the audited tenant.
@@ -133,6 +140,14 @@ func (s *Script) WriteHeader(h Header, mods []Module) error {
 		return fmt.Errorf("tenant id %q is not a GUID", h.TenantID)
 	}
 	tenantID := strings.ToLower(h.TenantID)
+	if len(h.Unsafe) > 0 {
+		s.Line("# " + strings.Repeat("!", 98))
+		for _, l := range h.Unsafe {
+			s.Comment(l)
+		}
+		s.Line("# " + strings.Repeat("!", 98))
+		s.Blank()
+	}
 	s.Line("#Requires -Version " + minPowerShellVersion)
 	for _, m := range mods {
 		s.Line("#Requires -Modules @{ ModuleName = %s; ModuleVersion = %s }", Lit(m.Name), Lit(m.MinVersion))
@@ -195,6 +210,11 @@ func (s *Script) WriteHeader(h Header, mods []Module) error {
 			s.Line("%s"+sep, p.Decl)
 		}
 		s.Close(")")
+	}
+	if len(h.Unsafe) > 0 {
+		s.Blank()
+		s.Comment("DELETE THE NEXT LINE BY HAND once every change below has been checked against the tenant (see the warning at the top of the file).")
+		s.Line(unsafeThrow)
 	}
 	s.Blank()
 	s.Comment("Values from the audited snapshot. They are data (single-quoted strings), never code.")

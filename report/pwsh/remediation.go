@@ -274,6 +274,9 @@ func WriteRemediation(ctx context.Context, w io.Writer, rep *model.Report, opt O
 		ScriptName:    remediationScriptName,
 		Notes:         g.notes(p, conn),
 	}
+	if rep.Scripts.Unsafe {
+		h.Unsafe = rep.Scripts.Banner
+	}
 	if p.Has(checks.IDEXOMail001) {
 		h.Params = append(h.Params, Param{
 			Name: "SecurityNotificationAddress",

@@ -111,6 +111,16 @@ func writeTable(ctx context.Context, f *excelize.File, st *styles, t table, maxR
 		}
 	}
 
+	// The used range, declared before the stream writer starts (it would
+	// otherwise declare A1): readers that trust <dimension> (openpyxl in
+	// read-only mode, some BI tools) read this many rows and columns.
+	lastRow := headerRow + n
+	if cut > 0 {
+		lastRow++
+	}
+	if err := f.SetSheetDimension(t.sheet, fmt.Sprintf("A1:%s%d", lastCol, lastRow)); err != nil {
+		return fmt.Errorf("xlsx: sheet %s: dimension: %w", t.sheet, err)
+	}
 	sw, err := f.NewStreamWriter(t.sheet)
 	if err != nil {
 		return fmt.Errorf("xlsx: sheet %s: %w", t.sheet, err)

@@ -48,6 +48,9 @@ func Write(ctx context.Context, w io.Writer, doc *checks.Document, snap *snapsho
 	if err := writeSummary(f, st, doc, snap); err != nil {
 		return err
 	}
+	if err := declareDimension(f, sheetSummary); err != nil {
+		return err
+	}
 	tables := []func() table{
 		func() table { return findingsTable(doc) },
 		func() table { return actionPlanTable(doc) },
@@ -101,4 +104,25 @@ func Write(ctx context.Context, w io.Writer, doc *checks.Document, snap *snapsho
 		return fmt.Errorf("xlsx: write: %w", err)
 	}
 	return canonicalZip(buf.Bytes(), w)
+}
+
+// declareDimension sets a sheet's <dimension> to the range its cells use
+// (excelize leaves A1), so readers that trust it see every row.
+func declareDimension(f *excelize.File, sheet string) error {
+	rows, err := f.GetRows(sheet)
+	if err != nil {
+		return fmt.Errorf("xlsx: sheet %s: %w", sheet, err)
+	}
+	cols := 1
+	for _, r := range rows {
+		cols = max(cols, len(r))
+	}
+	last, err := excelize.CoordinatesToCellName(cols, max(len(rows), 1))
+	if err != nil {
+		return fmt.Errorf("xlsx: sheet %s: %w", sheet, err)
+	}
+	if err := f.SetSheetDimension(sheet, "A1:"+last); err != nil {
+		return fmt.Errorf("xlsx: sheet %s: dimension: %w", sheet, err)
+	}
+	return nil
 }
