@@ -14,7 +14,7 @@ func entraPriv001() Check {
 	return Check{Meta: Meta{ID: IDEntraPriv001, Title: "Between two and four Global Administrators", Category: entraCatPriv, Severity: SeverityMedium,
 		Rationale: "One Global Administrator is a single point of failure; many of them widen the set of accounts whose compromise means tenant takeover.",
 		Datasets:  []string{snapshot.DSRoleAssignments}, AlsoReads: []string{snapshot.DSRoleDefinitions, snapshot.DSUsers},
-		References: References{CIS: []string{"1.1.3"}, CISVersion: entraCIS, SCuBA: []string{"MS.AAD.7.1", "MS.AAD.7.2"},
+		References: References{CIS: []string{"1.1.3"}, CISVersion: entraCIS, SCuBA: []string{"MS.AAD.7.1"},
 			Other: []string{"Maester CIS.M365.1.1.3", "Maester CISA.MS.AAD.7.1", "Maester MT.1032", "Prowler admincenter_users_between_two_and_four_global_admins"}},
 		Remediation: Remediation{Summary: "Keep two to four Global Administrators (including break-glass accounts); give others a narrower role.",
 			Steps: []string{

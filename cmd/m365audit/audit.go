@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io"
@@ -70,6 +71,9 @@ type auditOptions struct {
 	AllowTampered bool
 	// AllowIncomplete audits a snapshot whose collection was interrupted.
 	AllowIncomplete bool
+	// VerifyKey is a public key file: the snapshot must carry a valid
+	// signature made with its private key.
+	VerifyKey string
 	// AllowUnsafeScripts writes remediation.ps1 and incident-*.ps1 from a
 	// tampered or incomplete snapshot (each behind a banner and a throw).
 	AllowUnsafeScripts bool
@@ -113,6 +117,7 @@ func newAuditCmd(stdout, stderr io.Writer, version string) *cobra.Command {
 	f.StringVar(&o.FailOn, "fail-on", "", "exit 3 when a non-accepted check fails at or above this severity (critical, high, medium, low, info)")
 	f.BoolVar(&o.AllowTampered, "allow-tampered", false, "audit a snapshot whose files fail integrity verification (output is marked)")
 	f.BoolVar(&o.AllowIncomplete, "allow-incomplete", false, "audit a snapshot whose collection was interrupted (output is marked)")
+	f.StringVar(&o.VerifyKey, "verify-key", "", "public key file (m365audit keygen): refuse the snapshot unless it is signed with its private key")
 	f.BoolVar(&o.AllowUnsafeScripts, "allow-unsafe-scripts", false, "with --allow-tampered or --allow-incomplete, still write remediation.ps1 and incident-*.ps1 (each opens with a warning and a throw you must delete by hand)")
 	f.StringVar(&o.Baseline, "baseline", "", "an earlier audit of the same tenant (snapshot, results.json or audit --out directory): every report gains what changed since")
 	return cmd
@@ -159,9 +164,23 @@ func runAudit(ctx context.Context, path string, o auditOptions, stdout, stderr i
 		}
 		cfg = c
 	}
+	var verifyKey ed25519.PublicKey
+	if o.VerifyKey != "" {
+		var err error
+		if verifyKey, err = readVerifyKey(o.VerifyKey); err != nil {
+			return &exitError{exitCannotRun, err}
+		}
+	}
 	snap, err := snapshot.Load(path, snapshot.LoadOptions{AllowIntegrityErrors: o.AllowTampered, AllowIncomplete: o.AllowIncomplete})
 	if err != nil {
 		return &exitError{exitCannotRun, err}
+	}
+	evidence := evidenceOf(snap)
+	if verifyKey != nil {
+		if err := snap.VerifySignature(verifyKey); err != nil {
+			return &exitError{exitCannotRun, fmt.Errorf("snapshot %s: %w", path, err)}
+		}
+		evidence.Verified, evidence.KeyFingerprint = true, snapshot.KeyFingerprint(verifyKey)
 	}
 	for _, f := range snap.Unexpected {
 		fmt.Fprintf(stderr, "WARNING: snapshot %s holds %s, which its manifest does not name; it was ignored.\n", path, f)
@@ -171,7 +190,7 @@ func runAudit(ctx context.Context, path string, o auditOptions, stdout, stderr i
 		return &exitError{exitCannotRun, err}
 	}
 	doc := checks.Run(snap, checks.RunOptions{Config: cfg, ToolVersion: o.Version, GeneratedAt: now(), Incident: inc, Logger: o.Logger})
-	doc.Evidence = evidenceOf(snap)
+	doc.Evidence = evidence
 	if err := attachBaseline(doc, snap, o.Baseline, cfg, o.Version); err != nil {
 		return &exitError{exitCannotRun, err}
 	}

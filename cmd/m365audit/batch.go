@@ -299,7 +299,14 @@ func runTenant(ctx context.Context, g *globalOptions, root, base string, s batch
 	e.Snapshot = rel(root, []string{snapPath})[0]
 	var auditErr bytes.Buffer
 	cfgPath := resolve(base, s.Config)
-	if err := runAudit(ctx, snapPath, auditOptions{Out: runDir, ConfigPath: cfgPath, Version: g.version,
+	// The newest earlier run is the baseline: every report gains its
+	// "since the last report" section.
+	prev := previousRun(tenantDir, stamp)
+	baseline := ""
+	if prev != "" {
+		baseline = filepath.Join(prev, batchSnapshotFile)
+	}
+	if err := runAudit(ctx, snapPath, auditOptions{Out: runDir, ConfigPath: cfgPath, Version: g.version, Baseline: baseline,
 		Now: func() time.Time { return g.now().UTC() }, Logger: log}, io.Discard, &auditErr); err != nil {
 		return fail(fmt.Errorf("audit: %w", err))
 	}
@@ -311,7 +318,7 @@ func runTenant(ctx context.Context, g *globalOptions, root, base string, s batch
 	score := doc.Score.Percent
 	e.Score = &score
 	e.Results = rel(root, []string{resPath})[0]
-	if prev := previousRun(tenantDir, stamp); prev != "" {
+	if prev != "" {
 		if err := writeBaseline(prev, snapPath, runDir, cfgPath, g.version); err != nil {
 			return fail(fmt.Errorf("compare with %s: %w", filepath.Base(prev), err))
 		}

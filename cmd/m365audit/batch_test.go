@@ -152,6 +152,9 @@ func TestBatchThreeTenantsOneUnreachable(t *testing.T) {
 			if e.Status != batch.StatusOK || e.Score == nil || e.Baseline != "" {
 				t.Errorf("%s: %+v", e.Name, e)
 			}
+			if res, err := os.ReadFile(filepath.Join(root, e.Name, "2026-12-04T1530Z", "results.json")); err != nil || strings.Contains(string(res), `"changes"`) {
+				t.Errorf("%s: a first run has no baseline (%v)", e.Name, err)
+			}
 			want := e.Name + "/2026-12-04T1530Z"
 			if e.Run != want {
 				t.Errorf("%s: run %s, want %s", e.Name, e.Run, want)
@@ -204,6 +207,18 @@ func TestBatchThreeTenantsOneUnreachable(t *testing.T) {
 		}
 		if _, err := os.Stat(filepath.Join(root, e.Name, "2027-01-04T1530Z", "since-last-report.json")); err != nil {
 			t.Error(err)
+		}
+		// The reports themselves carry the "since the last report" section
+		// (audit --baseline with the first run).
+		var res struct {
+			Changes json.RawMessage `json:"changes"`
+		}
+		data, err := os.ReadFile(filepath.Join(root, e.Name, "2027-01-04T1530Z", "results.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(data, &res); err != nil || len(res.Changes) == 0 {
+			t.Errorf("%s: results.json has no changes since the first run (%v)", e.Name, err)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"os"
@@ -32,6 +33,7 @@ type collectOptions struct {
 	Certificate      string
 	Concurrency      int
 	Resume           string
+	SignKey          string
 	Preflight        bool
 	// CloudChosen: --cloud was given (only then is the cloud passed to
 	// azidentity, which otherwise honours AZURE_AUTHORITY_HOST).
@@ -50,6 +52,7 @@ type collectPlan struct {
 	concurrency   int
 	resume        string
 	exchangeLater bool
+	signKey       ed25519.PrivateKey
 }
 
 var domainRE = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$`)
@@ -96,6 +99,7 @@ func newCollectCmd(g *globalOptions) *cobra.Command {
 	f.StringVar(&o.Certificate, "certificate", "", "PEM or PFX file for --auth certificate (password in env "+auth.EnvCertificatePassword+")")
 	f.IntVar(&o.Concurrency, "concurrency", o.Concurrency, "chains of datasets collected at once, 1-16 (default: one per chain, up to 16)")
 	f.StringVar(&o.Resume, "resume", "", "continue the interrupted snapshot in this directory (same --tenant and sign-in)")
+	f.StringVar(&o.SignKey, "sign-key", "", "Ed25519 private key file (m365audit keygen): sign the manifest (manifest.sig)")
 	f.BoolVar(&o.Preflight, "preflight", false, "sign in and check permissions and licences for every dataset without collecting; exit 3 when something would not be collected")
 	return cmd
 }
@@ -161,6 +165,9 @@ func (o collectOptions) validate(g *globalOptions) (*collectPlan, error) {
 		if _, err := os.Stat(o.Certificate); err != nil {
 			return nil, usagef("--certificate: %v", err)
 		}
+	}
+	if p.signKey, err = readSignKey(o.SignKey); err != nil {
+		return nil, err
 	}
 	inc, err := parseIncident(o.IncidentUsers, o.IncidentStart, g.now())
 	if err != nil {
@@ -239,6 +246,9 @@ func runCollect(ctx context.Context, g *globalOptions, p *collectPlan) error {
 		return fmt.Errorf("read-only guard refused %d request(s): %s (a bug: please report it)", len(rep.RefusedWrites), strings.Join(rep.RefusedWrites, ", "))
 	}
 	if err := collect.WriteSummary(g.stderr, rep.Manifest, rep.Path); err != nil {
+		return err
+	}
+	if err := sealSnapshot(g.stderr, rep.Path, p.signKey); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintln(g.stdout, rep.Path)

@@ -93,6 +93,7 @@ func newRootCmd(g *globalOptions) *cobra.Command {
 		newPortfolioCmd(g),
 		newBatchCmd(g),
 		newVersionCmd(g),
+		newKeygenCmd(g),
 	)
 	return root
 }

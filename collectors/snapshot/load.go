@@ -215,6 +215,11 @@ func LoadFS(fsys fs.FS, opt LoadOptions) (*Snapshot, error) {
 		s.Manifest.Datasets[id] = info
 	}
 	problems = append(problems, s.checkTenant()...)
+	if len(s.Signature) > 0 {
+		if _, err := parseSignature(s.Signature, raw); err != nil {
+			problems = append(problems, IntegrityProblem{File: SignatureFile, Problem: err.Error()})
+		}
+	}
 	if len(problems) > 0 && !opt.AllowIntegrityErrors {
 		p := problems[0]
 		where := p.File

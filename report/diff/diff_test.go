@@ -174,9 +174,12 @@ func TestKnownChanges(t *testing.T) {
 		// second month fails it on the policy's new exclusion instead.
 		"changed ENTRA-CA-001 fail->fail +Block legacy authentication (5b0c8e53-4a5c-4c39-9a4a-0d7c3c1e7a01) -adele.vance@contoso.com (477cc17f-1d98-48e0-9895-619b666be1f8|Authenticated SMTP|203.0.113.45) -adele.vance@contoso.com (477cc17f-1d98-48e0-9895-619b666be1f8|IMAP4|203.0.113.45) -scanner@contoso.com (193db16c-f29d-4040-85c7-c245f6413f95|Authenticated SMTP|192.0.2.10) because conditionalAccessPolicies:Block legacy authentication:modified:conditions.users.excludeUsers",
 		"changed ENTRA-MFA-004 warn->warn +Diego Siciliani (c1ea27a3-9e93-4272-a433-81c895a8ee62) because roleAssignments:diego.siciliani@contoso.com:added:",
+		// A fourth Global Administrator: ENTRA-PRIV-009 already fails (3
+		// Global Administrators, 2 narrower administrators) and lists him.
+		"changed ENTRA-PRIV-009 fail->fail +Diego Siciliani (c1ea27a3-9e93-4272-a433-81c895a8ee62) because roleAssignments:diego.siciliani@contoso.com:added:",
 	})
 	c := d.Counts
-	if c.Fixed != 1 || c.Regressed != 1 || c.Changed != 2 || c.ObjectsAdded != 4 || c.ObjectsModified != 3 || c.ObjectsRemoved != 0 || c.Datasets != 0 {
+	if c.Fixed != 1 || c.Regressed != 1 || c.Changed != 3 || c.ObjectsAdded != 4 || c.ObjectsModified != 3 || c.ObjectsRemoved != 0 || c.Datasets != 0 {
 		t.Errorf("counts = %+v", c)
 	}
 	if c.Unchanged+len(d.Checks) != len(audit(cur).Doc.Results) {
@@ -278,7 +281,7 @@ func TestResultsOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.ObjectsCompared || d.Note == "" || len(d.Objects) != 0 || len(d.Checks) != 4 {
+	if d.ObjectsCompared || d.Note == "" || len(d.Objects) != 0 || len(d.Checks) != 5 {
 		t.Fatalf("objectsCompared %v note %q objects %d checks %d", d.ObjectsCompared, d.Note, len(d.Objects), len(d.Checks))
 	}
 	for _, c := range d.Checks {

@@ -60,7 +60,7 @@ func Write(ctx context.Context, w io.Writer, rep *model.Report) error {
 	if err != nil {
 		return err
 	}
-	t, err := htmltemplate.New("report").Funcs(funcs).Parse(pageTemplate)
+	t, err := htmltemplate.New("report").Funcs(funcs).Funcs(changesFuncs).Parse(pageTemplate + changesTemplate)
 	if err != nil {
 		return fmt.Errorf("html: template: %w", err)
 	}

@@ -48,6 +48,7 @@ type view struct {
 	NotEval    []checks.Result
 	Passed     []checks.Result
 	Filter     filterView
+	Changes    *model.Changes // since the baseline audit (changes.go); nil without one
 }
 
 type evidenceView struct {
@@ -174,6 +175,11 @@ func buildView(ctx context.Context, rep *model.Report) (*view, error) {
 			"; img-src data:; base-uri 'none'; form-action 'none'",
 	}
 	v.Title = "Microsoft 365 security audit: " + v.Tenant
+	changes, err := model.ChangesOf(doc)
+	if err != nil {
+		return nil, err
+	}
+	v.Changes = changes
 	if d := doc.Tenant.PrimaryDomain; d != "" {
 		v.Facts = append(v.Facts, "Domain: "+d)
 	}

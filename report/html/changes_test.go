@@ -1,0 +1,53 @@
+package html
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/m365audit/m365audit/report/diff"
+)
+
+// TestSinceTheLastReport: with a baseline the section follows the executive
+// summary, hostile object names in it stay inert; without one it is absent.
+func TestSinceTheLastReport(t *testing.T) {
+	doc, snap := contoso(t)
+	if bytes.Contains(render(t, doc, snap), []byte("Since the last report")) {
+		t.Fatal("section without a baseline")
+	}
+	d := &diff.Document{
+		Tenant: diff.Tenant{ID: doc.Tenant.ID}, ObjectsCompared: true,
+		From: diff.Side{CollectedAt: doc.CollectedAt.Add(-30 * 24 * time.Hour), Score: 61.5},
+		To:   diff.Side{CollectedAt: doc.CollectedAt, Score: doc.Score.Percent},
+		Checks: []diff.CheckChange{
+			{ID: "EXO-PROTO-001", Title: "SMTP AUTH is disabled", Severity: "high", From: "fail", To: "pass", Change: diff.Fixed,
+				Because: []diff.Ref{{Dataset: "exoTransportConfig", Name: hostile[2], Change: diff.ObjectModified, Fields: []string{"SmtpClientAuthenticationDisabled"}}}},
+			{ID: "ENTRA-EXT-001", Title: "Only admins can invite guests", Severity: "high", From: "pass", To: "fail", Change: diff.Regressed},
+		},
+		Objects: []diff.ObjectChange{
+			{Dataset: "roleAssignments", ID: "a", Name: "diego@contoso.com", Detail: "Global Administrator", Change: diff.ObjectAdded},
+			{Dataset: "users", ID: "g1", Name: hostile[3], Detail: "Guest", Change: diff.ObjectAdded},
+			{Dataset: "users", ID: "g2", Name: hostile[4], Detail: "Guest", Change: diff.ObjectAdded},
+			{Dataset: "conditionalAccessPolicies", ID: "p", Name: hostile[9], Change: diff.ObjectModified,
+				Fields: []diff.FieldChange{{Path: "conditions.users.excludeUsers", From: []any{}, To: []any{hostile[2]}}}},
+		},
+	}
+	raw, err := json.Marshal(d.WithoutSchema())
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc.Changes = raw
+	page := render(t, doc, snap)
+	inert(t, page)
+	for _, want := range []string{"Since the last report", "61.5%", "Fixed (1)", "Regressed (1)", "New privileged role holders (1)",
+		"Global Administrator", "New guests (2)", "Policy changes (1)", "conditions.users.excludeUsers"} {
+		if !bytes.Contains(page, []byte(want)) {
+			t.Errorf("missing %q", want)
+		}
+	}
+	summary, since, findings := bytes.Index(page, []byte(`<section id="summary">`)), bytes.Index(page, []byte(`<section id="changes">`)), bytes.Index(page, []byte(`<section id="findings">`))
+	if !(summary < since && since < findings) {
+		t.Errorf("order: summary %d, changes %d, findings %d", summary, since, findings)
+	}
+}
