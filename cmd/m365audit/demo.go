@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,11 +18,15 @@ import (
 	"github.com/m365audit/m365audit/collectors/collect"
 	"github.com/m365audit/m365audit/collectors/snapshot"
 	"github.com/m365audit/m365audit/collectors/tenantsim"
+	"github.com/m365audit/m365audit/report"
 )
 
 // demoOptions are the flags of `demo`.
 type demoOptions struct {
 	Out string
+	// Formats selects the reports written beside the snapshot, as audit
+	// --formats ("" or "all" for every one).
+	Formats string
 	// Sample overrides the embedded sample (tests).
 	Sample *snapshot.Snapshot
 	Logger *slog.Logger
@@ -36,16 +41,21 @@ type demoOptions struct {
 func newDemoCmd(g *globalOptions) *cobra.Command {
 	var o demoOptions
 	cmd := &cobra.Command{
-		Use:   "demo [--out DIR]",
+		Use:   "demo [--out DIR] [--formats LIST]",
 		Short: "Run the pipeline on the embedded Contoso sample tenant (no credentials, no network)",
 		Long: "Start a simulated tenant on 127.0.0.1 serving the embedded Contoso sample (a phished user, with\n" +
 			"the incident recorded), collect it through the real collectors with token authentication,\n" +
 			"audit it, and write every output into --out: snapshot/, results.json, report.xlsx, report.pdf,\n" +
-			"remediation.ps1 and the incident containment script. Then, from the same simulated pipeline:\n" +
-			"DIR/next-month (Contoso 30 days later, audited with today's run as --baseline), DIR/cohowinery\n" +
-			"(a second, well-hardened tenant) and DIR/portfolio (the portfolio over both tenants).",
+			"remediation.ps1 and the incident containment script (--formats chooses which, as in audit).\n" +
+			"Then, through the same pipeline: DIR/next-month (Contoso 30 days later, audited with today's run\n" +
+			"as --baseline), DIR/cohowinery (a second, well-hardened tenant), and DIR/portfolio (the portfolio\n" +
+			"over both tenants, built from results.json: written when --formats includes json).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// A bad --formats is a usage error before anything is started.
+			if _, err := report.Default().ParseFormats(o.Formats); err != nil {
+				return usagef("--formats: %v", err)
+			}
 			o.Logger = g.logger()
 			o.Version = g.version
 			if g.interactive {
@@ -80,7 +90,7 @@ func newDemoCmd(g *globalOptions) *cobra.Command {
 			}
 			// Audit the collected snapshot: summary on stdout, every output
 			// beside the snapshot.
-			if err := runAudit(cmd.Context(), dir, auditOptions{Version: g.version, Out: outDir}, g.stdout, g.stderr); err != nil {
+			if err := runAudit(cmd.Context(), dir, auditOptions{Version: g.version, Out: outDir, Formats: o.Formats}, g.stdout, g.stderr); err != nil {
 				return err
 			}
 			// Then Contoso a month later, a second tenant and the
@@ -89,6 +99,7 @@ func newDemoCmd(g *globalOptions) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&o.Out, "out", "", "output directory: the snapshot goes to DIR/snapshot, the reports to DIR (default: a new temporary directory, printed)")
+	cmd.Flags().StringVar(&o.Formats, "formats", "all", "reports written beside the snapshot, comma-separated: "+strings.Join(report.Default().Formats(), ", ")+", or all")
 	return cmd
 }
 

@@ -10,6 +10,7 @@ import (
 
 	m365audit "github.com/m365audit/m365audit"
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/report"
 	"github.com/m365audit/m365audit/report/portfolio"
 )
 
@@ -42,7 +43,7 @@ func demoFurther(ctx context.Context, g *globalOptions, o demoOptions, outDir, t
 		return &exitError{exitCannotRun, err}
 	}
 	nextDir := filepath.Join(outDir, demoNextMonthDir)
-	if err := demoRun(ctx, g, o, next, nextDir, nextAt, outDir); err != nil {
+	if err := demoRun(ctx, g, o, next, nextDir, nextAt, todaySnap); err != nil {
 		return err
 	}
 
@@ -56,7 +57,20 @@ func demoFurther(ctx context.Context, g *globalOptions, o demoOptions, outDir, t
 		return err
 	}
 
-	// The portfolio over today, next month and the second tenant.
+	// The portfolio over today, next month and the second tenant, built
+	// from their results.json.
+	writers, err := report.Default().ParseFormats(o.Formats)
+	if err != nil {
+		return usagef("--formats: %v", err)
+	}
+	withJSON := false
+	for _, w := range writers {
+		withJSON = withJSON || w.Format() == "json"
+	}
+	if !withJSON {
+		fmt.Fprintf(g.stdout, "\nNo portfolio: it is built from each run's results.json, which --formats %s leaves out.\n", o.Formats)
+		return nil
+	}
 	var runs []portfolio.Run
 	for _, dir := range []string{outDir, nextDir, secondDir} {
 		r, err := portfolio.LoadRun(dir)
@@ -104,7 +118,7 @@ func demoRun(ctx context.Context, g *globalOptions, o demoOptions, fsys fs.FS, d
 		return err
 	}
 	auditedAt := collectedAt.Add(2 * time.Minute)
-	err = runAudit(ctx, got, auditOptions{Version: o.Version, Out: dir, Baseline: baseline,
+	err = runAudit(ctx, got, auditOptions{Version: o.Version, Out: dir, Formats: o.Formats, Baseline: baseline,
 		Now: func() time.Time { return auditedAt }}, io.Discard, g.stderr)
 	if err != nil {
 		return err
