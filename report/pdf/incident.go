@@ -11,11 +11,11 @@ import (
 
 // Caps keep the incident section readable; the workbook has every row.
 const (
-	maxChangeRows   = 10 // per kind of change
-	maxPlanItems    = 8  // per containment step
-	maxReviewRows   = 15
-	maxHardening    = 12
-	maxTimelineRows = 40
+	maxChangeRows    = 10 // per kind of change
+	maxPlanItems     = 8  // per containment step
+	maxReviewRows    = 15
+	maxHardening     = 12
+	maxTimelineRows  = 40
 	maxRecipientRows = 60 // per compromised account
 )
 
