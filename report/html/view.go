@@ -11,6 +11,7 @@ import (
 
 	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 	"github.com/m365audit/m365audit/report/model"
 )
 
@@ -360,7 +361,7 @@ func incident(m *model.Incident) *incidentView {
 	if len(names) == 0 {
 		names = []string{"(no user named)"}
 	}
-	iv.Users = andList(names)
+	iv.Users = phrase.AndList(names)
 	end := fmtDate(m.End)
 	if m.EndIsCollection {
 		end += " (data collection)"
@@ -675,16 +676,6 @@ func capitalise(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
-}
-
-func andList(xs []string) string {
-	switch len(xs) {
-	case 0:
-		return ""
-	case 1:
-		return xs[0]
-	}
-	return strings.Join(xs[:len(xs)-1], ", ") + " and " + xs[len(xs)-1]
 }
 
 func statusLabel(s checks.Status) string {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/m365audit/m365audit/checks"
+	"github.com/m365audit/m365audit/internal/phrase"
 	"github.com/m365audit/m365audit/report/model"
 )
 
@@ -44,7 +45,7 @@ func (r *renderer) incidentSection() error {
 	if m.EndIsCollection {
 		end += " (data collection)"
 	}
-	r.para(fmt.Sprintf("Investigated: %s. Window: %s to %s.", andList(names), fmtDate(m.Start), end), body, marginX, contentW)
+	r.para(fmt.Sprintf("Investigated: %s. Window: %s to %s.", phrase.AndList(names), fmtDate(m.Start), end), body, marginX, contentW)
 	r.para("This section comes first because it is what to act on now. The full findings, the score and the coverage follow it.", muted, marginX, contentW)
 	r.y += 2
 	r.containmentBox(m)
@@ -80,7 +81,7 @@ func (r *renderer) incidentSection() error {
 // containmentBox states at a glance whether the accounts are contained.
 func (r *renderer) containmentBox(m *model.Incident) {
 	st := m.Status
-	changes := fmt.Sprintf("%s attributed to the attacker (listed below).", plural(m.NChanges, "change in the tenant is", "changes in the tenant are"))
+	changes := fmt.Sprintf("%s attributed to the attacker (listed below).", phrase.Plural(m.NChanges, "change in the tenant is", "changes in the tenant are"))
 	switch st.State {
 	case model.StateNotChecked:
 		r.box("CONTAINMENT NOT CHECKED", "The containment check (IR-USR-002) did not run. "+changes, colFair, rgb{255, 247, 237})
