@@ -7,6 +7,7 @@ import (
 
 	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // MailReach is who received the attacker's mail: the recipients of the
@@ -125,7 +126,7 @@ func MailRecipients(doc *checks.Document, snap *snapshot.Snapshot) *MailReach {
 	}
 	for _, s := range senders {
 		x := by[s]
-		sr := SenderReach{Sender: s, Label: FirstOf(label[s], s), File: RecipientsFileName(s), Messages: x.messages, Bursts: len(x.bursts),
+		sr := SenderReach{Sender: s, Label: phrase.FirstOf(label[s], s), File: RecipientsFileName(s), Messages: x.messages, Bursts: len(x.bursts),
 			First: x.first.UTC(), Last: x.last.UTC(), Recipients: checks.RecipientsToWarn(*res, s)}
 		for _, r := range sr.Recipients {
 			if r.External {

@@ -172,13 +172,13 @@ func (r *renderer) mailReach(m *model.Incident) {
 	}
 	all, ext := mr.Total()
 	r.para(fmt.Sprintf("Warn these people: %s, %d outside the organisation (they cannot be reached by a purge, only by a warning). "+
-		"Ask them to delete the message and to report any reply, click or payment.", plural(all, "person received", "people received")+" the attacker's mail", ext),
+		"Ask them to delete the message and to report any reply, click or payment.", phrase.Plural(all, "person received", "people received")+" the attacker's mail", ext),
 		body, marginX, contentW)
 	r.y += 1
 	for _, s := range mr.Senders {
 		r.need(lineH(9.5) + 3*(lineH(7.5)+2.4))
-		r.para(fmt.Sprintf("From %s: %s in %s, %s to %s · list for a mail merge: %s", s.Label, plural(s.Messages, "message", "messages"),
-			plural(s.Bursts, "burst", "bursts"), shortTime(s.First), shortTime(s.Last), s.File), textStyle{size: 9.5, bold: true, color: colHeading}, marginX, contentW)
+		r.para(fmt.Sprintf("From %s: %s in %s, %s to %s · list for a mail merge: %s", s.Label, phrase.Plural(s.Messages, "message", "messages"),
+			phrase.Plural(s.Bursts, "burst", "bursts"), shortTime(s.First), shortTime(s.Last), s.File), textStyle{size: 9.5, bold: true, color: colHeading}, marginX, contentW)
 		r.y += 0.5
 		shown := s.Recipients[:min(len(s.Recipients), maxRecipientRows)]
 		rows := make([][]cell, 0, len(shown))

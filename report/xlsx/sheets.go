@@ -8,6 +8,7 @@ import (
 
 	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 	"github.com/m365audit/m365audit/report/describe"
 	"github.com/m365audit/m365audit/report/model"
 	"github.com/xuri/excelize/v2"
@@ -418,7 +419,7 @@ func recipientsTable(doc *checks.Document, snap *snapshot.Snapshot) table {
 	default:
 		all, ext := mr.Total()
 		notes = append(notes, fmt.Sprintf("%s received the attacker's mail, %d outside the organisation: warn them (ask them to delete the message and report any reply, click or payment).",
-			model.Plural(all, "person", "people"), ext))
+			phrase.Plural(all, "person", "people"), ext))
 		for _, s := range mr.Senders {
 			for _, r := range s.Recipients {
 				rows = append(rows, row{sender: s.Label, r: r})
