@@ -122,6 +122,9 @@ type Incident struct {
 	// the data could not answer.
 	Happened []string
 	Cannot   []string
+	// Mail is who received the attacker's mail (IR-MAIL-001); nil when
+	// the check did not run.
+	Mail *MailReach
 	// Changes are the attacker's changes by kind; NChanges counts them.
 	Changes  []ChangeGroup
 	NChanges int
@@ -369,6 +372,7 @@ func buildIncident(doc *checks.Document, snap *snapshot.Snapshot, rem Remediatio
 		}
 	}
 
+	m.Mail = MailRecipients(doc, snap)
 	m.Happened, m.Cannot = narrative(m, byID, doc, snap)
 	m.Timeline = Timeline(doc, snap)
 	markAttackerSignIns(m.Timeline, doc)
