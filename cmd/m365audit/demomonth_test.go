@@ -76,6 +76,12 @@ func checkDemoFurther(t *testing.T, out string) {
 		t.Errorf("second tenant %s (%s): score %v, incident %+v", second.Tenant.DisplayName, second.Tenant.ID, second.Score.Percent, second.Incident)
 	}
 
+	// A routine audit does not list the incident-only datasets it did not
+	// need as coverage gaps.
+	if html, _ := os.ReadFile(filepath.Join(out, demoSecondTenantDir, "report.html")); strings.Contains(string(html), "collected only for an incident") {
+		t.Error("the second tenant's report lists skipped incident datasets as not collected")
+	}
+
 	// The portfolio: both tenants, Contoso with its trend.
 	raw, err := os.ReadFile(filepath.Join(out, demoPortfolioDir, "portfolio.json"))
 	if err != nil {

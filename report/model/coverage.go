@@ -31,6 +31,11 @@ func notCollected(doc *checks.Document, snap *snapshot.Snapshot) []DatasetGap {
 		}
 		title := dc.ID
 		spec, ok := snapshot.SpecByID(dc.ID)
+		// An incident dataset skipped because no incident was under
+		// investigation is not a gap of a routine audit.
+		if ok && spec.Incident && dc.Status == snapshot.StatusSkipped && doc.Incident == nil {
+			continue
+		}
 		if ok {
 			title = spec.Title + " (" + dc.ID + ")"
 		}

@@ -32,16 +32,18 @@ func (r *renderer) changes() error {
 		st textStyle
 	}{
 		{fmt.Sprintf("Score %.1f%%", c.From.Score), textStyle{size: 11, bold: true, color: then}},
-		{fmt.Sprintf(" on %s  →  ", fmtDay(c.From.CollectedAt)), scoreSt},
+		// Line wrapping trims spaces at either end of a part: the
+		// spaces that join the parts are no-break spaces.
+		{fmt.Sprintf("\u00a0on %s \u00a0→\u00a0 ", fmtDay(c.From.CollectedAt)), scoreSt},
 		{fmt.Sprintf("%.1f%%", c.To.Score), textStyle{size: 11, bold: true, color: now}},
-		{fmt.Sprintf(" on %s  (%s)", fmtDay(c.To.CollectedAt), c.ScoreDelta), scoreSt},
+		{fmt.Sprintf("\u00a0on %s  (%s)", fmtDay(c.To.CollectedAt), c.ScoreDelta), scoreSt},
 	} {
 		ln := r.l.wrap(part.s, contentW, part.st, false)[0]
 		r.l.drawLine(x, r.y+baseline(lineH(11), 11), ln, part.st)
 		x += ln.w
 	}
 	r.y += lineH(11) + 1
-	r.para(fmt.Sprintf("%d fixed, %d regressed, %d new risk(s) among the tenant's objects.", len(c.Fixed), len(c.Regressed), c.NewRisks()), body, marginX, contentW)
+	r.para(fmt.Sprintf("%d fixed, %d regressed, %d change(s) to review among the tenant's objects.", len(c.Fixed), len(c.Regressed), c.NewRisks()), body, marginX, contentW)
 	r.y += 1.5
 	if !c.ObjectsCompared {
 		r.box("Only verdicts were compared", "The previous audit was given as results without its snapshot, so the objects that changed (new administrators, guests, applications, policy edits) cannot be listed.", colHeading, colInfoBg)

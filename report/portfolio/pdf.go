@@ -13,7 +13,7 @@ import (
 // report's embedded fonts.
 func WritePDF(w io.Writer, d *Document) error {
 	v := buildView(d)
-	p, err := pdf.NewPages(pdf.PagesOptions{Title: "client portfolio", Generated: d.GeneratedAt, Compress: true})
+	p, err := pdf.NewPages(pdf.PagesOptions{Title: "all client tenants", Generated: d.GeneratedAt, Compress: true})
 	if err != nil {
 		return fmt.Errorf("portfolio pdf: %w", err)
 	}
@@ -43,7 +43,7 @@ func WritePDF(w io.Writer, d *Document) error {
 			{Text: t.Incident, Bold: true, Tone: "alert"}, {Text: collected, Tone: ct},
 		})
 	}
-	p.Table([]pdf.Column{{Title: "Tenant", Width: 50}, {Title: "Score", Width: 17}, {Title: "Trend", Width: 20}, {Title: "Critical", Width: 15}, {Title: "High", Width: 12}, {Title: "Evaluated", Width: 18}, {Title: "Incident", Width: 18}, {Title: "Collected", Width: 30}}, rows, 8.5)
+	p.Table([]pdf.Column{{Title: "Tenant", Width: 46}, {Title: "Score", Width: 16}, {Title: "Trend", Width: 20}, {Title: "Critical", Width: 15}, {Title: "High", Width: 11}, {Title: "Evaluated", Width: 21}, {Title: "Incident", Width: 17}, {Title: "Collected", Width: 34}}, rows, 8.5)
 	p.Heading("Checks failing most widely", 1)
 	if len(v.Top) == 0 {
 		p.Text("No check fails in a current run.", false)
@@ -52,7 +52,7 @@ func WritePDF(w io.Writer, d *Document) error {
 		for _, c := range v.Top {
 			rows = append(rows, []pdf.Cell{{Text: c.ID + " " + c.Title}, {Text: c.Severity}, {Text: c.Failing, Bold: true}, {Text: c.Tenants}})
 		}
-		p.Table([]pdf.Column{{Title: "Check", Width: 80}, {Title: "Severity", Width: 18}, {Title: "Failing in", Width: 17}, {Title: "Tenants", Width: 65}}, rows, 8.5)
+		p.Table([]pdf.Column{{Title: "Check", Width: 78}, {Title: "Severity", Width: 18}, {Title: "Failing in", Width: 20}, {Title: "Tenants", Width: 64}}, rows, 8.5)
 	}
 	p.Heading("Needs attention: open incidents and failing criticals", 1)
 	if len(v.Attention) == 0 {
