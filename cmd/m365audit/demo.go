@@ -38,7 +38,7 @@ func newDemoCmd(g *globalOptions) *cobra.Command {
 		Long: "Start a simulated tenant on 127.0.0.1 serving the embedded Contoso sample (a phished user, with\n" +
 			"the incident recorded), collect it through the real collectors with token authentication,\n" +
 			"audit it, and write every output into --out: snapshot/, results.json, report.xlsx, report.pdf,\n" +
-			"remediation.ps1 and the incident containment script.",
+			"remediation.ps1 and the incident containment script.\n\n" + exitCodesHelp("written"),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.Logger = g.logger()
