@@ -72,7 +72,7 @@ func newCollectCmd(g *globalOptions) *cobra.Command {
 			"--resume DIR continues it: finished datasets whose files still verify are kept, large lists\n" +
 			"continue from their last complete page, the rest is collected again.\n" +
 			"\n" + exitCodesHelp("collected (datasets that could not be collected are recorded in the snapshot)",
-				exitCode{exitFailOn, "--preflight: a dataset would not be collected whole"}),
+			exitCode{exitFailOn, "--preflight: a dataset would not be collected whole"}),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.CloudChosen = cmd.Flags().Changed("cloud")

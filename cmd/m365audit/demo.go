@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -16,11 +17,15 @@ import (
 	"github.com/m365audit/m365audit/collectors/collect"
 	"github.com/m365audit/m365audit/collectors/snapshot"
 	"github.com/m365audit/m365audit/collectors/tenantsim"
+	"github.com/m365audit/m365audit/report"
 )
 
 // demoOptions are the flags of `demo`.
 type demoOptions struct {
 	Out string
+	// Formats selects the reports written beside the snapshot, as audit
+	// --formats ("" or "all" for every one).
+	Formats string
 	// Sample overrides the embedded sample (tests).
 	Sample *snapshot.Snapshot
 	Logger *slog.Logger
@@ -33,14 +38,18 @@ type demoOptions struct {
 func newDemoCmd(g *globalOptions) *cobra.Command {
 	var o demoOptions
 	cmd := &cobra.Command{
-		Use:   "demo [--out DIR]",
+		Use:   "demo [--out DIR] [--formats LIST]",
 		Short: "Run the pipeline on the embedded Contoso sample tenant (no credentials, no network)",
 		Long: "Start a simulated tenant on 127.0.0.1 serving the embedded Contoso sample (a phished user, with\n" +
 			"the incident recorded), collect it through the real collectors with token authentication,\n" +
 			"audit it, and write every output into --out: snapshot/, results.json, report.xlsx, report.pdf,\n" +
-			"remediation.ps1 and the incident containment script.\n\n" + exitCodesHelp("written"),
+			"remediation.ps1 and the incident containment script (--formats chooses which, as in audit).\n\n" + exitCodesHelp("written"),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// A bad --formats is a usage error before anything is started.
+			if _, err := report.Default().ParseFormats(o.Formats); err != nil {
+				return usagef("--formats: %v", err)
+			}
 			o.Logger = g.logger()
 			o.Version = g.version
 			if g.interactive {
@@ -75,10 +84,11 @@ func newDemoCmd(g *globalOptions) *cobra.Command {
 			}
 			// Audit the collected snapshot: summary on stdout, every output
 			// beside the snapshot.
-			return runAudit(cmd.Context(), dir, auditOptions{Version: g.version, Out: outDir}, g.stdout, g.stderr)
+			return runAudit(cmd.Context(), dir, auditOptions{Version: g.version, Out: outDir, Formats: o.Formats}, g.stdout, g.stderr)
 		},
 	}
 	cmd.Flags().StringVar(&o.Out, "out", "", "output directory: the snapshot goes to DIR/snapshot, the reports to DIR (default: a new temporary directory, printed)")
+	cmd.Flags().StringVar(&o.Formats, "formats", "all", "reports written beside the snapshot, comma-separated: "+strings.Join(report.Default().Formats(), ", ")+", or all")
 	return cmd
 }
 
