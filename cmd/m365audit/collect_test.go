@@ -267,6 +267,21 @@ func TestDemoEndToEnd(t *testing.T) {
 			t.Errorf("demo output %s missing or empty: %v", f, err)
 		}
 	}
+	// ENTRA-MFA-001 and ENTRA-CA-001 fail on the sign-in evidence, so the
+	// remediation script offers their Conditional Access policies as it
+	// does for any failing check.
+	script, err := os.ReadFile(filepath.Join(out, "remediation.ps1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"#region ENTRA-MFA-001", "$policyName = 'm365audit ENTRA-MFA-001 Require MFA for all users'",
+		"#region ENTRA-CA-001", "$policyName = 'm365audit ENTRA-CA-001 Block legacy authentication'",
+	} {
+		if !strings.Contains(string(script), want) {
+			t.Errorf("demo remediation.ps1 lacks %q", want)
+		}
+	}
 	// Running it again into the same directory works (it replaces its own
 	// snapshot), but never removes a snapshot of another tenant.
 	if code, _, stderr := cli(t, "demo", "--out", out); code != 0 {

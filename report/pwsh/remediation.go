@@ -138,11 +138,7 @@ func specFor(b model.Block) fixSpec {
 	if b.Variant == model.VariantSecurityDefaults {
 		return securityDefaultsFix()
 	}
-	s := fixSpecs()[b.Result.ID]
-	if b.Evidence != "" {
-		s.what = b.Evidence + " " + s.what
-	}
-	return s
+	return fixSpecs()[b.Result.ID]
 }
 
 // plan is the model's remediation plan with each block's fix.
