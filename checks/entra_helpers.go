@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/m365audit/m365audit/checks/knowledge"
 	"github.com/m365audit/m365audit/collectors/snapshot"
 )
 
@@ -64,14 +65,6 @@ func entraAffectedNames(a []Affected) []string {
 		out = append(out, x.Name)
 	}
 	return out
-}
-
-// entraPlural returns "1 user" / "2 users".
-func entraPlural(n int, one, many string) string {
-	if n == 1 {
-		return fmt.Sprintf("1 %s", one)
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
 
 // entraIsAre returns "is" for one, "are" otherwise.
@@ -152,7 +145,7 @@ func entraTemplateOf(tpl map[string]string, roleDefinitionID string) string {
 // users may be nil (users dataset not collected).
 func entraPrivilegedHolders(c *Context, assignments []snapshot.RoleAssignment, users entraUserIndex, only ...string) []*entraHolder {
 	tpl := entraRoleTemplates(c)
-	names := PrivilegedRoles()
+	names := knowledge.PrivilegedRoles()
 	want := map[string]bool{}
 	for _, o := range only {
 		want[strings.ToLower(o)] = true

@@ -2,9 +2,10 @@ package checks
 
 import (
 	"fmt"
-	"strings"
 
+	"github.com/m365audit/m365audit/checks/knowledge"
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDIRSig001 is the ID of check IR-SIG-001.
@@ -28,7 +29,7 @@ func evalIRSig001(c *Context) Outcome {
 		return Unknown(err)
 	}
 	groups := irGroupSignIns(sis, func(s snapshot.SignIn) bool {
-		return sc.inWindow(s.CreatedDateTime) && irLegacyClients[strings.ToLower(s.ClientAppUsed)]
+		return sc.inWindow(s.CreatedDateTime) && knowledge.IsLegacyClient(s.ClientAppUsed)
 	})
 	var out []Affected
 	okGroups, failOnly, attributed := 0, 0, 0
@@ -52,9 +53,9 @@ func evalIRSig001(c *Context) Outcome {
 	switch {
 	case okGroups > 0:
 		return Outcome{Status: StatusFail, Summary: fmt.Sprintf("Legacy protocols were used successfully %s (%s, %d on incident users): these sign-ins skip MFA. Disable POP, IMAP and SMTP AUTH and block legacy authentication.%s",
-			sc.window(), irPlural(okGroups, "user/client/address combination", "user/client/address combinations"), attributed, note), Affected: out}
+			sc.window(), phrase.Plural(okGroups, "user/client/address combination", "user/client/address combinations"), attributed, note), Affected: out}
 	case failOnly > 0:
-		return Outcome{Status: StatusWarn, Summary: fmt.Sprintf("Only failed legacy-protocol sign-ins %s (%s) — a password-spray signal.%s", sc.window(), irPlural(failOnly, "source", "sources"), note), Affected: out}
+		return Outcome{Status: StatusWarn, Summary: fmt.Sprintf("Only failed legacy-protocol sign-ins %s (%s) — a password-spray signal.%s", sc.window(), phrase.Plural(failOnly, "source", "sources"), note), Affected: out}
 	}
 	return Outcome{Status: StatusPass, Summary: fmt.Sprintf("No legacy-protocol sign-in %s.%s", sc.window(), note), Affected: out}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDIRUsr003 is the ID of check IR-USR-003.
@@ -106,9 +107,9 @@ func evalIRUsr003(c *Context) Outcome {
 	}
 	switch st {
 	case StatusFail:
-		return sc.unresolvedOutcome(Outcome{Status: st, Summary: fmt.Sprintf("%s registered on incident users %s — likely the attacker's; remove them so the user re-registers.%s", irPlural(attributed, "authentication method was", "authentication methods were"), sc.window(), note), Affected: out})
+		return sc.unresolvedOutcome(Outcome{Status: st, Summary: fmt.Sprintf("%s registered on incident users %s — likely the attacker's; remove them so the user re-registers.%s", phrase.Plural(attributed, "authentication method was", "authentication methods were"), sc.window(), note), Affected: out})
 	case StatusWarn:
-		return sc.unresolvedOutcome(Outcome{Status: st, Summary: fmt.Sprintf("%s to review %s; none registered by the incident users' accounts themselves.%s", irPlural(review, "security-info change", "security-info changes"), sc.window(), note), Affected: out})
+		return sc.unresolvedOutcome(Outcome{Status: st, Summary: fmt.Sprintf("%s to review %s; none registered by the incident users' accounts themselves.%s", phrase.Plural(review, "security-info change", "security-info changes"), sc.window(), note), Affected: out})
 	}
 	return sc.unresolvedOutcome(Outcome{Status: st, Summary: fmt.Sprintf("No authentication method was registered or changed %s.%s", sc.window(), note), Affected: out})
 }
