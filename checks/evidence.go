@@ -12,6 +12,9 @@ import "time"
 type UserRef struct {
 	ID  string `json:"id,omitempty"`
 	UPN string `json:"upn,omitempty"`
+	// Mail is the user's mail address, set where a check found it useful
+	// (a guest's invited address).
+	Mail string `json:"mail,omitempty"`
 }
 
 // SignInEvidence is a group of sign-ins of one user over one client from
