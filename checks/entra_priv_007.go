@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDEntraPriv007 is the ID of check ENTRA-PRIV-007.
@@ -77,25 +78,18 @@ func evalEntraPriv007(c *Context) Outcome {
 	case len(e.failing) > 0:
 		more := ""
 		if len(e.unclear) > 0 {
-			more = fmt.Sprintf("; %s could not be checked: %s", entraPlural(len(e.unclear), "other", "others"), entraNames(e.unclear, 3))
+			more = fmt.Sprintf("; %s could not be checked: %s", phrase.Plural(len(e.unclear), "other", "others"), entraNames(e.unclear, 3))
 		}
 		return entraOutcome(StatusFail, all, "%s privileged roles %s owners or client secrets: %s%s.",
-			entraPlural(len(e.failing), "service principal holding", "service principals holding"), priv007HasHave(len(e.failing)),
+			phrase.Plural(len(e.failing), "service principal holding", "service principals holding"), phrase.Word(len(e.failing), "has", "have"),
 			entraNames(e.failing, 5), more)
 	case len(e.unclear) > 0:
 		return entraOutcome(StatusUnknown, all, "It is unknown whether %d of %d service principals holding privileged roles have owners or client secrets: %s.",
 			len(e.unclear), len(privileged), entraNames(e.unclear, 5))
 	}
 	return entraOutcome(StatusPass, nil, "%s privileged roles %s no owners and no client secrets (%s).",
-		entraPlural(len(privileged), "service principal holding", "service principals holding"), priv007HasHave(len(privileged)),
+		phrase.Plural(len(privileged), "service principal holding", "service principals holding"), phrase.Word(len(privileged), "has", "have"),
 		entraNames(priv007Names(privileged), 5))
-}
-
-func priv007HasHave(n int) string {
-	if n == 1 {
-		return "has"
-	}
-	return "have"
 }
 
 func priv007Names(hs []*entraHolder) []string {

@@ -3,15 +3,16 @@ package checks
 import (
 	"testing"
 
+	"github.com/m365audit/m365audit/checks/knowledge"
 	"github.com/m365audit/m365audit/collectors/snapshot"
 )
 
 const priv007Tenant = "00000000-0000-0000-0000-0000000c0450" // testSnap's tenant
 
 func TestEntraPRIV007(t *testing.T) {
-	admin := entraRA("r1", RoleGlobalAdministrator, "user", "u1", "Admin", "admin@contoso.com")
+	admin := entraRA("r1", knowledge.RoleGlobalAdministrator, "user", "u1", "Admin", "admin@contoso.com")
 	// sp1 holds Exchange Administrator; its app registration is in this tenant.
-	ra1 := entraRA("r2", RoleExchangeAdministrator, "servicePrincipal", "sp1", "Invoice Sync", "", `"appId":"app-1"`)
+	ra1 := entraRA("r2", knowledge.RoleExchangeAdministrator, "servicePrincipal", "sp1", "Invoice Sync", "", `"appId":"app-1"`)
 	sp1 := entraSP("sp1", "app-1", "Invoice Sync", priv007Tenant, `"servicePrincipalType":"Application"`,
 		`"keyCredentials":[{"keyId":"cert-1","type":"AsymmetricX509Cert"}]`)
 	app1 := `{"id":"appobj-1","appId":"app-1","displayName":"Invoice Sync","passwordCredentials":[],"keyCredentials":[{"keyId":"cert-1"}]}`
@@ -23,7 +24,7 @@ func TestEntraPRIV007(t *testing.T) {
 	raMI := `{"id":"r4","principalId":"mi","roleDefinitionId":"e8611ab8-c189-46e8-94e1-60213ab1f814","directoryScopeId":"/"}`
 	spMI := entraSP("mi", "app-mi", "Runbook identity", "", `"servicePrincipalType":"ManagedIdentity"`)
 	// vendor holds Application Administrator; its app lives in another tenant.
-	raVendor := entraRA("r5", RoleApplicationAdministrator, "servicePrincipal", "vendor", "Vendor Sync", "")
+	raVendor := entraRA("r5", knowledge.RoleApplicationAdministrator, "servicePrincipal", "vendor", "Vendor Sync", "")
 	spVendor := entraSP("vendor", "app-v", "Vendor Sync", entraOtherTenant)
 
 	spsAll := entraList(sp1, sp2, spMI, spVendor)
@@ -110,10 +111,10 @@ func TestEntraPRIV007(t *testing.T) {
 }
 
 // TestEntraPRIV007Evidence: the rows carry typed evidence (the owner to
-// remove, the secret's keyId, the roles) and nothing in Extra.
+// remove, the secret's keyId, the roles).
 func TestEntraPRIV007Evidence(t *testing.T) {
 	s := testSnap(t, map[string]string{
-		snapshot.DSRoleAssignments:        entraList(entraRA("r2", RoleExchangeAdministrator, "servicePrincipal", "sp1", "Invoice Sync", "")),
+		snapshot.DSRoleAssignments:        entraList(entraRA("r2", knowledge.RoleExchangeAdministrator, "servicePrincipal", "sp1", "Invoice Sync", "")),
 		snapshot.DSServicePrincipals:      entraList(entraSP("sp1", "app-1", "Invoice Sync", priv007Tenant)),
 		snapshot.DSServicePrincipalOwners: `{"sp1":[{"@odata.type":"#microsoft.graph.servicePrincipal","id":"sp8","displayName":"Deployer"}]}`,
 		snapshot.DSApplications:           `[{"id":"appobj-1","appId":"app-1","displayName":"Invoice Sync","passwordCredentials":[{"keyId":"k-1"}]}]`,
@@ -140,9 +141,6 @@ func TestEntraPRIV007Evidence(t *testing.T) {
 	for _, a := range r.Affected {
 		if a.Roles == nil || len(a.Roles.Roles) != 1 || a.Roles.Roles[0] != "Exchange Administrator" || a.Roles.AssignmentIDs[0] != "r2" {
 			t.Errorf("%s: roles %+v", a.Detail, a.Roles)
-		}
-		if len(a.Extra) > 0 {
-			t.Errorf("%s: Extra is deprecated, got %v", a.Detail, a.Extra)
 		}
 	}
 }
