@@ -282,6 +282,7 @@ func TestDemoEndToEnd(t *testing.T) {
 			t.Errorf("demo remediation.ps1 lacks %q", want)
 		}
 	}
+	checkDemoFurther(t, out)
 	// Running it again into the same directory works (it replaces its own
 	// snapshot), but never removes a snapshot of another tenant.
 	if code, _, stderr := cli(t, "demo", "--out", out); code != 0 {
