@@ -868,7 +868,7 @@ func (ev CAEvaluation) Affected() []Affected {
 
 func policyAffected(p PolicyEval) Affected {
 	return Affected{Kind: "policy", ID: p.Policy.ID, Name: p.Policy.DisplayName, Detail: p.Detail(),
-		Extra: map[string]string{"state": p.Policy.State}, PolicyState: p.Policy.State}
+		PolicyState: p.Policy.State}
 }
 
 // Outcome turns an evaluation into a verdict: pass when enabled counting

@@ -84,7 +84,6 @@ func (ev contraryEvidence) judge(o Outcome, what string) Outcome {
 		}
 		aff = append(aff, Affected{Kind: "signIn", ID: g.key, Name: g.upn, Time: irTimePtr(g.first), Actor: g.where(),
 			Detail: fmt.Sprintf("%s over %s from %s, %s", phrase.Plural(g.ok, "successful sign-in", "successful sign-ins"), g.client, g.where(), irSpan(g.first, g.last)),
-			Extra:  map[string]string{"userId": g.userID, "client": g.client, "ip": g.ip},
 			SignIn: g.evidence(),
 			User:   &UserRef{ID: g.userID, UPN: g.upn},
 		})

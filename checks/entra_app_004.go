@@ -95,14 +95,7 @@ func evalEntraApp004(c *Context) Outcome {
 			}
 			d = append(d, "consent: Principal, by "+who)
 		}
-		extra := map[string]string{"clientId": g.ClientID, "resourceId": g.ResourceID, "consentType": g.ConsentType}
-		if g.PrincipalID != "" {
-			extra["principalId"] = g.PrincipalID
-		}
-		if client.AppID != "" {
-			extra["appId"] = client.AppID
-		}
-		bad = append(bad, Affected{Kind: "grant", ID: g.ID, Name: name, Detail: strings.Join(d, "; "), Extra: extra,
+		bad = append(bad, Affected{Kind: "grant", ID: g.ID, Name: name, Detail: strings.Join(d, "; "),
 			Grant: &GrantEvidence{ID: g.ID, ClientID: g.ClientID, AppID: client.AppID, ResourceID: g.ResourceID, PrincipalID: g.PrincipalID,
 				ConsentType: g.ConsentType, Scopes: strings.Fields(g.Scope)}})
 		clients[strings.ToLower(g.ClientID)] = true

@@ -129,11 +129,7 @@ func entraCredentialFindings(now time.Time, kind, id, appID, name string, secret
 		return c
 	}
 	row := func(detail, keyID string) Affected {
-		ex := map[string]string{"objectId": id, "keyId": keyID}
-		if appID != "" {
-			ex["appId"] = appID
-		}
-		return Affected{Kind: kind, ID: id, Name: name, Detail: detail, Extra: ex,
+		return Affected{Kind: kind, ID: id, Name: name, Detail: detail,
 			Credential: &CredentialEvidence{ObjectID: id, AppID: appID, KeyID: keyID}}
 	}
 	for _, cr := range sorted(secrets) {

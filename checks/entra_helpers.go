@@ -254,15 +254,8 @@ func (h *entraHolder) affected(detail string) Affected {
 		kind = "principal"
 	}
 	a := Affected{Kind: kind, ID: h.ID, Name: h.Name, Detail: detail,
-		Extra: map[string]string{"roles": strings.Join(h.Roles, ", ")}}
-	if h.UPN != "" {
-		a.Extra["userPrincipalName"] = h.UPN
-	}
-	if len(h.Assignments) > 0 {
-		a.Extra["roleAssignmentIds"] = strings.Join(h.Assignments, ",")
-	}
-	a.Roles = &RoleEvidence{Roles: append([]string(nil), h.Roles...), AssignmentIDs: append([]string(nil), h.Assignments...)}
-	if kind == "user" {
+		Roles: &RoleEvidence{Roles: append([]string(nil), h.Roles...), AssignmentIDs: append([]string(nil), h.Assignments...)}}
+	if kind == "user" || h.UPN != "" {
 		a.User = &UserRef{ID: h.ID, UPN: h.UPN}
 	}
 	return a

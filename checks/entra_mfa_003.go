@@ -52,7 +52,7 @@ func evalEntraMFA003(c *Context) Outcome {
 			continue
 		}
 		members++
-		a := Affected{Kind: "user", ID: u.ID, Name: u.Name(), Extra: map[string]string{"userPrincipalName": u.UserPrincipalName},
+		a := Affected{Kind: "user", ID: u.ID, Name: u.Name(),
 			User: &UserRef{ID: u.ID, UPN: u.UserPrincipalName}}
 		r, ok := reg[strings.ToLower(u.ID)]
 		switch {

@@ -36,7 +36,6 @@ func evalEXOAud004(c *Context) Outcome {
 	var bad, unknown []Affected
 	for _, r := range rows {
 		a := Affected{Kind: "auditBypassAssociation", ID: phrase.FirstOf(r.Identity, r.Name), Name: phrase.FirstOf(r.Name, r.Identity, "(unnamed account)"),
-			Extra:    map[string]string{"identity": phrase.FirstOf(r.Identity, r.Name)},
 			Exchange: &ExchangeObject{Identity: phrase.FirstOf(r.Identity, r.Name)}}
 		switch {
 		case r.AuditBypassEnabled.True():

@@ -150,7 +150,7 @@ func evalEXOFwd001(c *Context) Outcome {
 // exoRemoteDomainAffected describes a remote domain as a finding.
 func exoRemoteDomainAffected(d snapshot.RemoteDomain, detail string) Affected {
 	return Affected{Kind: "remoteDomain", ID: phrase.FirstOf(d.Identity, d.Name, d.DomainName),
-		Name: exoRemoteDomainName(d), Detail: detail, Extra: map[string]string{"identity": phrase.FirstOf(d.Identity, d.Name)},
+		Name: exoRemoteDomainName(d), Detail: detail,
 		Exchange: &ExchangeObject{Identity: phrase.FirstOf(d.Identity, d.Name)}}
 }
 

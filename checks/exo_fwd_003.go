@@ -99,7 +99,6 @@ func evalEXOFwd003(c *Context) Outcome {
 			extra += "; last changed " + r.WhenChanged
 		}
 		a := Affected{Kind: "transportRule", ID: phrase.FirstOf(r.Identity, r.Name), Name: name,
-			Extra:    map[string]string{"identity": phrase.FirstOf(r.Identity, r.Name)},
 			Exchange: &ExchangeObject{Identity: phrase.FirstOf(r.Identity, r.Name)}}
 		if len(ext) > 0 {
 			a.Detail = "external recipients: " + strings.Join(ext, "; ") + extra

@@ -67,7 +67,6 @@ func exoMailboxAffected(m snapshot.CASMailbox, detail string) Affected {
 		ID:       phrase.FirstOf(m.ExternalDirectoryObjectID, m.Identity, m.PrimarySmtpAddress, m.Name),
 		Name:     phrase.FirstOf(m.Label(), "(unnamed mailbox)"),
 		Detail:   detail,
-		Extra:    map[string]string{"identity": ident},
 		Exchange: &ExchangeObject{Identity: ident},
 	}
 }
@@ -75,7 +74,6 @@ func exoMailboxAffected(m snapshot.CASMailbox, detail string) Affected {
 // exoSetting describes one setting of an Exchange configuration object.
 func exoSetting(object, property, detail string) Affected {
 	return Affected{Kind: "setting", ID: object + "." + property, Name: property, Detail: detail,
-		Extra:    map[string]string{"identity": object, "property": property},
 		Exchange: &ExchangeObject{Identity: object, Property: property}}
 }
 

@@ -39,7 +39,7 @@ func evalEXOProto005(c *Context) Outcome {
 	for _, p := range plans {
 		on, missing := exoProtocolState(p.PopEnabled, p.ImapEnabled)
 		a := Affected{Kind: "casMailboxPlan", ID: phrase.FirstOf(p.Identity, p.Name, p.DisplayName),
-			Name: phrase.FirstOf(p.DisplayName, p.Name, p.Identity, "(unnamed plan)"), Extra: map[string]string{"identity": phrase.FirstOf(p.Identity, p.Name)},
+			Name:     phrase.FirstOf(p.DisplayName, p.Name, p.Identity, "(unnamed plan)"),
 			Exchange: &ExchangeObject{Identity: phrase.FirstOf(p.Identity, p.Name)}}
 		switch {
 		case len(on) > 0:

@@ -69,7 +69,7 @@ func (v exoPolicyView) ModeText() string {
 // affected describes the policy as a finding.
 func (v exoPolicyView) affected(detail string) Affected {
 	return Affected{Kind: "outboundSpamPolicy", ID: phrase.FirstOf(v.Policy.Identity, v.Policy.Name), Name: v.Name(),
-		Detail: detail, Extra: map[string]string{"identity": phrase.FirstOf(v.Policy.Identity, v.Policy.Name)},
+		Detail:   detail,
 		Exchange: &ExchangeObject{Identity: phrase.FirstOf(v.Policy.Identity, v.Policy.Name)}}
 }
 

@@ -63,7 +63,6 @@ func evalIRApp001(c *Context) Outcome {
 			who = sc.userName(g.PrincipalID)
 		}
 		a := Affected{Kind: "grant", ID: g.ID, Name: name,
-			Extra: map[string]string{"grantId": g.ID, "clientId": g.ClientID, "principalId": g.PrincipalID},
 			Grant: &GrantEvidence{ID: g.ID, ClientID: g.ClientID, AppID: sp.AppID, ResourceID: g.ResourceID, PrincipalID: g.PrincipalID,
 				ConsentType: g.ConsentType, Scopes: strings.Fields(g.Scope)}}
 		var notes []string

@@ -48,7 +48,7 @@ func evalIRGst001(c *Context) Outcome {
 			kind = "guest"
 		}
 		a := Affected{Kind: kind, ID: u.ID, Name: phrase.FirstOf(u.DisplayName, u.Mail, u.UserPrincipalName) + irAngle(phrase.FirstOf(u.Mail, u.UserPrincipalName)),
-			Time: irTimePtr(*u.CreatedDateTime), Actor: inviter, Extra: map[string]string{"userId": u.ID, "upn": u.UserPrincipalName},
+			Time: irTimePtr(*u.CreatedDateTime), Actor: inviter,
 			User: &UserRef{ID: u.ID, UPN: u.UserPrincipalName}}
 		state := phrase.FirstOf(u.ExternalUserState, "member")
 		switch {

@@ -41,7 +41,6 @@ func evalIRInb001(c *Context) Outcome {
 		for _, r := range rules[uid] {
 			reasons, doubts := irRuleReasons(r, names, foldersKnown, sc)
 			a := Affected{Kind: "inboxRule", ID: r.ID, Name: sc.userName(uid) + ": rule " + irQuoteName(r.DisplayName),
-				Extra:     map[string]string{"userId": uid, "ruleId": r.ID, "ruleName": r.DisplayName},
 				InboxRule: &InboxRuleEvidence{UserID: uid, ID: r.ID, Name: r.DisplayName}, User: sc.userRef(uid)}
 			state := ""
 			if !r.IsEnabled {

@@ -62,7 +62,6 @@ func evalIRMbx001(c *Context) Outcome {
 			parts = append(parts, "does not keep a copy")
 		}
 		a := Affected{Kind: "mailbox", ID: phrase.FirstOf(m.ExternalDirectoryObjectID, m.Identity), Name: m.Label(),
-			Extra:    map[string]string{"identity": phrase.FirstOf(m.UserPrincipalName, m.PrimarySmtpAddress, m.Identity)},
 			Exchange: &ExchangeObject{Identity: phrase.FirstOf(m.UserPrincipalName, m.PrimarySmtpAddress, m.Identity)},
 			User:     &UserRef{ID: m.ExternalDirectoryObjectID, UPN: m.UserPrincipalName}}
 		if changedOK {

@@ -36,7 +36,6 @@ func evalIRSig001(c *Context) Outcome {
 	for _, g := range groups {
 		a := Affected{Kind: "signIn", ID: g.key, Name: g.upn, Time: irTimePtr(g.first), Actor: g.where(),
 			Detail: fmt.Sprintf("%s: %d successful, %d failed sign-ins from %s, %s", g.client, g.ok, g.failed, g.where(), irSpan(g.first, g.last)),
-			Extra:  map[string]string{"userId": g.userID, "client": g.client, "ip": g.ip},
 			SignIn: g.evidence(), User: &UserRef{ID: g.userID, UPN: g.upn}}
 		if g.ok > 0 {
 			okGroups++

@@ -59,7 +59,6 @@ func evalIRSig002(c *Context) Outcome {
 	for _, g := range groups {
 		a := Affected{Kind: "signIn", ID: g.key, Name: g.upn, Time: irTimePtr(g.first), Actor: g.where(),
 			Detail: fmt.Sprintf("%s to %s from %s, %s", phrase.Plural(g.ok, "successful single-factor sign-in", "successful single-factor sign-ins"), g.client, g.where(), irSpan(g.first, g.last)),
-			Extra:  map[string]string{"userId": g.userID, "client": g.client, "ip": g.ip},
 			SignIn: g.evidence(), User: &UserRef{ID: g.userID, UPN: g.upn}}
 		incident := sc.isIncidentUser(g.userID) || sc.isIncidentUser(g.upn)
 		switch {
@@ -88,7 +87,6 @@ func evalIRSig002(c *Context) Outcome {
 		out = append(out, Affected{Kind: "signIn", ID: g.key + "|mfa", Name: g.upn, Time: irTimePtr(g.first), Actor: g.where(), Attributed: true,
 			Detail: fmt.Sprintf("%s to %s from %s that satisfied MFA, %s, from an address the attacker used (%s): a stolen session token (adversary-in-the-middle phishing) is likely",
 				phrase.Plural(g.ok, "successful sign-in", "successful sign-ins"), g.client, g.where(), irSpan(g.first, g.last), attackerIPs[g.ip]),
-			Extra:  map[string]string{"userId": g.userID, "client": g.client, "ip": g.ip},
 			SignIn: g.evidence(), User: &UserRef{ID: g.userID, UPN: g.upn}})
 	}
 	tokenNote := ""

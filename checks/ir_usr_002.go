@@ -41,7 +41,7 @@ func evalIRUsr002(c *Context) Outcome {
 		if !u.Enabled() {
 			state = "sign-in blocked"
 		}
-		a := Affected{Kind: "user", ID: u.ID, Name: sc.userName(u.ID), Extra: map[string]string{"userId": u.ID, "upn": u.UserPrincipalName},
+		a := Affected{Kind: "user", ID: u.ID, Name: sc.userName(u.ID),
 			User: &UserRef{ID: u.ID, UPN: u.UserPrincipalName}}
 		switch {
 		case len(problems) > 0:

@@ -41,7 +41,6 @@ func evalIRUsr003(c *Context) Outcome {
 				continue
 			}
 			a := Affected{Kind: "authMethod", ID: m.ID, Name: sc.userName(uid) + ": " + m.Label(),
-				Extra:  map[string]string{"userId": uid, "methodId": m.ID, "methodType": m.Type()},
 				Method: &MethodEvidence{UserID: uid, ID: m.ID, Type: m.Type()}, User: sc.userRef(uid)}
 			switch {
 			case m.CreatedDateTime != nil && sc.inWindow(*m.CreatedDateTime):

@@ -125,8 +125,15 @@ func TestDemoFormatsChoosesOutputs(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	if got := strings.Join(dirNames(t, out), ","); got != ".m365audit-outputs.json,report.pdf,report.xlsx,snapshot" {
+	if got := strings.Join(dirNames(t, out), ","); got != ".m365audit-outputs.json,cohowinery,next-month,report.pdf,report.xlsx,snapshot" {
 		t.Errorf("demo --formats pdf,xlsx wrote %s", got)
+	}
+	// The later runs write the same reports; without results.json there
+	// is no portfolio.
+	for _, sub := range []string{demoNextMonthDir, demoSecondTenantDir} {
+		if got := strings.Join(dirNames(t, filepath.Join(out, sub)), ","); got != ".m365audit-outputs.json,report.pdf,report.xlsx,snapshot" {
+			t.Errorf("demo --formats pdf,xlsx wrote %s in %s", got, sub)
+		}
 	}
 	if !strings.Contains(stdout, filepath.Join(out, "report.xlsx")) {
 		t.Errorf("the summary does not list report.xlsx:\n%s", stdout)
