@@ -58,8 +58,9 @@ func newDemoCmd(g *globalOptions) *cobra.Command {
 			}
 			o.Logger = g.logger()
 			o.Version = g.version
+			var prog *ttyProgress
 			if g.interactive {
-				prog := newTTYProgress(g.stderr, g.now)
+				prog = newTTYProgress(g.stderr, g.now)
 				defer prog.Clear()
 				o.Progress = prog
 				o.Logger = g.loggerTo(prog.LogWriter())
@@ -79,6 +80,9 @@ func newDemoCmd(g *globalOptions) *cobra.Command {
 			co := o
 			co.Out = snapDir
 			dir, rep, err := runDemoCollectReport(cmd.Context(), co)
+			if prog != nil {
+				prog.Clear() // the summary starts on a clean line
+			}
 			if err != nil {
 				return err
 			}

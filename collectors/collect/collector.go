@@ -395,7 +395,10 @@ func (c *Collector) finish(s snapshot.Spec, info snapshot.DatasetInfo, kept bool
 	case info.Status == snapshot.StatusOK:
 		c.log.Info("dataset collected", attrs...)
 	case info.Status != snapshot.StatusSkipped:
-		c.log.Warn("dataset not fully collected", append(attrs, "reason", info.Reason)...)
+		// Info, not Warn: the coverage summary at the end reports every
+		// dataset not fully collected, with its reason; a warning here
+		// would say the same thing twice.
+		c.log.Info("dataset not fully collected", append(attrs, "reason", info.Reason)...)
 	}
 	if c.o.Progress != nil {
 		c.o.Progress.DatasetDone(s.ID, info, done, c.total)
