@@ -84,6 +84,7 @@ type Snapshot struct {
 
 	manifestRaw []byte
 	files       map[string][]byte // dataset ID -> file contents
+	counts      map[string]int    // list dataset ID -> elements counted at load
 
 	mu    sync.Mutex
 	cache map[string]any
@@ -156,7 +157,7 @@ func LoadFS(fsys fs.FS, opt LoadOptions) (*Snapshot, error) {
 		return nil, fmt.Errorf("%w: %s lists no datasets", ErrIntegrity, ManifestFile)
 	}
 	sum := sha256.Sum256(raw)
-	s := &Snapshot{Manifest: m, files: map[string][]byte{}, cache: map[string]any{},
+	s := &Snapshot{Manifest: m, files: map[string][]byte{}, counts: map[string]int{}, cache: map[string]any{},
 		Digest: hex.EncodeToString(sum[:]), manifestRaw: raw}
 	if incomplete, ids := m.Incomplete(); incomplete {
 		if !opt.AllowIncomplete {
@@ -268,6 +269,7 @@ func readBounded(fsys fs.FS, name string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
+	size := int64(-1)
 	if st, err := f.Stat(); err == nil {
 		if st.IsDir() {
 			return nil, fmt.Errorf("%s is a directory", name)
@@ -275,10 +277,32 @@ func readBounded(fsys fs.FS, name string, limit int64) ([]byte, error) {
 		if st.Size() > limit {
 			return nil, &tooLargeError{size: st.Size(), limit: limit}
 		}
+		size = st.Size()
 	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
+	var data []byte
+	if size >= 0 {
+		// Read into one buffer of the stated size (plus a byte to see the
+		// end) rather than letting io.ReadAll double its way there: a
+		// 100 MB file would otherwise allocate about twice its size.
+		buf := make([]byte, size+1)
+		n, err := io.ReadFull(f, buf)
+		switch {
+		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+			data = buf[:n]
+		case err != nil:
+			return nil, err
+		default: // longer than stated: read on, still bounded
+			rest, err := io.ReadAll(io.LimitReader(f, limit+1-int64(n)))
+			if err != nil {
+				return nil, err
+			}
+			data = append(buf, rest...)
+		}
+	} else {
+		var err error
+		if data, err = io.ReadAll(io.LimitReader(f, limit+1)); err != nil {
+			return nil, err
+		}
 	}
 	if int64(len(data)) > limit {
 		return nil, &tooLargeError{size: -1, limit: limit}
@@ -346,18 +370,78 @@ func (s *Snapshot) checkCount(id string, info DatasetInfo, data []byte) string {
 			n += len(v)
 		}
 	default:
-		var items []json.RawMessage
-		if err := json.Unmarshal(data, &items); err != nil {
-			return "not a list dataset: " + err.Error()
+		c, ok := countArray(data)
+		if !ok {
+			var items []json.RawMessage
+			if err := json.Unmarshal(data, &items); err != nil {
+				return "not a list dataset: " + err.Error()
+			}
+			c = len(items)
 		}
-		n = len(items)
-		s.cache[id+"#raw"] = cacheEntry[[]json.RawMessage]{v: items}
+		n = c
+		s.counts[id] = c
 	}
 	if n != info.Count {
 		return fmt.Sprintf("count says %d but %s holds %d object(s) (manifest edited after collection)", info.Count, info.File, n)
 	}
 	return ""
 }
+
+// countArray counts the elements of a top-level JSON array without
+// decoding or copying them (a 100k-member users file would otherwise be
+// held twice). data must be valid JSON; ok is false when it is not an
+// array, and the caller decodes it to explain why.
+func countArray(data []byte) (n int, ok bool) {
+	i := 0
+	for i < len(data) && isJSONSpace(data[i]) {
+		i++
+	}
+	if i == len(data) || data[i] != '[' {
+		return 0, false
+	}
+	depth, inString, empty := 0, false, true
+	for ; i < len(data); i++ {
+		c := data[i]
+		if inString {
+			switch c {
+			case '\\':
+				i++
+			case '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+			empty = false
+		case '[', '{':
+			if depth > 0 {
+				empty = false
+			}
+			depth++
+		case ']', '}':
+			depth--
+			if depth == 0 {
+				if !empty {
+					n++
+				}
+				return n, true
+			}
+		case ',':
+			if depth == 1 {
+				n++
+			}
+		default:
+			if depth == 1 && !isJSONSpace(c) {
+				empty = false
+			}
+		}
+	}
+	return 0, false
+}
+
+func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // checkTenant compares the manifest's tenant with the organization dataset
 // (whose file is hash-verified) and with the token's tenant recorded at
@@ -510,6 +594,11 @@ func List[T any](s *Snapshot, id string) ([]T, error) {
 			return nil, err
 		}
 		var out []T
+		if n, ok := s.counts[id]; ok && n > 0 {
+			// The verified element count: decoding then fills one
+			// allocation instead of growing the slice by doubling.
+			out = make([]T, 0, n)
+		}
 		if err := json.Unmarshal(data, &out); err != nil {
 			return nil, fmt.Errorf("dataset %s: %w", id, err)
 		}
