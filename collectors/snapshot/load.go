@@ -84,6 +84,11 @@ type Snapshot struct {
 
 	manifestRaw []byte
 	files       map[string][]byte // dataset ID -> file contents
+	// lazy holds the verified datasets too large to keep in memory for the
+	// whole run: Raw reads them again through reopen and checks that the
+	// bytes still have the hash verified at load.
+	lazy   map[string]lazyFile
+	reopen func(name string, limit int64) ([]byte, error)
 	counts      map[string]int    // list dataset ID -> elements counted at load
 
 	mu    sync.Mutex
@@ -114,12 +119,44 @@ func Load(p string, opt LoadOptions) (*Snapshot, error) {
 		defer zr.Close()
 		fsys = zipRoot(&zr.Reader)
 	}
-	s, err := LoadFS(fsys, opt)
+	s, err := loadFS(fsys, opt, reopenFrom(p, st.IsDir()))
 	if err != nil {
 		return nil, fmt.Errorf("load snapshot %s: %w", p, err)
 	}
 	s.Source = p
 	return s, nil
+}
+
+// lazyThreshold is the size from which a verified dataset file is not kept
+// in memory after Load but read again when a check or report decodes it
+// (each typed view is decoded once and cached). A 100k-member tenant's
+// users, mailboxes and registration details would otherwise stay resident
+// as raw bytes beside their decoded copies.
+const lazyThreshold = 1 << 20
+
+// lazyFile is what Raw needs to read a dataset again and trust it.
+type lazyFile struct {
+	name   string
+	sha256 string
+	limit  int64
+}
+
+// reopenFrom opens the snapshot at p again for each read: a directory
+// through os.DirFS, a zip by opening the archive anew (Load does not keep
+// it open).
+func reopenFrom(p string, dir bool) func(string, int64) ([]byte, error) {
+	if dir {
+		fsys := os.DirFS(p)
+		return func(name string, limit int64) ([]byte, error) { return readBounded(fsys, name, limit) }
+	}
+	return func(name string, limit int64) ([]byte, error) {
+		zr, err := zip.OpenReader(p)
+		if err != nil {
+			return nil, err
+		}
+		defer zr.Close()
+		return readBounded(zipRoot(&zr.Reader), name, limit)
+	}
 }
 
 // zipRoot returns the zip's file system, descending into a single top-level
@@ -141,6 +178,12 @@ func zipRoot(zr *zip.Reader) fs.FS {
 // LoadFS reads and verifies a snapshot from a file system (a directory, a
 // zip, or an embedded tree).
 func LoadFS(fsys fs.FS, opt LoadOptions) (*Snapshot, error) {
+	return loadFS(fsys, opt, nil)
+}
+
+// loadFS loads from fsys; with reopen set, large verified datasets are
+// read again through it when used instead of being kept in memory.
+func loadFS(fsys fs.FS, opt LoadOptions, reopen func(string, int64) ([]byte, error)) (*Snapshot, error) {
 	raw, err := readBounded(fsys, ManifestFile, maxManifestBytes)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrIntegrity, ManifestFile, err)
@@ -158,6 +201,7 @@ func LoadFS(fsys fs.FS, opt LoadOptions) (*Snapshot, error) {
 	}
 	sum := sha256.Sum256(raw)
 	s := &Snapshot{Manifest: m, files: map[string][]byte{}, counts: map[string]int{}, cache: map[string]any{},
+		lazy: map[string]lazyFile{}, reopen: reopen,
 		Digest: hex.EncodeToString(sum[:]), manifestRaw: raw}
 	if incomplete, ids := m.Incomplete(); incomplete {
 		if !opt.AllowIncomplete {
@@ -192,7 +236,8 @@ func LoadFS(fsys fs.FS, opt LoadOptions) (*Snapshot, error) {
 		if !info.Status.HasData() {
 			continue
 		}
-		problem, data := verifyFile(fsys, id, info, expectedCeiling(info, ceiling))
+		limit := expectedCeiling(info, ceiling)
+		problem, data := verifyFile(fsys, id, info, limit)
 		if problem == "" {
 			problem = s.checkCount(id, info, data)
 			if problem != "" {
@@ -203,6 +248,10 @@ func LoadFS(fsys fs.FS, opt LoadOptions) (*Snapshot, error) {
 			}
 		}
 		if problem == "" {
+			if reopen != nil && len(data) >= lazyThreshold && id != DSOrganization {
+				s.lazy[id] = lazyFile{name: info.File, sha256: info.SHA256, limit: limit}
+				continue
+			}
 			s.files[id] = data
 			continue
 		}
@@ -528,9 +577,25 @@ func (s *Snapshot) Info(id string) DatasetInfo {
 
 // Raw returns the raw file contents of a dataset, or a *NotCollectedError.
 func (s *Snapshot) Raw(id string) ([]byte, error) {
-	data, ok := s.files[id]
-	if !ok {
-		return nil, &NotCollectedError{Dataset: id, Info: s.Info(id)}
+	if data, ok := s.files[id]; ok {
+		return data, nil
+	}
+	if lf, ok := s.lazy[id]; ok {
+		return s.readLazy(id, lf)
+	}
+	return nil, &NotCollectedError{Dataset: id, Info: s.Info(id)}
+}
+
+// readLazy reads a dataset verified at load again and refuses it when its
+// bytes changed since.
+func (s *Snapshot) readLazy(id string, lf lazyFile) ([]byte, error) {
+	data, err := s.reopen(lf.name, lf.limit)
+	if err != nil {
+		return nil, fmt.Errorf("dataset %s: %w: %s could not be read again after it was verified: %v", id, ErrIntegrity, lf.name, err)
+	}
+	sum := sha256.Sum256(data)
+	if got := hex.EncodeToString(sum[:]); !strings.EqualFold(got, lf.sha256) {
+		return nil, fmt.Errorf("dataset %s: %w: %s changed after it was verified (sha256 %s, verified %s)", id, ErrIntegrity, lf.name, short(got), short(lf.sha256))
 	}
 	return data, nil
 }

@@ -2,11 +2,13 @@ package snapshot
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 )
 
 func TestCountArrayMatchesDecoding(t *testing.T) {
@@ -84,5 +86,47 @@ func TestStringListMixedArrayKeepsElementPath(t *testing.T) {
 	}
 	if strings.Join(row.M, "|") != "x|y" || row.E == nil || len(row.E) != 0 {
 		t.Errorf("string lists = %q %#v", row.M, row.E)
+	}
+}
+
+func TestLargeDatasetReadAgainAndVerified(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "snap")
+	w, err := Create(dir, Manifest{Tool: Tool{Name: "m365audit", Version: "test"}, Cloud: "global"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items []json.RawMessage
+	for i := 0; len(items) < 30000; i++ {
+		items = append(items, json.RawMessage(`{"id":"u`+strings.Repeat("x", 40)+`","displayName":"=HYPERLINK(\"a\") 中文"}`))
+	}
+	if err := w.WriteList(DSUsers, items, DatasetInfo{Status: StatusOK}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Load(dir, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, kept := s.files[DSUsers]; kept {
+		t.Fatal("a dataset over the threshold is kept in memory")
+	}
+	users, err := s.Users()
+	if err != nil || len(users) != len(items) || users[0].DisplayName != `=HYPERLINK("a") 中文` {
+		t.Fatalf("users: %v (%d)", err, len(users))
+	}
+	// Changed on disk after it was verified: refused, never decoded.
+	name := filepath.Join(dir, s.Manifest.Datasets[DSUsers].File)
+	raw, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw[len(raw)-3] = ' '
+	if err := os.WriteFile(name, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Raw(DSUsers); !errors.Is(err, ErrIntegrity) {
+		t.Fatalf("changed file: err = %v, want ErrIntegrity", err)
 	}
 }
