@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/m365audit/m365audit/checks/knowledge"
 	"github.com/m365audit/m365audit/collectors/snapshot"
 )
 
@@ -21,29 +22,15 @@ const (
 	caStateDisabled   = "disabled"
 )
 
-// Built-in authentication strength IDs.
-const (
-	StrengthMFA               = "00000000-0000-0000-0000-000000000002"
-	StrengthPasswordless      = "00000000-0000-0000-0000-000000000003"
-	StrengthPhishingResistant = "00000000-0000-0000-0000-000000000004"
-)
-
-// builtInStrengths are the allowed combinations of Microsoft's built-in
-// strengths, so an inline strength carrying only its id can be judged even
-// when the authenticationStrengthPolicies dataset was not collected.
+// builtInStrengths are Microsoft's built-in strengths as snapshot values,
+// so an inline strength carrying only its id can be judged even when the
+// authenticationStrengthPolicies dataset was not collected.
 func builtInStrengths() map[string]snapshot.AuthenticationStrength {
-	return map[string]snapshot.AuthenticationStrength{
-		StrengthMFA: {ID: StrengthMFA, DisplayName: "Multifactor authentication", PolicyType: "builtIn",
-			AllowedCombinations: []string{"windowsHelloForBusiness", "fido2", "x509CertificateMultiFactor", "deviceBasedPush",
-				"temporaryAccessPassOneTime", "temporaryAccessPassMultiUse", "password,microsoftAuthenticatorPush",
-				"password,softwareOath", "password,hardwareOath", "password,sms", "password,voice", "federatedMultiFactor",
-				"microsoftAuthenticatorPush,federatedSingleFactor", "softwareOath,federatedSingleFactor",
-				"hardwareOath,federatedSingleFactor", "sms,federatedSingleFactor", "voice,federatedSingleFactor"}},
-		StrengthPasswordless: {ID: StrengthPasswordless, DisplayName: "Passwordless MFA", PolicyType: "builtIn",
-			AllowedCombinations: []string{"windowsHelloForBusiness", "fido2", "x509CertificateMultiFactor", "deviceBasedPush"}},
-		StrengthPhishingResistant: {ID: StrengthPhishingResistant, DisplayName: "Phishing-resistant MFA", PolicyType: "builtIn",
-			AllowedCombinations: []string{"windowsHelloForBusiness", "fido2", "x509CertificateMultiFactor"}},
+	out := map[string]snapshot.AuthenticationStrength{}
+	for id, st := range knowledge.BuiltInStrengths() {
+		out[id] = snapshot.AuthenticationStrength{ID: st.ID, DisplayName: st.Name, PolicyType: "builtIn", AllowedCombinations: st.Combinations}
 	}
+	return out
 }
 
 // Authentication method combinations, as allowedCombinations spells them.
@@ -368,10 +355,8 @@ func (e *caEnv) userName(id string) string {
 // roleName names a role template or definition id.
 func (e *caEnv) roleName(id string) string {
 	l := strings.ToLower(id)
-	if l == RoleDirectorySynchronizationAccounts {
-		return "Directory Synchronization Accounts"
-	}
-	if n, ok := PrivilegedRoles()[l]; ok {
+	if l == knowledge.RoleDirectorySynchronizationAccounts || knowledge.IsPrivilegedRole(l) {
+		n, _ := knowledge.RoleName(l)
 		return n
 	}
 	defs, err := e.ctx.RoleDefinitions() // records the read for the running check
@@ -536,11 +521,6 @@ func (e *caEnv) grantOf(p snapshot.CAPolicy) grantSet {
 	return gs
 }
 
-// guestTypesAll are the guest or external user types a guest policy must
-// cover.
-var guestTypesAll = [...]string{"internalGuest", "b2bCollaborationGuest", "b2bCollaborationMember",
-	"b2bDirectConnectUser", "otherExternalUser", "serviceProvider"}
-
 // evalPolicy judges one policy against a requirement.
 func (e *caEnv) evalPolicy(p snapshot.CAPolicy, req caRequirement) PolicyEval {
 	pe := PolicyEval{Policy: p}
@@ -561,7 +541,7 @@ func (e *caEnv) evalPolicy(p snapshot.CAPolicy, req caRequirement) PolicyEval {
 	case targetAdmins:
 		if !allUsers {
 			var missing []string
-			for id, name := range PrivilegedRoles() {
+			for id, name := range knowledge.PrivilegedRoles() {
 				if !containsFold(u.IncludeRoles, id) {
 					missing = append(missing, name)
 				}
@@ -576,7 +556,7 @@ func (e *caEnv) evalPolicy(p snapshot.CAPolicy, req caRequirement) PolicyEval {
 			gi := u.IncludeGuestsOrExternalUsers
 			ok := gi != nil
 			if ok {
-				for _, t := range guestTypesAll {
+				for _, t := range knowledge.GuestTypes() {
 					if !containsFold(splitList(gi.GuestOrExternalUserTypes), t) {
 						ok = false
 					}
@@ -606,7 +586,7 @@ func (e *caEnv) evalPolicy(p snapshot.CAPolicy, req caRequirement) PolicyEval {
 		}
 	}
 	for _, id := range u.ExcludeRoles {
-		if strings.EqualFold(id, RoleDirectorySynchronizationAccounts) {
+		if strings.EqualFold(id, knowledge.RoleDirectorySynchronizationAccounts) {
 			pe.Approved = append(pe.Approved, e.roleName(id)+" role")
 		} else {
 			pe.Unapproved = append(pe.Unapproved, e.roleName(id)+" role")
@@ -888,7 +868,7 @@ func (ev CAEvaluation) Affected() []Affected {
 
 func policyAffected(p PolicyEval) Affected {
 	return Affected{Kind: "policy", ID: p.Policy.ID, Name: p.Policy.DisplayName, Detail: p.Detail(),
-		Extra: map[string]string{"state": p.Policy.State}, PolicyState: p.Policy.State}
+		PolicyState: p.Policy.State}
 }
 
 // Outcome turns an evaluation into a verdict: pass when enabled counting

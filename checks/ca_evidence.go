@@ -6,7 +6,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/m365audit/m365audit/checks/knowledge"
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // Evidence over configuration (docs/semantics.md): a control whose
@@ -81,8 +83,7 @@ func (ev contraryEvidence) judge(o Outcome, what string) Outcome {
 			first = g.first
 		}
 		aff = append(aff, Affected{Kind: "signIn", ID: g.key, Name: g.upn, Time: irTimePtr(g.first), Actor: g.where(),
-			Detail: fmt.Sprintf("%s over %s from %s, %s", irPlural(g.ok, "successful sign-in", "successful sign-ins"), g.client, g.where(), irSpan(g.first, g.last)),
-			Extra:  map[string]string{"userId": g.userID, "client": g.client, "ip": g.ip},
+			Detail: fmt.Sprintf("%s over %s from %s, %s", phrase.Plural(g.ok, "successful sign-in", "successful sign-ins"), g.client, g.where(), irSpan(g.first, g.last)),
 			SignIn: g.evidence(),
 			User:   &UserRef{ID: g.userID, UPN: g.upn},
 		})
@@ -99,8 +100,8 @@ func (ev contraryEvidence) judge(o Outcome, what string) Outcome {
 	}
 	o.Status = StatusFail
 	o.Summary = fmt.Sprintf("%s Configured, but it did not hold: the collected sign-in log shows %s%s by %s (%s), first %s.%s",
-		head, irPlural(ev.signIns, "successful "+singular(what), "successful "+what), ev.after(),
-		irPlural(len(names), "user", "users"), entraNames(names, 5), irTime(first), tail)
+		head, phrase.Plural(ev.signIns, "successful "+singular(what), "successful "+what), ev.after(),
+		phrase.Plural(len(names), "user", "users"), entraNames(names, 5), irTime(first), tail)
 	o.Affected = aff
 	return o
 }
@@ -188,5 +189,5 @@ func singleFactorMember(env *caEnv, checkID string, s snapshot.SignIn) bool {
 
 // legacySignIn reports whether a sign-in used a legacy protocol.
 func legacySignIn(s snapshot.SignIn) bool {
-	return caLegacyClients()[strings.ToLower(s.ClientAppUsed)]
+	return knowledge.IsLegacyClient(s.ClientAppUsed)
 }

@@ -164,14 +164,6 @@ func reqCA006() caRequirement {
 		Grant: grantBlockOrMFA, GrantNoun: "block or require MFA"}
 }
 
-// caLegacyClients are sign-in clientAppUsed values of the legacy client
-// app types (exchangeActiveSync and other) Conditional Access blocks.
-func caLegacyClients() map[string]bool {
-	return map[string]bool{"exchange activesync": true, "imap4": true, "pop3": true, "authenticated smtp": true,
-		"other clients": true, "outlook anywhere (rpc over http)": true, "mapi over http": true, "offline address book": true,
-		"autodiscover": true, "exchange online powershell": true, "reporting web services": true, "exchange web services": true}
-}
-
 // riskPolicies counts non-disabled policies holding a risk condition.
 func riskPolicies(pols []snapshot.CAPolicy) int {
 	n := 0

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/m365audit/m365audit/checks/knowledge"
 	"github.com/m365audit/m365audit/collectors/snapshot"
 )
 
@@ -295,7 +296,7 @@ func TestStrengthClassification(t *testing.T) {
 		if !StrengthIsMFA(st) {
 			t.Errorf("built-in %s not MFA", id)
 		}
-		if StrengthIsPhishingResistant(st) != (id == StrengthPhishingResistant) {
+		if StrengthIsPhishingResistant(st) != (id == knowledge.StrengthPhishingResistant) {
 			t.Errorf("built-in %s phishing-resistant = %v", id, StrengthIsPhishingResistant(st))
 		}
 	}
@@ -366,7 +367,7 @@ func TestCASecurityDefaultsWithContraryEvidence(t *testing.T) {
 	// Security defaults were last turned on on 2026-11-10: the POP3
 	// sign-in of 2026-11-01 is before it and does not count.
 	audits := `[{"id":"a1","category":"Policy","activityDisplayName":"Update policy","activityDateTime":"2026-11-10T00:00:00Z","result":"success","targetResources":[{"id":"00000000-0000-0000-0000-000000000005","displayName":"Security Defaults Policy","type":"Policy"}]}]`
-	roles := `[{"id":"ra1","principalId":"u-ga","roleDefinitionId":"` + RoleGlobalAdministrator + `","directoryScopeId":"/","principal":{"@odata.type":"#microsoft.graph.user","id":"u-ga","userPrincipalName":"ga@contoso.com","displayName":"GA"}}]`
+	roles := `[{"id":"ra1","principalId":"u-ga","roleDefinitionId":"` + knowledge.RoleGlobalAdministrator + `","directoryScopeId":"/","principal":{"@odata.type":"#microsoft.graph.user","id":"u-ga","userPrincipalName":"ga@contoso.com","displayName":"GA"}}]`
 	files := map[string]string{snapshot.DSSubscribedSkus: skusP1, snapshot.DSSecurityDefaults: `{"id":"00000000-0000-0000-0000-000000000005","isEnabled":true}`,
 		snapshot.DSConditionalAccessPolicies: "[]", snapshot.DSSignIns: signIns, snapshot.DSDirectoryAudits: audits, snapshot.DSRoleAssignments: roles, snapshot.DSUsers: users}
 	bgCfg := &Config{BreakGlass: Principals{Users: []string{bgID}}}

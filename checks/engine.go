@@ -155,15 +155,22 @@ func acceptance(e AcceptEntry, expired bool) *Acceptance {
 }
 
 // acceptCovers matches an acceptance object against an affected object by
-// id, name, or an address/UPN the check recorded in Extra.
+// id, name, or the UPN or mail address of the user it is or belongs to.
 func acceptCovers(objects []string, a Affected) bool {
+	var keys []string
+	if a.User != nil {
+		keys = append(keys, a.User.UPN, a.User.Mail)
+	}
+	if a.SignIn != nil {
+		keys = append(keys, a.SignIn.UPN)
+	}
 	for _, o := range objects {
 		o = strings.TrimSpace(o)
 		if strings.EqualFold(o, a.ID) || strings.EqualFold(o, a.Name) {
 			return true
 		}
-		for _, k := range []string{"upn", "userPrincipalName", "primarySmtpAddress", "address", "mail"} {
-			if v, ok := a.Extra[k]; ok && v != "" && strings.EqualFold(o, v) {
+		for _, v := range keys {
+			if v != "" && strings.EqualFold(o, v) {
 				return true
 			}
 		}

@@ -228,3 +228,27 @@ incident: {users: ["adele@contoso.com"], start: 2026-11-10T00:00:00Z}
 		})
 	}
 }
+
+// TestAcceptCoversTypedEvidence: an acceptance names an object by id, name,
+// or the UPN or mail address of the user its typed evidence records.
+func TestAcceptCoversTypedEvidence(t *testing.T) {
+	guest := Affected{Kind: "guest", ID: "g1", Name: "Partner", User: &UserRef{ID: "g1", UPN: "p_partner.com#EXT#@contoso.onmicrosoft.com", Mail: "p@partner.com"}}
+	signIn := Affected{Kind: "signIn", ID: "k", Name: "Sign-ins", SignIn: &SignInEvidence{UPN: "adele@contoso.com"}}
+	for _, tt := range []struct {
+		obj  string
+		a    Affected
+		want bool
+	}{
+		{"G1", guest, true},
+		{"partner", guest, true},
+		{"P@PARTNER.COM", guest, true},
+		{"p_partner.com#ext#@contoso.onmicrosoft.com", guest, true},
+		{"other@partner.com", guest, false},
+		{"adele@contoso.com", signIn, true},
+		{"", Affected{ID: "x", Name: "y", User: &UserRef{}}, false},
+	} {
+		if got := acceptCovers([]string{tt.obj}, tt.a); got != tt.want {
+			t.Errorf("acceptCovers(%q, %s) = %v, want %v", tt.obj, tt.a.ID, got, tt.want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDEntraApp002 is the ID of check ENTRA-APP-002.
@@ -47,5 +48,5 @@ func evalEntraApp002(c *Context) Outcome {
 		expiry = fmt.Sprintf(", requests expire after %d days", p.RequestDurationInDays)
 	}
 	return entraOutcome(StatusPass, nil, "The admin consent workflow is on with %s; %s, reminders %s%s.",
-		entraPlural(len(p.Reviewers), "reviewer", "reviewers"), notify, map[bool]string{true: "on", false: "off"}[p.RemindersEnabled], expiry)
+		phrase.Plural(len(p.Reviewers), "reviewer", "reviewers"), notify, map[bool]string{true: "on", false: "off"}[p.RemindersEnabled], expiry)
 }

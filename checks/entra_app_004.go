@@ -5,7 +5,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/m365audit/m365audit/checks/knowledge"
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDEntraApp004 is the ID of check ENTRA-APP-004.
@@ -53,17 +55,12 @@ func evalEntraApp004(c *Context) Outcome {
 		if found && client.IsMicrosoft() {
 			continue
 		}
-		var risky []string
-		for _, s := range g.Scopes() {
-			if entraRiskyScope(s) {
-				risky = append(risky, s)
-			}
-		}
+		risky := knowledge.RiskyScopesIn(g.Scopes())
 		name := client.DisplayName
 		if !found || name == "" {
 			name = g.ClientID
 		}
-		known := entraAbusedClient(client.DisplayName)
+		known := knowledge.AbusedClient(client.DisplayName)
 		if len(risky) == 0 && known == "" {
 			continue
 		}
@@ -98,20 +95,13 @@ func evalEntraApp004(c *Context) Outcome {
 			}
 			d = append(d, "consent: Principal, by "+who)
 		}
-		extra := map[string]string{"clientId": g.ClientID, "resourceId": g.ResourceID, "consentType": g.ConsentType}
-		if g.PrincipalID != "" {
-			extra["principalId"] = g.PrincipalID
-		}
-		if client.AppID != "" {
-			extra["appId"] = client.AppID
-		}
-		bad = append(bad, Affected{Kind: "grant", ID: g.ID, Name: name, Detail: strings.Join(d, "; "), Extra: extra,
+		bad = append(bad, Affected{Kind: "grant", ID: g.ID, Name: name, Detail: strings.Join(d, "; "),
 			Grant: &GrantEvidence{ID: g.ID, ClientID: g.ClientID, AppID: client.AppID, ResourceID: g.ResourceID, PrincipalID: g.PrincipalID,
 				ConsentType: g.ConsentType, Scopes: strings.Fields(g.Scope)}})
 		clients[strings.ToLower(g.ClientID)] = true
 	}
 	if len(bad) == 0 {
-		return entraOutcome(StatusPass, nil, "None of %s gives a non-Microsoft app a high-risk scope.", entraPlural(len(grants), "delegated grant", "delegated grants"))
+		return entraOutcome(StatusPass, nil, "None of %s gives a non-Microsoft app a high-risk scope.", phrase.Plural(len(grants), "delegated grant", "delegated grants"))
 	}
 	var notes []string
 	if allPrincipals > 0 {
@@ -140,39 +130,5 @@ func evalEntraApp004(c *Context) Outcome {
 		verb = "carries high-risk scopes or goes to a known-abused client"
 	}
 	return entraOutcome(StatusFail, bad, "%s to %s %s%s: %s.",
-		entraPlural(len(bad), "delegated grant", "delegated grants"), entraPlural(len(clients), "non-Microsoft app", "non-Microsoft apps"), verb, tail, entraNames(names, 5))
-}
-
-// entraRiskyScope reports whether a delegated scope is high risk
-// (catalog ENTRA-APP-004 and Appendix D.4: mail, files, sites, directory
-// write, legacy mail protocols, and Tier-0 role/app-role management).
-func entraRiskyScope(scope string) bool {
-	s := strings.ToLower(scope)
-	for _, p := range []string{"files.", "sites.", "ediscovery.", "chat."} {
-		if strings.HasPrefix(s, p) {
-			return true
-		}
-	}
-	switch s {
-	case "mail.read", "mail.readwrite", "mail.send", "mail.read.shared", "mail.readwrite.shared", "mail.send.shared",
-		"mailboxsettings.readwrite", "directory.readwrite.all", "user.readwrite.all", "group.readwrite.all",
-		"ews.accessasuser.all", "eas.accessasuser.all", "imap.accessasuser.all", "pop.accessasuser.all", "smtp.send",
-		"full_access_as_user", "approleassignment.readwrite.all", "rolemanagement.readwrite.directory",
-		"application.readwrite.all", "policy.readwrite.conditionalaccess", "userauthenticationmethod.readwrite.all",
-		"domain.readwrite.all", "bitlockerkey.read.all", "channelmessage.read.all", "exchange.manage":
-		return true
-	}
-	return false
-}
-
-// entraAbusedClient returns the known-abused client name (catalog Appendix
-// D.5) a display name matches, or "".
-func entraAbusedClient(name string) string {
-	n := strings.ToLower(name)
-	for _, k := range []string{"eM Client", "PerfectData Software", "Newsletter Software Supermailer", "SigParser", "CloudSponge", "rclone"} {
-		if strings.Contains(n, strings.ToLower(k)) {
-			return k
-		}
-	}
-	return ""
+		phrase.Plural(len(bad), "delegated grant", "delegated grants"), phrase.Plural(len(clients), "non-Microsoft app", "non-Microsoft apps"), verb, tail, entraNames(names, 5))
 }

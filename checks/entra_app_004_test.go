@@ -2,8 +2,10 @@ package checks
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
+	"github.com/m365audit/m365audit/checks/knowledge"
 	"github.com/m365audit/m365audit/collectors/snapshot"
 )
 
@@ -56,4 +58,44 @@ func TestEntraAPP004(t *testing.T) {
 		{name: "unknown: service principals forbidden", want: StatusUnknown, files: files(benign), statuses: entraForbidden(snapshot.DSServicePrincipals)},
 		{name: "partial grants cannot pass", want: StatusUnknown, files: files(benign), statuses: entraPartial(snapshot.DSOAuth2PermissionGrants)},
 	})
+}
+
+// TestRiskyScopesSameInAPP004AndIRAPP001 pins that ENTRA-APP-004 and
+// IR-APP-001 judge delegated scopes by the one list of high-risk scopes:
+// every scope of knowledge.RiskyScopes (and of each risky prefix) is flagged
+// by both checks, and an ordinary scope by neither.
+func TestRiskyScopesSameInAPP004AndIRAPP001(t *testing.T) {
+	scopes, prefixes := knowledge.RiskyScopes()
+	for _, p := range prefixes {
+		scopes = append(scopes, p+"example.all")
+	}
+	benign := []string{"User.Read", "Calendars.ReadWrite", "offline_access", "Mail.ReadBasic"}
+	var grants []string
+	all := append(append([]string(nil), scopes...), benign...)
+	for i, s := range all {
+		grants = append(grants, entraGrant(fmt.Sprintf("g%03d", i), "sp-new", "Principal", irAdele, "sp-graph", s))
+	}
+	sps := `[{"id":"sp-new","appId":"new-app","displayName":"Mail Helper","appOwnerOrganizationId":"` + entraOtherTenant + `","createdDateTime":"2026-11-17T08:00:00Z"},
+		{"id":"sp-graph","appId":"00000003-0000-0000-c000-000000000000","displayName":"Microsoft Graph","appOwnerOrganizationId":"` + entraMSTenant + `"}]`
+	files := irFilesWith(map[string]string{snapshot.DSOAuth2PermissionGrants: entraList(grants...), snapshot.DSServicePrincipals: sps})
+	ctx := irTestCtx(t, files, nil)
+	flagged := func(c Check, marker string) map[string]bool {
+		r := RunCheck(c, ctx)
+		out := map[string]bool{}
+		for _, a := range r.Affected {
+			if strings.Contains(a.Detail, marker) {
+				out[a.ID] = true
+			}
+		}
+		return out
+	}
+	app004 := flagged(entraCheck(t, IDEntraApp004), "high-risk: ")
+	irApp001 := flagged(irCheck(t, IDIRApp001), "mail or directory access: ")
+	for i, s := range all {
+		id := fmt.Sprintf("g%03d", i)
+		want := i < len(scopes)
+		if app004[id] != want || irApp001[id] != want {
+			t.Errorf("scope %q: ENTRA-APP-004 flags %v, IR-APP-001 flags %v, want %v for both", s, app004[id], irApp001[id], want)
+		}
+	}
 }

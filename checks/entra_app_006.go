@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDEntraApp006 is the ID of check ENTRA-APP-006.
@@ -75,19 +76,19 @@ func evalEntraApp006(c *Context) Outcome {
 		}
 		certNote := ""
 		if len(certs) > 0 {
-			certNote = fmt.Sprintf("; %s long-lived or expired", entraPlural(len(certs), "certificate is", "certificates are"))
+			certNote = fmt.Sprintf("; %s long-lived or expired", phrase.Plural(len(certs), "certificate is", "certificates are"))
 		}
 		return entraOutcome(StatusFail, all, "Client secrets are in use: %d on %d of %d app registrations and %d on non-Microsoft service principals (%s)%s%s.",
 			len(secrets)-spSecrets, len(appsWithSecrets), len(apps), spSecrets, entraNames(names, 5), certNote, spNote)
 	case len(certs) > 0:
 		return entraOutcome(StatusWarn, all, "No client secrets, but %s long-lived (over %d days) or expired: %s%s.",
-			entraPlural(len(certs), "certificate is", "certificates are"), entraMaxCredentialDays, entraNames(entraAffectedNames(certs), 5), spNote)
+			phrase.Plural(len(certs), "certificate is", "certificates are"), entraMaxCredentialDays, entraNames(entraAffectedNames(certs), 5), spNote)
 	case spErr != nil:
 		return entraOutcome(StatusUnknown, nil, "None of %s uses a client secret or a long-lived or expired certificate%s.",
-			entraPlural(len(apps), "app registration", "app registrations"), spNote)
+			phrase.Plural(len(apps), "app registration", "app registrations"), spNote)
 	}
 	return entraOutcome(StatusPass, nil, "None of %s or non-Microsoft service principals uses a client secret, and no certificate is long-lived or expired.",
-		entraPlural(len(apps), "app registration", "app registrations"))
+		phrase.Plural(len(apps), "app registration", "app registrations"))
 }
 
 // entraMaxCredentialDays is the longest credential lifetime CIS v7 5.1.5.4
@@ -128,11 +129,7 @@ func entraCredentialFindings(now time.Time, kind, id, appID, name string, secret
 		return c
 	}
 	row := func(detail, keyID string) Affected {
-		ex := map[string]string{"objectId": id, "keyId": keyID}
-		if appID != "" {
-			ex["appId"] = appID
-		}
-		return Affected{Kind: kind, ID: id, Name: name, Detail: detail, Extra: ex,
+		return Affected{Kind: kind, ID: id, Name: name, Detail: detail,
 			Credential: &CredentialEvidence{ObjectID: id, AppID: appID, KeyID: keyID}}
 	}
 	for _, cr := range sorted(secrets) {

@@ -82,7 +82,7 @@ func evalEntraCA011(c *Context) Outcome {
 			}
 			seen[p.Policy.ID] = len(aff)
 			aff = append(aff, Affected{Kind: "policy", ID: p.Policy.ID, Name: p.Policy.DisplayName, Detail: why,
-				Extra: map[string]string{"state": p.Policy.State}, PolicyState: p.Policy.State})
+				PolicyState: p.Policy.State})
 		}
 	}
 	if len(found) > 0 {

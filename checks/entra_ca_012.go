@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/m365audit/m365audit/checks/knowledge"
 	"github.com/m365audit/m365audit/collectors/snapshot"
 )
 
@@ -85,7 +86,7 @@ func evalEntraCA012(c *Context) Outcome {
 		}
 		if containsFold(u.IncludeUsers, "All") && p.Conditions.Applications != nil && containsFold(p.Conditions.Applications.IncludeApplications, "All") {
 			broad++
-			if containsFold(u.ExcludeRoles, RoleDirectorySynchronizationAccounts) {
+			if containsFold(u.ExcludeRoles, knowledge.RoleDirectorySynchronizationAccounts) {
 				broadSync++
 			} else if synced {
 				noSync = append(noSync, Affected{Kind: "policy", ID: p.ID, Name: p.DisplayName, Detail: "all users and all resources, but does not exclude the Directory Synchronization Accounts role (the tenant synchronises from on-premises)"})

@@ -77,11 +77,7 @@ func evalEntraExt006(c *Context) Outcome {
 			continue
 		}
 		a := Affected{Kind: "guest", ID: u.ID, Name: u.Name(), Detail: strings.Join(why, "; "),
-			Extra: map[string]string{"userPrincipalName": u.UserPrincipalName},
-			User:  &UserRef{ID: u.ID, UPN: u.UserPrincipalName}}
-		if u.Mail != "" {
-			a.Extra["mail"] = u.Mail
-		}
+			User: &UserRef{ID: u.ID, UPN: u.UserPrincipalName, Mail: u.Mail}}
 		if u.CreatedDateTime != nil {
 			t := u.CreatedDateTime.UTC()
 			a.Time = &t

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/m365audit/m365audit/checks/knowledge"
 	"github.com/m365audit/m365audit/collectors/snapshot"
 )
 
@@ -64,14 +65,6 @@ func entraAffectedNames(a []Affected) []string {
 		out = append(out, x.Name)
 	}
 	return out
-}
-
-// entraPlural returns "1 user" / "2 users".
-func entraPlural(n int, one, many string) string {
-	if n == 1 {
-		return fmt.Sprintf("1 %s", one)
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
 
 // entraIsAre returns "is" for one, "are" otherwise.
@@ -152,7 +145,7 @@ func entraTemplateOf(tpl map[string]string, roleDefinitionID string) string {
 // users may be nil (users dataset not collected).
 func entraPrivilegedHolders(c *Context, assignments []snapshot.RoleAssignment, users entraUserIndex, only ...string) []*entraHolder {
 	tpl := entraRoleTemplates(c)
-	names := PrivilegedRoles()
+	names := knowledge.PrivilegedRoles()
 	want := map[string]bool{}
 	for _, o := range only {
 		want[strings.ToLower(o)] = true
@@ -261,15 +254,8 @@ func (h *entraHolder) affected(detail string) Affected {
 		kind = "principal"
 	}
 	a := Affected{Kind: kind, ID: h.ID, Name: h.Name, Detail: detail,
-		Extra: map[string]string{"roles": strings.Join(h.Roles, ", ")}}
-	if h.UPN != "" {
-		a.Extra["userPrincipalName"] = h.UPN
-	}
-	if len(h.Assignments) > 0 {
-		a.Extra["roleAssignmentIds"] = strings.Join(h.Assignments, ",")
-	}
-	a.Roles = &RoleEvidence{Roles: append([]string(nil), h.Roles...), AssignmentIDs: append([]string(nil), h.Assignments...)}
-	if kind == "user" {
+		Roles: &RoleEvidence{Roles: append([]string(nil), h.Roles...), AssignmentIDs: append([]string(nil), h.Assignments...)}}
+	if kind == "user" || h.UPN != "" {
 		a.User = &UserRef{ID: h.ID, UPN: h.UPN}
 	}
 	return a

@@ -189,15 +189,3 @@ const (
 	entraMSTenant    = "f8cdef31-a31e-4b4a-93e4-5f571e91255a"
 	entraOtherTenant = "9d0c0bd1-0000-4000-8000-000000000001"
 )
-
-func TestEntraAPP004Scopes(t *testing.T) {
-	for scope, want := range map[string]bool{
-		"Mail.ReadWrite": true, "mail.send": true, "Files.Read": true, "Sites.FullControl.All": true, "full_access_as_user": true,
-		"IMAP.AccessAsUser.All": true, "SMTP.Send": true, "RoleManagement.ReadWrite.Directory": true, "AppRoleAssignment.ReadWrite.All": true,
-		"User.Read": false, "openid": false, "offline_access": false, "Calendars.Read": false, "profile": false, "email": false,
-	} {
-		if got := entraRiskyScope(scope); got != want {
-			t.Errorf("entraRiskyScope(%q) = %v, want %v", scope, got, want)
-		}
-	}
-}

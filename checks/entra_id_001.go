@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDEntraID001 is the ID of check ENTRA-ID-001.
@@ -85,11 +86,11 @@ func evalEntraID001(c *Context) Outcome {
 	}
 	if managed == 0 {
 		return entraOutcome(StatusNotApplicable, nil, "No verified cloud-managed domain (%s skipped); password expiry is set by the identity provider.",
-			entraPlural(federated, "federated domain", "federated domains"))
+			phrase.Plural(federated, "federated domain", "federated domains"))
 	}
 	note := ""
 	if inherited > 0 {
-		note = fmt.Sprintf(" %s without a password policy of %s own %s judged by %s root domain.", entraPlural(inherited, "subdomain", "subdomains"),
+		note = fmt.Sprintf(" %s without a password policy of %s own %s judged by %s root domain.", phrase.Plural(inherited, "subdomain", "subdomains"),
 			map[bool]string{true: "its", false: "their"}[inherited == 1], map[bool]string{true: "is", false: "are"}[inherited == 1], map[bool]string{true: "its", false: "their"}[inherited == 1])
 	}
 	if len(bad) > 0 {
@@ -98,7 +99,7 @@ func evalEntraID001(c *Context) Outcome {
 	}
 	if len(unsure) > 0 {
 		return entraOutcome(StatusUnknown, unsure, "Not conclusive: %s without a password policy of their own and no root domain in the data: %s.%s",
-			entraPlural(len(unsure), "subdomain", "subdomains"), entraNames(entraAffectedNames(unsure), 5), note)
+			phrase.Plural(len(unsure), "subdomain", "subdomains"), entraNames(entraAffectedNames(unsure), 5), note)
 	}
 	return entraOutcome(StatusPass, nil, "Passwords never expire on any verified managed domain (%d).%s", managed, note)
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDEntraMFA003 is the ID of check ENTRA-MFA-003.
@@ -51,7 +52,7 @@ func evalEntraMFA003(c *Context) Outcome {
 			continue
 		}
 		members++
-		a := Affected{Kind: "user", ID: u.ID, Name: u.Name(), Extra: map[string]string{"userPrincipalName": u.UserPrincipalName},
+		a := Affected{Kind: "user", ID: u.ID, Name: u.Name(),
 			User: &UserRef{ID: u.ID, UPN: u.UserPrincipalName}}
 		r, ok := reg[strings.ToLower(u.ID)]
 		switch {
@@ -68,13 +69,13 @@ func evalEntraMFA003(c *Context) Outcome {
 	}
 	var extra []string
 	if len(weak) > 0 {
-		extra = append(extra, fmt.Sprintf("%s only phone or email methods (%s)", entraPlural(len(weak), "member has", "members have"), entraNames(entraAffectedNames(weak), 5)))
+		extra = append(extra, fmt.Sprintf("%s only phone or email methods (%s)", phrase.Plural(len(weak), "member has", "members have"), entraNames(entraAffectedNames(weak), 5)))
 	}
 	if len(missing) > 0 {
-		extra = append(extra, fmt.Sprintf("%s not in the registration report (%s)", entraPlural(len(missing), "member is", "members are"), entraNames(entraAffectedNames(missing), 5)))
+		extra = append(extra, fmt.Sprintf("%s not in the registration report (%s)", phrase.Plural(len(missing), "member is", "members are"), entraNames(entraAffectedNames(missing), 5)))
 	}
 	if excluded > 0 {
-		extra = append(extra, fmt.Sprintf("%s excluded as configured", entraPlural(excluded, "approved account", "approved accounts")))
+		extra = append(extra, fmt.Sprintf("%s excluded as configured", phrase.Plural(excluded, "approved account", "approved accounts")))
 	}
 	tail := ""
 	if len(extra) > 0 {

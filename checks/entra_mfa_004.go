@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDEntraMFA004 is the ID of check ENTRA-MFA-004.
@@ -76,13 +77,13 @@ func evalEntraMFA004(c *Context) Outcome {
 	all := append(append(append(append([]Affected{}, incapable...), missing...), notPR...), groups...)
 	var parts []string
 	if len(missing) > 0 {
-		parts = append(parts, fmt.Sprintf("%s not in the registration report", entraPlural(len(missing), "is", "are")))
+		parts = append(parts, fmt.Sprintf("%s not in the registration report", phrase.Plural(len(missing), "is", "are")))
 	}
 	if len(notPR) > 0 {
-		parts = append(parts, fmt.Sprintf("%s no phishing-resistant method", entraPlural(len(notPR), "has", "have")))
+		parts = append(parts, fmt.Sprintf("%s no phishing-resistant method", phrase.Plural(len(notPR), "has", "have")))
 	}
 	if len(groups) > 0 {
-		parts = append(parts, fmt.Sprintf("%s not expanded", entraPlural(len(groups), "group assignment is", "group assignments are")))
+		parts = append(parts, fmt.Sprintf("%s not expanded", phrase.Plural(len(groups), "group assignment is", "group assignments are")))
 	}
 	tail := ""
 	if len(parts) > 0 {
@@ -97,7 +98,7 @@ func evalEntraMFA004(c *Context) Outcome {
 			nUsers-len(missing), strings.TrimPrefix(tail, "; "))
 	case len(groups) > 0:
 		return entraOutcome(StatusManual, all, "Every privileged user (%d) has phishing-resistant MFA, but %s: %s.",
-			nUsers, entraPlural(len(groups), "role is assigned to a group", "roles are assigned to groups"), entraNames(entraAffectedNames(groups), 5))
+			nUsers, phrase.Plural(len(groups), "role is assigned to a group", "roles are assigned to groups"), entraNames(entraAffectedNames(groups), 5))
 	}
 	return entraOutcome(StatusPass, nil, "Every privileged user (%d) is MFA capable with a phishing-resistant method.", nUsers)
 }

@@ -3,16 +3,17 @@ package checks
 import (
 	"testing"
 
+	"github.com/m365audit/m365audit/checks/knowledge"
 	"github.com/m365audit/m365audit/collectors/snapshot"
 )
 
 func TestEntraMFA004(t *testing.T) {
 	ras := entraList(
-		entraRA("ra1", RoleGlobalAdministrator, "user", "a1", "Admin One", "a1@contoso.com"),
-		entraRA("ra2", RoleExchangeAdministrator, "user", "a2", entraHostileRTL, "a2@contoso.com"),
-		entraRA("ra3", RoleGlobalAdministrator, "user", "a2", entraHostileRTL, "a2@contoso.com"),
+		entraRA("ra1", knowledge.RoleGlobalAdministrator, "user", "a1", "Admin One", "a1@contoso.com"),
+		entraRA("ra2", knowledge.RoleExchangeAdministrator, "user", "a2", entraHostileRTL, "a2@contoso.com"),
+		entraRA("ra3", knowledge.RoleGlobalAdministrator, "user", "a2", entraHostileRTL, "a2@contoso.com"),
 		entraRA("ra4", "88d8e3e3-8f55-4a1e-953a-9b9898b8876b", "user", "r1", "Directory Reader", "r1@contoso.com"), // not privileged
-		entraRA("ra5", RoleGlobalAdministrator, "servicePrincipal", "sp1", "Automation", ""),
+		entraRA("ra5", knowledge.RoleGlobalAdministrator, "servicePrincipal", "sp1", "Automation", ""),
 	)
 	good := entraList(
 		entraReg("a1", "a1@contoso.com", true, "fido2SecurityKey"),
@@ -53,8 +54,8 @@ func TestEntraMFA004(t *testing.T) {
 			summary: []string{"Every privileged user (1)"}},
 		{name: "manual: group principal not expanded", want: StatusManual,
 			files: map[string]string{snapshot.DSRoleAssignments: entraList(
-				entraRA("ra1", RoleGlobalAdministrator, "user", "a1", "Admin One", "a1@contoso.com"),
-				entraRA("ra9", RolePrivilegedRoleAdministrator, "group", "g1", "PIM Admins", ""),
+				entraRA("ra1", knowledge.RoleGlobalAdministrator, "user", "a1", "Admin One", "a1@contoso.com"),
+				entraRA("ra9", knowledge.RolePrivilegedRoleAdministrator, "group", "g1", "PIM Admins", ""),
 			), snapshot.DSUserRegistrationDetails: good},
 			affected: []string{"PIM Admins|group assignment not expanded"}},
 		{name: "custom role id resolved through roleDefinitions", want: StatusFail,

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDEntraMFA005 is the ID of check ENTRA-MFA-005.
@@ -57,7 +58,7 @@ func evalEntraMFA005(c *Context) Outcome {
 			count = "; no user relies on SMS or voice alone, so turning them off locks nobody out"
 		} else {
 			count = fmt.Sprintf("; %s SMS or voice as their only method and must register another before it is turned off",
-				entraPlural(n, "user has", "users have"))
+				phrase.Plural(n, "user has", "users have"))
 		}
 	}
 	verb := "is"

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/m365audit/m365audit/checks/knowledge"
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDEntraPriv001 is the ID of check ENTRA-PRIV-001.
@@ -28,7 +30,7 @@ func entraPriv001() Check {
 // assignments); SCuBA's 2–8 range is reported alongside. Groups holding the
 // role are listed because their members are not expanded.
 func evalEntraPriv001(c *Context) Outcome {
-	holders, _, o := entraHoldersFor(c, RoleGlobalAdministrator)
+	holders, _, o := entraHoldersFor(c, knowledge.RoleGlobalAdministrator)
 	if o != nil {
 		return *o
 	}
@@ -62,7 +64,7 @@ func evalEntraPriv001(c *Context) Outcome {
 		// when the first is lost.
 		return entraOutcome(StatusFail, append(append(append([]Affected{}, admins...), groups...), others...),
 			"%s hold Global Administrator, but %d of them %s disabled, leaving %d usable: there is no working second administrator (CIS wants 2 to 4 usable).",
-			entraPlural(n, "user", "users"), disabled, entraIsAre(disabled), usable)
+			phrase.Plural(n, "user", "users"), disabled, entraIsAre(disabled), usable)
 	}
 	scuba := "within"
 	if n < 2 || n > 8 {
@@ -71,9 +73,9 @@ func evalEntraPriv001(c *Context) Outcome {
 	all := append(append(append([]Affected{}, admins...), groups...), others...)
 	groupNote := ""
 	if len(groups) > 0 {
-		groupNote = fmt.Sprintf(", plus %s whose members were not expanded (%s)", entraPlural(len(groups), "group", "groups"), entraNames(entraAffectedNames(groups), 3))
+		groupNote = fmt.Sprintf(", plus %s whose members were not expanded (%s)", phrase.Plural(len(groups), "group", "groups"), entraNames(entraAffectedNames(groups), 3))
 	}
-	count := fmt.Sprintf("%s hold Global Administrator through active assignments%s", entraPlural(n, "user", "users"), groupNote)
+	count := fmt.Sprintf("%s hold Global Administrator through active assignments%s", phrase.Plural(n, "user", "users"), groupNote)
 	count = strings.Replace(count, "1 user hold ", "1 user holds ", 1)
 	switch {
 	case n == 0 && len(groups) == 0:

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/m365audit/m365audit/checks/knowledge"
 	"github.com/m365audit/m365audit/collectors/snapshot"
 )
 
@@ -13,7 +14,7 @@ func entraGAs(n int) []string {
 	var out []string
 	for i := 1; i <= n; i++ {
 		id := fmt.Sprintf("ga%d", i)
-		out = append(out, entraRA("ra-"+id, RoleGlobalAdministrator, "user", id, fmt.Sprintf("Admin %d", i), id+"@contoso.com", `"accountEnabled":true`))
+		out = append(out, entraRA("ra-"+id, knowledge.RoleGlobalAdministrator, "user", id, fmt.Sprintf("Admin %d", i), id+"@contoso.com", `"accountEnabled":true`))
 	}
 	return out
 }
@@ -22,11 +23,11 @@ func TestEntraPRIV001(t *testing.T) {
 	ra := func(items ...string) map[string]string {
 		return map[string]string{snapshot.DSRoleAssignments: entraList(items...)}
 	}
-	other := entraRA("ra-x", RoleExchangeAdministrator, "user", "x1", "Exchange Admin", "x1@contoso.com")
+	other := entraRA("ra-x", knowledge.RoleExchangeAdministrator, "user", "x1", "Exchange Admin", "x1@contoso.com")
 	// The same user twice (tenant and AU-scoped) counts once.
-	dup := entraRA("ra-ga1b", RoleGlobalAdministrator, "user", "ga1", "Admin 1", "ga1@contoso.com")
-	sp := entraRA("ra-sp", RoleGlobalAdministrator, "servicePrincipal", "sp1", "Automation", "")
-	group := entraRA("ra-g", RoleGlobalAdministrator, "group", "grp1", "GA group", "")
+	dup := entraRA("ra-ga1b", knowledge.RoleGlobalAdministrator, "user", "ga1", "Admin 1", "ga1@contoso.com")
+	sp := entraRA("ra-sp", knowledge.RoleGlobalAdministrator, "servicePrincipal", "sp1", "Automation", "")
+	group := entraRA("ra-g", knowledge.RoleGlobalAdministrator, "group", "grp1", "GA group", "")
 	runEntraCases(t, "ENTRA-PRIV-001", []entraCase{
 		{name: "pass: 2", want: StatusPass, files: ra(append(entraGAs(2), other, dup)...), summary: []string{"2 users hold Global Administrator", "within CIS's 2 to 4"}},
 		{name: "pass: 4 plus a service principal (not counted)", want: StatusPass, files: ra(append(entraGAs(4), sp)...)},
@@ -48,7 +49,7 @@ func TestEntraPRIV001(t *testing.T) {
 // TestPRIV001DisabledAdminIsNoSecondAdministrator: one usable and one
 // disabled Global Administrator is one administrator, not two.
 func TestPRIV001DisabledAdminIsNoSecondAdministrator(t *testing.T) {
-	ga := RoleGlobalAdministrator
+	ga := knowledge.RoleGlobalAdministrator
 	assignments := `[
 	 {"id":"a1","principalId":"u1","roleDefinitionId":"` + ga + `","directoryScopeId":"/","principal":{"@odata.type":"#microsoft.graph.user","id":"u1","displayName":"Megan","userPrincipalName":"megan@contoso.com"}},
 	 {"id":"a2","principalId":"u2","roleDefinitionId":"` + ga + `","directoryScopeId":"/","principal":{"@odata.type":"#microsoft.graph.user","id":"u2","displayName":"Old Admin","userPrincipalName":"old@contoso.com"}}]`

@@ -2,6 +2,7 @@ package checks
 
 import (
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDEntraPriv002 is the ID of check ENTRA-PRIV-002.
@@ -62,7 +63,7 @@ func evalEntraPriv002(c *Context) Outcome {
 		return entraOutcome(StatusUnknown, nil, "No user holds a privileged role in the role assignments; a tenant always has a Global Administrator, so the data looks incomplete.")
 	case len(groups) > 0:
 		return entraOutcome(StatusManual, all, "Every privileged user (%d) is cloud-only, but %s: %s.", nUsers,
-			entraPlural(len(groups), "role is assigned to a group whose members were not expanded", "roles are assigned to groups whose members were not expanded"),
+			phrase.Plural(len(groups), "role is assigned to a group whose members were not expanded", "roles are assigned to groups whose members were not expanded"),
 			entraNames(entraAffectedNames(groups), 3))
 	}
 	return entraOutcome(StatusPass, nil, "Every privileged user (%d) is cloud-only.", nUsers)

@@ -3,6 +3,7 @@ package checks
 import (
 	"testing"
 
+	"github.com/m365audit/m365audit/checks/knowledge"
 	"github.com/m365audit/m365audit/collectors/snapshot"
 )
 
@@ -10,8 +11,8 @@ func TestEntraPRIV002(t *testing.T) {
 	// $expand=principal normally omits onPremisesSyncEnabled; the users
 	// dataset (which selects it) supplies it.
 	ras := entraList(
-		entraRA("r1", RoleGlobalAdministrator, "user", "a1", "Cloud Admin", "a1@contoso.onmicrosoft.com"),
-		entraRA("r2", RoleUserAdministrator, "user", "a2", entraHostilePS, "a2@contoso.com"),
+		entraRA("r1", knowledge.RoleGlobalAdministrator, "user", "a1", "Cloud Admin", "a1@contoso.onmicrosoft.com"),
+		entraRA("r2", knowledge.RoleUserAdministrator, "user", "a2", entraHostilePS, "a2@contoso.com"),
 		entraRA("r3", "f2ef992c-3afb-46b9-b7cf-a126ee74c451", "user", "a3", "Reader", "a3@contoso.com"), // Global Reader: not in the set
 	)
 	users := func(a2Synced string) string {
@@ -30,7 +31,7 @@ func TestEntraPRIV002(t *testing.T) {
 			affected: []string{entraHostilePS + "|synchronised from on-premises; roles: User Administrator"}},
 		{name: "fail: synced flag on the expanded principal, users not collected", want: StatusFail,
 			files: map[string]string{snapshot.DSRoleAssignments: entraList(
-				entraRA("r1", RoleGlobalAdministrator, "user", "a1", "Synced Admin", "a1@contoso.com", `"onPremisesSyncEnabled":true`))}},
+				entraRA("r1", knowledge.RoleGlobalAdministrator, "user", "a1", "Synced Admin", "a1@contoso.com", `"onPremisesSyncEnabled":true`))}},
 		{name: "unknown: sync state not visible without users", want: StatusUnknown,
 			files:   map[string]string{snapshot.DSRoleAssignments: ras},
 			summary: []string{"the users dataset was not collected"}},
@@ -39,8 +40,8 @@ func TestEntraPRIV002(t *testing.T) {
 			statuses: entraForbidden(snapshot.DSUsers)},
 		{name: "manual: group principal", want: StatusManual,
 			files: map[string]string{snapshot.DSRoleAssignments: entraList(
-				entraRA("r1", RoleGlobalAdministrator, "user", "a1", "Cloud Admin", "a1@contoso.onmicrosoft.com"),
-				entraRA("r9", RoleExchangeAdministrator, "group", "g1", "Exchange Admins", "")), snapshot.DSUsers: users("false")},
+				entraRA("r1", knowledge.RoleGlobalAdministrator, "user", "a1", "Cloud Admin", "a1@contoso.onmicrosoft.com"),
+				entraRA("r9", knowledge.RoleExchangeAdministrator, "group", "g1", "Exchange Admins", "")), snapshot.DSUsers: users("false")},
 			affected: []string{"Exchange Admins|group assignment not expanded"}},
 		{name: "unknown: role assignments forbidden", want: StatusUnknown,
 			files: map[string]string{snapshot.DSRoleAssignments: ras, snapshot.DSUsers: users("false")}, statuses: entraForbidden(snapshot.DSRoleAssignments)},

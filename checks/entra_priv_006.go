@@ -2,6 +2,7 @@ package checks
 
 import (
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDEntraPriv006 is the ID of check ENTRA-PRIV-006.
@@ -58,7 +59,7 @@ func evalEntraPriv006(c *Context) Outcome {
 	switch {
 	case len(guests) > 0:
 		return entraOutcome(StatusFail, all, "%s privileged roles: %s%s.",
-			entraPlural(len(guests), "guest holds", "guests hold"), entraNames(entraAffectedNames(guests), 5), basis)
+			phrase.Plural(len(guests), "guest holds", "guests hold"), entraNames(entraAffectedNames(guests), 5), basis)
 	case len(unknown) > 0:
 		return entraOutcome(StatusUnknown, all, "It is unknown whether %d of %d privileged users are guests%s: %s.",
 			len(unknown), nUsers, basis, entraNames(entraAffectedNames(unknown), 5))
@@ -66,7 +67,7 @@ func evalEntraPriv006(c *Context) Outcome {
 		return entraOutcome(StatusUnknown, nil, "No user holds a privileged role in the role assignments; a tenant always has a Global Administrator, so the data looks incomplete.")
 	case len(groups) > 0:
 		return entraOutcome(StatusManual, all, "No privileged user (%d) is a guest, but %s: %s.", nUsers,
-			entraPlural(len(groups), "role is assigned to a group whose members were not expanded", "roles are assigned to groups whose members were not expanded"),
+			phrase.Plural(len(groups), "role is assigned to a group whose members were not expanded", "roles are assigned to groups whose members were not expanded"),
 			entraNames(entraAffectedNames(groups), 3))
 	}
 	return entraOutcome(StatusPass, nil, "No privileged user (%d) is a guest%s.", nUsers, basis)

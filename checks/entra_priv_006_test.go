@@ -3,13 +3,14 @@ package checks
 import (
 	"testing"
 
+	"github.com/m365audit/m365audit/checks/knowledge"
 	"github.com/m365audit/m365audit/collectors/snapshot"
 )
 
 func TestEntraPRIV006(t *testing.T) {
-	member := entraRA("r1", RoleGlobalAdministrator, "user", "a1", "Admin", "a1@contoso.com")
-	extGuest := entraRA("r2", RoleApplicationAdministrator, "user", "g1", entraHostileXLSX, "vendor_partner.com#EXT#@contoso.onmicrosoft.com")
-	typedGuest := entraRA("r3", RoleSharePointAdministrator, "user", "g2", "Converted Guest", "conv@contoso.com")
+	member := entraRA("r1", knowledge.RoleGlobalAdministrator, "user", "a1", "Admin", "a1@contoso.com")
+	extGuest := entraRA("r2", knowledge.RoleApplicationAdministrator, "user", "g1", entraHostileXLSX, "vendor_partner.com#EXT#@contoso.onmicrosoft.com")
+	typedGuest := entraRA("r3", knowledge.RoleSharePointAdministrator, "user", "g2", "Converted Guest", "conv@contoso.com")
 	users := entraList(
 		entraUser("a1", "Admin", "a1@contoso.com", "Member", true),
 		entraUser("g1", entraHostileXLSX, "vendor_partner.com#EXT#@contoso.onmicrosoft.com", "Guest", true),

@@ -1,7 +1,9 @@
 package checks
 
 import (
+	"github.com/m365audit/m365audit/checks/knowledge"
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDEntraPriv009 is the ID of check ENTRA-PRIV-009.
@@ -47,7 +49,7 @@ func evalEntraPriv009(c *Context) Outcome {
 		if h.Enabled != nil && !*h.Enabled {
 			continue // a disabled account holds no role in practice
 		}
-		ga := entraContainsFold(h.Roles, PrivilegedRoles()[RoleGlobalAdministrator])
+		ga := entraContainsFold(h.Roles, knowledge.PrivilegedRoles()[knowledge.RoleGlobalAdministrator])
 		sure := h.Enabled != nil
 		switch {
 		case ga:
@@ -76,8 +78,8 @@ func evalEntraPriv009(c *Context) Outcome {
 	}
 	all := append(append([]Affected{}, gas...), groups...)
 	counts := func() string {
-		return entraPlural(gaMaybe, "user holds", "users hold") + " Global Administrator and " +
-			entraPlural(otherMaybe, "user holds", "users hold") + " only other privileged roles through active assignments (disabled accounts not counted)"
+		return phrase.Plural(gaMaybe, "user holds", "users hold") + " Global Administrator and " +
+			phrase.Plural(otherMaybe, "user holds", "users hold") + " only other privileged roles through active assignments (disabled accounts not counted)"
 	}
 	unsure := (gaMaybe - gaSure) + (otherMaybe - otherSure)
 	if unsure == 0 || gaMaybe <= otherSure || gaSure > otherMaybe {
@@ -90,7 +92,7 @@ func evalEntraPriv009(c *Context) Outcome {
 		return entraOutcome(StatusUnknown, nil, "No enabled user holds Global Administrator through an active assignment; a tenant always has one, so the role assignments look incomplete.")
 	case len(groups) > 0:
 		return entraOutcome(StatusManual, all, "%s, plus %s whose members were not expanded (%s); confirm that Global Administrators are not more numerous than the holders of narrower privileged roles.",
-			counts(), entraPlural(len(groups), "group holding a privileged role", "groups holding privileged roles"), entraNames(entraAffectedNames(groups), 3))
+			counts(), phrase.Plural(len(groups), "group holding a privileged role", "groups holding privileged roles"), entraNames(entraAffectedNames(groups), 3))
 	case gaSure > otherMaybe:
 		return entraOutcome(StatusFail, all, "%s: Global Administrators outnumber the administrators with a narrower role; give those who do not need full control a finer-grained role.", counts())
 	case gaMaybe <= otherSure:

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/m365audit/m365audit/checks/knowledge"
 	"github.com/m365audit/m365audit/collectors/snapshot"
 )
 
@@ -30,16 +31,16 @@ func TestEntraPRIV009(t *testing.T) {
 		}
 		return map[string]string{snapshot.DSRoleAssignments: entraList(all...)}
 	}
-	gas := func(n int) []string { return entraRoleHolders("ga", RoleGlobalAdministrator, n, "true") }
-	exo := func(n int) []string { return entraRoleHolders("exo", RoleExchangeAdministrator, n, "true") }
+	gas := func(n int) []string { return entraRoleHolders("ga", knowledge.RoleGlobalAdministrator, n, "true") }
+	exo := func(n int) []string { return entraRoleHolders("exo", knowledge.RoleExchangeAdministrator, n, "true") }
 	// A Global Administrator who also holds a narrower role counts as a
 	// Global Administrator only.
-	both := []string{entraRA("ra-ga1-user", RoleUserAdministrator, "user", "ga1", "ga 1", "ga1@contoso.com", `"accountEnabled":true`)}
-	disabledExo := entraRoleHolders("old", RoleUserAdministrator, 3, "false")
-	unknownExo := entraRoleHolders("unk", RoleUserAdministrator, 2, "")
-	unknownGA := entraRoleHolders("ung", RoleGlobalAdministrator, 2, "")
-	group := []string{entraRA("ra-g", RoleExchangeAdministrator, "group", "grp1", "Exchange admins", "")}
-	sp := []string{entraRA("ra-sp", RoleApplicationAdministrator, "servicePrincipal", "sp1", "Automation", "")}
+	both := []string{entraRA("ra-ga1-user", knowledge.RoleUserAdministrator, "user", "ga1", "ga 1", "ga1@contoso.com", `"accountEnabled":true`)}
+	disabledExo := entraRoleHolders("old", knowledge.RoleUserAdministrator, 3, "false")
+	unknownExo := entraRoleHolders("unk", knowledge.RoleUserAdministrator, 2, "")
+	unknownGA := entraRoleHolders("ung", knowledge.RoleGlobalAdministrator, 2, "")
+	group := []string{entraRA("ra-g", knowledge.RoleExchangeAdministrator, "group", "grp1", "Exchange admins", "")}
+	sp := []string{entraRA("ra-sp", knowledge.RoleApplicationAdministrator, "servicePrincipal", "sp1", "Automation", "")}
 	// Not privileged: not counted on either side.
 	reader := []string{entraRA("ra-r", "88d8e3e3-8f55-4a1e-953a-9b9898b8876b", "user", "r1", "Reader", "r1@contoso.com", `"accountEnabled":true`)}
 	runEntraCases(t, "ENTRA-PRIV-009", []entraCase{
@@ -54,7 +55,7 @@ func TestEntraPRIV009(t *testing.T) {
 			summary: []string{"1 user holds only other privileged roles"}},
 		{name: "unknown: the account state decides", want: StatusUnknown, files: ra(gas(2), exo(1), unknownExo),
 			summary: []string{"whether 2 of these accounts are enabled is unknown"}},
-		{name: "fail: unknown states cannot rescue it", want: StatusFail, files: ra(gas(3), exo(1), entraRoleHolders("unk", RoleUserAdministrator, 1, ""))},
+		{name: "fail: unknown states cannot rescue it", want: StatusFail, files: ra(gas(3), exo(1), entraRoleHolders("unk", knowledge.RoleUserAdministrator, 1, ""))},
 		{name: "pass: unknown GA states cannot tip it", want: StatusPass, files: ra(gas(1), unknownGA, exo(3))},
 		{name: "manual: a group holds a role", want: StatusManual, files: ra(gas(2), exo(1), group),
 			summary: []string{"1 group holding a privileged role whose members were not expanded (Exchange admins)"}},

@@ -12,6 +12,9 @@ import "time"
 type UserRef struct {
 	ID  string `json:"id,omitempty"`
 	UPN string `json:"upn,omitempty"`
+	// Mail is the user's mail address, set where a check found it useful
+	// (a guest's invited address).
+	Mail string `json:"mail,omitempty"`
 }
 
 // SignInEvidence is a group of sign-ins of one user over one client from
@@ -68,6 +71,16 @@ type CredentialEvidence struct {
 	ObjectID string `json:"objectId"`
 	AppID    string `json:"appId,omitempty"`
 	KeyID    string `json:"keyId"`
+}
+
+// OwnerEvidence is an owner of an application or service principal (the
+// object the Affected row names).
+type OwnerEvidence struct {
+	ID string `json:"id"`
+	// Kind is the owner's type: user, servicePrincipal, … ("" when Graph
+	// did not say).
+	Kind string `json:"kind,omitempty"`
+	UPN  string `json:"upn,omitempty"`
 }
 
 // RoleEvidence lists the privileged roles an object holds.

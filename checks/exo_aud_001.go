@@ -2,6 +2,7 @@ package checks
 
 import (
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDEXOAud001 is the ID of check EXO-AUD-001.
@@ -33,7 +34,7 @@ func evalEXOAud001(c *Context) Outcome {
 		return Unknown(err)
 	}
 	v := cfg.UnifiedAuditLogIngestionEnabled
-	obj := exoFirst(cfg.Identity, "AdminAuditLogConfig")
+	obj := phrase.FirstOf(cfg.Identity, "AdminAuditLogConfig")
 	switch {
 	case v.True():
 		return exoOutcome(StatusPass, nil, "Unified audit log ingestion is enabled (UnifiedAuditLogIngestionEnabled = True).")

@@ -2,6 +2,7 @@ package checks
 
 import (
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDEXOAud002 is the ID of check EXO-AUD-002.
@@ -30,7 +31,7 @@ func evalEXOAud002(c *Context) Outcome {
 		return Unknown(err)
 	}
 	v := oc.AuditDisabled
-	obj := exoFirst(oc.Identity, oc.Name, "OrganizationConfig")
+	obj := phrase.FirstOf(oc.Identity, oc.Name, "OrganizationConfig")
 	switch {
 	case v.False():
 		return exoOutcome(StatusPass, nil, "Mailbox auditing is on by default for the organisation (AuditDisabled = False).")

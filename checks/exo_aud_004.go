@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDEXOAud004 is the ID of check EXO-AUD-004.
@@ -34,9 +35,8 @@ func evalEXOAud004(c *Context) Outcome {
 	}
 	var bad, unknown []Affected
 	for _, r := range rows {
-		a := Affected{Kind: "auditBypassAssociation", ID: exoFirst(r.Identity, r.Name), Name: exoFirst(r.Name, r.Identity, "(unnamed account)"),
-			Extra:    map[string]string{"identity": exoFirst(r.Identity, r.Name)},
-			Exchange: &ExchangeObject{Identity: exoFirst(r.Identity, r.Name)}}
+		a := Affected{Kind: "auditBypassAssociation", ID: phrase.FirstOf(r.Identity, r.Name), Name: phrase.FirstOf(r.Name, r.Identity, "(unnamed account)"),
+			Exchange: &ExchangeObject{Identity: phrase.FirstOf(r.Identity, r.Name)}}
 		switch {
 		case r.AuditBypassEnabled.True():
 			a.Detail = "AuditBypassEnabled = True: mailbox access by this account is not audited"
@@ -49,14 +49,14 @@ func evalEXOAud004(c *Context) Outcome {
 	switch {
 	case len(bad) > 0:
 		o := exoOutcome(StatusFail, bad, "%s bypass%s mailbox audit logging, so what %s in mailboxes leaves no trace: %s.",
-			exoPlural(len(bad), "account", "accounts"), exoPluralWord(len(bad), "es", ""), exoPluralWord(len(bad), "it does", "they do"), exoNames(exoAffectedNames(bad), 5))
+			phrase.Plural(len(bad), "account", "accounts"), phrase.Word(len(bad), "es", ""), phrase.Word(len(bad), "it does", "they do"), exoNames(exoAffectedNames(bad), 5))
 		if len(unknown) > 0 {
-			o.Summary += fmt.Sprintf(" %s %s not report the setting.", exoPlural(len(unknown), "further association", "further associations"), exoPluralWord(len(unknown), "does", "do"))
+			o.Summary += fmt.Sprintf(" %s %s not report the setting.", phrase.Plural(len(unknown), "further association", "further associations"), phrase.Word(len(unknown), "does", "do"))
 		}
 		return o
 	case len(unknown) > 0:
 		return exoOutcome(StatusUnknown, unknown, "No account is known to bypass mailbox auditing, but %s %s not report AuditBypassEnabled (null): %s.",
-			exoPlural(len(unknown), "association", "associations"), exoPluralWord(len(unknown), "does", "do"), exoNames(exoAffectedNames(unknown), 5))
+			phrase.Plural(len(unknown), "association", "associations"), phrase.Word(len(unknown), "does", "do"), exoNames(exoAffectedNames(unknown), 5))
 	}
 	if len(rows) == 0 {
 		// The cmdlet returns one association per mailbox and user; none at
@@ -69,8 +69,8 @@ func evalEXOAud004(c *Context) Outcome {
 			return exoOutcome(StatusUnknown, nil, "Not evaluated: Get-MailboxAuditBypassAssociation returned no rows, and whether the tenant has mailboxes is unknown: %s", strings.TrimPrefix(Unknown(err).Summary, "Not evaluated: "))
 		}
 		if len(boxes) > 0 {
-			return exoOutcome(StatusUnknown, nil, "Not evaluated: Get-MailboxAuditBypassAssociation returned no rows although the tenant has %s; it normally returns one per mailbox and user.", exoPlural(len(boxes), "mailbox", "mailboxes"))
+			return exoOutcome(StatusUnknown, nil, "Not evaluated: Get-MailboxAuditBypassAssociation returned no rows although the tenant has %s; it normally returns one per mailbox and user.", phrase.Plural(len(boxes), "mailbox", "mailboxes"))
 		}
 	}
-	return exoOutcome(StatusPass, nil, "No account bypasses mailbox audit logging (%s checked).", exoPlural(len(rows), "association", "associations"))
+	return exoOutcome(StatusPass, nil, "No account bypasses mailbox audit logging (%s checked).", phrase.Plural(len(rows), "association", "associations"))
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDEXOFwd001 is the ID of check EXO-FWD-001.
@@ -100,7 +101,7 @@ func evalEXOFwd001(c *Context) Outcome {
 	tail := ""
 	if len(notApplied) > 0 {
 		tail = fmt.Sprintf(" Not counted because no enabled rule applies %s: custom %s %s set to On.",
-			exoPluralWord(len(notApplied), "it", "them"), exoPluralWord(len(notApplied), "policy", "policies"), exoNames(notApplied, 5))
+			phrase.Word(len(notApplied), "it", "them"), phrase.Word(len(notApplied), "policy", "policies"), exoNames(notApplied, 5))
 	}
 
 	if len(allow) > 0 && len(rdAllow) > 0 {
@@ -111,11 +112,11 @@ func evalEXOFwd001(c *Context) Outcome {
 			pn = append(pn, v.Name())
 		}
 		for _, d := range rdAllow {
-			aff = append(aff, exoRemoteDomainAffected(d, fmt.Sprintf("AutoForwardEnabled = True (domain %s)", exoFirst(d.DomainName, "?"))))
+			aff = append(aff, exoRemoteDomainAffected(d, fmt.Sprintf("AutoForwardEnabled = True (domain %s)", phrase.FirstOf(d.DomainName, "?"))))
 		}
 		return exoOutcome(StatusFail, aff, "Mail can be forwarded automatically to external recipients: outbound spam %s %s allow%s it (AutoForwardingMode On) and remote %s %s allow%s it (AutoForwardEnabled True).%s",
-			exoPluralWord(len(allow), "policy", "policies"), exoNames(pn, 5), exoVerbS(len(allow)),
-			exoPluralWord(len(rdAllow), "domain", "domains"), rdNames(), exoVerbS(len(rdAllow)), tail)
+			phrase.Word(len(allow), "policy", "policies"), exoNames(pn, 5), exoVerbS(len(allow)),
+			phrase.Word(len(rdAllow), "domain", "domains"), rdNames(), exoVerbS(len(rdAllow)), tail)
 	}
 	policyMayAllow := len(allow) > 0 || len(polUnsure) > 0
 	rdMayAllow := len(rdAllow) > 0 || len(rdUnsure) > 0
@@ -133,28 +134,28 @@ func evalEXOFwd001(c *Context) Outcome {
 	if !policyMayAllow {
 		if len(rdAllow) > 0 {
 			return exoOutcome(StatusPass, nil, "Remote %s %s allow%s auto-forwarding, but every applied outbound spam policy blocks it (%s), so no mail is forwarded automatically to external recipients.%s",
-				exoPluralWord(len(rdAllow), "domain", "domains"), rdNames(), exoVerbS(len(rdAllow)), strings.Join(blocking, "; "), tail)
+				phrase.Word(len(rdAllow), "domain", "domains"), rdNames(), exoVerbS(len(rdAllow)), strings.Join(blocking, "; "), tail)
 		}
 		return exoOutcome(StatusPass, nil, "External auto-forwarding is blocked twice: every applied outbound spam policy blocks it (%s) and no remote domain allows it (%s).%s",
-			strings.Join(blocking, "; "), exoPlural(len(domains), "remote domain", "remote domains"), tail)
+			strings.Join(blocking, "; "), phrase.Plural(len(domains), "remote domain", "remote domains"), tail)
 	}
 	var pn []string
 	for _, v := range allow {
 		pn = append(pn, v.Name())
 	}
 	return exoOutcome(StatusPass, nil, "Outbound spam %s %s allow%s automatic forwarding (On), but every remote domain blocks it (AutoForwardEnabled False on all %d), so no mail is forwarded automatically to external recipients. EXO-FWD-002 reports the policy setting.%s",
-		exoPluralWord(len(allow), "policy", "policies"), exoNames(pn, 5), exoVerbS(len(allow)), len(domains), tail)
+		phrase.Word(len(allow), "policy", "policies"), exoNames(pn, 5), exoVerbS(len(allow)), len(domains), tail)
 }
 
 // exoRemoteDomainAffected describes a remote domain as a finding.
 func exoRemoteDomainAffected(d snapshot.RemoteDomain, detail string) Affected {
-	return Affected{Kind: "remoteDomain", ID: exoFirst(d.Identity, d.Name, d.DomainName),
-		Name: exoRemoteDomainName(d), Detail: detail, Extra: map[string]string{"identity": exoFirst(d.Identity, d.Name)},
-		Exchange: &ExchangeObject{Identity: exoFirst(d.Identity, d.Name)}}
+	return Affected{Kind: "remoteDomain", ID: phrase.FirstOf(d.Identity, d.Name, d.DomainName),
+		Name: exoRemoteDomainName(d), Detail: detail,
+		Exchange: &ExchangeObject{Identity: phrase.FirstOf(d.Identity, d.Name)}}
 }
 
 func exoRemoteDomainName(d snapshot.RemoteDomain) string {
-	return exoFirst(d.Name, d.Identity, d.DomainName, "(unnamed remote domain)")
+	return phrase.FirstOf(d.Name, d.Identity, d.DomainName, "(unnamed remote domain)")
 }
 
 // exoRemoteDomainLabel renders "Default (*)" for summaries.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDEXOFwd002 is the ID of check EXO-FWD-002.
@@ -69,7 +70,7 @@ func evalEXOFwd002(c *Context) Outcome {
 	}
 	note := ""
 	if ignored > 0 {
-		note = fmt.Sprintf(" %s without an enabled rule %s not judged.", exoPlural(ignored, "custom policy", "custom policies"), exoPluralWord(ignored, "was", "were"))
+		note = fmt.Sprintf(" %s without an enabled rule %s not judged.", phrase.Plural(ignored, "custom policy", "custom policies"), phrase.Word(ignored, "was", "were"))
 	}
 	switch {
 	case len(on) > 0:
@@ -90,7 +91,7 @@ func evalEXOFwd002(c *Context) Outcome {
 		// Microsoft documents it as behaving like Off today (FWD-001 judges
 		// the effective behaviour).
 		return exoOutcome(StatusFail, auto, "%s %s AutoForwardingMode Automatic, not Off as CIS requires (Microsoft documents Automatic as Off today, so forwarding is blocked now — see EXO-FWD-001 — but a service change could turn it on): %s.%s",
-			exoPlural(len(auto), "applied policy", "applied policies"), exoPluralWord(len(auto), "has", "have"), exoNames(exoAffectedNames(auto), 5), note)
+			phrase.Plural(len(auto), "applied policy", "applied policies"), phrase.Word(len(auto), "has", "have"), exoNames(exoAffectedNames(auto), 5), note)
 	}
 	return exoOutcome(StatusPass, nil, "%s block%s automatic forwarding (AutoForwardingMode Off).%s",
 		exoCapital(exoAll(judged, "applied outbound spam policy", "applied outbound spam policies")), exoVerbS(judged), note)

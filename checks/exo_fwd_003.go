@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDEXOFwd003 is the ID of check EXO-FWD-003.
@@ -80,7 +81,7 @@ func evalEXOFwd003(c *Context) Outcome {
 		if len(ext) == 0 && len(names) == 0 {
 			continue
 		}
-		name := exoFirst(r.Name, r.Identity, "(unnamed rule)")
+		name := phrase.FirstOf(r.Name, r.Identity, "(unnamed rule)")
 		if !enabled {
 			if len(ext) > 0 {
 				disabledExternal = append(disabledExternal, name)
@@ -97,9 +98,8 @@ func evalEXOFwd003(c *Context) Outcome {
 		if r.WhenChanged != "" {
 			extra += "; last changed " + r.WhenChanged
 		}
-		a := Affected{Kind: "transportRule", ID: exoFirst(r.Identity, r.Name), Name: name,
-			Extra:    map[string]string{"identity": exoFirst(r.Identity, r.Name)},
-			Exchange: &ExchangeObject{Identity: exoFirst(r.Identity, r.Name)}}
+		a := Affected{Kind: "transportRule", ID: phrase.FirstOf(r.Identity, r.Name), Name: name,
+			Exchange: &ExchangeObject{Identity: phrase.FirstOf(r.Identity, r.Name)}}
 		if len(ext) > 0 {
 			a.Detail = "external recipients: " + strings.Join(ext, "; ") + extra
 			bad = append(bad, a)
@@ -111,19 +111,19 @@ func evalEXOFwd003(c *Context) Outcome {
 	note := ""
 	if len(disabledExternal) > 0 {
 		note = fmt.Sprintf(" %s also send%s to external addresses (review or remove): %s.",
-			exoPlural(len(disabledExternal), "disabled rule", "disabled rules"), exoVerbS(len(disabledExternal)), exoNames(disabledExternal, 5))
+			phrase.Plural(len(disabledExternal), "disabled rule", "disabled rules"), exoVerbS(len(disabledExternal)), exoNames(disabledExternal, 5))
 	}
 	switch {
 	case len(bad) > 0:
 		return exoOutcome(StatusFail, append(bad, unclear...), "%s %s mail to addresses outside the tenant's verified domains: %s.%s",
-			exoPlural(len(bad), "enabled transport rule", "enabled transport rules"), exoPluralWord(len(bad), "redirects or copies", "redirect or copy"),
+			phrase.Plural(len(bad), "enabled transport rule", "enabled transport rules"), phrase.Word(len(bad), "redirects or copies", "redirect or copy"),
 			exoNames(exoAffectedNames(bad), 5), note)
 	case len(unclear) > 0:
 		return exoOutcome(StatusManual, unclear, "%s send%s mail to recipients given by name, not address; confirm they are inside the tenant: %s.%s",
-			exoPlural(len(unclear), "enabled transport rule", "enabled transport rules"), exoVerbS(len(unclear)), exoNames(exoAffectedNames(unclear), 5), note)
+			phrase.Plural(len(unclear), "enabled transport rule", "enabled transport rules"), exoVerbS(len(unclear)), exoNames(exoAffectedNames(unclear), 5), note)
 	}
 	return exoOutcome(StatusPass, nil, "No enabled transport rule redirects or copies mail outside the tenant's %s (%s checked).%s",
-		exoPlural(len(tenant), "verified domain", "verified domains"), exoPlural(len(rules), "rule", "rules"), note)
+		phrase.Plural(len(tenant), "verified domain", "verified domains"), phrase.Plural(len(rules), "rule", "rules"), note)
 }
 
 // exoRuleRecipients lists the transport-rule actions that send a message

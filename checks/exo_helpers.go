@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // Shared helpers of the Exchange Online checks. Names carry an exo prefix
@@ -40,14 +41,6 @@ func exoAffectedNames(a []Affected) []string {
 	return out
 }
 
-// exoPlural renders "1 mailbox" / "3 mailboxes".
-func exoPlural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
-
 // exoAll renders "the only mailbox" / "all 3 mailboxes".
 func exoAll(n int, one, many string) string {
 	if n == 1 {
@@ -64,27 +57,16 @@ func exoCapital(s string) string {
 	return s
 }
 
-// exoFirst returns the first non-empty string.
-func exoFirst(s ...string) string {
-	for _, v := range s {
-		if strings.TrimSpace(v) != "" {
-			return v
-		}
-	}
-	return ""
-}
-
 // exoMailboxAffected describes a CAS mailbox row: the Entra object id when
 // Exchange reports it (links the finding to the user), the address as name,
 // and the cmdlet identity scripts should use.
 func exoMailboxAffected(m snapshot.CASMailbox, detail string) Affected {
-	ident := exoFirst(m.PrimarySmtpAddress, m.ExternalDirectoryObjectID, m.Identity, m.Name)
+	ident := phrase.FirstOf(m.PrimarySmtpAddress, m.ExternalDirectoryObjectID, m.Identity, m.Name)
 	return Affected{
 		Kind:     "mailbox",
-		ID:       exoFirst(m.ExternalDirectoryObjectID, m.Identity, m.PrimarySmtpAddress, m.Name),
-		Name:     exoFirst(m.Label(), "(unnamed mailbox)"),
+		ID:       phrase.FirstOf(m.ExternalDirectoryObjectID, m.Identity, m.PrimarySmtpAddress, m.Name),
+		Name:     phrase.FirstOf(m.Label(), "(unnamed mailbox)"),
 		Detail:   detail,
-		Extra:    map[string]string{"identity": ident},
 		Exchange: &ExchangeObject{Identity: ident},
 	}
 }
@@ -92,13 +74,12 @@ func exoMailboxAffected(m snapshot.CASMailbox, detail string) Affected {
 // exoSetting describes one setting of an Exchange configuration object.
 func exoSetting(object, property, detail string) Affected {
 	return Affected{Kind: "setting", ID: object + "." + property, Name: property, Detail: detail,
-		Extra:    map[string]string{"identity": object, "property": property},
 		Exchange: &ExchangeObject{Identity: object, Property: property}}
 }
 
 // exoPolicyName is the display name of an outbound spam policy.
 func exoPolicyName(p snapshot.OutboundSpamPolicy) string {
-	return exoFirst(p.Name, p.Identity, "(unnamed policy)")
+	return phrase.FirstOf(p.Name, p.Identity, "(unnamed policy)")
 }
 
 // exoIsDefaultPolicy reports whether p is the tenant's default outbound

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDEXOMail001 is the ID of check EXO-MAIL-001.
@@ -45,9 +46,9 @@ func evalEXOMail001(c *Context) Outcome {
 	}
 	if def == nil {
 		return exoOutcome(StatusUnknown, nil, "Not evaluated: no default outbound spam policy in Get-HostedOutboundSpamFilterPolicy output (%s), but every tenant has one.",
-			exoPlural(len(policies), "policy", "policies"))
+			phrase.Plural(len(policies), "policy", "policies"))
 	}
-	obj := exoFirst(def.Identity, def.Name, "Default")
+	obj := phrase.FirstOf(def.Identity, def.Name, "Default")
 	var bad []Affected
 	for _, l := range []exoLimit{
 		{"RecipientLimitExternalPerHour", def.RecipientLimitExternalPerHour, 500},
@@ -83,7 +84,7 @@ func evalEXOMail001(c *Context) Outcome {
 			parts = append(parts, a.Name+" = "+v)
 		}
 		return exoOutcome(StatusFail, bad, "The default outbound spam policy %s deviates on %s: %s.",
-			exoPolicyName(*def), exoPlural(len(bad), "setting", "settings"), strings.Join(parts, "; "))
+			exoPolicyName(*def), phrase.Plural(len(bad), "setting", "settings"), strings.Join(parts, "; "))
 	}
 	return exoOutcome(StatusPass, nil, "The default outbound spam policy limits sending (%d external/h, %d internal/h, %d/day), blocks the user at the limit and notifies %s.",
 		def.RecipientLimitExternalPerHour.Value, def.RecipientLimitInternalPerHour.Value, def.RecipientLimitPerDay.Value, exoNames(recipients, 3))

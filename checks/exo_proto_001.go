@@ -2,6 +2,7 @@ package checks
 
 import (
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDEXOProto001 is the ID of check EXO-PROTO-001.
@@ -34,7 +35,7 @@ func evalEXOProto001(c *Context) Outcome {
 		return Unknown(err)
 	}
 	v := tc.SmtpClientAuthenticationDisabled
-	obj := exoFirst(tc.Identity, "TransportConfig")
+	obj := phrase.FirstOf(tc.Identity, "TransportConfig")
 	switch {
 	case v.True():
 		return exoOutcome(StatusPass, nil, "SMTP AUTH is disabled for the organisation (Get-TransportConfig SmtpClientAuthenticationDisabled = True). Per-mailbox overrides are checked by EXO-PROTO-002.")

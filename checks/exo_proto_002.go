@@ -2,6 +2,7 @@ package checks
 
 import (
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDEXOProto002 is the ID of check EXO-PROTO-002.
@@ -51,8 +52,8 @@ func evalEXOProto002(c *Context) Outcome {
 	}
 	if len(bad) > 0 {
 		return exoOutcome(StatusFail, bad, "%d of %d mailboxes turn%s SMTP AUTH on for %s (SmtpClientAuthenticationDisabled = False), overriding the organisation setting: %s.",
-			len(bad), len(boxes), exoVerbS(len(bad)), exoPluralWord(len(bad), "itself", "themselves"), exoNames(exoAffectedNames(bad), 5))
+			len(bad), len(boxes), exoVerbS(len(bad)), phrase.Word(len(bad), "itself", "themselves"), exoNames(exoAffectedNames(bad), 5))
 	}
 	return exoOutcome(StatusPass, nil, "No mailbox overrides the organisation SMTP AUTH setting to enable it (%s: %d inherit%s it, %d disable%s SMTP AUTH explicitly).",
-		exoPlural(len(boxes), "mailbox", "mailboxes"), inherit, exoVerbS(inherit), disabled, exoVerbS(disabled))
+		phrase.Plural(len(boxes), "mailbox", "mailboxes"), inherit, exoVerbS(inherit), disabled, exoVerbS(disabled))
 }

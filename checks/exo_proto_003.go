@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDEXOProto003 is the ID of check EXO-PROTO-003.
@@ -59,13 +60,13 @@ func evalEXOProto003(c *Context) Outcome {
 		s := exoOutcome(StatusFail, bad, "%d of %d mailboxes can still use POP or IMAP, which sign in with a password alone (%d with POP, %d with IMAP): %s.",
 			len(bad), len(boxes), pop, imap, exoNames(exoAffectedNames(bad), 5))
 		if len(unknown) > 0 {
-			s.Summary += " " + exoPlural(len(unknown), "further mailbox does", "further mailboxes do") + " not report the setting."
+			s.Summary += " " + phrase.Plural(len(unknown), "further mailbox does", "further mailboxes do") + " not report the setting."
 		}
 		return s
 	}
 	if len(unknown) > 0 {
 		return exoOutcome(StatusUnknown, unknown, "No mailbox has POP or IMAP on, but %d of %d mailboxes %s not report PopEnabled/ImapEnabled (null), so the check cannot pass: %s.",
-			len(unknown), len(boxes), exoPluralWord(len(unknown), "does", "do"), exoNames(exoAffectedNames(unknown), 5))
+			len(unknown), len(boxes), phrase.Word(len(unknown), "does", "do"), exoNames(exoAffectedNames(unknown), 5))
 	}
 	return exoOutcome(StatusPass, nil, "POP and IMAP are disabled on %s. New mailboxes are covered by EXO-PROTO-005.", exoAll(len(boxes), "mailbox", "mailboxes"))
 }

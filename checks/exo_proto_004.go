@@ -2,6 +2,7 @@ package checks
 
 import (
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDEXOProto004 is the ID of check EXO-PROTO-004.
@@ -29,7 +30,7 @@ func evalEXOProto004(c *Context) Outcome {
 		return Unknown(err)
 	}
 	v := oc.OAuth2ClientProfileEnabled
-	obj := exoFirst(oc.Identity, oc.Name, "OrganizationConfig")
+	obj := phrase.FirstOf(oc.Identity, oc.Name, "OrganizationConfig")
 	switch {
 	case v.True():
 		return exoOutcome(StatusPass, nil, "Modern authentication is enabled for Outlook (OAuth2ClientProfileEnabled = True).")

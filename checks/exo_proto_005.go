@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDEXOProto005 is the ID of check EXO-PROTO-005.
@@ -37,9 +38,9 @@ func evalEXOProto005(c *Context) Outcome {
 	var bad, unknown []Affected
 	for _, p := range plans {
 		on, missing := exoProtocolState(p.PopEnabled, p.ImapEnabled)
-		a := Affected{Kind: "casMailboxPlan", ID: exoFirst(p.Identity, p.Name, p.DisplayName),
-			Name: exoFirst(p.DisplayName, p.Name, p.Identity, "(unnamed plan)"), Extra: map[string]string{"identity": exoFirst(p.Identity, p.Name)},
-			Exchange: &ExchangeObject{Identity: exoFirst(p.Identity, p.Name)}}
+		a := Affected{Kind: "casMailboxPlan", ID: phrase.FirstOf(p.Identity, p.Name, p.DisplayName),
+			Name:     phrase.FirstOf(p.DisplayName, p.Name, p.Identity, "(unnamed plan)"),
+			Exchange: &ExchangeObject{Identity: phrase.FirstOf(p.Identity, p.Name)}}
 		switch {
 		case len(on) > 0:
 			a.Detail = exoProtocolDetail(on) + " for new mailboxes on this plan"
@@ -55,7 +56,7 @@ func evalEXOProto005(c *Context) Outcome {
 	}
 	if len(unknown) > 0 {
 		return exoOutcome(StatusUnknown, unknown, "No CAS mailbox plan has POP or IMAP on, but %s %s not report the setting (null): %s.",
-			exoPlural(len(unknown), "plan", "plans"), exoPluralWord(len(unknown), "does", "do"), exoNames(exoAffectedNames(unknown), 5))
+			phrase.Plural(len(unknown), "plan", "plans"), phrase.Word(len(unknown), "does", "do"), exoNames(exoAffectedNames(unknown), 5))
 	}
 	return exoOutcome(StatusPass, nil, "%s create%s new mailboxes with POP and IMAP off.", exoCapital(exoAll(len(plans), "CAS mailbox plan", "CAS mailbox plans")), exoVerbS(len(plans)))
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // exoApplied says whether an outbound spam policy applies to anyone.
@@ -67,9 +68,9 @@ func (v exoPolicyView) ModeText() string {
 
 // affected describes the policy as a finding.
 func (v exoPolicyView) affected(detail string) Affected {
-	return Affected{Kind: "outboundSpamPolicy", ID: exoFirst(v.Policy.Identity, v.Policy.Name), Name: v.Name(),
-		Detail: detail, Extra: map[string]string{"identity": exoFirst(v.Policy.Identity, v.Policy.Name)},
-		Exchange: &ExchangeObject{Identity: exoFirst(v.Policy.Identity, v.Policy.Name)}}
+	return Affected{Kind: "outboundSpamPolicy", ID: phrase.FirstOf(v.Policy.Identity, v.Policy.Name), Name: v.Name(),
+		Detail:   detail,
+		Exchange: &ExchangeObject{Identity: phrase.FirstOf(v.Policy.Identity, v.Policy.Name)}}
 }
 
 // exoOutboundPolicies joins policies with their rules. The default policy
@@ -98,7 +99,7 @@ func exoOutboundPolicies(policies []snapshot.OutboundSpamPolicy, rules []snapsho
 			case "disabled":
 				disabled++
 			default:
-				unclear = append(unclear, fmt.Sprintf("rule %s has State %q", exoFirst(r.Name, r.Identity), r.State))
+				unclear = append(unclear, fmt.Sprintf("rule %s has State %q", phrase.FirstOf(r.Name, r.Identity), r.State))
 			}
 		}
 		switch {
@@ -134,19 +135,11 @@ func exoRuleScope(r snapshot.OutboundSpamRule) string {
 	if len(r.SenderDomainIs) > 0 {
 		parts = append(parts, "sender domains "+strings.Join(r.SenderDomainIs, ", "))
 	}
-	name := exoFirst(r.Name, r.Identity)
+	name := phrase.FirstOf(r.Name, r.Identity)
 	if len(parts) == 0 {
 		return "rule " + name
 	}
 	return fmt.Sprintf("rule %s (%s)", name, strings.Join(parts, "; "))
-}
-
-// exoPluralWord picks the singular or plural word.
-func exoPluralWord(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // exoVerbS is the third-person "s" for one subject.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // Helpers shared by the incident (IR-*) checks; scope resolution is in
@@ -24,23 +25,6 @@ func irReason(ev snapshot.DirectoryAudit) string {
 		return ": " + ev.ResultReason
 	}
 	return ""
-}
-
-func irFirst(s ...string) string {
-	for _, v := range s {
-		if strings.TrimSpace(v) != "" {
-			return v
-		}
-	}
-	return ""
-}
-
-// irLegacyClients are clientAppUsed values of legacy protocols (catalog
-// Appendix D.6).
-var irLegacyClients = map[string]bool{
-	"exchange activesync": true, "imap4": true, "pop3": true, "authenticated smtp": true, "other clients": true,
-	"exchange web services": true, "mapi over http": true, "outlook anywhere (rpc over http)": true,
-	"offline address book": true, "autodiscover": true, "exchange online powershell": true, "reporting web services": true,
 }
 
 // irSignInGroup aggregates sign-ins of one user, client and address.
@@ -66,11 +50,11 @@ func irGroupSignIns(sis []snapshot.SignIn, keep func(snapshot.SignIn) bool) []*i
 		if !keep(s) {
 			continue
 		}
-		key := strings.ToLower(irFirst(s.UserID, s.UserPrincipalName)) + "|" + s.ClientAppUsed + "|" + s.IPAddress
+		key := strings.ToLower(phrase.FirstOf(s.UserID, s.UserPrincipalName)) + "|" + s.ClientAppUsed + "|" + s.IPAddress
 		g, ok := groups[key]
 		if !ok {
-			g = &irSignInGroup{key: key, userID: s.UserID, upn: irFirst(s.UserPrincipalName, s.UserDisplayName, s.UserID),
-				client: irFirst(s.ClientAppUsed, s.AppDisplayName), ip: s.IPAddress, place: s.Place(), first: s.CreatedDateTime, last: s.CreatedDateTime,
+			g = &irSignInGroup{key: key, userID: s.UserID, upn: phrase.FirstOf(s.UserPrincipalName, s.UserDisplayName, s.UserID),
+				client: phrase.FirstOf(s.ClientAppUsed, s.AppDisplayName), ip: s.IPAddress, place: s.Place(), first: s.CreatedDateTime, last: s.CreatedDateTime,
 				requirement: s.AuthenticationRequirement}
 			groups[key] = g
 		}
@@ -95,7 +79,7 @@ func irGroupSignIns(sis []snapshot.SignIn, keep func(snapshot.SignIn) bool) []*i
 }
 
 func (g *irSignInGroup) where() string {
-	w := irFirst(g.ip, "an unknown address")
+	w := phrase.FirstOf(g.ip, "an unknown address")
 	if g.place != "" {
 		w += " (" + g.place + ")"
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // Helpers shared by the checks that read the unified audit log
@@ -81,7 +82,7 @@ func irAuditMailboxOwner(sc *incidentScope, r snapshot.AuditLogRecord, d snapsho
 
 // irAuditActor is who performed a record's operation.
 func irAuditActor(r snapshot.AuditLogRecord, d snapshot.AuditData) string {
-	return irFirst(r.UserPrincipalName, r.UserID, d.UserID)
+	return phrase.FirstOf(r.UserPrincipalName, r.UserID, d.UserID)
 }
 
 // irGraphRuleIdentity turns a Graph messageRule id (the rule's 8-byte id in

@@ -251,14 +251,6 @@ func irVerdict(attributed, review int) Status {
 	return StatusPass
 }
 
-// plural renders "1 rule" / "3 rules".
-func irPlural(n int, one, many string) string {
-	if n == 1 {
-		return fmt.Sprintf("1 %s", one)
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
-
 // irAuditTargets renders the target resources of an audit record.
 func irAuditTargets(a snapshot.DirectoryAudit) string {
 	var names []string

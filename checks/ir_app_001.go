@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/m365audit/m365audit/checks/knowledge"
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDIRApp001 is the ID of check IR-APP-001.
@@ -55,21 +57,20 @@ func evalIRApp001(c *Context) Outcome {
 		if byIncident && known && sp.IsMicrosoft() && !spNew && !consentedInWindow {
 			continue // Microsoft first-party app consented before the window
 		}
-		name := irFirst(sp.DisplayName, g.ClientID)
+		name := phrase.FirstOf(sp.DisplayName, g.ClientID)
 		who := "all users (admin consent)"
 		if g.ConsentType == "Principal" {
 			who = sc.userName(g.PrincipalID)
 		}
 		a := Affected{Kind: "grant", ID: g.ID, Name: name,
-			Extra: map[string]string{"grantId": g.ID, "clientId": g.ClientID, "principalId": g.PrincipalID},
 			Grant: &GrantEvidence{ID: g.ID, ClientID: g.ClientID, AppID: sp.AppID, ResourceID: g.ResourceID, PrincipalID: g.PrincipalID,
 				ConsentType: g.ConsentType, Scopes: strings.Fields(g.Scope)}}
 		var notes []string
-		notes = append(notes, "scopes "+irFirst(g.Scope, "(none)"), "granted for "+who)
-		if r := irRiskyIn(g.Scopes()); len(r) > 0 {
+		notes = append(notes, "scopes "+phrase.FirstOf(g.Scope, "(none)"), "granted for "+who)
+		if r := knowledge.RiskyScopesIn(g.Scopes()); len(r) > 0 {
 			notes = append(notes, "mail or directory access: "+strings.Join(r, ", "))
 		}
-		if irAbused(name) {
+		if knowledge.AbusedClient(name) != "" {
 			notes = append(notes, "an app commonly abused in mailbox takeovers")
 		}
 		if spNew {
@@ -97,47 +98,11 @@ func evalIRApp001(c *Context) Outcome {
 	st := irVerdict(attributed, review)
 	switch st {
 	case StatusFail:
-		return Outcome{Status: st, Summary: fmt.Sprintf("%s given by incident users %s — revoke them; %s to review.%s", irPlural(attributed, "OAuth consent was", "OAuth consents were"), sc.window(), irPlural(review, "other grant", "other grants"), auditNote), Affected: out}
+		return Outcome{Status: st, Summary: fmt.Sprintf("%s given by incident users %s — revoke them; %s to review.%s", phrase.Plural(attributed, "OAuth consent was", "OAuth consents were"), sc.window(), phrase.Plural(review, "other grant", "other grants"), auditNote), Affected: out}
 	case StatusWarn:
-		return Outcome{Status: st, Summary: fmt.Sprintf("%s granted in the window or by incident users; review them.%s", irPlural(review, "OAuth grant was", "OAuth grants were"), auditNote), Affected: out}
+		return Outcome{Status: st, Summary: fmt.Sprintf("%s granted in the window or by incident users; review them.%s", phrase.Plural(review, "OAuth grant was", "OAuth grants were"), auditNote), Affected: out}
 	}
 	return Outcome{Status: st, Summary: fmt.Sprintf("No OAuth consent by an incident user and no new app consent %s.%s", sc.window(), auditNote), Affected: out}
-}
-
-// irAbusedApps are OAuth clients commonly abused in business email
-// compromise (catalog Appendix D.5), matched on display name.
-var irAbusedApps = []string{"em client", "perfectdata software", "newsletter software supermailer", "sigparser", "cloudsponge", "rclone"}
-
-// irRiskyScopes are delegated scopes that read or send mail, or write the
-// directory (catalog ENTRA-APP-004, Appendix D.4).
-var irRiskyScopes = []string{
-	"mail.read", "mail.readwrite", "mail.send", "mailboxsettings.readwrite", "ews.accessasuser.all", "imap.accessasuser.all",
-	"pop.accessasuser.all", "smtp.send", "full_access_as_user", "files.read.all", "files.readwrite.all", "sites.read.all",
-	"sites.readwrite.all", "directory.readwrite.all", "user.readwrite.all", "approleassignment.readwrite.all",
-	"rolemanagement.readwrite.directory", "contacts.read", "contacts.readwrite",
-}
-
-func irRiskyIn(scopes []string) []string {
-	var out []string
-	for _, s := range scopes {
-		for _, r := range irRiskyScopes {
-			if strings.EqualFold(s, r) {
-				out = append(out, s)
-				break
-			}
-		}
-	}
-	return out
-}
-
-func irAbused(name string) bool {
-	n := strings.ToLower(name)
-	for _, a := range irAbusedApps {
-		if strings.Contains(n, a) {
-			return true
-		}
-	}
-	return false
 }
 
 // irConsentEvent finds a consent audit event in the window for the grant's

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDIRApp002 is the ID of check IR-APP-002.
@@ -100,7 +101,7 @@ func evalIRApp002(c *Context) Outcome {
 		for _, cr := range append(append([]snapshot.Credential{}, app.PasswordCredentials...), app.KeyCredentials...) {
 			if cr.StartDateTime != nil && sc.inWindow(*cr.StartDateTime) {
 				ev, hasEv := touchedBy(cr.StartDateTime, credAdded, app.ID, app.AppID, app.DisplayName)
-				add(Affected{Kind: "credential", ID: app.ID + "/" + cr.KeyID, Name: app.DisplayName + ": " + irFirst(cr.DisplayName, cr.KeyID),
+				add(Affected{Kind: "credential", ID: app.ID + "/" + cr.KeyID, Name: app.DisplayName + ": " + phrase.FirstOf(cr.DisplayName, cr.KeyID),
 					Time: irTimePtr(*cr.StartDateTime), Detail: "credential added to the app registration, valid from " + irTime(*cr.StartDateTime)}, ev, hasEv)
 			}
 		}
@@ -118,7 +119,7 @@ func evalIRApp002(c *Context) Outcome {
 		for _, cr := range append(append([]snapshot.Credential{}, sp.PasswordCredentials...), sp.KeyCredentials...) {
 			if cr.StartDateTime != nil && sc.inWindow(*cr.StartDateTime) {
 				ev, hasEv := touchedBy(cr.StartDateTime, credAdded, sp.ID, sp.AppID, sp.DisplayName)
-				add(Affected{Kind: "credential", ID: sp.ID + "/" + cr.KeyID, Name: sp.DisplayName + ": " + irFirst(cr.DisplayName, cr.KeyID),
+				add(Affected{Kind: "credential", ID: sp.ID + "/" + cr.KeyID, Name: sp.DisplayName + ": " + phrase.FirstOf(cr.DisplayName, cr.KeyID),
 					Time: irTimePtr(*cr.StartDateTime), Detail: "credential added to the service principal, valid from " + irTime(*cr.StartDateTime)}, ev, hasEv)
 			}
 		}
@@ -131,9 +132,9 @@ func evalIRApp002(c *Context) Outcome {
 	st := irVerdict(attributed, review)
 	switch st {
 	case StatusFail:
-		return Outcome{Status: st, Summary: fmt.Sprintf("%s to apps %s by incident users; %s to review.", irPlural(attributed, "change was made", "changes were made"), sc.window(), irPlural(review, "other change", "other changes")), Affected: out}
+		return Outcome{Status: st, Summary: fmt.Sprintf("%s to apps %s by incident users; %s to review.", phrase.Plural(attributed, "change was made", "changes were made"), sc.window(), phrase.Plural(review, "other change", "other changes")), Affected: out}
 	case StatusWarn:
-		return Outcome{Status: st, Summary: fmt.Sprintf("%s apps, credentials or owners %s; review them.", irPlural(review, "change to", "changes to"), sc.window()), Affected: out}
+		return Outcome{Status: st, Summary: fmt.Sprintf("%s apps, credentials or owners %s; review them.", phrase.Plural(review, "change to", "changes to"), sc.window()), Affected: out}
 	}
 	return Outcome{Status: st, Summary: fmt.Sprintf("No app, credential or owner was added %s.", sc.window()), Affected: out}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDIRCfg001 is the ID of check IR-CFG-001.
@@ -57,9 +58,9 @@ func evalIRCfg001(c *Context) Outcome {
 	note := irWindowNote(c, snapshot.DSDirectoryAudits)
 	switch st {
 	case StatusFail:
-		return Outcome{Status: st, Summary: fmt.Sprintf("%s %s by incident users, or to federation or CA deletion — revert them.%s", irPlural(attributed, "security configuration change", "security configuration changes"), sc.window(), note), Affected: out}
+		return Outcome{Status: st, Summary: fmt.Sprintf("%s %s by incident users, or to federation or CA deletion — revert them.%s", phrase.Plural(attributed, "security configuration change", "security configuration changes"), sc.window(), note), Affected: out}
 	case StatusWarn:
-		return Outcome{Status: st, Summary: fmt.Sprintf("%s to review %s.%s", irPlural(review, "configuration change or federated domain", "configuration changes or federated domains"), sc.window(), note), Affected: out}
+		return Outcome{Status: st, Summary: fmt.Sprintf("%s to review %s.%s", phrase.Plural(review, "configuration change or federated domain", "configuration changes or federated domains"), sc.window(), note), Affected: out}
 	}
 	return Outcome{Status: st, Summary: fmt.Sprintf("No security configuration change %s.%s", sc.window(), note), Affected: out}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDIRGst001 is the ID of check IR-GST-001.
@@ -46,17 +47,17 @@ func evalIRGst001(c *Context) Outcome {
 		if u.IsGuest() {
 			kind = "guest"
 		}
-		a := Affected{Kind: kind, ID: u.ID, Name: irFirst(u.DisplayName, u.Mail, u.UserPrincipalName) + irAngle(irFirst(u.Mail, u.UserPrincipalName)),
-			Time: irTimePtr(*u.CreatedDateTime), Actor: inviter, Extra: map[string]string{"userId": u.ID, "upn": u.UserPrincipalName},
+		a := Affected{Kind: kind, ID: u.ID, Name: phrase.FirstOf(u.DisplayName, u.Mail, u.UserPrincipalName) + irAngle(phrase.FirstOf(u.Mail, u.UserPrincipalName)),
+			Time: irTimePtr(*u.CreatedDateTime), Actor: inviter,
 			User: &UserRef{ID: u.ID, UPN: u.UserPrincipalName}}
-		state := irFirst(u.ExternalUserState, "member")
+		state := phrase.FirstOf(u.ExternalUserState, "member")
 		switch {
 		case inWindow && inviterIsIncident:
 			a.Attributed = true
-			a.Detail = fmt.Sprintf("%s created %s by incident user %s (%s, %s)", kind, irTime(*u.CreatedDateTime), inviter, irFirst(u.CreationType, "created"), state)
+			a.Detail = fmt.Sprintf("%s created %s by incident user %s (%s, %s)", kind, irTime(*u.CreatedDateTime), inviter, phrase.FirstOf(u.CreationType, "created"), state)
 			attributed++
 		case inWindow:
-			a.Detail = fmt.Sprintf("%s created %s by %s (%s, %s): review", kind, irTime(*u.CreatedDateTime), irFirst(inviter, "an unknown inviter"), irFirst(u.CreationType, "created"), state)
+			a.Detail = fmt.Sprintf("%s created %s by %s (%s, %s): review", kind, irTime(*u.CreatedDateTime), phrase.FirstOf(inviter, "an unknown inviter"), phrase.FirstOf(u.CreationType, "created"), state)
 			review++
 		default:
 			a.Detail = fmt.Sprintf("guest invited by incident user %s before the window (%s): review, not removed", inviter, irTime(*u.CreatedDateTime))
@@ -71,9 +72,9 @@ func evalIRGst001(c *Context) Outcome {
 	st := irVerdict(attributed, review)
 	switch st {
 	case StatusFail:
-		return Outcome{Status: st, Summary: fmt.Sprintf("%s invited or created by incident users %s — remove them; %s for review.%s", irPlural(attributed, "identity was", "identities were"), sc.window(), irPlural(review, "other", "others"), note), Affected: out}
+		return Outcome{Status: st, Summary: fmt.Sprintf("%s invited or created by incident users %s — remove them; %s for review.%s", phrase.Plural(attributed, "identity was", "identities were"), sc.window(), phrase.Plural(review, "other", "others"), note), Affected: out}
 	case StatusWarn:
-		return Outcome{Status: st, Summary: fmt.Sprintf("%s created %s by others; review them.%s", irPlural(review, "identity was", "identities were"), sc.window(), note), Affected: out}
+		return Outcome{Status: st, Summary: fmt.Sprintf("%s created %s by others; review them.%s", phrase.Plural(review, "identity was", "identities were"), sc.window(), note), Affected: out}
 	}
 	return Outcome{Status: st, Summary: fmt.Sprintf("No user or guest was created %s.%s", sc.window(), note), Affected: out}
 }
@@ -82,7 +83,7 @@ func evalIRGst001(c *Context) Outcome {
 // audit retention), then the audit log.
 func irInviter(u snapshot.User, inviters map[string][]snapshot.DirectoryObject, invites []snapshot.DirectoryAudit, sc *incidentScope) (string, bool) {
 	for _, inv := range inviters[u.ID] {
-		name := irFirst(inv.UserPrincipalName, inv.DisplayName, inv.ID)
+		name := phrase.FirstOf(inv.UserPrincipalName, inv.DisplayName, inv.ID)
 		return name, sc.isIncidentUser(inv.ID) || sc.isIncidentUser(inv.UserPrincipalName)
 	}
 	for _, ev := range invites {

@@ -6,6 +6,7 @@ import (
 	"unicode"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDIRInb001 is the ID of check IR-INB-001.
@@ -40,7 +41,6 @@ func evalIRInb001(c *Context) Outcome {
 		for _, r := range rules[uid] {
 			reasons, doubts := irRuleReasons(r, names, foldersKnown, sc)
 			a := Affected{Kind: "inboxRule", ID: r.ID, Name: sc.userName(uid) + ": rule " + irQuoteName(r.DisplayName),
-				Extra:     map[string]string{"userId": uid, "ruleId": r.ID, "ruleName": r.DisplayName},
 				InboxRule: &InboxRuleEvidence{UserID: uid, ID: r.ID, Name: r.DisplayName}, User: sc.userRef(uid)}
 			state := ""
 			if !r.IsEnabled {
@@ -64,19 +64,19 @@ func evalIRInb001(c *Context) Outcome {
 	switch {
 	case suspicious > 0:
 		sum := fmt.Sprintf("%s on incident users' mailboxes %s mail — remove %s (keep a copy as evidence first).",
-			irPlural(suspicious, "inbox rule", "inbox rules"), irIf(suspicious == 1, "forwards, deletes or hides", "forward, delete or hide"), irIf(suspicious == 1, "it", "them"))
+			phrase.Plural(suspicious, "inbox rule", "inbox rules"), irIf(suspicious == 1, "forwards, deletes or hides", "forward, delete or hide"), irIf(suspicious == 1, "it", "them"))
 		if uncertain > 0 {
-			sum += fmt.Sprintf(" %s could not be judged: review.", irPlural(uncertain, "rule", "rules"))
+			sum += fmt.Sprintf(" %s could not be judged: review.", phrase.Plural(uncertain, "rule", "rules"))
 		}
 		if ordinary > 0 {
-			sum += fmt.Sprintf(" %s ordinary.", irPlural(ordinary, "other rule looks", "other rules look"))
+			sum += fmt.Sprintf(" %s ordinary.", phrase.Plural(ordinary, "other rule looks", "other rules look"))
 		}
 		return sc.unresolvedOutcome(Outcome{Status: StatusFail, Summary: sum, Affected: out})
 	case uncertain > 0:
-		return sc.unresolvedOutcome(Outcome{Status: StatusWarn, Summary: fmt.Sprintf("%s on incident users' mailboxes could not be judged (a target folder or the tenant's domains are unknown); review them.", irPlural(uncertain, "inbox rule", "inbox rules")), Affected: out})
+		return sc.unresolvedOutcome(Outcome{Status: StatusWarn, Summary: fmt.Sprintf("%s on incident users' mailboxes could not be judged (a target folder or the tenant's domains are unknown); review them.", phrase.Plural(uncertain, "inbox rule", "inbox rules")), Affected: out})
 	}
 	return sc.unresolvedOutcome(Outcome{Status: StatusPass, Summary: fmt.Sprintf("No suspicious inbox rule on the incident users' mailboxes (%s reviewed). Rules created and deleted again are not visible here.",
-		irPlural(ordinary, "ordinary rule", "ordinary rules")), Affected: out})
+		phrase.Plural(ordinary, "ordinary rule", "ordinary rules")), Affected: out})
 }
 
 // irHiddenFolders are folders users do not look at: mail moved there is
@@ -153,7 +153,7 @@ func irFolder(id string, folders map[string]snapshot.MailFolder) (name string, h
 	if !ok {
 		return id, false, false
 	}
-	name = irFirst(f.DisplayName, f.WellKnownName, id)
+	name = phrase.FirstOf(f.DisplayName, f.WellKnownName, id)
 	return name, irHiddenFolders[strings.ToLower(f.DisplayName)] || irHiddenFolders[strings.ToLower(f.WellKnownName)], true
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDIRInb002 is the ID of check IR-INB-002.
@@ -127,7 +128,7 @@ func evalIRInb002(c *Context) Outcome {
 			visible++
 			continue
 		}
-		a := Affected{Kind: "inboxRule", ID: irFirst(t.hist.Identity, t.hist.Mailbox+"\\"+t.name), Name: sc.userName(t.uid) + ": rule " + irQuoteName(t.name),
+		a := Affected{Kind: "inboxRule", ID: phrase.FirstOf(t.hist.Identity, t.hist.Mailbox+"\\"+t.name), Name: sc.userName(t.uid) + ": rule " + irQuoteName(t.name),
 			Time: irTimePtr(t.hist.Events[0].Time), Actor: t.hist.Events[0].Actor,
 			User: &UserRef{ID: t.uid, UPN: t.hist.Mailbox}, InboxRule: &InboxRuleEvidence{UserID: t.uid, ID: t.hist.Identity, Name: t.name}}
 		hist := t.hist
@@ -173,7 +174,7 @@ func evalIRInb002(c *Context) Outcome {
 				reasons := irRuleSettingReasons(sc, er.Name, irAddressList(append(append(er.ForwardTo, er.RedirectTo...), er.ForwardAsAttachmentTo...)...),
 					er.DeleteMessage.True() || er.SoftDeleteMessage.True(), er.MoveToFolder, er.MarkAsRead.True())
 				hist := RuleHistory{Exists: true, Hidden: true, Identity: er.RuleIdentity, Mailbox: sc.users[uid].UserPrincipalName}
-				a := Affected{Kind: "inboxRule", ID: irFirst(er.RuleIdentity, er.Identity), Name: sc.userName(uid) + ": hidden rule " + irQuoteName(er.Name),
+				a := Affected{Kind: "inboxRule", ID: phrase.FirstOf(er.RuleIdentity, er.Identity), Name: sc.userName(uid) + ": hidden rule " + irQuoteName(er.Name),
 					User: &UserRef{ID: uid, UPN: hist.Mailbox}, InboxRule: &InboxRuleEvidence{UserID: uid, ID: er.RuleIdentity, Name: er.Name}, RuleHistory: &hist}
 				if len(reasons) > 0 {
 					a.Attributed = true
@@ -190,25 +191,25 @@ func evalIRInb002(c *Context) Outcome {
 	note := irWindowNote(c, snapshot.DSIncidentAuditLog)
 	if visible > 0 {
 		note += fmt.Sprintf(" The audit log also shows %s still listed in the mailbox being created or changed in the window; IR-INB-001 judges %s.",
-			irPlural(visible, "rule", "rules"), irIf(visible == 1, "it", "them"))
+			phrase.Plural(visible, "rule", "rules"), irIf(visible == 1, "it", "them"))
 	}
 	if exoErr != nil {
 		note += " Hidden rules were not checked: " + exoNotCollected(c, snapshot.DSIncidentInboxRules) + "."
 	}
 	switch {
 	case attributed > 0:
-		sum := fmt.Sprintf("%s by the attacker that the mailbox's rule list does not show %s", irPlural(attributed, "inbox rule", "inbox rules"), sc.window())
+		sum := fmt.Sprintf("%s by the attacker that the mailbox's rule list does not show %s", phrase.Plural(attributed, "inbox rule", "inbox rules"), sc.window())
 		if gone > 0 {
-			sum += fmt.Sprintf(" (%s no longer in the mailbox: evidence of what was hidden)", irPlural(gone, "rule is", "rules are"))
+			sum += fmt.Sprintf(" (%s no longer in the mailbox: evidence of what was hidden)", phrase.Plural(gone, "rule is", "rules are"))
 		}
 		sum += " — remove those that still exist."
 		if review > 0 {
-			sum += fmt.Sprintf(" %s to review.", irPlural(review, "other rule change", "other rule changes"))
+			sum += fmt.Sprintf(" %s to review.", phrase.Plural(review, "other rule change", "other rule changes"))
 		}
 		return sc.unresolvedOutcome(Outcome{Status: StatusFail, Summary: sum + note, Affected: out})
 	case review > 0:
 		return sc.unresolvedOutcome(Outcome{Status: StatusWarn, Summary: fmt.Sprintf("%s on the incident users' mailboxes %s, none linked to the attacker: review.%s",
-			irPlural(review, "inbox rule change", "inbox rule changes"), sc.window(), note), Affected: out})
+			phrase.Plural(review, "inbox rule change", "inbox rule changes"), sc.window(), note), Affected: out})
 	}
 	return sc.unresolvedOutcome(Outcome{Status: StatusPass, Summary: fmt.Sprintf("The audit log shows no inbox rule deleted again on the incident users' mailboxes %s, and there is no hidden rule.%s", sc.window(), note), Affected: out})
 }
@@ -247,7 +248,7 @@ func irRuleOperation(op string, d snapshot.AuditData) string {
 // RuleName property, else the last part of the Identity parameter or the
 // object id ("Adele Vance\ndr").
 func irAuditRuleName(d snapshot.AuditData) string {
-	if n := irFirst(d.Param("Name"), d.Property("RuleName")); n != "" {
+	if n := phrase.FirstOf(d.Param("Name"), d.Property("RuleName")); n != "" {
 		return n
 	}
 	for _, v := range []string{d.Param("Identity"), d.ObjectID} {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDIRMail001 is the ID of check IR-MAIL-001.
@@ -59,10 +60,10 @@ func evalIRMail001(c *Context) Outcome {
 			continue
 		}
 		sender := strings.ToLower(r.SenderAddress)
-		key := sender + "\x00" + irFirst(r.MessageID, r.ID)
+		key := sender + "\x00" + phrase.FirstOf(r.MessageID, r.ID)
 		m := byKey[key]
 		if m == nil {
-			m = &irMessage{ev: MessageEvidence{MessageID: irFirst(r.MessageID, r.ID), Sender: sender, Subject: r.Subject,
+			m = &irMessage{ev: MessageEvidence{MessageID: phrase.FirstOf(r.MessageID, r.ID), Sender: sender, Subject: r.Subject,
 				Sent: r.ReceivedDateTime.UTC(), FromIP: r.FromIP}, userID: sc.upns[sender], seen: map[string]bool{}}
 			byKey[key] = m
 		}
@@ -161,7 +162,7 @@ func evalIRMail001(c *Context) Outcome {
 			}
 			ev := m.ev
 			a := Affected{Kind: "message", ID: ev.MessageID, Name: sc.userName(m.userID) + ": " + irQuoteName(ev.Subject),
-				Detail: fmt.Sprintf("%s (%s); %s", irPlural(len(ev.Recipients), "recipient", "recipients"), ext, strings.Join(notes, "; ")),
+				Detail: fmt.Sprintf("%s (%s); %s", phrase.Plural(len(ev.Recipients), "recipient", "recipients"), ext, strings.Join(notes, "; ")),
 				Time:   irTimePtr(ev.Sent), Actor: sender, Attributed: true, User: &UserRef{ID: m.userID, UPN: sender}, Message: &ev}
 			out = append(out, a)
 			for _, r := range ev.Recipients {
@@ -181,7 +182,7 @@ func evalIRMail001(c *Context) Outcome {
 	note := irTraceCoverage(c, sc)
 	if len(out) == 0 {
 		o := Outcome{Status: StatusPass, Summary: fmt.Sprintf("No burst of mail and no message from an attacker address in the message trace of the incident users %s (%s looked ordinary).%s",
-			sc.window(), irPlural(ordinary, "message", "messages"), note), Affected: out}
+			sc.window(), phrase.Plural(ordinary, "message", "messages"), note), Affected: out}
 		if note != "" {
 			o.Status = StatusUnknown
 			o.Summary = "Not conclusive: " + o.Summary
@@ -202,10 +203,10 @@ func evalIRMail001(c *Context) Outcome {
 		extText = "how many outside the organisation is unknown: the tenant's domains were not collected"
 	}
 	sum := fmt.Sprintf("The compromised account sent %s to %s (%s) in %s, %s%s — warn these recipients (recipients list).",
-		irPlural(len(out), "message", "messages"), irPlural(len(recipients), "distinct recipient", "distinct recipients"), extText,
-		irPlural(bursts, "burst", "bursts"), irSpan(first, last), where)
+		phrase.Plural(len(out), "message", "messages"), phrase.Plural(len(recipients), "distinct recipient", "distinct recipients"), extText,
+		phrase.Plural(bursts, "burst", "bursts"), irSpan(first, last), where)
 	if ordinary > 0 {
-		sum += fmt.Sprintf(" %s in the window look ordinary.", irPlural(ordinary, "other message", "other messages"))
+		sum += fmt.Sprintf(" %s in the window look ordinary.", phrase.Plural(ordinary, "other message", "other messages"))
 	}
 	return sc.unresolvedOutcome(Outcome{Status: StatusFail, Summary: sum + note, Affected: out})
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDIRMail002 is the ID of check IR-MAIL-002.
@@ -40,7 +41,7 @@ func evalIRMail002(c *Context) Outcome {
 		if t, ok := irParseExoTime(r.CreatedDatetime); ok {
 			a.Time = irTimePtr(t)
 		}
-		reason := irFirst(r.Reason, "no reason given")
+		reason := phrase.FirstOf(r.Reason, "no reason given")
 		if sc.isIncidentUser(addr) {
 			uid := sc.upns[addr]
 			a.Name = sc.userName(uid)
@@ -63,12 +64,12 @@ func evalIRMail002(c *Context) Outcome {
 		sum := fmt.Sprintf("Exchange Online restricted %s from sending after it sent spam. Release the restriction (Remove-BlockedSenderAddress) only after containment is complete.",
 			irIf(incident == 1, "the compromised account", fmt.Sprintf("%d compromised accounts", incident)))
 		if others > 0 {
-			sum += fmt.Sprintf(" %s also restricted: review.", irPlural(others, "other account is", "other accounts are"))
+			sum += fmt.Sprintf(" %s also restricted: review.", phrase.Plural(others, "other account is", "other accounts are"))
 		}
 		return sc.unresolvedOutcome(Outcome{Status: StatusFail, Summary: sum, Affected: out})
 	case others > 0:
 		return sc.unresolvedOutcome(Outcome{Status: StatusWarn, Summary: fmt.Sprintf("No incident user is restricted from sending, but %s: review whether %s part of the same campaign.",
-			irPlural(others, "other account is", "other accounts are"), irIf(others == 1, "it is", "they are")), Affected: out})
+			phrase.Plural(others, "other account is", "other accounts are"), irIf(others == 1, "it is", "they are")), Affected: out})
 	}
 	return sc.unresolvedOutcome(Outcome{Status: StatusPass, Summary: "No account is on the restricted senders list.", Affected: out})
 }

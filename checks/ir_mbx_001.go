@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDIRMbx001 is the ID of check IR-MBX-001.
@@ -60,9 +61,8 @@ func evalIRMbx001(c *Context) Outcome {
 		} else if m.DeliverToMailboxAndForward.False() {
 			parts = append(parts, "does not keep a copy")
 		}
-		a := Affected{Kind: "mailbox", ID: irFirst(m.ExternalDirectoryObjectID, m.Identity), Name: m.Label(),
-			Extra:    map[string]string{"identity": irFirst(m.UserPrincipalName, m.PrimarySmtpAddress, m.Identity)},
-			Exchange: &ExchangeObject{Identity: irFirst(m.UserPrincipalName, m.PrimarySmtpAddress, m.Identity)},
+		a := Affected{Kind: "mailbox", ID: phrase.FirstOf(m.ExternalDirectoryObjectID, m.Identity), Name: m.Label(),
+			Exchange: &ExchangeObject{Identity: phrase.FirstOf(m.UserPrincipalName, m.PrimarySmtpAddress, m.Identity)},
 			User:     &UserRef{ID: m.ExternalDirectoryObjectID, UPN: m.UserPrincipalName}}
 		if changedOK {
 			a.Time = irTimePtr(changed)
@@ -88,13 +88,13 @@ func evalIRMbx001(c *Context) Outcome {
 	}
 	switch {
 	case attributed > 0 || external > 0:
-		sum := fmt.Sprintf("%s %s mail outside the tenant.", irPlural(external, "mailbox", "mailboxes"), irIf(external == 1, "forwards", "forward"))
+		sum := fmt.Sprintf("%s %s mail outside the tenant.", phrase.Plural(external, "mailbox", "mailboxes"), irIf(external == 1, "forwards", "forward"))
 		if attributed > 0 {
-			sum += fmt.Sprintf(" %s set on incident users' mailboxes inside the window — clear %s.", irPlural(attributed, "forwarding was", "forwardings were"), irIf(attributed == 1, "it", "them"))
+			sum += fmt.Sprintf(" %s set on incident users' mailboxes inside the window — clear %s.", phrase.Plural(attributed, "forwarding was", "forwardings were"), irIf(attributed == 1, "it", "them"))
 		}
 		return Outcome{Status: StatusFail, Summary: sum, Affected: out}
 	case internal > 0:
-		return Outcome{Status: StatusWarn, Summary: fmt.Sprintf("%s forward mail inside the tenant; confirm each is intended.", irPlural(internal, "mailbox", "mailboxes")), Affected: out}
+		return Outcome{Status: StatusWarn, Summary: fmt.Sprintf("%s forward mail inside the tenant; confirm each is intended.", phrase.Plural(internal, "mailbox", "mailboxes")), Affected: out}
 	}
 	return Outcome{Status: StatusPass, Summary: "No mailbox has forwarding configured.", Affected: out}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDIRMbx002 is the ID of check IR-MBX-002.
@@ -51,7 +52,7 @@ func evalIRMbx002(c *Context) Outcome {
 		}
 	}
 	if len(out) > 0 {
-		return sc.unresolvedOutcome(Outcome{Status: StatusWarn, Summary: fmt.Sprintf("%s on incident users' mailboxes to review (FullAccess, SendAs, SendOnBehalf).", irPlural(len(out), "delegation", "delegations")), Affected: out})
+		return sc.unresolvedOutcome(Outcome{Status: StatusWarn, Summary: fmt.Sprintf("%s on incident users' mailboxes to review (FullAccess, SendAs, SendOnBehalf).", phrase.Plural(len(out), "delegation", "delegations")), Affected: out})
 	}
 	if boxErr != nil {
 		// SendOnBehalf is a property of the mailbox, not a permission entry.

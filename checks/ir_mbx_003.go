@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDIRMbx003 is the ID of check IR-MBX-003.
@@ -102,9 +103,9 @@ func evalIRMbx003(c *Context) Outcome {
 		if !fromAttacker && !bulk {
 			continue
 		}
-		what := irPlural(g.ev.Items, "item accessed", "items accessed")
+		what := phrase.Plural(g.ev.Items, "item accessed", "items accessed")
 		if g.ev.Operation == "deleted" {
-			what = irPlural(g.ev.Items, "item deleted", "items deleted")
+			what = phrase.Plural(g.ev.Items, "item deleted", "items deleted")
 		}
 		ev := g.ev
 		a := Affected{Kind: "mailboxActivity", ID: ev.Mailbox + "/" + ev.Operation + "/" + ev.IP, Name: sc.userName(ev.UserID) + ": " + what,
@@ -113,10 +114,10 @@ func evalIRMbx003(c *Context) Outcome {
 		if fromAttacker {
 			a.Attributed = true
 			attributed++
-			a.Detail = fmt.Sprintf("%s in %s %s, %s", what, irPlural(ev.Events, "event", "events"), span, irAttackerNote(ev.IP, why))
+			a.Detail = fmt.Sprintf("%s in %s %s, %s", what, phrase.Plural(ev.Events, "event", "events"), span, irAttackerNote(ev.IP, why))
 		} else {
 			review++
-			a.Detail = fmt.Sprintf("review: %s in %s %s from %s, an address not linked to the attacker", what, irPlural(ev.Events, "event", "events"), span, irFirst(ev.IP, "an unknown address"))
+			a.Detail = fmt.Sprintf("review: %s in %s %s from %s, an address not linked to the attacker", what, phrase.Plural(ev.Events, "event", "events"), span, phrase.FirstOf(ev.IP, "an unknown address"))
 		}
 		out = append(out, a)
 	}
@@ -128,7 +129,7 @@ func evalIRMbx003(c *Context) Outcome {
 	switch {
 	case attributed > 0:
 		return sc.unresolvedOutcome(Outcome{Status: StatusFail, Summary: fmt.Sprintf("The attacker accessed or deleted mailbox items %s (%s) — establish what they saw and restore what they deleted.%s%s",
-			sc.window(), irPlural(attributed, "group of events", "groups of events"), noAccess, note), Affected: out})
+			sc.window(), phrase.Plural(attributed, "group of events", "groups of events"), noAccess, note), Affected: out})
 	case review > 0:
 		return sc.unresolvedOutcome(Outcome{Status: StatusWarn, Summary: fmt.Sprintf("Bulk mailbox item access or deletion %s from addresses not linked to the attacker: review.%s%s", sc.window(), noAccess, note), Affected: out})
 	case !premium:

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDIRPriv001 is the ID of check IR-PRIV-001.
@@ -56,9 +57,9 @@ func evalIRPriv001(c *Context) Outcome {
 	note := irWindowNote(c, snapshot.DSDirectoryAudits)
 	switch st {
 	case StatusFail:
-		return Outcome{Status: st, Summary: fmt.Sprintf("%s %s made by incident users — remove them; %s to review.%s", irPlural(attributed, "role change was", "role changes were"), sc.window(), irPlural(review, "other change", "other changes"), note), Affected: out}
+		return Outcome{Status: st, Summary: fmt.Sprintf("%s %s made by incident users — remove them; %s to review.%s", phrase.Plural(attributed, "role change was", "role changes were"), sc.window(), phrase.Plural(review, "other change", "other changes"), note), Affected: out}
 	case StatusWarn:
-		return Outcome{Status: st, Summary: fmt.Sprintf("%s %s; confirm each was an approved admin action.%s", irPlural(review, "role change", "role changes"), sc.window(), note), Affected: out}
+		return Outcome{Status: st, Summary: fmt.Sprintf("%s %s; confirm each was an approved admin action.%s", phrase.Plural(review, "role change", "role changes"), sc.window(), note), Affected: out}
 	}
 	return Outcome{Status: st, Summary: fmt.Sprintf("No role assignment was added %s.%s", sc.window(), note), Affected: out}
 }

@@ -2,9 +2,10 @@ package checks
 
 import (
 	"fmt"
-	"strings"
 
+	"github.com/m365audit/m365audit/checks/knowledge"
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDIRSig001 is the ID of check IR-SIG-001.
@@ -28,14 +29,13 @@ func evalIRSig001(c *Context) Outcome {
 		return Unknown(err)
 	}
 	groups := irGroupSignIns(sis, func(s snapshot.SignIn) bool {
-		return sc.inWindow(s.CreatedDateTime) && irLegacyClients[strings.ToLower(s.ClientAppUsed)]
+		return sc.inWindow(s.CreatedDateTime) && knowledge.IsLegacyClient(s.ClientAppUsed)
 	})
 	var out []Affected
 	okGroups, failOnly, attributed := 0, 0, 0
 	for _, g := range groups {
 		a := Affected{Kind: "signIn", ID: g.key, Name: g.upn, Time: irTimePtr(g.first), Actor: g.where(),
 			Detail: fmt.Sprintf("%s: %d successful, %d failed sign-ins from %s, %s", g.client, g.ok, g.failed, g.where(), irSpan(g.first, g.last)),
-			Extra:  map[string]string{"userId": g.userID, "client": g.client, "ip": g.ip},
 			SignIn: g.evidence(), User: &UserRef{ID: g.userID, UPN: g.upn}}
 		if g.ok > 0 {
 			okGroups++
@@ -52,9 +52,9 @@ func evalIRSig001(c *Context) Outcome {
 	switch {
 	case okGroups > 0:
 		return Outcome{Status: StatusFail, Summary: fmt.Sprintf("Legacy protocols were used successfully %s (%s, %d on incident users): these sign-ins skip MFA. Disable POP, IMAP and SMTP AUTH and block legacy authentication.%s",
-			sc.window(), irPlural(okGroups, "user/client/address combination", "user/client/address combinations"), attributed, note), Affected: out}
+			sc.window(), phrase.Plural(okGroups, "user/client/address combination", "user/client/address combinations"), attributed, note), Affected: out}
 	case failOnly > 0:
-		return Outcome{Status: StatusWarn, Summary: fmt.Sprintf("Only failed legacy-protocol sign-ins %s (%s) — a password-spray signal.%s", sc.window(), irPlural(failOnly, "source", "sources"), note), Affected: out}
+		return Outcome{Status: StatusWarn, Summary: fmt.Sprintf("Only failed legacy-protocol sign-ins %s (%s) — a password-spray signal.%s", sc.window(), phrase.Plural(failOnly, "source", "sources"), note), Affected: out}
 	}
 	return Outcome{Status: StatusPass, Summary: fmt.Sprintf("No legacy-protocol sign-in %s.%s", sc.window(), note), Affected: out}
 }

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/m365audit/m365audit/checks/knowledge"
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDIRSig002 is the ID of check IR-SIG-002.
@@ -56,8 +58,7 @@ func evalIRSig002(c *Context) Outcome {
 	attributed := 0
 	for _, g := range groups {
 		a := Affected{Kind: "signIn", ID: g.key, Name: g.upn, Time: irTimePtr(g.first), Actor: g.where(),
-			Detail: fmt.Sprintf("%s to %s from %s, %s", irPlural(g.ok, "successful single-factor sign-in", "successful single-factor sign-ins"), g.client, g.where(), irSpan(g.first, g.last)),
-			Extra:  map[string]string{"userId": g.userID, "client": g.client, "ip": g.ip},
+			Detail: fmt.Sprintf("%s to %s from %s, %s", phrase.Plural(g.ok, "successful single-factor sign-in", "successful single-factor sign-ins"), g.client, g.where(), irSpan(g.first, g.last)),
 			SignIn: g.evidence(), User: &UserRef{ID: g.userID, UPN: g.upn}}
 		incident := sc.isIncidentUser(g.userID) || sc.isIncidentUser(g.upn)
 		switch {
@@ -85,17 +86,16 @@ func evalIRSig002(c *Context) Outcome {
 	for _, g := range stolen {
 		out = append(out, Affected{Kind: "signIn", ID: g.key + "|mfa", Name: g.upn, Time: irTimePtr(g.first), Actor: g.where(), Attributed: true,
 			Detail: fmt.Sprintf("%s to %s from %s that satisfied MFA, %s, from an address the attacker used (%s): a stolen session token (adversary-in-the-middle phishing) is likely",
-				irPlural(g.ok, "successful sign-in", "successful sign-ins"), g.client, g.where(), irSpan(g.first, g.last), attackerIPs[g.ip]),
-			Extra:  map[string]string{"userId": g.userID, "client": g.client, "ip": g.ip},
+				phrase.Plural(g.ok, "successful sign-in", "successful sign-ins"), g.client, g.where(), irSpan(g.first, g.last), attackerIPs[g.ip]),
 			SignIn: g.evidence(), User: &UserRef{ID: g.userID, UPN: g.upn}})
 	}
 	tokenNote := ""
 	if len(stolen) > 0 {
-		tokenNote = fmt.Sprintf(" %s from the attacker's addresses passed MFA, most likely with a stolen session token.", irPlural(len(stolen), "sign-in source", "sign-in sources"))
+		tokenNote = fmt.Sprintf(" %s from the attacker's addresses passed MFA, most likely with a stolen session token.", phrase.Plural(len(stolen), "sign-in source", "sign-in sources"))
 	}
 	if len(groups) > 0 {
 		return Outcome{Status: StatusFail, Summary: fmt.Sprintf("%s signed in successfully with a password alone %s (%s from addresses the attacker used): MFA is not actually enforced. Require MFA with Conditional Access.%s",
-			irPlural(len(users), "member", "members"), sc.window(), irPlural(attributed, "source", "sources"), tokenNote), Affected: out}
+			phrase.Plural(len(users), "member", "members"), sc.window(), phrase.Plural(attributed, "source", "sources"), tokenNote), Affected: out}
 	}
 	if len(stolen) > 0 {
 		return Outcome{Status: StatusFail, Summary: "Every interactive sign-in in the window used MFA, but" + tokenNote + " Revoke sessions and require phishing-resistant MFA.", Affected: out}
@@ -124,7 +124,7 @@ func irBreakGlass(c *Context) map[string]bool {
 func irAttackerAddresses(c *Context, sc *incidentScope, sis []snapshot.SignIn) map[string]string {
 	out := map[string]string{}
 	for _, s := range sis {
-		if s.IPAddress == "" || !s.Succeeded() || !sc.inWindow(s.CreatedDateTime) || !irLegacyClients[strings.ToLower(s.ClientAppUsed)] {
+		if s.IPAddress == "" || !s.Succeeded() || !sc.inWindow(s.CreatedDateTime) || !knowledge.IsLegacyClient(s.ClientAppUsed) {
 			continue
 		}
 		if sc.isIncidentUser(s.UserID) || sc.isIncidentUser(s.UserPrincipalName) {

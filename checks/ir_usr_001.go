@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDIRUsr001 is the ID of check IR-USR-001.
@@ -39,8 +40,8 @@ func evalIRUsr001(c *Context) Outcome {
 		if !incident && level != "medium" && level != "high" {
 			continue
 		}
-		a := Affected{Kind: "user", ID: r.ID, Name: irFirst(r.UserPrincipalName, r.UserDisplayName, r.ID),
-			Detail: fmt.Sprintf("risk %s, state %s (%s)", r.RiskLevel, r.RiskState, irFirst(r.RiskDetail, "no detail")), Attributed: incident}
+		a := Affected{Kind: "user", ID: r.ID, Name: phrase.FirstOf(r.UserPrincipalName, r.UserDisplayName, r.ID),
+			Detail: fmt.Sprintf("risk %s, state %s (%s)", r.RiskLevel, r.RiskState, phrase.FirstOf(r.RiskDetail, "no detail")), Attributed: incident}
 		if r.RiskLastUpdatedDateTime != nil {
 			a.Time = irTimePtr(*r.RiskLastUpdatedDateTime)
 		}
@@ -58,9 +59,9 @@ func evalIRUsr001(c *Context) Outcome {
 		sum = "No user is at medium or high risk, and no incident user is still flagged at risk." + sc.unresolvedNote()
 	case StatusFail:
 		sum = fmt.Sprintf("%s still flagged at risk by Identity Protection (not remediated or dismissed), %s at medium/high risk.",
-			irPlural(attributed, "incident user is", "incident users are"), irPlural(review, "other user", "other users"))
+			phrase.Plural(attributed, "incident user is", "incident users are"), phrase.Plural(review, "other user", "other users"))
 	default:
-		sum = fmt.Sprintf("%s at medium or high risk; review them.", irPlural(review, "user is", "users are"))
+		sum = fmt.Sprintf("%s at medium or high risk; review them.", phrase.Plural(review, "user is", "users are"))
 	}
 	return Outcome{Status: st, Summary: sum, Affected: out}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDIRUsr002 is the ID of check IR-USR-002.
@@ -40,7 +41,7 @@ func evalIRUsr002(c *Context) Outcome {
 		if !u.Enabled() {
 			state = "sign-in blocked"
 		}
-		a := Affected{Kind: "user", ID: u.ID, Name: sc.userName(u.ID), Extra: map[string]string{"userId": u.ID, "upn": u.UserPrincipalName},
+		a := Affected{Kind: "user", ID: u.ID, Name: sc.userName(u.ID),
 			User: &UserRef{ID: u.ID, UPN: u.UserPrincipalName}}
 		switch {
 		case len(problems) > 0:
@@ -62,7 +63,7 @@ func evalIRUsr002(c *Context) Outcome {
 	case len(sc.unresolved) > 0:
 		return Outcome{Status: StatusUnknown, Summary: "Containment could not be judged for every incident user." + sc.unresolvedNote(), Affected: out}
 	case manual > 0:
-		return Outcome{Status: StatusManual, Summary: fmt.Sprintf("%s synchronised from on-premises: confirm the password reset happened on-premises.", irPlural(manual, "incident user is", "incident users are")), Affected: out}
+		return Outcome{Status: StatusManual, Summary: fmt.Sprintf("%s synchronised from on-premises: confirm the password reset happened on-premises.", phrase.Plural(manual, "incident user is", "incident users are")), Affected: out}
 	case len(sc.users) == 0:
 		return Outcome{Status: StatusUnknown, Summary: "No incident user was given."}
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IDIRUsr003 is the ID of check IR-USR-003.
@@ -40,7 +41,6 @@ func evalIRUsr003(c *Context) Outcome {
 				continue
 			}
 			a := Affected{Kind: "authMethod", ID: m.ID, Name: sc.userName(uid) + ": " + m.Label(),
-				Extra:  map[string]string{"userId": uid, "methodId": m.ID, "methodType": m.Type()},
 				Method: &MethodEvidence{UserID: uid, ID: m.ID, Type: m.Type()}, User: sc.userRef(uid)}
 			switch {
 			case m.CreatedDateTime != nil && sc.inWindow(*m.CreatedDateTime):
@@ -106,9 +106,9 @@ func evalIRUsr003(c *Context) Outcome {
 	}
 	switch st {
 	case StatusFail:
-		return sc.unresolvedOutcome(Outcome{Status: st, Summary: fmt.Sprintf("%s registered on incident users %s — likely the attacker's; remove them so the user re-registers.%s", irPlural(attributed, "authentication method was", "authentication methods were"), sc.window(), note), Affected: out})
+		return sc.unresolvedOutcome(Outcome{Status: st, Summary: fmt.Sprintf("%s registered on incident users %s — likely the attacker's; remove them so the user re-registers.%s", phrase.Plural(attributed, "authentication method was", "authentication methods were"), sc.window(), note), Affected: out})
 	case StatusWarn:
-		return sc.unresolvedOutcome(Outcome{Status: st, Summary: fmt.Sprintf("%s to review %s; none registered by the incident users' accounts themselves.%s", irPlural(review, "security-info change", "security-info changes"), sc.window(), note), Affected: out})
+		return sc.unresolvedOutcome(Outcome{Status: st, Summary: fmt.Sprintf("%s to review %s; none registered by the incident users' accounts themselves.%s", phrase.Plural(review, "security-info change", "security-info changes"), sc.window(), note), Affected: out})
 	}
 	return sc.unresolvedOutcome(Outcome{Status: st, Summary: fmt.Sprintf("No authentication method was registered or changed %s.%s", sc.window(), note), Affected: out})
 }

@@ -88,11 +88,6 @@ type Affected struct {
 	// an incident user inside the window); the containment script acts on
 	// these and nothing else. Others are listed for review.
 	Attributed bool `json:"attributed,omitempty"`
-	// Extra carries facts scripts need (e.g. "userId", "methodType").
-	// Deprecated: being replaced by the typed fields below; new code sets
-	// and reads only those.
-	Extra map[string]string `json:"extra,omitempty"`
-
 	// Typed evidence (evidence.go): set by kind, read by plans and writers.
 	User       *UserRef            `json:"user,omitempty"`
 	SignIn     *SignInEvidence     `json:"signIn,omitempty"`
@@ -101,6 +96,7 @@ type Affected struct {
 	InboxRule  *InboxRuleEvidence  `json:"inboxRule,omitempty"`
 	Exchange   *ExchangeObject     `json:"exchange,omitempty"`
 	Credential *CredentialEvidence `json:"credential,omitempty"`
+	Owner      *OwnerEvidence      `json:"owner,omitempty"`
 	Roles      *RoleEvidence       `json:"roles,omitempty"`
 	// Mail blast radius (IR-MAIL-*, IR-INB-002, IR-MBX-003).
 	Message         *MessageEvidence         `json:"message,omitempty"`

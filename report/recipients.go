@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -16,52 +15,45 @@ import (
 
 // recipientsWriter writes recipients-<user>.csv: for each compromised
 // account whose mail IR-MAIL-001 attributes to the attacker, the people
-// who received it, ready for a mail merge of the warning. The list comes
-// from checks.RecipientsToWarn; this writer only renders it.
+// who received it, ready for a mail merge of the warning. The list is the
+// report model's (model.MailRecipients); this writer only renders it.
 type recipientsWriter struct{}
 
 func (recipientsWriter) Format() string { return "recipients" }
 
-// recipientsSenders returns the senders of attributed IR-MAIL-001
-// messages, sorted, and the result.
-func recipientsSenders(in *Input) ([]string, checks.Result) {
-	for _, r := range in.Doc.Results {
-		if r.ID != checks.IDIRMail001 {
-			continue
-		}
-		seen := map[string]bool{}
-		var out []string
-		for _, a := range r.Affected {
-			if a.Message != nil && a.Attributed && !seen[a.Message.Sender] {
-				seen[a.Message.Sender] = true
-				out = append(out, a.Message.Sender)
-			}
-		}
-		sort.Strings(out)
-		return out, r
+// recipientsSenders returns the model's senders of attributed mail.
+func recipientsSenders(in *Input) ([]model.SenderReach, error) {
+	rep, err := in.model()
+	if err != nil {
+		return nil, err
 	}
-	return nil, checks.Result{}
+	if rep.Incident == nil || rep.Incident.Mail == nil {
+		return nil, nil
+	}
+	return rep.Incident.Mail.Senders, nil
 }
 
-// RecipientsFileName is the recipients list of one compromised account.
-func RecipientsFileName(sender string) string {
-	return "recipients-" + strings.TrimPrefix(strings.TrimSuffix(model.ContainmentFileName(sender), ".ps1"), "incident-") + ".csv"
-}
+// RecipientsFileName is the recipients list of one compromised account
+// (model.RecipientsFileName).
+func RecipientsFileName(sender string) string { return model.RecipientsFileName(sender) }
 
 func (recipientsWriter) Files(in *Input) []string {
 	senders, _ := recipientsSenders(in)
 	out := make([]string, 0, len(senders))
 	for _, s := range senders {
-		out = append(out, RecipientsFileName(s))
+		out = append(out, s.File)
 	}
 	return out
 }
 
 func (recipientsWriter) Write(_ context.Context, in *Input, file string, w io.Writer) error {
-	senders, r := recipientsSenders(in)
+	senders, err := recipientsSenders(in)
+	if err != nil {
+		return fmt.Errorf("report: recipients list: %w", err)
+	}
 	for _, s := range senders {
-		if RecipientsFileName(s) == file {
-			return WriteRecipientsCSV(w, checks.RecipientsToWarn(r, s))
+		if s.File == file {
+			return WriteRecipientsCSV(w, s.Recipients)
 		}
 	}
 	return fmt.Errorf("report: no recipients list %s", file)

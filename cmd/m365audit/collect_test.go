@@ -233,6 +233,7 @@ func TestDemoEndToEnd(t *testing.T) {
 			t.Errorf("demo output %s missing or empty: %v", f, err)
 		}
 	}
+	checkDemoFurther(t, out)
 	// Running it again into the same directory works (it replaces its own
 	// snapshot), but never removes a snapshot of another tenant.
 	if code, _, stderr := cli(t, "demo", "--out", out); code != 0 {

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -16,31 +18,44 @@ import (
 	"github.com/m365audit/m365audit/collectors/collect"
 	"github.com/m365audit/m365audit/collectors/snapshot"
 	"github.com/m365audit/m365audit/collectors/tenantsim"
+	"github.com/m365audit/m365audit/report"
 )
 
 // demoOptions are the flags of `demo`.
 type demoOptions struct {
 	Out string
+	// Formats selects the reports written beside the snapshot, as audit
+	// --formats ("" or "all" for every one).
+	Formats string
 	// Sample overrides the embedded sample (tests).
 	Sample *snapshot.Snapshot
 	Logger *slog.Logger
 	// Progress is shown on terminals.
 	Progress collect.Progress
 	Version  string
+	// Now is the collection clock (nil: the wall clock).
+	Now func() time.Time
 }
 
 // newDemoCmd builds `m365audit demo`.
 func newDemoCmd(g *globalOptions) *cobra.Command {
 	var o demoOptions
 	cmd := &cobra.Command{
-		Use:   "demo [--out DIR]",
+		Use:   "demo [--out DIR] [--formats LIST]",
 		Short: "Run the pipeline on the embedded Contoso sample tenant (no credentials, no network)",
 		Long: "Start a simulated tenant on 127.0.0.1 serving the embedded Contoso sample (a phished user, with\n" +
 			"the incident recorded), collect it through the real collectors with token authentication,\n" +
 			"audit it, and write every output into --out: snapshot/, results.json, report.xlsx, report.pdf,\n" +
-			"remediation.ps1 and the incident containment script.",
+			"remediation.ps1 and the incident containment script (--formats chooses which, as in audit).\n" +
+			"Then, through the same pipeline: DIR/next-month (Contoso 30 days later, audited with today's run\n" +
+			"as --baseline), DIR/cohowinery (a second, well-hardened tenant), and DIR/portfolio (the portfolio\n" +
+			"over both tenants, built from results.json: written when --formats includes json).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// A bad --formats is a usage error before anything is started.
+			if _, err := report.Default().ParseFormats(o.Formats); err != nil {
+				return usagef("--formats: %v", err)
+			}
 			o.Logger = g.logger()
 			o.Version = g.version
 			if g.interactive {
@@ -75,10 +90,16 @@ func newDemoCmd(g *globalOptions) *cobra.Command {
 			}
 			// Audit the collected snapshot: summary on stdout, every output
 			// beside the snapshot.
-			return runAudit(cmd.Context(), dir, auditOptions{Version: g.version, Out: outDir}, g.stdout, g.stderr)
+			if err := runAudit(cmd.Context(), dir, auditOptions{Version: g.version, Out: outDir, Formats: o.Formats}, g.stdout, g.stderr); err != nil {
+				return err
+			}
+			// Then Contoso a month later, a second tenant and the
+			// portfolio over them (demomonth.go).
+			return demoFurther(cmd.Context(), g, o, outDir, dir)
 		},
 	}
 	cmd.Flags().StringVar(&o.Out, "out", "", "output directory: the snapshot goes to DIR/snapshot, the reports to DIR (default: a new temporary directory, printed)")
+	cmd.Flags().StringVar(&o.Formats, "formats", "all", "reports written beside the snapshot, comma-separated: "+strings.Join(report.Default().Formats(), ", ")+", or all")
 	return cmd
 }
 
@@ -86,13 +107,6 @@ func newDemoCmd(g *globalOptions) *cobra.Command {
 // the demo can be run again into the same --out. It removes only a snapshot
 // of the embedded sample tenant, never anything else.
 func clearDemoSnapshot(dir string) error {
-	if _, err := os.Stat(filepath.Join(dir, snapshot.ManifestFile)); err != nil {
-		return nil
-	}
-	prev, err := snapshot.Load(dir, snapshot.LoadOptions{AllowIntegrityErrors: true})
-	if err != nil {
-		return fmt.Errorf("%s holds something that is not a demo snapshot; choose another --out: %w", dir, err)
-	}
 	fsys, err := m365audit.SampleTenant()
 	if err != nil {
 		return err
@@ -101,7 +115,20 @@ func clearDemoSnapshot(dir string) error {
 	if err != nil {
 		return err
 	}
-	if prev.Manifest.Tenant.ID != sample.Manifest.Tenant.ID {
+	return clearDemoSnapshotOf(dir, sample.Manifest.Tenant.ID)
+}
+
+// clearDemoSnapshotOf removes the snapshot of the demo tenant tenantID that
+// a previous demo run left in dir, and nothing else.
+func clearDemoSnapshotOf(dir, tenantID string) error {
+	if _, err := os.Stat(filepath.Join(dir, snapshot.ManifestFile)); err != nil {
+		return nil
+	}
+	prev, err := snapshot.Load(dir, snapshot.LoadOptions{AllowIntegrityErrors: true, AllowIncomplete: true})
+	if err != nil {
+		return fmt.Errorf("%s holds something that is not a demo snapshot; choose another --out: %w", dir, err)
+	}
+	if prev.Manifest.Tenant.ID != tenantID {
 		return fmt.Errorf("%s holds a snapshot of tenant %s, not the demo tenant; choose another --out", dir, prev.Manifest.Tenant.ID)
 	}
 	return os.RemoveAll(dir)
@@ -158,7 +185,7 @@ func runDemoCollectReport(ctx context.Context, o demoOptions) (string, *collect.
 		GraphRoot: srv.URL(), ExchangeRoot: srv.URL(), Cloud: auth.CloudGlobal,
 		Tokens: &auth.Tokens{Graph: auth.Static(graphTok), Exchange: auth.Static(exoTok)},
 		Tenant: tenant, Out: dir, Incident: snap.Manifest.Incident, ToolVersion: o.Version,
-		Logger: o.Logger, Progress: o.Progress,
+		Logger: o.Logger, Progress: o.Progress, Now: o.Now,
 	})
 	if err != nil {
 		return "", rep, fmt.Errorf("collect the demo tenant: %w", err)

@@ -115,3 +115,35 @@ func TestAuditOutOwnsItsFiles(t *testing.T) {
 		t.Errorf("after --formats pdf the directory holds %s", got)
 	}
 }
+
+// TestDemoFormatsChoosesOutputs: demo --formats writes the snapshot and
+// exactly the chosen reports, like audit --formats; an unknown format is a
+// usage error (exit 2) before anything is collected or written.
+func TestDemoFormatsChoosesOutputs(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "demo")
+	code, stdout, errs := runCLI(t, "demo", "--out", out, "--formats", "pdf, XLSX")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if got := strings.Join(dirNames(t, out), ","); got != ".m365audit-outputs.json,cohowinery,next-month,report.pdf,report.xlsx,snapshot" {
+		t.Errorf("demo --formats pdf,xlsx wrote %s", got)
+	}
+	// The later runs write the same reports; without results.json there
+	// is no portfolio.
+	for _, sub := range []string{demoNextMonthDir, demoSecondTenantDir} {
+		if got := strings.Join(dirNames(t, filepath.Join(out, sub)), ","); got != ".m365audit-outputs.json,report.pdf,report.xlsx,snapshot" {
+			t.Errorf("demo --formats pdf,xlsx wrote %s in %s", got, sub)
+		}
+	}
+	if !strings.Contains(stdout, filepath.Join(out, "report.xlsx")) {
+		t.Errorf("the summary does not list report.xlsx:\n%s", stdout)
+	}
+	bad := filepath.Join(t.TempDir(), "bad")
+	code, _, errs = runCLI(t, "demo", "--out", bad, "--formats", "pdf,docx")
+	if code != exitUsage || !strings.Contains(errs, `"docx"`) || !strings.Contains(errs, "--formats") {
+		t.Errorf("demo --formats pdf,docx: exit %d, want %d naming the flag and the format\n%s", code, exitUsage, errs)
+	}
+	if _, err := os.Stat(bad); !os.IsNotExist(err) {
+		t.Errorf("a rejected demo created %s (%v)", bad, err)
+	}
+}

@@ -79,6 +79,22 @@ func TestRun_FullCollectionAgainstTenantsim(t *testing.T) {
 			t.Errorf("%s notes = %v", id, n)
 		}
 	}
+	// The owners of the service principal holding a role (found through the
+	// servicePrincipals dataset: the principal is not expanded) and of its
+	// app registration; an owner's credentials keep their metadata only.
+	for _, id := range []string{snapshot.DSServicePrincipalOwners, snapshot.DSApplicationOwners} {
+		raw, _ := got.Raw(id)
+		for _, bad := range []string{"SECRET", `"hint"`} {
+			if bytes.Contains(raw, []byte(bad)) {
+				t.Errorf("%s keeps %s", id, bad)
+			}
+		}
+	}
+	spo, _ := got.ServicePrincipalOwners()
+	apo, _ := got.ApplicationOwners()
+	if len(spo) != 1 || len(spo["sp1"]) != 1 || spo["sp1"][0].ID != "sp9" || len(apo) != 1 || len(apo["app1"]) != 1 {
+		t.Errorf("owners: service principals %+v, applications %+v", spo, apo)
+	}
 	sps, _ := got.ServicePrincipals()
 	if len(sps) != 2 || len(sps[0].PasswordCredentials) != 1 || sps[0].PasswordCredentials[0].KeyID != "k1" {
 		t.Errorf("credential metadata lost: %+v", sps)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/m365audit/m365audit/checks/knowledge"
 	"github.com/m365audit/m365audit/collectors/snapshot"
 )
 
@@ -137,18 +138,6 @@ func splitSpecial(vals []string, keywords ...string) (special []string, ids []st
 	return special, ids
 }
 
-var guestTypes = map[string]string{
-	"internalguest":          "internal guests",
-	"b2bcollaborationguest":  "B2B collaboration guests",
-	"b2bcollaborationmember": "B2B collaboration members",
-	"b2bdirectconnectuser":   "B2B direct connect users",
-	"otherexternaluser":      "other external users",
-	"serviceprovider":        "service provider users",
-	"none":                   "no guests",
-	"unknownfuturevalue":     "future guest types",
-	"guestsorexternalusers":  "guests and external users",
-}
-
 func describeGuests(g *snapshot.CAGuests) string {
 	if g == nil || strings.TrimSpace(g.GuestOrExternalUserTypes) == "" {
 		return ""
@@ -159,7 +148,7 @@ func describeGuests(g *snapshot.CAGuests) string {
 		if t == "" {
 			continue
 		}
-		if w, ok := guestTypes[strings.ToLower(t)]; ok {
+		if w, ok := knowledge.GuestTypePhrase(t); ok {
 			parts = append(parts, w)
 		} else {
 			parts = append(parts, t)

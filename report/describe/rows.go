@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // Words used across views for values that are not facts about the tenant.
@@ -316,7 +317,7 @@ func inviterOf(m map[string][]json.RawMessage, collected bool, id string) string
 	if json.Unmarshal(objs[0], &o) != nil {
 		return "unknown (unreadable record)"
 	}
-	name, upn := o.DisplayName, firstOf(o.UserPrincipalName, o.Mail)
+	name, upn := o.DisplayName, phrase.FirstOf(o.UserPrincipalName, o.Mail)
 	if o.User != nil && name == "" {
 		name = o.User.DisplayName
 	}
@@ -331,15 +332,6 @@ func inviterOf(m map[string][]json.RawMessage, collected bool, id string) string
 		return o.ID
 	}
 	return "unknown (not recorded)"
-}
-
-func firstOf(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // MailboxRow is one mailbox's client access and forwarding in plain words.
@@ -415,9 +407,9 @@ func Mailboxes(s *snapshot.Snapshot) ([]MailboxRow, error) {
 		return r
 	}
 	for _, m := range mbx {
-		r := get(firstOf(m.ExternalDirectoryObjectID, m.Identity, m.PrimarySmtpAddress, m.UserPrincipalName))
-		r.Address = firstOf(m.PrimarySmtpAddress, m.UserPrincipalName, m.Identity)
-		r.DisplayName = firstOf(m.DisplayName, m.Name)
+		r := get(phrase.FirstOf(m.ExternalDirectoryObjectID, m.Identity, m.PrimarySmtpAddress, m.UserPrincipalName))
+		r.Address = phrase.FirstOf(m.PrimarySmtpAddress, m.UserPrincipalName, m.Identity)
+		r.DisplayName = phrase.FirstOf(m.DisplayName, m.Name)
 		r.Type = m.RecipientTypeDetails
 		var fw []string
 		if m.ForwardingSmtpAddress != "" {
@@ -432,12 +424,12 @@ func Mailboxes(s *snapshot.Snapshot) ([]MailboxRow, error) {
 		}
 	}
 	for _, c := range cas {
-		r := get(firstOf(c.ExternalDirectoryObjectID, c.Identity, c.PrimarySmtpAddress))
+		r := get(phrase.FirstOf(c.ExternalDirectoryObjectID, c.Identity, c.PrimarySmtpAddress))
 		if r.Address == "" {
-			r.Address = firstOf(c.PrimarySmtpAddress, c.Identity)
+			r.Address = phrase.FirstOf(c.PrimarySmtpAddress, c.Identity)
 		}
 		if r.DisplayName == "" {
-			r.DisplayName = firstOf(c.DisplayName, c.Name)
+			r.DisplayName = phrase.FirstOf(c.DisplayName, c.Name)
 		}
 		r.POP, r.IMAP, r.ActiveSync = onOff(c.PopEnabled), onOff(c.ImapEnabled), onOff(c.ActiveSyncEnabled)
 		switch {

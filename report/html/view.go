@@ -11,6 +11,7 @@ import (
 
 	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 	"github.com/m365audit/m365audit/report/model"
 )
 
@@ -63,6 +64,7 @@ type incidentView struct {
 	Status   model.ContainmentStatus
 	Happened []string
 	Cannot   []string
+	Mail     *mailView
 	Changes  []changeView
 	Open     []checks.Result
 	Posture  []postureView
@@ -72,6 +74,57 @@ type incidentView struct {
 	MoreTL   int
 	// Single: one incident user, named once above the timeline.
 	Single bool
+}
+
+// mailView is who received the attacker's mail (model.MailReach).
+type mailView struct {
+	// Unknown is the reason there is no list when IR-MAIL-001 could not
+	// judge; None the check's summary when it found no attributed mail.
+	Unknown, None string
+	All, External int
+	Senders       []senderView
+}
+
+type senderView struct {
+	Label, File, Span string
+	Messages, Bursts  int
+	Rows              []recipientRow
+}
+
+type recipientRow struct {
+	Address, Where, First, Last, Subjects string
+	Messages                              int
+	External                              bool
+}
+
+func mailOf(mr *model.MailReach) *mailView {
+	if mr == nil {
+		return nil
+	}
+	v := &mailView{}
+	if len(mr.Senders) == 0 {
+		if model.NotEvaluated(mr.Status) {
+			v.Unknown = orDash(mr.Summary)
+		} else {
+			v.None = orDash(mr.Summary)
+		}
+		return v
+	}
+	v.All, v.External = mr.Total()
+	for _, s := range mr.Senders {
+		sv := senderView{Label: s.Label, File: s.File, Messages: s.Messages, Bursts: s.Bursts,
+			Span: s.First.UTC().Format("2006-01-02 15:04") + " to " + s.Last.UTC().Format("2006-01-02 15:04")}
+		for _, r := range s.Recipients {
+			where := "internal"
+			if r.External {
+				where = "external"
+			}
+			sv.Rows = append(sv.Rows, recipientRow{Address: r.Address, Where: where, External: r.External, Messages: r.Messages,
+				First: r.First.UTC().Format("2006-01-02 15:04"), Last: r.Last.UTC().Format("2006-01-02 15:04"), Subjects: strings.Join(r.Subjects, " | ")})
+		}
+		v.Senders = append(v.Senders, sv)
+	}
+	return v
 }
 
 type changeView struct {
@@ -300,7 +353,7 @@ func evidence(rep *model.Report) evidenceView {
 // still open, why the configuration let it happen, the containment plan,
 // and the timeline.
 func incident(m *model.Incident) *incidentView {
-	iv := &incidentView{Status: m.Status, Happened: m.Happened, Cannot: m.Cannot, Open: m.Open}
+	iv := &incidentView{Status: m.Status, Happened: m.Happened, Cannot: m.Cannot, Open: m.Open, Mail: mailOf(m.Mail)}
 	var names []string
 	for _, u := range m.Users {
 		names = append(names, u.Label)
@@ -308,7 +361,7 @@ func incident(m *model.Incident) *incidentView {
 	if len(names) == 0 {
 		names = []string{"(no user named)"}
 	}
-	iv.Users = andList(names)
+	iv.Users = phrase.AndList(names)
 	end := fmtDate(m.End)
 	if m.EndIsCollection {
 		end += " (data collection)"
@@ -623,16 +676,6 @@ func capitalise(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
-}
-
-func andList(xs []string) string {
-	switch len(xs) {
-	case 0:
-		return ""
-	case 1:
-		return xs[0]
-	}
-	return strings.Join(xs[:len(xs)-1], ", ") + " and " + xs[len(xs)-1]
 }
 
 func statusLabel(s checks.Status) string {

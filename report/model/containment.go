@@ -10,6 +10,7 @@ import (
 
 	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // Action is one change the containment script makes, in script order. The
@@ -434,7 +435,7 @@ func PlanContainment(doc *checks.Document, snap *snapshot.Snapshot, upn string) 
 			review(r, a, "created by an incident user, but not provably by this one: not changed")
 			return
 		}
-		gid := FirstOf(UserIDOf(a), a.ID)
+		gid := phrase.FirstOf(UserIDOf(a), a.ID)
 		if a.Kind == "guest" {
 			add(Step{Action: Action{CheckID: r.ID, Kind: "guest", TargetID: gid, TargetName: a.Name, What: WhatDisableGuest}, Op: OpDisableGuest})
 			add(Step{Action: Action{CheckID: r.ID, Kind: "guest", TargetID: gid, TargetName: a.Name, What: WhatRemoveGuest}, Op: OpRemoveGuest})
@@ -530,7 +531,7 @@ const (
 // invitedBy tells whether the script's user invited an attributed guest:
 // invitedBy from the snapshot first, then the check's Actor.
 func (c *Containment) invitedBy(a checks.Affected, inviters map[string][]snapshot.DirectoryObject) int {
-	gid := FirstOf(UserIDOf(a), a.ID)
+	gid := phrase.FirstOf(UserIDOf(a), a.ID)
 	if invs, ok := inviters[gid]; ok && len(invs) > 0 {
 		for _, inv := range invs {
 			if strings.EqualFold(inv.ID, c.UserID) || (inv.UserPrincipalName != "" && strings.EqualFold(inv.UserPrincipalName, c.UPN)) {

@@ -7,7 +7,7 @@ import (
 )
 
 // Accessors for the facts an affected object carries, from its typed
-// evidence (checks/evidence.go). Nothing in report/ reads Affected.Extra.
+// evidence (checks/evidence.go).
 
 // UserIDOf is the object id of the user an affected object belongs to (or
 // is), "" when the evidence does not say.

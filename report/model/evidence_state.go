@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/m365audit/m365audit/checks"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // EvidenceState is the snapshot's chain-of-custody state in words every
@@ -71,10 +72,10 @@ func scriptPolicy(e checks.Evidence, allow bool) ScriptPolicy {
 		why = append(why, "the collection was interrupted (incomplete snapshot)")
 	}
 	if !allow {
-		return ScriptPolicy{Refused: &refusal{why: AndList(why)}}
+		return ScriptPolicy{Refused: &refusal{why: phrase.AndList(why)}}
 	}
 	return ScriptPolicy{Unsafe: true, Banner: []string{
-		"WARNING: THIS SCRIPT WAS GENERATED FROM A SNAPSHOT THAT IS NOT TRUSTED: " + AndList(why) + ".",
+		"WARNING: THIS SCRIPT WAS GENERATED FROM A SNAPSHOT THAT IS NOT TRUSTED: " + phrase.AndList(why) + ".",
 		"Its changes may not match the tenant, and objects the audit could not see are not handled. It was written only because --allow-unsafe-scripts was given.",
 		"Check every change against the tenant, then delete the 'throw' line after the param block to make the script runnable.",
 	}}

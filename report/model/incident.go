@@ -9,6 +9,7 @@ import (
 
 	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // IncidentObject is one affected object of an incident result.
@@ -121,6 +122,9 @@ type Incident struct {
 	// the data could not answer.
 	Happened []string
 	Cannot   []string
+	// Mail is who received the attacker's mail (IR-MAIL-001); nil when
+	// the check did not run.
+	Mail *MailReach
 	// Changes are the attacker's changes by kind; NChanges counts them.
 	Changes  []ChangeGroup
 	NChanges int
@@ -304,7 +308,7 @@ func buildIncident(doc *checks.Document, snap *snapshot.Snapshot, rem Remediatio
 	// Containment plan per user, from the script's own planner.
 	objs := attributedByTarget(doc)
 	for _, u := range m.Users {
-		p := Plan{User: u, Script: ContainmentFileName(FirstOf(u.UPN, u.Given))}
+		p := Plan{User: u, Script: ContainmentFileName(phrase.FirstOf(u.UPN, u.Given))}
 		c, err := PlanContainment(doc, snap, u.Given)
 		if err != nil {
 			p.PlanError = err.Error()
@@ -368,6 +372,7 @@ func buildIncident(doc *checks.Document, snap *snapshot.Snapshot, rem Remediatio
 		}
 	}
 
+	m.Mail = MailRecipients(doc, snap)
 	m.Happened, m.Cannot = narrative(m, byID, doc, snap)
 	m.Timeline = Timeline(doc, snap)
 	markAttackerSignIns(m.Timeline, doc)
@@ -407,7 +412,7 @@ func resolveUsers(given []string, snap *snapshot.Snapshot, contained checks.Resu
 		for _, d := range dir {
 			if strings.EqualFold(d.ID, g) || strings.EqualFold(d.UserPrincipalName, g) || (d.Mail != "" && strings.EqualFold(d.Mail, g)) {
 				u.UPN, u.ID = d.UserPrincipalName, d.ID
-				u.Label = FirstOf(d.UserPrincipalName, g)
+				u.Label = phrase.FirstOf(d.UserPrincipalName, g)
 				if d.DisplayName != "" {
 					u.Label = d.DisplayName + " <" + u.Label + ">"
 				}
@@ -417,8 +422,8 @@ func resolveUsers(given []string, snap *snapshot.Snapshot, contained checks.Resu
 		if u.ID == "" {
 			for _, a := range contained.Affected {
 				if strings.EqualFold(UPNOf(a), g) || strings.EqualFold(UserIDOf(a), g) || strings.EqualFold(a.ID, g) {
-					u.UPN, u.ID = UPNOf(a), FirstOf(UserIDOf(a), a.ID)
-					u.Label = FirstOf(a.Name, g)
+					u.UPN, u.ID = UPNOf(a), phrase.FirstOf(UserIDOf(a), a.ID)
+					u.Label = phrase.FirstOf(a.Name, g)
 					break
 				}
 			}
@@ -446,7 +451,7 @@ func narrative(m *Incident, byID map[string]checks.Result, doc *checks.Document,
 	}
 	clientOf := func(a checks.Affected) string {
 		si, _ := SignInOf(a)
-		return FirstOf(si.Client, "an unnamed client")
+		return phrase.FirstOf(si.Client, "an unnamed client")
 	}
 	// Sign-ins: group attributed sign-ins by origin, listing the clients.
 	type origin struct {
@@ -469,7 +474,7 @@ func narrative(m *Incident, byID map[string]checks.Result, doc *checks.Document,
 			if skip[strings.ToLower(c)] {
 				continue
 			}
-			w := FirstOf(a.Actor, "an unknown address")
+			w := phrase.FirstOf(a.Actor, "an unknown address")
 			i, ok := idx[w]
 			if !ok {
 				i = len(out)
@@ -501,7 +506,7 @@ func narrative(m *Incident, byID map[string]checks.Result, doc *checks.Document,
 	describeOrigins := func(os []origin) string {
 		var parts []string
 		for _, o := range os {
-			s := AndList(o.clients) + " from " + o.where
+			s := phrase.AndList(o.clients) + " from " + o.where
 			if o.first != nil {
 				s += ", first at " + FmtDate(*o.first)
 			}
@@ -576,7 +581,7 @@ func narrative(m *Incident, byID map[string]checks.Result, doc *checks.Document,
 		for _, g := range m.Changes {
 			did = append(did, changeVerb(g))
 		}
-		s := "With the account, the attacker " + AndList(did)
+		s := "With the account, the attacker " + phrase.AndList(did)
 		if m.FirstChange != nil {
 			s += ", starting " + FmtDate(*m.FirstChange)
 		}
@@ -587,7 +592,7 @@ func narrative(m *Incident, byID map[string]checks.Result, doc *checks.Document,
 	if r, ok := byID[checks.IDEntraExt001]; ok && IsOpen(r) {
 		s := "Guest invitations are not restricted: " + because(r)
 		if g := groupLen(m.Changes, "guests"); g > 0 {
-			s = fmt.Sprintf("Nothing stopped the account inviting %s: %s", Plural(g, "guest", "guests"), because(r))
+			s = fmt.Sprintf("Nothing stopped the account inviting %s: %s", phrase.Plural(g, "guest", "guests"), because(r))
 		}
 		happened = append(happened, s)
 	}
@@ -595,7 +600,7 @@ func narrative(m *Incident, byID map[string]checks.Result, doc *checks.Document,
 		s := "User consent to applications is not restricted: " + because(r)
 		for _, g := range m.Changes {
 			if g.Key == "consents" {
-				s = fmt.Sprintf("Nothing stopped the account consenting to %s: %s", AndList(objNames(g.Objects, 3)), because(r))
+				s = fmt.Sprintf("Nothing stopped the account consenting to %s: %s", phrase.AndList(objNames(g.Objects, 3)), because(r))
 			}
 		}
 		happened = append(happened, s)
@@ -658,7 +663,7 @@ func mfaLine(byID map[string]checks.Result, snap *snapshot.Snapshot, singleFacto
 			"security defaults ask for MFA only when Microsoft deems it necessary."
 	case sd == 1 && caEnabled == 0:
 		return prefix + fmt.Sprintf("security defaults were on, but none of the tenant's %s is enabled, so nothing required MFA at every sign-in.",
-			Plural(caN, "Conditional Access policy", "Conditional Access policies"))
+			phrase.Plural(caN, "Conditional Access policy", "Conditional Access policies"))
 	case hasMFA && IsOpen(mfa):
 		return prefix + FirstSentence(mfa.Summary) + " (ENTRA-MFA-001)"
 	case hasMFA && mfa.Status == checks.StatusPass && singleFactor:
@@ -692,7 +697,7 @@ func legacyOpenLine(byID map[string]checks.Result, users []IncidentUser) string 
 	}
 	s := "Legacy protocols (POP, IMAP, SMTP AUTH) are still open in Exchange Online (" + strings.Join(ids, ", ") + ")"
 	if len(own) > 0 {
-		s += ", including on the mailbox of " + AndList(own)
+		s += ", including on the mailbox of " + phrase.AndList(own)
 	}
 	return s + "."
 }
@@ -737,33 +742,33 @@ func changeVerb(g ChangeGroup) string {
 	n := len(g.Objects)
 	switch g.Key {
 	case "methods":
-		return "registered " + Plural(n, "authentication method", "authentication methods")
+		return "registered " + phrase.Plural(n, "authentication method", "authentication methods")
 	case "rules":
-		return "created " + Plural(n, "inbox rule", "inbox rules")
+		return "created " + phrase.Plural(n, "inbox rule", "inbox rules")
 	case "forwarding":
-		return "set forwarding on " + Plural(n, "mailbox", "mailboxes")
+		return "set forwarding on " + phrase.Plural(n, "mailbox", "mailboxes")
 	case "delegation":
-		return "added " + Plural(n, "mailbox delegation", "mailbox delegations")
+		return "added " + phrase.Plural(n, "mailbox delegation", "mailbox delegations")
 	case "guests":
-		return "invited " + Plural(n, "guest", "guests")
+		return "invited " + phrase.Plural(n, "guest", "guests")
 	case "accounts":
-		return "created " + Plural(n, "account", "accounts")
+		return "created " + phrase.Plural(n, "account", "accounts")
 	case "consents":
-		return "granted " + Plural(n, "OAuth consent", "OAuth consents") + " (" + AndList(objNames(g.Objects, 3)) + ")"
+		return "granted " + phrase.Plural(n, "OAuth consent", "OAuth consents") + " (" + phrase.AndList(objNames(g.Objects, 3)) + ")"
 	case "apps":
-		return "added or changed " + Plural(n, "app", "apps") + " (" + AndList(objNames(g.Objects, 3)) + ")"
+		return "added or changed " + phrase.Plural(n, "app", "apps") + " (" + phrase.AndList(objNames(g.Objects, 3)) + ")"
 	case "roles":
-		return "made " + Plural(n, "role change", "role changes")
+		return "made " + phrase.Plural(n, "role change", "role changes")
 	case "config":
-		return "changed " + Plural(n, "security setting", "security settings")
+		return "changed " + phrase.Plural(n, "security setting", "security settings")
 	}
-	return "made " + Plural(n, "other change", "other changes")
+	return "made " + phrase.Plural(n, "other change", "other changes")
 }
 
 func objNames(os []IncidentObject, max int) []string {
 	var out []string
 	for _, o := range os {
-		n := FirstOf(o.Affected.Name, o.Affected.ID)
+		n := phrase.FirstOf(o.Affected.Name, o.Affected.ID)
 		if !containsFold(out, n) {
 			out = append(out, n)
 		}
@@ -788,7 +793,7 @@ func containmentStatus(byID map[string]checks.Result) ContainmentStatus {
 	}
 	st := ContainmentStatus{State: StateNotContained, Summary: res.Summary}
 	for _, a := range res.Affected {
-		st.Accounts = append(st.Accounts, AccountState{Name: FirstOf(a.Name, a.ID), Detail: a.Detail})
+		st.Accounts = append(st.Accounts, AccountState{Name: phrase.FirstOf(a.Name, a.ID), Detail: a.Detail})
 	}
 	return st
 }
@@ -888,7 +893,7 @@ func targetItem(a Action, objs map[string]checks.Affected, u IncidentUser) strin
 	if o, ok := objs[targetKey(a.CheckID, a.TargetID)]; ok && o.Kind == a.Kind {
 		return planItem(o, u)
 	}
-	name := FirstOf(a.TargetName, a.TargetID)
+	name := phrase.FirstOf(a.TargetName, a.TargetID)
 	if u.Label != "" {
 		name = strings.TrimPrefix(name, u.Label+": ")
 	}
@@ -898,7 +903,7 @@ func targetItem(a Action, objs map[string]checks.Affected, u IncidentUser) strin
 // planItem names one object for a containment step: its name without the
 // user's label (the step is already under the user), and what it is.
 func planItem(a checks.Affected, u IncidentUser) string {
-	name := FirstOf(a.Name, a.ID)
+	name := phrase.FirstOf(a.Name, a.ID)
 	if u.Label != "" {
 		name = strings.TrimPrefix(name, u.Label+": ")
 	}

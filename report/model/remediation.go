@@ -6,6 +6,7 @@ import (
 
 	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // Fix is what planning needs to know about a scripted fix. The fixes
@@ -241,7 +242,7 @@ func targets(r checks.Result, resolve func(checks.Affected) string) []Target {
 // objectIdentity is the affected object's cmdlet identity when its check
 // names one, else its id, else its name.
 func objectIdentity(a checks.Affected) string {
-	return FirstOf(ExchangeIdentityOf(a), a.ID, a.Name)
+	return phrase.FirstOf(ExchangeIdentityOf(a), a.ID, a.Name)
 }
 
 // mailboxIdentity is the identity Set-CASMailbox gets for an affected
@@ -255,7 +256,7 @@ func mailboxIdentity(a checks.Affected, cas map[string]string) string {
 	if v, ok := cas[strings.ToLower(a.ID)]; ok && a.ID != "" {
 		return v
 	}
-	return FirstOf(a.ID, a.Name)
+	return phrase.FirstOf(a.ID, a.Name)
 }
 
 // casIndex maps every key of a snapshot CAS mailbox row (object id,
@@ -270,7 +271,7 @@ func casIndex(snap *snapshot.Snapshot) map[string]string {
 		return out
 	}
 	for _, m := range rows {
-		ident := FirstOf(m.PrimarySmtpAddress, m.Identity)
+		ident := phrase.FirstOf(m.PrimarySmtpAddress, m.Identity)
 		if ident == "" {
 			continue
 		}

@@ -1,39 +1,9 @@
 package model
 
 import (
-	"fmt"
 	"strings"
 	"time"
 )
-
-// Plural says "1 guest" or "3 guests".
-func Plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
-
-// AndList joins "a", "a and b", "a, b and c".
-func AndList(xs []string) string {
-	switch len(xs) {
-	case 0:
-		return ""
-	case 1:
-		return xs[0]
-	}
-	return strings.Join(xs[:len(xs)-1], ", ") + " and " + xs[len(xs)-1]
-}
-
-// FirstOf returns the first value that is not blank.
-func FirstOf(s ...string) string {
-	for _, v := range s {
-		if strings.TrimSpace(v) != "" {
-			return v
-		}
-	}
-	return ""
-}
 
 // FirstSentence returns s up to its first full stop followed by a space.
 func FirstSentence(s string) string {

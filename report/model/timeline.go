@@ -7,6 +7,7 @@ import (
 
 	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // TimelineEvent is one event of an incident timeline.
@@ -139,9 +140,9 @@ func Timeline(doc *checks.Document, s *snapshot.Snapshot) []TimelineEvent {
 			case "multiFactorAuthentication":
 				d = append(d, "with MFA")
 			}
-			key := origin{strings.ToLower(FirstOf(si.UserID, si.UserPrincipalName)), si.ClientAppUsed, si.IPAddress}
+			key := origin{strings.ToLower(phrase.FirstOf(si.UserID, si.UserPrincipalName)), si.ClientAppUsed, si.IPAddress}
 			out = append(out, TimelineEvent{Time: &t, User: u, Source: "sign-in log",
-				Event: "Sign-in via " + FirstOf(si.ClientAppUsed, "unknown client") + " " + outcome, Detail: strings.Join(d, ", "),
+				Event: "Sign-in via " + phrase.FirstOf(si.ClientAppUsed, "unknown client") + " " + outcome, Detail: strings.Join(d, ", "),
 				Attributed: signInAttributed(si, key),
 				SignIn: &TimelineSignIn{Client: si.ClientAppUsed, IP: si.IPAddress, Succeeded: si.Succeeded(),
 					SingleFactor: si.AuthenticationRequirement == "singleFactorAuthentication"}})
@@ -172,7 +173,7 @@ func Timeline(doc *checks.Document, s *snapshot.Snapshot) []TimelineEvent {
 			t := a.ActivityDateTime.UTC()
 			var targets []string
 			for _, tr := range a.TargetResources {
-				targets = append(targets, FirstOf(tr.UserPrincipalName, tr.DisplayName, tr.ID))
+				targets = append(targets, phrase.FirstOf(tr.UserPrincipalName, tr.DisplayName, tr.ID))
 			}
 			detail := strings.Join(targets, ", ")
 			if a.ResultReason != "" {
@@ -199,7 +200,7 @@ func Timeline(doc *checks.Document, s *snapshot.Snapshot) []TimelineEvent {
 				}
 			}
 			if user == "" {
-				user = FirstOf(a.Actor, "—")
+				user = phrase.FirstOf(a.Actor, "—")
 			}
 			out = append(out, TimelineEvent{Time: a.Time, User: user, Source: r.ID, Event: ev,
 				Detail: a.Name + ": " + a.Detail, Actor: a.Actor, Attributed: a.Attributed, CheckID: r.ID})

@@ -6,16 +6,18 @@ import (
 	"time"
 
 	"github.com/m365audit/m365audit/checks"
+	"github.com/m365audit/m365audit/internal/phrase"
 	"github.com/m365audit/m365audit/report/model"
 )
 
 // Caps keep the incident section readable; the workbook has every row.
 const (
-	maxChangeRows   = 10 // per kind of change
-	maxPlanItems    = 8  // per containment step
-	maxReviewRows   = 15
-	maxHardening    = 12
-	maxTimelineRows = 40
+	maxChangeRows    = 10 // per kind of change
+	maxPlanItems     = 8  // per containment step
+	maxReviewRows    = 15
+	maxHardening     = 12
+	maxTimelineRows  = 40
+	maxRecipientRows = 60 // per compromised account
 )
 
 // incidentSection draws the incident part of the report, first thing after
@@ -43,7 +45,7 @@ func (r *renderer) incidentSection() error {
 	if m.EndIsCollection {
 		end += " (data collection)"
 	}
-	r.para(fmt.Sprintf("Investigated: %s. Window: %s to %s.", andList(names), fmtDate(m.Start), end), body, marginX, contentW)
+	r.para(fmt.Sprintf("Investigated: %s. Window: %s to %s.", phrase.AndList(names), fmtDate(m.Start), end), body, marginX, contentW)
 	r.para("This section comes first because it is what to act on now. The full findings, the score and the coverage follow it.", muted, marginX, contentW)
 	r.y += 2
 	r.containmentBox(m)
@@ -65,6 +67,7 @@ func (r *renderer) incidentSection() error {
 		return err
 	}
 
+	r.mailReach(m)
 	r.attackerChanges(m)
 	r.stillOpen(m)
 	if err := r.checkCtx(); err != nil {
@@ -78,7 +81,7 @@ func (r *renderer) incidentSection() error {
 // containmentBox states at a glance whether the accounts are contained.
 func (r *renderer) containmentBox(m *model.Incident) {
 	st := m.Status
-	changes := fmt.Sprintf("%s attributed to the attacker (listed below).", plural(m.NChanges, "change in the tenant is", "changes in the tenant are"))
+	changes := fmt.Sprintf("%s attributed to the attacker (listed below).", phrase.Plural(m.NChanges, "change in the tenant is", "changes in the tenant are"))
 	switch st.State {
 	case model.StateNotChecked:
 		r.box("CONTAINMENT NOT CHECKED", "The containment check (IR-USR-002) did not run. "+changes, colFair, rgb{255, 247, 237})
@@ -142,6 +145,54 @@ func (r *renderer) attackerChanges(m *model.Incident) {
 		r.table([]column{{"When (UTC)", 25}, {"Object", 47}, {"Detail", 66}, {"By", 42}}, rows, 7.5)
 		if n := len(g.Objects) - len(shown); n > 0 {
 			r.para(fmt.Sprintf("… and %d more — full list in the workbook (report.xlsx).", n), textStyle{size: 8.5, color: colMuted}, marginX, contentW)
+			r.y += 1.5
+		}
+	}
+}
+
+// mailReach draws who received the attacker's mail (the model's list, the
+// same as the workbook's Recipients to warn sheet and recipients-<user>.csv).
+func (r *renderer) mailReach(m *model.Incident) {
+	mr := m.Mail
+	if mr == nil {
+		return
+	}
+	r.heading("Who received the attacker's mail", 1)
+	body := textStyle{size: 9, color: colText}
+	muted := textStyle{size: 8.5, color: colMuted}
+	if len(mr.Senders) == 0 {
+		switch {
+		case model.NotEvaluated(mr.Status):
+			r.para("Not known: "+orDash(mr.Summary), body, marginX, contentW)
+		default:
+			r.para("No mail in the message trace is attributed to the attacker. "+orDash(mr.Summary), body, marginX, contentW)
+		}
+		r.y += 2
+		return
+	}
+	all, ext := mr.Total()
+	r.para(fmt.Sprintf("Warn these people: %s, %d outside the organisation (they cannot be reached by a purge, only by a warning). "+
+		"Ask them to delete the message and to report any reply, click or payment.", phrase.Plural(all, "person received", "people received")+" the attacker's mail", ext),
+		body, marginX, contentW)
+	r.y += 1
+	for _, s := range mr.Senders {
+		r.need(lineH(9.5) + 3*(lineH(7.5)+2.4))
+		r.para(fmt.Sprintf("From %s: %s in %s, %s to %s · list for a mail merge: %s", s.Label, phrase.Plural(s.Messages, "message", "messages"),
+			phrase.Plural(s.Bursts, "burst", "bursts"), shortTime(s.First), shortTime(s.Last), s.File), textStyle{size: 9.5, bold: true, color: colHeading}, marginX, contentW)
+		r.y += 0.5
+		shown := s.Recipients[:min(len(s.Recipients), maxRecipientRows)]
+		rows := make([][]cell, 0, len(shown))
+		for _, rc := range shown {
+			where := "internal"
+			if rc.External {
+				where = "external"
+			}
+			rows = append(rows, []cell{{text: rc.Address}, {text: where}, {text: fmt.Sprint(rc.Messages)},
+				{text: shortTime(rc.First)}, {text: shortTime(rc.Last)}, {text: orDash(strings.Join(rc.Subjects, " | "))}})
+		}
+		r.table([]column{{"Recipient", 42}, {"Where", 14}, {"Messages", 18}, {"First (UTC)", 27}, {"Last (UTC)", 27}, {"Subjects", 52}}, rows, 7.5)
+		if n := len(s.Recipients) - len(shown); n > 0 {
+			r.para(fmt.Sprintf("… and %d more — full list in %s and in the workbook (report.xlsx), sheet Recipients to warn.", n, s.File), muted, marginX, contentW)
 			r.y += 1.5
 		}
 	}

@@ -302,7 +302,3 @@ func (r *renderer) badge(x, top float64, label string, c rgb, size float64) floa
 	r.l.drawLine(x+1.5, top+baseline(h, size), ln, st)
 	return w
 }
-
-func plural(n int, one, many string) string { return model.Plural(n, one, many) }
-
-func andList(xs []string) string { return model.AndList(xs) }

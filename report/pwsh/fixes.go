@@ -2,6 +2,7 @@ package pwsh
 
 import (
 	"github.com/m365audit/m365audit/checks"
+	"github.com/m365audit/m365audit/checks/knowledge"
 	"github.com/m365audit/m365audit/report/model"
 )
 
@@ -324,7 +325,7 @@ func (g *gen) caPolicy(checkID, name string, conditions []Code, grant Code) {
 
 // caUsersAll is "all users except break-glass and the directory sync role".
 func caUsersAll() Code {
-	return Code("users          = [ordered]@{ includeUsers = @('All'); excludeUsers = @($BreakGlassUserIds); excludeGroups = @($BreakGlassGroupIds); excludeRoles = @(" + string(Lit(syncAccountsRoleID)) + ") }")
+	return Code("users          = [ordered]@{ includeUsers = @('All'); excludeUsers = @($BreakGlassUserIds); excludeGroups = @($BreakGlassGroupIds); excludeRoles = @(" + string(Lit(knowledge.RoleDirectorySynchronizationAccounts)) + ") }")
 }
 
 const caAllApps Code = "applications   = [ordered]@{ includeApplications = @('All') }"
@@ -342,7 +343,7 @@ func emitCA001(g *gen, r checks.Result) {
 }
 
 func emitCA002(g *gen, r checks.Result) {
-	roles := checksPrivilegedRoles()
+	roles := knowledge.PrivilegedRoleIDs()
 	g.s.Comment("Privileged roles: Global, Privileged Role, User, SharePoint, Exchange, Hybrid Identity, Application and Cloud Application Administrator.")
 	g.caPolicy(r.ID, "Require MFA for administrators",
 		[]Code{
@@ -355,7 +356,7 @@ func emitCA002(g *gen, r checks.Result) {
 func emitCA004(g *gen, r checks.Result) {
 	g.caPolicy(r.ID, "Require MFA for guests and external users",
 		[]Code{
-			Code("users          = [ordered]@{ includeGuestsOrExternalUsers = [ordered]@{ guestOrExternalUserTypes = " + string(Lit(guestTypesAll)) + "; externalTenants = [ordered]@{ '@odata.type' = '#microsoft.graph.conditionalAccessAllExternalTenants'; membershipKind = 'all' } }; excludeUsers = @($BreakGlassUserIds); excludeGroups = @($BreakGlassGroupIds) }"),
+			Code("users          = [ordered]@{ includeGuestsOrExternalUsers = [ordered]@{ guestOrExternalUserTypes = " + string(Lit(knowledge.GuestTypesValue())) + "; externalTenants = [ordered]@{ '@odata.type' = '#microsoft.graph.conditionalAccessAllExternalTenants'; membershipKind = 'all' } }; excludeUsers = @($BreakGlassUserIds); excludeGroups = @($BreakGlassGroupIds) }"),
 			caAllApps, "clientAppTypes = @('all')",
 		},
 		"[ordered]@{ operator = 'OR'; builtInControls = @('mfa') }")
@@ -365,21 +366,6 @@ func emitCA008(g *gen, r checks.Result) {
 	g.caPolicy(r.ID, "Register security info only from a managed device",
 		[]Code{caUsersAll(), "applications   = [ordered]@{ includeUserActions = @('urn:user:registersecurityinfo') }", "clientAppTypes = @('all')"},
 		"[ordered]@{ operator = 'OR'; builtInControls = @('compliantDevice', 'domainJoinedDevice') }")
-}
-
-// checksPrivilegedRoles is the privileged role set (docs/semantics.md),
-// sorted so the output is stable.
-func checksPrivilegedRoles() []string {
-	return []string{
-		"158c047a-c907-4556-b7ef-446551a6b5f7", // Cloud Application Administrator
-		"29232cdf-9323-42fd-ade2-1d097af3e4de", // Exchange Administrator
-		"62e90394-69f5-4237-9190-012177145e10", // Global Administrator
-		"8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2", // Hybrid Identity Administrator
-		"9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3", // Application Administrator
-		"e8611ab8-c189-46e8-94e1-60213ab1f814", // Privileged Role Administrator
-		"f28a1f50-f6e7-4571-818b-6a12f2af6b6c", // SharePoint Administrator
-		"fe930be7-5e62-47db-91af-98c3a49a38b1", // User Administrator
-	}
 }
 
 // --- Exchange Online --------------------------------------------------------

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/m365audit/m365audit/checks"
+	"github.com/m365audit/m365audit/internal/phrase"
 	"github.com/m365audit/m365audit/report/model"
 )
 
@@ -228,22 +229,22 @@ func (c *containment) description() []string {
 		item("Revoke all sessions and refresh tokens (stops the attacker's sessions now).")
 	}
 	if k := c.Count(model.OpRemoveMethod); k > 0 {
-		item(fmt.Sprintf("Remove %s registered in the window, so the user re-registers.", plural(k, "authentication method", "authentication methods")))
+		item(fmt.Sprintf("Remove %s registered in the window, so the user re-registers.", phrase.Plural(k, "authentication method", "authentication methods")))
 	}
 	if k := c.Count(model.OpRemoveRule); k > 0 {
-		item(fmt.Sprintf("Remove %s (each saved in the change log first; -KeepRulesDisabled disables them instead).", plural(k, "suspicious inbox rule", "suspicious inbox rules")))
+		item(fmt.Sprintf("Remove %s (each saved in the change log first; -KeepRulesDisabled disables them instead).", phrase.Plural(k, "suspicious inbox rule", "suspicious inbox rules")))
 	}
 	if c.Has(model.OpClearForwarding) {
 		item("Clear mailbox forwarding.")
 	}
 	if k := c.Count(model.OpRevokeGrant); k > 0 {
-		item(fmt.Sprintf("Revoke %s the account gave in the window.", plural(k, "OAuth consent", "OAuth consents")))
+		item(fmt.Sprintf("Revoke %s the account gave in the window.", phrase.Plural(k, "OAuth consent", "OAuth consents")))
 	}
 	if k := c.Count(model.OpRemoveGuest); k > 0 {
-		item(fmt.Sprintf("Block, then delete, %s the account invited in the window (deleted users are restorable for 30 days).", plural(k, "guest", "guests")))
+		item(fmt.Sprintf("Block, then delete, %s the account invited in the window (deleted users are restorable for 30 days).", phrase.Plural(k, "guest", "guests")))
 	}
 	if k := c.Count(model.OpDisableMember); k > 0 {
-		item(fmt.Sprintf("Block sign-in of %s the account created in the window (not deleted).", plural(k, "member account", "member accounts")))
+		item(fmt.Sprintf("Block sign-in of %s the account created in the window (not deleted).", phrase.Plural(k, "member account", "member accounts")))
 	}
 	if c.Has(model.OpResetPassword) {
 		item("Reset the password to a random one generated when the script runs (shown once on the console, never saved), with a change required at next sign-in.")
@@ -259,13 +260,6 @@ func (c *containment) description() []string {
 		d = append(d, "IR-USR-002 found the account already contained (password reset and sessions revoked after the incident start), so sign-in is not blocked and the password is not reset again.")
 	}
 	return d
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
 
 // notes are the header's requirement notes.

@@ -36,12 +36,10 @@ const (
 	scopeAuthMethods        = "Policy.ReadWrite.AuthenticationMethod"
 	scopeAuthorization      = "Policy.ReadWrite.Authorization"
 	scopeDomains            = "Domain.ReadWrite.All"
-	syncAccountsRoleID      = "d29b2b05-8046-44ba-8758-1e26182fcf32"
 	reportOnlyState         = "enabledForReportingButNotEnforced"
 	remediationScriptName   = "remediation.ps1"
 	remediationLogPrefix    = "remediation-log"
 	caPolicyNamePrefix      = "m365audit "
-	guestTypesAll           = "internalGuest,b2bCollaborationGuest,b2bCollaborationMember,b2bDirectConnectUser,otherExternalUser,serviceProvider"
 	acceptedObjectMessage   = "risk accepted in the audit configuration"
 	exchangeAdminRoleNotice = "Exchange Online changes need the Exchange Administrator role (the unified audit log setting also needs the Audit Logs role, included in Organization Management)."
 )

@@ -8,7 +8,9 @@ import (
 
 	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 	"github.com/m365audit/m365audit/report/describe"
+	"github.com/m365audit/m365audit/report/model"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -18,18 +20,20 @@ const (
 	sheetActionPlan = "Action plan"
 	sheetAffected   = "Affected objects"
 	sheetTimeline   = "Incident timeline"
+	sheetRecipients = "Recipients to warn"
 	sheetUsers      = "Users"
 	sheetGuests     = "Guests"
 	sheetCA         = "Conditional Access"
 	sheetMailboxes  = "Mailboxes"
 )
 
-// SheetNames lists the workbook's sheets in order; the incident timeline is
-// there only when the audit had an incident.
+// SheetNames lists the workbook's sheets in order; the incident timeline
+// and the recipients to warn are there only when the audit had an
+// incident.
 func SheetNames(incident bool) []string {
 	s := []string{sheetSummary, sheetFindings, sheetActionPlan, sheetAffected}
 	if incident {
-		s = append(s, sheetTimeline)
+		s = append(s, sheetTimeline, sheetRecipients)
 	}
 	return append(s, sheetUsers, sheetGuests, sheetCA, sheetMailboxes)
 }
@@ -389,6 +393,54 @@ func timelineTable(doc *checks.Document, snap *snapshot.Snapshot) table {
 		row: func(i int) []any {
 			e := events[i]
 			return []any{when(e.Time, ""), e.User, e.Source, e.Event, e.Detail, e.Actor, yes(e.Attributed), e.CheckID}
+		},
+	}
+}
+
+// recipientsTable lists who received the attacker's mail (the report
+// model's list, the same as the PDF section and recipients-<user>.csv):
+// one row per compromised account and recipient, outside the organisation
+// first.
+func recipientsTable(doc *checks.Document, snap *snapshot.Snapshot) table {
+	type row struct {
+		sender string
+		r      checks.RecipientToWarn
+	}
+	var rows []row
+	var notes []string
+	mr := model.MailRecipients(doc, snap)
+	switch {
+	case mr == nil:
+		notes = append(notes, "The mail check (IR-MAIL-001) did not run.")
+	case len(mr.Senders) == 0 && model.NotEvaluated(mr.Status):
+		notes = append(notes, "Not known: "+mr.Summary)
+	case len(mr.Senders) == 0:
+		notes = append(notes, "No mail in the message trace is attributed to the attacker. "+mr.Summary)
+	default:
+		all, ext := mr.Total()
+		notes = append(notes, fmt.Sprintf("%s received the attacker's mail, %d outside the organisation: warn them (ask them to delete the message and report any reply, click or payment).",
+			phrase.Plural(all, "person", "people"), ext))
+		for _, s := range mr.Senders {
+			for _, r := range s.Recipients {
+				rows = append(rows, row{sender: s.Label, r: r})
+			}
+		}
+	}
+	return table{
+		sheet: sheetRecipients,
+		notes: notes,
+		cols: []column{
+			{header: "Recipient"}, {header: "Internal or external"}, {header: "Messages"},
+			{header: "First"}, {header: "Last"}, {header: "Subjects", wrap: true, width: 60}, {header: "Sent from (compromised account)"},
+		},
+		n: len(rows),
+		row: func(i int) []any {
+			r := rows[i]
+			where := "internal"
+			if r.r.External {
+				where = "external"
+			}
+			return []any{r.r.Address, where, r.r.Messages, when(&r.r.First, ""), when(&r.r.Last, ""), strings.Join(r.r.Subjects, "\n"), r.sender}
 		},
 	}
 }

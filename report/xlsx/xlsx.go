@@ -57,7 +57,7 @@ func Write(ctx context.Context, w io.Writer, doc *checks.Document, snap *snapsho
 		func() table { return affectedTable(doc) },
 	}
 	if doc.Incident != nil {
-		tables = append(tables, func() table { return timelineTable(doc, snap) })
+		tables = append(tables, func() table { return timelineTable(doc, snap) }, func() table { return recipientsTable(doc, snap) })
 	}
 	tables = append(tables,
 		func() table { return usersTable(snap) },

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/m365audit/m365audit/checks"
+	"github.com/m365audit/m365audit/report/diff"
+	"github.com/m365audit/m365audit/report/portfolio"
+)
+
+// checkDemoFurther checks what demo writes after today's Contoso outputs
+// in out: Contoso a month later with its changes since today in every
+// report, the hardened second tenant, and the portfolio over both.
+func checkDemoFurther(t *testing.T, out string) {
+	t.Helper()
+	readDoc := func(dir string) *checks.Document {
+		t.Helper()
+		raw, err := os.ReadFile(filepath.Join(dir, "results.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc checks.Document
+		if err := json.Unmarshal(raw, &doc); err != nil {
+			t.Fatal(err)
+		}
+		return &doc
+	}
+	today := readDoc(out)
+	if today.Changes != nil {
+		t.Error("today's run has no baseline, so no changes")
+	}
+
+	// Contoso a month later, compared with today.
+	next := filepath.Join(out, demoNextMonthDir)
+	nd := readDoc(next)
+	if nd.Tenant.ID != today.Tenant.ID || nd.CollectedAt.Sub(today.CollectedAt).Hours() < 24*29 || nd.Incident != nil {
+		t.Fatalf("next month: tenant %s collected %s incident %+v; today %s %s", nd.Tenant.ID, nd.CollectedAt, nd.Incident, today.Tenant.ID, today.CollectedAt)
+	}
+	var ch diff.Document
+	if err := json.Unmarshal(nd.Changes, &ch); err != nil || !ch.ObjectsCompared {
+		t.Fatalf("next month's changes: %v (objects compared %v)", err, ch.ObjectsCompared)
+	}
+	got := map[string]string{}
+	for _, c := range ch.Checks {
+		got[c.ID] = string(c.Change)
+	}
+	for id, want := range map[string]string{"EXO-PROTO-001": "fixed", "ENTRA-APP-004": "fixed", "ENTRA-CA-002": "regressed", "ENTRA-PRIV-009": "changed"} {
+		if got[id] != want {
+			t.Errorf("next month: %s change %q, want %q", id, got[id], want)
+		}
+	}
+	h := ch.Highlights()
+	if len(h.NewGuests) != 3 || len(h.NewRoleHolders) != 1 || ch.To.Score <= ch.From.Score {
+		t.Errorf("next month: %d new guests, %d new role holders, score %v -> %v", len(h.NewGuests), len(h.NewRoleHolders), ch.From.Score, ch.To.Score)
+	}
+	for _, f := range []string{"report.pdf", "report.html", "report.xlsx"} {
+		if st, err := os.Stat(filepath.Join(next, f)); err != nil || st.Size() == 0 {
+			t.Errorf("next month: %s missing: %v", f, err)
+		}
+	}
+	html, err := os.ReadFile(filepath.Join(next, "report.html"))
+	if err != nil || !strings.Contains(string(html), "Since the last report") {
+		t.Errorf("next month's report.html has no changes section (%v)", err)
+	}
+	if html, _ := os.ReadFile(filepath.Join(out, "report.html")); strings.Contains(string(html), "Since the last report") {
+		t.Error("today's report.html shows a changes section without a baseline")
+	}
+
+	// The second tenant: hardened, no incident.
+	second := readDoc(filepath.Join(out, demoSecondTenantDir))
+	if second.Tenant.ID == today.Tenant.ID || second.Incident != nil || second.Score.Percent < 90 {
+		t.Errorf("second tenant %s (%s): score %v, incident %+v", second.Tenant.DisplayName, second.Tenant.ID, second.Score.Percent, second.Incident)
+	}
+
+	// The portfolio: both tenants, Contoso with its trend.
+	raw, err := os.ReadFile(filepath.Join(out, demoPortfolioDir, "portfolio.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pd portfolio.Document
+	if err := json.Unmarshal(raw, &pd); err != nil {
+		t.Fatal(err)
+	}
+	if len(pd.Tenants) != 2 {
+		t.Fatalf("portfolio: %d tenants", len(pd.Tenants))
+	}
+	for _, tn := range pd.Tenants {
+		switch tn.ID {
+		case today.Tenant.ID:
+			if tn.PreviousScore == nil || *tn.PreviousScore != today.Score.Percent || tn.Score != nd.Score.Percent || tn.Runs != 2 || tn.Stale {
+				t.Errorf("portfolio Contoso: %+v", tn)
+			}
+		case second.Tenant.ID:
+			if tn.Score != second.Score.Percent || tn.Incident || tn.Stale {
+				t.Errorf("portfolio second tenant: %+v", tn)
+			}
+		default:
+			t.Errorf("portfolio: unexpected tenant %s", tn.ID)
+		}
+	}
+	for _, f := range []string{"portfolio.xlsx", "portfolio.pdf", "portfolio.html"} {
+		if st, err := os.Stat(filepath.Join(out, demoPortfolioDir, f)); err != nil || st.Size() == 0 {
+			t.Errorf("portfolio: %s missing: %v", f, err)
+		}
+	}
+}
