@@ -89,7 +89,7 @@ type Snapshot struct {
 	// bytes still have the hash verified at load.
 	lazy   map[string]lazyFile
 	reopen func(name string, limit int64) ([]byte, error)
-	counts      map[string]int    // list dataset ID -> elements counted at load
+	counts map[string]int // list dataset ID -> elements counted at load
 
 	mu    sync.Mutex
 	cache map[string]any
