@@ -107,7 +107,7 @@ func TestAuditFailOn(t *testing.T) {
 	if code, _, errs := audit(t, sampleDir, auditOptions{FailOn: "info", ConfigPath: p}); code != 0 {
 		t.Fatalf("accepted fails still trip --fail-on: %d %s", code, errs)
 	}
-	if code, _, _ := audit(t, sampleDir, auditOptions{FailOn: "severe"}); code != exitCannotRun {
+	if code, _, _ := audit(t, sampleDir, auditOptions{FailOn: "severe"}); code != exitUsage {
 		t.Errorf("bad --fail-on exit %d", code)
 	}
 }
@@ -168,12 +168,13 @@ func TestAuditConfigAndIncidentErrors(t *testing.T) {
 	for _, tt := range []struct {
 		o    auditOptions
 		want string
+		code int
 	}{
-		{auditOptions{IncidentStart: "2026-11-10T00:00:00Z"}, "needs at least one --incident-user"},
-		{auditOptions{IncidentUsers: []string{"a@contoso.com"}, IncidentStart: "yesterday"}, "RFC 3339"},
-		{auditOptions{IncidentUsers: []string{"a@contoso.com"}, IncidentStart: "2027-01-01T00:00:00Z"}, "after the snapshot"},
+		{auditOptions{IncidentStart: "2026-11-10T00:00:00Z"}, "needs at least one --incident-user", exitUsage},
+		{auditOptions{IncidentUsers: []string{"a@contoso.com"}, IncidentStart: "yesterday"}, "RFC 3339", exitUsage},
+		{auditOptions{IncidentUsers: []string{"a@contoso.com"}, IncidentStart: "2027-01-01T00:00:00Z"}, "after the snapshot", exitCannotRun},
 	} {
-		if code, _, errs := audit(t, sampleDir, tt.o); code != exitCannotRun || !strings.Contains(errs, tt.want) {
+		if code, _, errs := audit(t, sampleDir, tt.o); code != tt.code || !strings.Contains(errs, tt.want) {
 			t.Errorf("%+v: %d %s", tt.o, code, errs)
 		}
 	}
@@ -205,7 +206,7 @@ func TestChecksCommand(t *testing.T) {
 	if err := writeCatalog(&b, "table"); err != nil || !strings.Contains(b.String(), "ENTRA-CA-001") {
 		t.Fatalf("table: %v", err)
 	}
-	if err := writeCatalog(&b, "yaml"); exitCodeOf(err) != exitCannotRun {
+	if err := writeCatalog(&b, "yaml"); exitCodeOf(err) != exitUsage {
 		t.Errorf("bad format: %v", err)
 	}
 	if mdCell("a|b") != `a\|b` {

@@ -71,7 +71,8 @@ func newCollectCmd(g *globalOptions) *cobra.Command {
 			"(complete: false, unfinished datasets interrupted) and the exit code is 130 (143 for SIGTERM).\n" +
 			"--resume DIR continues it: finished datasets whose files still verify are kept, large lists\n" +
 			"continue from their last complete page, the rest is collected again.\n" +
-			"Exit codes: 0 collected, 1 could not run, 2 usage error, 130/143 interrupted.",
+			"\n" + exitCodesHelp("collected (datasets that could not be collected are recorded in the snapshot)",
+			exitCode{exitFailOn, "--preflight: a dataset would not be collected whole"}),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.CloudChosen = cmd.Flags().Changed("cloud")
@@ -238,6 +239,10 @@ func runCollect(ctx context.Context, g *globalOptions, p *collectPlan) error {
 		_ = collect.WriteSummary(g.stderr, rep.Manifest, rep.Path)
 		return fmt.Errorf("collection interrupted: the snapshot in %s is incomplete (complete: false); continue it with: m365audit collect --resume %s --tenant %s (and the same sign-in options)",
 			rep.Path, rep.Path, p.tenant)
+	}
+	if errors.Is(err, collect.ErrUnknownIncidentUser) {
+		// A misspelt --incident-user is a usage error, found before any dataset.
+		return &usageError{fmt.Errorf("--incident-user: %w", err)}
 	}
 	if err != nil {
 		return err

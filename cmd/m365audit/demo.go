@@ -49,7 +49,7 @@ func newDemoCmd(g *globalOptions) *cobra.Command {
 			"remediation.ps1 and the incident containment script (--formats chooses which, as in audit).\n" +
 			"Then, through the same pipeline: DIR/next-month (Contoso 30 days later, audited with today's run\n" +
 			"as --baseline), DIR/cohowinery (a second, well-hardened tenant), and DIR/portfolio (the portfolio\n" +
-			"over both tenants, built from results.json: written when --formats includes json).",
+			"over both tenants, built from results.json: written when --formats includes json).\n\n" + exitCodesHelp("written"),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// A bad --formats is a usage error before anything is started.

@@ -299,10 +299,35 @@ func TestRun_TenantBindingMismatchRefused(t *testing.T) {
 	}
 }
 
+// TestRun_UnknownIncidentUser: an incident user the directory answers 404
+// for stops the run right after the tenant is bound, before any dataset.
+func TestRun_UnknownIncidentUser(t *testing.T) {
+	srv := startSim(t, fixture(3, true), tenantsim.Options{})
+	dir := filepath.Join(t.TempDir(), "snap")
+	cfg := simConfig(t, srv, dir, newSleeps())
+	cfg.Incident = &snapshot.Incident{Users: []string{"Adele@contoso.com", "ghost@contoso.com"}, Start: time.Date(2026, 11, 14, 0, 0, 0, 0, time.UTC)}
+	_, err := Run(t.Context(), cfg)
+	if !errors.Is(err, ErrUnknownIncidentUser) || !strings.Contains(err.Error(), "ghost@contoso.com") || strings.Contains(err.Error(), "Adele") {
+		t.Fatalf("err = %v", err)
+	}
+	for _, r := range srv.Requests() {
+		if r.Path != "/v1.0/organization" && !strings.HasPrefix(r.Path, "/v1.0/users/") {
+			t.Errorf("collected before the incident users were checked: %s", r.Path)
+		}
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("snapshot left behind: %v", err)
+	}
+}
+
 func TestRun_Incident(t *testing.T) {
 	srv := startSim(t, fixture(30, true), tenantsim.Options{PageSize: 2, Faults: []tenantsim.Fault{
 		// One $batch item throttled: it must be re-queued after its Retry-After.
 		{Match: "/v1.0/users/00000000-0000-0000-0000-000000000001/authentication", Status: 429, RetryAfter: "1", Times: 1},
+		// The up-front lookup of ghost is denied (so the run goes on and
+		// the datasets name the user they cannot resolve); a 404 there
+		// stops the run (TestRun_UnknownIncidentUser).
+		{Match: "/v1.0/users/ghost@contoso.com", Status: 403, Code: "Authorization_RequestDenied", Times: 1},
 	}})
 	start := time.Date(2026, 11, 14, 0, 0, 0, 0, time.UTC)
 	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)

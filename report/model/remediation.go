@@ -68,9 +68,6 @@ type Block struct {
 	// Targets are the objects the fix changes (TargetsObjects,
 	// TargetsMailboxes), sorted and each once.
 	Targets []Target
-	// Evidence, when set, says why a passing configuration check gets the
-	// fix: the incident evidence shows the control did not hold.
-	Evidence string
 }
 
 // ManualItem is a failing check the script does not fix, and why.
@@ -188,38 +185,7 @@ func PlanRemediation(doc *checks.Document, snap *snapshot.Snapshot, fixes Fixes)
 		}
 		p.Blocks = append(p.Blocks, b)
 	}
-	p.addEvidenceUpgrades(doc, fixes)
 	return p
-}
-
-// addEvidenceUpgrades adds Conditional Access policies that a passing check
-// would not ask for, when the incident evidence shows the passing control
-// did not hold: security defaults pass ENTRA-MFA-001 and ENTRA-CA-001, yet
-// password-only (IR-SIG-002) or legacy-protocol (IR-SIG-001) sign-ins
-// succeeded. With Entra ID P1 the answer is a Conditional Access policy
-// requiring MFA for all users (report-only first), and one blocking legacy
-// authentication.
-func (p *RemediationPlan) addEvidenceUpgrades(doc *checks.Document, fixes Fixes) {
-	if !doc.Licences.P1 {
-		return
-	}
-	byID := map[string]checks.Result{}
-	for _, r := range doc.Results {
-		byID[r.ID] = r
-	}
-	for _, up := range []struct{ check, evidence, why string }{
-		{checks.IDEntraMFA001, checks.IDIRSig002, "security defaults are on, yet sign-ins with a password alone succeeded (IR-SIG-002): a Conditional Access policy requires MFA at every sign-in"},
-		{checks.IDEntraCA001, checks.IDIRSig001, "security defaults are on, yet legacy-protocol sign-ins succeeded (IR-SIG-001): a Conditional Access policy blocks legacy authentication explicitly"},
-	} {
-		r, ok := byID[up.check]
-		ev := byID[up.evidence]
-		fix, has := fixes[up.check]
-		if !ok || !has || r.Status != checks.StatusPass || ev.Status != checks.StatusFail || p.Has(up.check) {
-			continue
-		}
-		p.Blocks = append(p.Blocks, Block{Result: r, Fix: fix, Evidence: "Passes on configuration, but " + up.why + "."})
-	}
-	sort.SliceStable(p.Blocks, func(i, j int) bool { return p.Blocks[i].Result.ID < p.Blocks[j].Result.ID })
 }
 
 // targets returns the affected objects of r, sorted, with the identity

@@ -136,11 +136,7 @@ func specFor(b model.Block) fixSpec {
 	if b.Variant == model.VariantSecurityDefaults {
 		return securityDefaultsFix()
 	}
-	s := fixSpecs()[b.Result.ID]
-	if b.Evidence != "" {
-		s.what = b.Evidence + " " + s.what
-	}
-	return s
+	return fixSpecs()[b.Result.ID]
 }
 
 // plan is the model's remediation plan with each block's fix.
@@ -314,7 +310,8 @@ func (g *gen) notes(p plan, c Connection) []string {
 	}
 	if len(c.GraphScopes) > 0 {
 		n = append(n, "Microsoft Graph permissions requested: "+strings.Join(c.GraphScopes, ", ")+
-			". Sign in as an administrator allowed to change these settings (Global Administrator covers all of them).")
+			". Sign in as an administrator allowed to change these settings (Global Administrator covers all of them). With -WhatIf only their read counterparts are requested ("+
+			strings.Join(ReadScopes(c.GraphScopes), ", ")+"), so a dry run needs no consent to write.")
 	}
 	if c.Exchange {
 		n = append(n, exchangeAdminRoleNotice)
