@@ -24,7 +24,7 @@ func entraPriv007() Check {
 				"Entra admin center > Enterprise applications > <app> > Owners, and App registrations > <app> > Owners: remove every owner.",
 				"Remove-MgServicePrincipalOwnerByRef -ServicePrincipalId <id> -DirectoryObjectId <owner id>; Remove-MgApplicationOwnerByRef -ApplicationId <id> -DirectoryObjectId <owner id>",
 				"Add a certificate to the app registration, move the workload to it, then Remove-MgApplicationPassword -ApplicationId <id> -KeyId <keyId> (Remove-MgServicePrincipalPassword -ServicePrincipalId <id> -KeyId <keyId> for a secret on the service principal).",
-			}}},
+			}, Script: true}},
 		Eval: evalEntraPriv007}
 }
 

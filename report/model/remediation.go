@@ -37,6 +37,10 @@ const (
 	// TargetsMailboxes: the fix changes each affected mailbox, named by its
 	// primary SMTP address when the snapshot knows it.
 	TargetsMailboxes
+	// TargetsOwners: the fix removes each owner the affected rows name
+	// (typed owner evidence), as "<applications|servicePrincipals>/<object
+	// id>/owners/<owner id>"; rows without an owner are not targets.
+	TargetsOwners
 )
 
 // Fixes maps check IDs (checks.ID… constants) to their scripted fix.
@@ -178,6 +182,12 @@ func PlanRemediation(doc *checks.Document, snap *snapshot.Snapshot, fixes Fixes)
 				cas = casIndex(snap)
 			}
 			b.Targets = targets(r, func(a checks.Affected) string { return mailboxIdentity(a, cas) })
+		case TargetsOwners:
+			b.Targets = targets(r, OwnerRef)
+			if len(b.Targets) == 0 && len(r.Affected) > 0 {
+				p.Manual = append(p.Manual, ManualItem{r, "no owner to remove: client secrets are replaced by hand, after the workload has a certificate"})
+				continue
+			}
 		}
 		if fix.Targets != TargetsNone && len(r.Affected) == 0 {
 			p.Manual = append(p.Manual, ManualItem{r, "the audit listed no objects to change"})
@@ -203,6 +213,26 @@ func targets(r checks.Result, resolve func(checks.Affected) string) []Target {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Identity < out[j].Identity })
 	return out
+}
+
+// OwnerRef names the owner an affected row is about as the Graph path of
+// the ownership below the version root: "applications/<id>/owners/<owner
+// id>" or "servicePrincipals/<id>/owners/<owner id>"; "" when the row names
+// no owner of an application or service principal.
+func OwnerRef(a checks.Affected) string {
+	if a.Owner == nil || a.Owner.ID == "" || a.ID == "" {
+		return ""
+	}
+	var coll string
+	switch a.Kind {
+	case "application":
+		coll = "applications"
+	case "servicePrincipal":
+		coll = "servicePrincipals"
+	default:
+		return ""
+	}
+	return coll + "/" + a.ID + "/owners/" + a.Owner.ID
 }
 
 // objectIdentity is the affected object's cmdlet identity when its check
