@@ -162,7 +162,7 @@ func TestAuditConfigAndIncidentErrors(t *testing.T) {
 	if err := os.WriteFile(p, []byte("breakGlass:\n  users: [a]\nexclusion: {}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, errs := audit(t, sampleDir, auditOptions{ConfigPath: p}); code != exitCannotRun || !strings.Contains(errs, "line 3") {
+	if code, _, errs := audit(t, sampleDir, auditOptions{ConfigPath: p}); code != exitCannotRun || !strings.Contains(errs, "bad.yaml:3: unknown key \"exclusion\"; allowed here: breakGlass, exclusions, accept, incident") {
 		t.Errorf("bad config: %d %s", code, errs)
 	}
 	for _, tt := range []struct {
