@@ -182,6 +182,11 @@ func runAudit(ctx context.Context, path string, o auditOptions, stdout, stderr i
 		}
 		evidence.Verified, evidence.KeyFingerprint = true, snapshot.KeyFingerprint(verifyKey)
 	}
+	// A break-glass account the tenant does not have is an error in every
+	// mode, not only when the scripts are written (--out).
+	if _, _, err := report.BreakGlassIDs(cfg, snap); err != nil {
+		return &exitError{exitCannotRun, fmt.Errorf("config %s: %w", o.ConfigPath, err)}
+	}
 	for _, f := range snap.Unexpected {
 		fmt.Fprintf(stderr, "WARNING: snapshot %s holds %s, which its manifest does not name; it was ignored.\n", path, f)
 	}
