@@ -198,6 +198,10 @@ func generateHardened() (fs.FS, error) {
 			return o["displayName"] == "eM Client" || o["displayName"] == "Coho Winery Invoice Sync"
 		})
 		d[snapshot.DSOAuth2PermissionGrants] = keep(d.List(snapshot.DSOAuth2PermissionGrants), "clientId", graphCLISP)
+		// The audit reader is the one service principal holding a role (Global
+		// Reader): neither it nor its app registration has an owner.
+		d[snapshot.DSServicePrincipalOwners] = map[string]any{auditSP: []any{}}
+		d[snapshot.DSApplicationOwners] = map[string]any{auditApp: []any{}}
 
 		// Entra ID settings.
 		az := d.Object(snapshot.DSAuthorizationPolicy)

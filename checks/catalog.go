@@ -36,6 +36,7 @@ func All() []Check {
 		entraPriv001(),
 		entraPriv002(),
 		entraPriv006(),
+		entraPriv007(),
 		entraPriv009(),
 		exoAud001(),
 		exoAud002(),

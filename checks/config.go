@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -57,15 +58,12 @@ func LoadConfig(path string) (*Config, error) {
 // the file and line; nothing is silently ignored. name is used in messages.
 func ParseConfig(data []byte, name string) (*Config, error) {
 	cfg := &Config{}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return cfg, nil
-	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, fmt.Errorf("config %s: %w", name, err)
+		return nil, yamlError(name, err)
 	}
-	if root.Kind == 0 {
-		return cfg, nil
+	if len(bytes.TrimSpace(data)) == 0 || root.Kind == 0 || docMapping(&root) == nil && len(root.Content) > 0 && root.Content[0].Tag == "!!null" {
+		return nil, fmt.Errorf("config %s:1: the file is empty; give at least one of %s (or leave out --config)", name, configKeys["Config"])
 	}
 	// Dates first: the typed decoder reports a bad time without its line.
 	var dateProblems []string
@@ -96,9 +94,9 @@ func ParseConfig(data []byte, name string) (*Config, error) {
 	dec.KnownFields(true)
 	if err := dec.Decode(cfg); err != nil {
 		if errors.Is(err, io.EOF) {
-			return &Config{}, nil
+			return nil, fmt.Errorf("config %s:1: the file is empty; give at least one of %s (or leave out --config)", name, configKeys["Config"])
 		}
-		return nil, fmt.Errorf("config %s: %w", name, err)
+		return nil, yamlError(name, err)
 	}
 	type problem struct {
 		line int
@@ -225,4 +223,73 @@ func checkPrincipals(n *yaml.Node, where string, add func(int, string, ...any)) 
 // declared.
 func (c *Config) BreakGlassDeclared() bool {
 	return c != nil && (len(c.BreakGlass.Users) > 0 || len(c.BreakGlass.Groups) > 0)
+}
+
+// configKeys are the keys each part of the configuration allows, by the Go
+// type the YAML decoder names in its errors.
+var configKeys = map[string]string{
+	"Config":         "breakGlass, exclusions, accept, incident",
+	"Principals":     "users, groups",
+	"AcceptEntry":    "check, objects, reason, owner, expires",
+	"IncidentConfig": "users, start",
+}
+
+// configShapes says what a value of each Go type looks like in the file.
+var configShapes = map[string]string{
+	"[]string":                     "a list, e.g. [a, b]",
+	"string":                       "a single value",
+	"checks.Principals":            "a mapping {users: [...], groups: [...]}",
+	"map[string]checks.Principals": "a mapping of check ID to {users: [...], groups: [...]}",
+	"[]checks.AcceptEntry":         "a list of {check, objects, reason, owner, expires}",
+	"checks.AcceptEntry":           "a mapping {check, objects, reason, owner, expires}",
+	"checks.IncidentConfig":        "a mapping {users: [...], start: RFC 3339 time}",
+	"checks.Config":                "a mapping with " + "breakGlass, exclusions, accept, incident",
+}
+
+var (
+	yamlFieldRE = regexp.MustCompile(`^line (\d+): field (.+) not found in type [\w.]*?(\w+)$`)
+	yamlTypeRE  = regexp.MustCompile("^line (\\d+): cannot unmarshal !!(\\w+)(?: `(.*)`)? into (.+)$")
+	yamlLineRE  = regexp.MustCompile(`^yaml: line (\d+): (.+)$`)
+)
+
+// yamlError rewrites a YAML decoder error in the file:line form: what is
+// wrong and what is allowed, never the decoder's Go type names.
+func yamlError(name string, err error) error {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		msgs := make([]string, 0, len(te.Errors))
+		for _, e := range te.Errors {
+			msgs = append(msgs, yamlProblem(name, e))
+		}
+		return fmt.Errorf("config %s: %d problem(s):\n  %s", name, len(msgs), strings.Join(msgs, "\n  "))
+	}
+	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
+		return fmt.Errorf("config %s:%s: not valid YAML: %s", name, m[1], m[2])
+	}
+	return fmt.Errorf("config %s:1: not valid YAML: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
+}
+
+func yamlProblem(name, e string) string {
+	if m := yamlFieldRE.FindStringSubmatch(e); m != nil {
+		allowed := configKeys[m[3]]
+		if allowed == "" {
+			allowed = "see the README"
+		}
+		return fmt.Sprintf("%s:%s: unknown key %q; allowed here: %s", name, m[1], m[2], allowed)
+	}
+	if m := yamlTypeRE.FindStringSubmatch(e); m != nil {
+		shape := configShapes[m[4]]
+		if shape == "" {
+			shape = "another kind of value"
+		}
+		got := map[string]string{"str": "a single value", "seq": "a list", "map": "a mapping", "int": "a number", "bool": "true/false", "float": "a number", "timestamp": "a date"}[m[2]]
+		if got == "" {
+			got = "a value"
+		}
+		if m[3] != "" {
+			got += fmt.Sprintf(" (%q)", m[3])
+		}
+		return fmt.Sprintf("%s:%s: %s where %s is expected", name, m[1], got, shape)
+	}
+	return fmt.Sprintf("%s: %s", name, e)
 }

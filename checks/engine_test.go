@@ -197,28 +197,37 @@ incident: {users: ["adele@contoso.com"], start: 2026-11-10T00:00:00Z}
 		cfg.Incident == nil || cfg.Incident.Start.Day() != 10 {
 		t.Errorf("decoded %+v", cfg)
 	}
-	if c, err := ParseConfig([]byte("  \n"), "empty.yaml"); err != nil || c == nil {
-		t.Errorf("empty: %v", err)
+	for _, empty := range []string{"", "  \n", "# only a comment\n", "---\n"} {
+		if _, err := ParseConfig([]byte(empty), "empty.yaml"); err == nil || !strings.Contains(err.Error(), "empty.yaml:1: the file is empty") {
+			t.Errorf("empty %q: %v", empty, err)
+		}
 	}
 	bad := []struct {
 		name, yaml string
 		want       []string
 	}{
-		{"unknown top key", "breakglass:\n  users: [a]\n", []string{"line 1", "breakglass"}},
-		{"unknown nested key", "breakGlass:\n  users: [a]\n  admins: [b]\n", []string{"line 3", "admins"}},
+		{"unknown top key", "breakglass:\n  users: [a]\n", []string{"bad.yaml:1: unknown key \"breakglass\"; allowed here: breakGlass, exclusions, accept, incident"}},
+		{"unknown nested key", "breakGlass:\n  users: [a]\n  admins: [b]\n", []string{"bad.yaml:3: unknown key \"admins\"; allowed here: users, groups"}},
+		{"scalar for a list", "breakGlass:\n  users: admin@contoso.com\n", []string{"bad.yaml:2: a single value (\"admin@c", "where a list, e.g. [a, b] is expected"}},
+		{"syntax", "breakGlass:\n  users: [a\n", []string{"bad.yaml:"}},
 		{"bad date", "accept:\n  - {check: ENTRA-CA-001, reason: r, owner: o, expires: 2027-13-45}\n", []string{"bad.yaml:2:", "2027-13-45"}},
 		{"bad start", "incident:\n  users: [a]\n  start: yesterday\n", []string{"bad.yaml:3:", "incident.start"}},
 		{"unknown check in exclusions", "exclusions:\n  ENTRA-NOPE-001: {users: [a]}\n", []string{"bad.yaml:2:", "unknown check ID \"ENTRA-NOPE-001\""}},
 		{"unknown check in accept", "accept:\n  - check: ENTRA-NOPE-002\n    reason: r\n    owner: o\n    expires: 2027-01-01\n", []string{"bad.yaml:2:", "ENTRA-NOPE-002"}},
 		{"missing reason owner expires", "\naccept:\n  - check: ENTRA-CA-001\n", []string{"bad.yaml:3: accept[0]: reason is required", "owner is required", "expires is required"}},
 		{"incident without start", "incident:\n  users: [a@contoso.com]\n", []string{"bad.yaml:2:", "start is required"}},
-		{"not a mapping", "- a\n- b\n", []string{"line 1"}},
+		{"not a mapping", "- a\n- b\n", []string{"bad.yaml:1: a list where a mapping with breakGlass, exclusions, accept, incident is expected"}},
 	}
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := ParseConfig([]byte(tt.yaml), "bad.yaml")
 			if err == nil {
 				t.Fatal("no error")
+			}
+			for _, internal := range []string{"checks.", "!!", "[]string", "not found in type"} {
+				if strings.Contains(err.Error(), internal) {
+					t.Errorf("error %q exposes %q", err, internal)
+				}
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(err.Error(), w) {

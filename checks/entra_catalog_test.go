@@ -13,12 +13,13 @@ var entraWantIDs = []string{
 	"ENTRA-ID-001", "ENTRA-ID-004",
 	"ENTRA-EXT-001", "ENTRA-EXT-002", "ENTRA-EXT-005", "ENTRA-EXT-006",
 	"ENTRA-APP-001", "ENTRA-APP-002", "ENTRA-APP-003", "ENTRA-APP-004", "ENTRA-APP-006",
-	"ENTRA-PRIV-001", "ENTRA-PRIV-002", "ENTRA-PRIV-006", "ENTRA-PRIV-009",
+	"ENTRA-PRIV-001", "ENTRA-PRIV-002", "ENTRA-PRIV-006", "ENTRA-PRIV-007", "ENTRA-PRIV-009",
 }
 
 func TestEntraChecksMetadata(t *testing.T) {
 	script := map[string]bool{"ENTRA-MFA-005": true, "ENTRA-MFA-006": true, "ENTRA-MFA-007": true, "ENTRA-ID-001": true, "ENTRA-ID-004": true,
-		"ENTRA-EXT-001": true, "ENTRA-EXT-002": true, "ENTRA-EXT-005": true, "ENTRA-APP-001": true, "ENTRA-APP-002": true, "ENTRA-APP-003": true}
+		"ENTRA-EXT-001": true, "ENTRA-EXT-002": true, "ENTRA-EXT-005": true, "ENTRA-APP-001": true, "ENTRA-APP-002": true, "ENTRA-APP-003": true,
+		"ENTRA-PRIV-007": true}
 	categories := map[string]bool{"Identity & MFA": true, "Guests & external collaboration": true, "Apps & consent": true, "Privileged access": true}
 	known := map[string]bool{}
 	for _, s := range snapshot.Specs() {

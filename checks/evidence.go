@@ -73,6 +73,16 @@ type CredentialEvidence struct {
 	KeyID    string `json:"keyId"`
 }
 
+// OwnerEvidence is an owner of an application or service principal (the
+// object the Affected row names).
+type OwnerEvidence struct {
+	ID string `json:"id"`
+	// Kind is the owner's type: user, servicePrincipal, … ("" when Graph
+	// did not say).
+	Kind string `json:"kind,omitempty"`
+	UPN  string `json:"upn,omitempty"`
+}
+
 // RoleEvidence lists the privileged roles an object holds.
 type RoleEvidence struct {
 	Roles         []string `json:"roles,omitempty"`

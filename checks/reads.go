@@ -97,6 +97,16 @@ func (c *Context) Applications() ([]snapshot.Application, error) {
 	return c.data(snapshot.DSApplications).Applications()
 }
 
+// ServicePrincipalOwners records a read of DSServicePrincipalOwners and returns the owners of each service principal holding a directory role, by its object id.
+func (c *Context) ServicePrincipalOwners() (map[string][]snapshot.DirectoryObject, error) {
+	return c.data(snapshot.DSServicePrincipalOwners).ServicePrincipalOwners()
+}
+
+// ApplicationOwners records a read of DSApplicationOwners and returns the owners of those service principals' app registrations, by application object id.
+func (c *Context) ApplicationOwners() (map[string][]snapshot.DirectoryObject, error) {
+	return c.data(snapshot.DSApplicationOwners).ApplicationOwners()
+}
+
 // OrganizationConfig records a read of DSExoOrganizationConfig and returns Get-OrganizationConfig.
 func (c *Context) OrganizationConfig() (*snapshot.OrganizationConfig, error) {
 	return c.data(snapshot.DSExoOrganizationConfig).OrganizationConfig()

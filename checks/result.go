@@ -96,6 +96,7 @@ type Affected struct {
 	InboxRule  *InboxRuleEvidence  `json:"inboxRule,omitempty"`
 	Exchange   *ExchangeObject     `json:"exchange,omitempty"`
 	Credential *CredentialEvidence `json:"credential,omitempty"`
+	Owner      *OwnerEvidence      `json:"owner,omitempty"`
 	Roles      *RoleEvidence       `json:"roles,omitempty"`
 	// Mail blast radius (IR-MAIL-*, IR-INB-002, IR-MBX-003).
 	Message         *MessageEvidence         `json:"message,omitempty"`

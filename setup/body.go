@@ -111,7 +111,12 @@ function Write-SetupLogFile {
 // body is the fixed main section of setup-app.ps1.
 const body = `
 #region TenantGuard Sign in and verify the tenant (nothing is changed before this passes)
-Connect-MgGraph -TenantId $ExpectedTenant -Environment $GraphEnvironment -NoWelcome -Scopes @('Application.ReadWrite.All', 'AppRoleAssignment.ReadWrite.All', 'RoleManagement.ReadWrite.Directory')
+# A -WhatIf run only reads, so it asks for the read permissions and needs no consent to write.
+$SetupGraphScopes = @('Application.ReadWrite.All', 'AppRoleAssignment.ReadWrite.All', 'RoleManagement.ReadWrite.Directory')
+if ($WhatIfPreference) {
+    $SetupGraphScopes = @('Application.Read.All', 'RoleManagement.Read.Directory')
+}
+Connect-MgGraph -TenantId $ExpectedTenant -Environment $GraphEnvironment -NoWelcome -Scopes $SetupGraphScopes
 $organization = (Invoke-MgGraphRequest -Method GET -Uri '/v1.0/organization').value | Select-Object -First 1
 if ($null -eq $organization) { throw 'The signed-in session cannot read the organization; refusing to continue.' }
 $TenantId = [string]$organization.id

@@ -212,3 +212,24 @@ func TestCertificate(t *testing.T) {
 		t.Error("missing file accepted")
 	}
 }
+
+// TestWhatIfConnectsReadOnly: with -WhatIf the script signs in with read
+// permissions only, so a dry run needs no consent to write.
+func TestWhatIfConnectsReadOnly(t *testing.T) {
+	s, err := Script(Options{Tenant: "contoso.com", Cloud: global(t)}, NewPlan(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^if \(\$WhatIfPreference\) \{\n\s+\$SetupGraphScopes = @\(([^)]*)\)\n\}\nConnect-MgGraph [^\n]*-Scopes \$SetupGraphScopes$`).FindStringSubmatch(string(s))
+	if m == nil {
+		t.Fatal("Connect-MgGraph does not take read scopes under -WhatIf")
+	}
+	for _, sc := range strings.Split(m[1], ", ") {
+		if sc = strings.Trim(sc, "'"); !strings.Contains(sc, ".Read.") {
+			t.Errorf("-WhatIf requests %s", sc)
+		}
+	}
+	if n := strings.Count(string(s), "Connect-MgGraph "); n != 1 {
+		t.Errorf("%d Connect-MgGraph calls, want 1", n)
+	}
+}

@@ -98,7 +98,7 @@ func newAuditCmd(stdout, stderr io.Writer, version string) *cobra.Command {
 		Short: "Audit a snapshot (directory or .zip) offline and report",
 		Long: "Audit a snapshot offline against the check catalogue and print a console summary.\n" +
 			"--out DIR writes results.json (and the reports); --format json prints the results document.\n" +
-			"Exit codes: 0 ran, 1 could not run, 3 --fail-on threshold reached.",
+			"\n" + exitCodesHelp("audited (whatever the findings, unless --fail-on)", exitCode{exitFailOn, "--fail-on threshold reached: a non-accepted check failed at or above that severity"}),
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// A check that panics is an m365audit bug: its stack goes to
@@ -153,7 +153,7 @@ func runAudit(ctx context.Context, path string, o auditOptions, stdout, stderr i
 	if o.FailOn != "" {
 		failOn = checks.Severity(strings.ToLower(o.FailOn))
 		if failOn.Rank() >= len(checks.Severities()) {
-			return &exitError{exitCannotRun, fmt.Errorf("--fail-on %q: use critical, high, medium, low or info", o.FailOn)}
+			return usagef("--fail-on %q: use critical, high, medium, low or info", o.FailOn)
 		}
 	}
 	cfg := &checks.Config{}
@@ -168,7 +168,7 @@ func runAudit(ctx context.Context, path string, o auditOptions, stdout, stderr i
 	if o.VerifyKey != "" {
 		var err error
 		if verifyKey, err = readVerifyKey(o.VerifyKey); err != nil {
-			return &exitError{exitCannotRun, err}
+			return err
 		}
 	}
 	snap, err := snapshot.Load(path, snapshot.LoadOptions{AllowIntegrityErrors: o.AllowTampered, AllowIncomplete: o.AllowIncomplete})
@@ -182,11 +182,20 @@ func runAudit(ctx context.Context, path string, o auditOptions, stdout, stderr i
 		}
 		evidence.Verified, evidence.KeyFingerprint = true, snapshot.KeyFingerprint(verifyKey)
 	}
+	// A break-glass account the tenant does not have is an error in every
+	// mode, not only when the scripts are written (--out).
+	if _, _, err := report.BreakGlassIDs(cfg, snap); err != nil {
+		return &exitError{exitCannotRun, fmt.Errorf("config %s: %w", o.ConfigPath, err)}
+	}
 	for _, f := range snap.Unexpected {
 		fmt.Fprintf(stderr, "WARNING: snapshot %s holds %s, which its manifest does not name; it was ignored.\n", path, f)
 	}
 	inc, err := incidentFor(snap, cfg, o.IncidentUsers, o.IncidentStart)
 	if err != nil {
+		var ue *usageError
+		if errors.As(err, &ue) {
+			return err
+		}
 		return &exitError{exitCannotRun, err}
 	}
 	doc := checks.Run(snap, checks.RunOptions{Config: cfg, ToolVersion: o.Version, GeneratedAt: now(), Incident: inc, Logger: o.Logger})
@@ -263,14 +272,14 @@ func incidentFor(snap *snapshot.Snapshot, cfg *checks.Config, users []string, st
 	var flag *snapshot.Incident
 	if len(users) > 0 || start != "" {
 		if len(users) == 0 {
-			return nil, errors.New("--incident-start needs at least one --incident-user")
+			return nil, usagef("--incident-start needs at least one --incident-user")
 		}
 		flag = &snapshot.Incident{Users: users}
 		switch {
 		case start != "":
 			t, err := time.Parse(time.RFC3339, start)
 			if err != nil {
-				return nil, fmt.Errorf("--incident-start %q: not an RFC 3339 time (e.g. 2026-11-10T00:00:00Z): %w", start, err)
+				return nil, &usageError{fmt.Errorf("--incident-start %q: not an RFC 3339 time (e.g. 2026-11-10T00:00:00Z): %w", start, err)}
 			}
 			flag.Start = t
 		case cfg.Incident != nil:
@@ -278,7 +287,7 @@ func incidentFor(snap *snapshot.Snapshot, cfg *checks.Config, users []string, st
 		case snap.Manifest.Incident != nil:
 			flag.Start = snap.Manifest.Incident.Start
 		default:
-			return nil, errors.New("--incident-user needs --incident-start (no start in the config or the snapshot)")
+			return nil, usagef("--incident-user needs --incident-start (no start in the config or the snapshot)")
 		}
 	}
 	var fromCfg *snapshot.Incident

@@ -107,7 +107,7 @@ func TestAuditFailOn(t *testing.T) {
 	if code, _, errs := audit(t, sampleDir, auditOptions{FailOn: "info", ConfigPath: p}); code != 0 {
 		t.Fatalf("accepted fails still trip --fail-on: %d %s", code, errs)
 	}
-	if code, _, _ := audit(t, sampleDir, auditOptions{FailOn: "severe"}); code != exitCannotRun {
+	if code, _, _ := audit(t, sampleDir, auditOptions{FailOn: "severe"}); code != exitUsage {
 		t.Errorf("bad --fail-on exit %d", code)
 	}
 }
@@ -162,18 +162,19 @@ func TestAuditConfigAndIncidentErrors(t *testing.T) {
 	if err := os.WriteFile(p, []byte("breakGlass:\n  users: [a]\nexclusion: {}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, errs := audit(t, sampleDir, auditOptions{ConfigPath: p}); code != exitCannotRun || !strings.Contains(errs, "line 3") {
+	if code, _, errs := audit(t, sampleDir, auditOptions{ConfigPath: p}); code != exitCannotRun || !strings.Contains(errs, "bad.yaml:3: unknown key \"exclusion\"; allowed here: breakGlass, exclusions, accept, incident") {
 		t.Errorf("bad config: %d %s", code, errs)
 	}
 	for _, tt := range []struct {
 		o    auditOptions
 		want string
+		code int
 	}{
-		{auditOptions{IncidentStart: "2026-11-10T00:00:00Z"}, "needs at least one --incident-user"},
-		{auditOptions{IncidentUsers: []string{"a@contoso.com"}, IncidentStart: "yesterday"}, "RFC 3339"},
-		{auditOptions{IncidentUsers: []string{"a@contoso.com"}, IncidentStart: "2027-01-01T00:00:00Z"}, "after the snapshot"},
+		{auditOptions{IncidentStart: "2026-11-10T00:00:00Z"}, "needs at least one --incident-user", exitUsage},
+		{auditOptions{IncidentUsers: []string{"a@contoso.com"}, IncidentStart: "yesterday"}, "RFC 3339", exitUsage},
+		{auditOptions{IncidentUsers: []string{"a@contoso.com"}, IncidentStart: "2027-01-01T00:00:00Z"}, "after the snapshot", exitCannotRun},
 	} {
-		if code, _, errs := audit(t, sampleDir, tt.o); code != exitCannotRun || !strings.Contains(errs, tt.want) {
+		if code, _, errs := audit(t, sampleDir, tt.o); code != tt.code || !strings.Contains(errs, tt.want) {
 			t.Errorf("%+v: %d %s", tt.o, code, errs)
 		}
 	}
@@ -185,6 +186,20 @@ func TestAuditConfigAndIncidentErrors(t *testing.T) {
 	}
 	if doc.Incident == nil || len(doc.Incident.Users) != 1 || doc.Incident.Users[0] != "alex.wilber@contoso.com" || doc.Incident.Start.IsZero() {
 		t.Errorf("incident %+v", doc.Incident)
+	}
+}
+
+// TestAuditUnknownBreakGlassEveryMode: a break-glass user the snapshot
+// does not have stops the console audit too, not only audit --out.
+func TestAuditUnknownBreakGlassEveryMode(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "bg.yaml")
+	if err := os.WriteFile(p, []byte("breakGlass:\n  users: [nobody@contoso.com]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []auditOptions{{ConfigPath: p}, {ConfigPath: p, Format: "json"}, {ConfigPath: p, Out: filepath.Join(t.TempDir(), "out")}} {
+		if code, _, errs := audit(t, sampleDir, o); code != exitCannotRun || !strings.Contains(errs, "nobody@contoso.com") {
+			t.Errorf("%+v: exit %d %s", o, code, errs)
+		}
 	}
 }
 
@@ -205,7 +220,7 @@ func TestChecksCommand(t *testing.T) {
 	if err := writeCatalog(&b, "table"); err != nil || !strings.Contains(b.String(), "ENTRA-CA-001") {
 		t.Fatalf("table: %v", err)
 	}
-	if err := writeCatalog(&b, "yaml"); exitCodeOf(err) != exitCannotRun {
+	if err := writeCatalog(&b, "yaml"); exitCodeOf(err) != exitUsage {
 		t.Errorf("bad format: %v", err)
 	}
 	if mdCell("a|b") != `a\|b` {

@@ -60,7 +60,8 @@ func newBatchCmd(g *globalOptions) *cobra.Command {
 			"One tenant's failure never stops the others. Exit 0 when every tenant succeeded, 1 when any failed.\n" +
 			"--shard I/N processes the tenants whose position in the name-sorted list is I modulo N; --shards N\n" +
 			"takes I from " + envJobIndex + " (a Kubernetes Indexed Job). Shards skip the portfolio: run\n" +
-			"batch --portfolio-only --out ROOT once they are done.",
+			"batch --portfolio-only --out ROOT once they are done.\n\n" +
+			exitCodesHelp("every tenant succeeded", exitCode{exitCannotRun, "any tenant failed (the summary names which and why)"}),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runBatch(cmd.Context(), g, o)

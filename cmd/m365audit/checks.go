@@ -21,6 +21,7 @@ func newChecksCmd(stdout io.Writer) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "checks",
 		Short: "List the check catalogue (table, json or markdown)",
+		Long:  "List the check catalogue from the checks' own metadata.\n\n" + exitCodesHelp("listed"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return writeCatalog(stdout, format)
@@ -72,7 +73,7 @@ func writeCatalog(w io.Writer, format string) error {
 		_, err := fmt.Fprintf(w, "%d checks\n", len(cat))
 		return err
 	}
-	return &exitError{exitCannotRun, fmt.Errorf("--format %q: use table, json or markdown", format)}
+	return usagef("--format %q: use table, json or markdown", format)
 }
 
 // mdCell escapes text for a Markdown table cell.

@@ -71,7 +71,8 @@ func newCollectCmd(g *globalOptions) *cobra.Command {
 			"(complete: false, unfinished datasets interrupted) and the exit code is 130 (143 for SIGTERM).\n" +
 			"--resume DIR continues it: finished datasets whose files still verify are kept, large lists\n" +
 			"continue from their last complete page, the rest is collected again.\n" +
-			"Exit codes: 0 collected, 1 could not run, 2 usage error, 130/143 interrupted.",
+			"\n" + exitCodesHelp("collected (datasets that could not be collected are recorded in the snapshot)",
+			exitCode{exitFailOn, "--preflight: a dataset would not be collected whole"}),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.CloudChosen = cmd.Flags().Changed("cloud")
@@ -213,6 +214,16 @@ func parseIncident(users []string, start string, now time.Time) (*snapshot.Incid
 
 func runCollect(ctx context.Context, g *globalOptions, p *collectPlan) error {
 	log := g.logger()
+	var prog *ttyProgress
+	if g.interactive {
+		// Everything written to stderr while the progress line is shown (log
+		// lines, a device-code prompt) goes through the progress view, which
+		// clears its line first.
+		prog = newTTYProgress(g.stderr, g.now)
+		defer prog.Clear()
+		log = g.loggerTo(prog.LogWriter())
+		p.auth.Prompt = prog.LogWriter()
+	}
 	tokens, err := auth.New(p.auth)
 	if err != nil {
 		return err
@@ -223,21 +234,22 @@ func runCollect(ctx context.Context, g *globalOptions, p *collectPlan) error {
 		Tenant: p.tenant, Out: p.out, Incident: p.incident, ToolVersion: g.version,
 		Concurrency: p.concurrency, Logger: log, Now: g.now, Resume: p.resume,
 	}
-	if g.interactive {
-		prog := newTTYProgress(g.stderr, g.now)
-		defer prog.Clear()
+	if prog != nil {
 		cfg.Progress = prog
-		// Log lines go through the progress view, which clears its line first.
-		cfg.Logger = g.loggerTo(prog.LogWriter())
 	}
 	rep, err := collect.Run(ctx, cfg)
+	if prog != nil {
+		// The summary and any error follow on a clean line.
+		prog.Clear()
+	}
 	if errors.Is(err, collect.ErrInterrupted) && rep != nil && rep.Path != "" {
-		if tp, ok := cfg.Progress.(*ttyProgress); ok {
-			tp.Clear()
-		}
 		_ = collect.WriteSummary(g.stderr, rep.Manifest, rep.Path)
 		return fmt.Errorf("collection interrupted: the snapshot in %s is incomplete (complete: false); continue it with: m365audit collect --resume %s --tenant %s (and the same sign-in options)",
 			rep.Path, rep.Path, p.tenant)
+	}
+	if errors.Is(err, collect.ErrUnknownIncidentUser) {
+		// A misspelt --incident-user is a usage error, found before any dataset.
+		return &usageError{fmt.Errorf("--incident-user: %w", err)}
 	}
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"testing"
@@ -211,8 +212,41 @@ func TestCollectEndToEnd(t *testing.T) {
 
 func TestVersion(t *testing.T) {
 	code, out, _ := cli(t, "version")
-	if code != 0 || !strings.Contains(out, "m365audit dev") || !strings.Contains(out, "go go1.") || !strings.Contains(out, "snapshot schema 1") {
+	if code != 0 || !strings.Contains(out, "m365audit dev") || !strings.Contains(out, "\ncommit ") || !strings.Contains(out, "\nbuilt ") ||
+		!strings.Contains(out, "go go1.") || !strings.Contains(out, "snapshot schema 1") {
 		t.Fatalf("exit %d: %s", code, out)
+	}
+	// --version prints the same block.
+	code, out2, errs := cli(t, "--version")
+	if code != 0 || out2 != out {
+		t.Fatalf("--version: exit %d %s\n%q\nwant %q", code, errs, out2, out)
+	}
+}
+
+// TestResolveBuildInfo: -ldflags values win; otherwise the module version
+// and the VCS settings Go recorded at build time are printed.
+func TestResolveBuildInfo(t *testing.T) {
+	bi := &debug.BuildInfo{Main: debug.Module{Version: "v1.4.0"}, Settings: []debug.BuildSetting{
+		{Key: "vcs.revision", Value: "0123456789abcdef"}, {Key: "vcs.time", Value: "2026-12-01T10:00:00Z"}, {Key: "vcs.modified", Value: "true"}}}
+	got := resolveBuildInfo("dev", "", "", bi)
+	if got != (buildInfo{Version: "v1.4.0", Commit: "0123456789abcdef", Date: "2026-12-01T10:00:00Z", Modified: true}) {
+		t.Errorf("from build info: %+v", got)
+	}
+	got = resolveBuildInfo("v2.0.0", "fedcba", "2026-12-05T00:00:00Z", bi)
+	if got != (buildInfo{Version: "v2.0.0", Commit: "fedcba", Date: "2026-12-05T00:00:00Z"}) {
+		t.Errorf("stamped: %+v", got)
+	}
+	if got := resolveBuildInfo("dev", "", "", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}); got != (buildInfo{Version: "dev"}) {
+		t.Errorf("no VCS: %+v", got)
+	}
+	var b strings.Builder
+	if err := writeVersion(&b, buildInfo{Version: "v1.4.0", Commit: "0123", Date: "2026-12-01T10:00:00Z", Modified: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"m365audit v1.4.0\n", "commit 0123 (modified)\n", "built 2026-12-01T10:00:00Z\n"} {
+		if !strings.Contains(b.String(), w) {
+			t.Errorf("version output lacks %q:\n%s", w, b.String())
+		}
 	}
 }
 
@@ -231,6 +265,21 @@ func TestDemoEndToEnd(t *testing.T) {
 	for _, f := range []string{"results.json", "report.xlsx", "report.pdf", "remediation.ps1", "incident-adele.vance_contoso.com.ps1"} {
 		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
 			t.Errorf("demo output %s missing or empty: %v", f, err)
+		}
+	}
+	// ENTRA-MFA-001 and ENTRA-CA-001 fail on the sign-in evidence, so the
+	// remediation script offers their Conditional Access policies as it
+	// does for any failing check.
+	script, err := os.ReadFile(filepath.Join(out, "remediation.ps1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"#region ENTRA-MFA-001", "$policyName = 'm365audit ENTRA-MFA-001 Require MFA for all users'",
+		"#region ENTRA-CA-001", "$policyName = 'm365audit ENTRA-CA-001 Block legacy authentication'",
+	} {
+		if !strings.Contains(string(script), want) {
+			t.Errorf("demo remediation.ps1 lacks %q", want)
 		}
 	}
 	checkDemoFurther(t, out)

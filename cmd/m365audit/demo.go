@@ -49,7 +49,7 @@ func newDemoCmd(g *globalOptions) *cobra.Command {
 			"remediation.ps1 and the incident containment script (--formats chooses which, as in audit).\n" +
 			"Then, through the same pipeline: DIR/next-month (Contoso 30 days later, audited with today's run\n" +
 			"as --baseline), DIR/cohowinery (a second, well-hardened tenant), and DIR/portfolio (the portfolio\n" +
-			"over both tenants, built from results.json: written when --formats includes json).",
+			"over both tenants, built from results.json: written when --formats includes json).\n\n" + exitCodesHelp("written"),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// A bad --formats is a usage error before anything is started.
@@ -58,8 +58,9 @@ func newDemoCmd(g *globalOptions) *cobra.Command {
 			}
 			o.Logger = g.logger()
 			o.Version = g.version
+			var prog *ttyProgress
 			if g.interactive {
-				prog := newTTYProgress(g.stderr, g.now)
+				prog = newTTYProgress(g.stderr, g.now)
 				defer prog.Clear()
 				o.Progress = prog
 				o.Logger = g.loggerTo(prog.LogWriter())
@@ -79,6 +80,9 @@ func newDemoCmd(g *globalOptions) *cobra.Command {
 			co := o
 			co.Out = snapDir
 			dir, rep, err := runDemoCollectReport(cmd.Context(), co)
+			if prog != nil {
+				prog.Clear() // the summary starts on a clean line
+			}
 			if err != nil {
 				return err
 			}

@@ -26,7 +26,7 @@ func newDiffCmd(g *globalOptions) *cobra.Command {
 			"improved or worsened, which configuration objects were added, removed or modified (field by field),\n" +
 			"and which object changes explain each verdict change. Either side may be a results.json (or an\n" +
 			"audit --out directory): then only verdicts are compared. Snapshots of different tenants are refused.\n" +
-			"Exit codes: 0 compared, 1 could not compare.",
+			"\n" + exitCodesHelp("compared (whatever changed)"),
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runDiff(args[0], args[1], o, g.version, g.stdout)

@@ -14,7 +14,7 @@ import (
 )
 
 // version is the tool version, set at build time with
-// -ldflags "-X main.version=v1.2.3".
+// -ldflags "-X main.version=v1.2.3" (commit and date: version.go).
 var version = "dev"
 
 // exitUsage is the exit code of a usage error (bad flag or argument).

@@ -72,8 +72,8 @@ func TestPreflightMissingTwoRoles(t *testing.T) {
 	if code != 3 {
 		t.Fatalf("exit %d, want 3\n%s\n%s", code, stdout, stderr)
 	}
-	wantDatasets := []string{snapshot.DSApplications, snapshot.DSOAuth2PermissionGrants, snapshot.DSServicePrincipals}
-	line := "Not collected: 3 dataset(s): " + strings.Join(wantDatasets, ", ")
+	wantDatasets := []string{snapshot.DSApplicationOwners, snapshot.DSApplications, snapshot.DSOAuth2PermissionGrants, snapshot.DSServicePrincipalOwners, snapshot.DSServicePrincipals}
+	line := "Not collected: 5 dataset(s): " + strings.Join(wantDatasets, ", ")
 	if !strings.Contains(stdout, line) {
 		t.Errorf("stdout lacks %q:\n%s", line, stdout)
 	}
@@ -87,7 +87,7 @@ func TestPreflightMissingTwoRoles(t *testing.T) {
 	}
 
 	// The checks it names are exactly those a real run loses: collect
-	// once whole and once with the three datasets denied, audit both.
+	// once whole and once with those datasets denied, audit both.
 	full := filepath.Join(t.TempDir(), "full")
 	if code, _, stderr := cli(t, append(args, "--out", full)...); code != 0 {
 		t.Fatalf("full collect: exit %d %s", code, stderr)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -29,6 +30,8 @@ type ttyProgress struct {
 	total   int
 	shown   bool
 	last    time.Time
+	// closed: Clear ended the view; nothing is drawn after it.
+	closed bool
 }
 
 type dsProgress struct {
@@ -85,6 +88,7 @@ func (p *ttyProgress) Clear() {
 	defer p.mu.Unlock()
 	p.clearLine()
 	p.running = map[string]*dsProgress{}
+	p.closed = true
 }
 
 func (p *ttyProgress) clearLine() {
@@ -96,6 +100,9 @@ func (p *ttyProgress) clearLine() {
 
 // draw redraws the line; page updates are drawn at most 5 times a second.
 func (p *ttyProgress) draw(throttle bool) {
+	if p.closed {
+		return
+	}
 	now := p.now()
 	if throttle && now.Sub(p.last) < 200*time.Millisecond {
 		return
@@ -154,20 +161,33 @@ func (p *ttyProgress) line(now time.Time) string {
 	return b.String()
 }
 
-// LogWriter returns a writer for log lines: each write clears the progress
-// line, writes the log line, and redraws the progress line.
-func (p *ttyProgress) LogWriter() io.Writer { return logThrough{p} }
+// LogWriter returns a writer for log lines: each complete line clears the
+// progress line, is written, and the progress line is redrawn below it. A
+// write without a final newline is held until its line is complete, so
+// the progress line is never drawn onto the end of a half-written line.
+func (p *ttyProgress) LogWriter() io.Writer { return &logThrough{p: p} }
 
-type logThrough struct{ p *ttyProgress }
+type logThrough struct {
+	p       *ttyProgress
+	pending []byte // guarded by p.mu
+}
 
-func (l logThrough) Write(b []byte) (int, error) {
+func (l *logThrough) Write(b []byte) (int, error) {
 	p := l.p
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	l.pending = append(l.pending, b...)
+	i := bytes.LastIndexByte(l.pending, '\n')
+	if i < 0 {
+		return len(b), nil
+	}
 	p.clearLine()
-	n, err := p.w.Write(b)
-	if err == nil && (len(p.running) > 0 || p.done > 0) && p.done < p.total {
+	if _, err := p.w.Write(l.pending[:i+1]); err != nil {
+		return 0, err
+	}
+	l.pending = append(l.pending[:0], l.pending[i+1:]...)
+	if (len(p.running) > 0 || p.done > 0) && p.done < p.total {
 		p.draw(false)
 	}
-	return n, err
+	return len(b), nil
 }

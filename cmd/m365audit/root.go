@@ -19,6 +19,7 @@ type globalOptions struct {
 	logLevel       string
 	logFormat      string
 	version        string
+	build          buildInfo
 	getenv         func(string) string
 	now            func() time.Time
 	// interactive reports whether stderr is a terminal (progress, device
@@ -27,7 +28,8 @@ type globalOptions struct {
 }
 
 func newGlobalOptions(stdout, stderr io.Writer) *globalOptions {
-	g := &globalOptions{stdout: stdout, stderr: stderr, version: version, getenv: os.Getenv, now: time.Now, logLevel: "warn"}
+	b := currentBuildInfo()
+	g := &globalOptions{stdout: stdout, stderr: stderr, version: b.Version, build: b, getenv: os.Getenv, now: time.Now, logLevel: "warn"}
 	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		g.interactive = true
 	}
@@ -63,8 +65,8 @@ func newRootCmd(g *globalOptions) *cobra.Command {
 		Use:   "m365audit",
 		Short: "Collect, audit and report on a Microsoft 365 tenant (read-only)",
 		Long: "m365audit collects a read-only snapshot of a Microsoft 365 tenant (Entra ID through Microsoft Graph,\n" +
-			"Exchange Online through the Exchange admin API), audits it offline and reports.\n" +
-			"Exit codes: 0 ran, 1 could not run, 2 usage error, 3 --fail-on threshold reached.",
+			"Exchange Online through the Exchange admin API), audits it offline and reports.\n\n" +
+			exitCodesHelp("", exitCode{exitFailOn, "audit --fail-on threshold reached; collect --preflight: a dataset would not be collected whole"}),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(*cobra.Command, []string) error {
@@ -78,6 +80,12 @@ func newRootCmd(g *globalOptions) *cobra.Command {
 			return usagef("--log-level %q: use debug, info, warn or error", g.logLevel)
 		},
 	}
+	// --version prints what `version` prints (the text holds no template
+	// braces: versions, hashes and dates only).
+	var vt strings.Builder
+	_ = writeVersion(&vt, g.build)
+	root.Version = g.build.Version
+	root.SetVersionTemplate(strings.NewReplacer("{{", "", "}}", "").Replace(vt.String()))
 	root.SetOut(g.stdout)
 	root.SetErr(g.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })

@@ -25,7 +25,7 @@ func newKeygenCmd(g *globalOptions) *cobra.Command {
 		Short: "Write an Ed25519 key pair for signing snapshots (PREFIX.key, PREFIX.pub)",
 		Long: "Write an Ed25519 key pair: PREFIX.key (private, PKCS #8 PEM, mode 0600) for collect --sign-key,\n" +
 			"and PREFIX.pub (public, PKIX PEM) for audit --verify-key. Existing files are never overwritten.\n" +
-			"Keep the private key with the person who collects; give the public key to whoever audits.",
+			"Keep the private key with the person who collects; give the public key to whoever audits.\n\n" + exitCodesHelp("written"),
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			if prefix == "" {
@@ -100,11 +100,11 @@ func readSignKey(path string) (ed25519.PrivateKey, error) {
 func readVerifyKey(path string) (ed25519.PublicKey, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("--verify-key: %w", err)
+		return nil, &usageError{fmt.Errorf("--verify-key: %w", err)}
 	}
 	k, err := parsePublicKey(data)
 	if err != nil {
-		return nil, fmt.Errorf("--verify-key %s: %w", path, err)
+		return nil, &usageError{fmt.Errorf("--verify-key %s: %w", path, err)}
 	}
 	return k, nil
 }

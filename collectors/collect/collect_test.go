@@ -79,6 +79,22 @@ func TestRun_FullCollectionAgainstTenantsim(t *testing.T) {
 			t.Errorf("%s notes = %v", id, n)
 		}
 	}
+	// The owners of the service principal holding a role (found through the
+	// servicePrincipals dataset: the principal is not expanded) and of its
+	// app registration; an owner's credentials keep their metadata only.
+	for _, id := range []string{snapshot.DSServicePrincipalOwners, snapshot.DSApplicationOwners} {
+		raw, _ := got.Raw(id)
+		for _, bad := range []string{"SECRET", `"hint"`} {
+			if bytes.Contains(raw, []byte(bad)) {
+				t.Errorf("%s keeps %s", id, bad)
+			}
+		}
+	}
+	spo, _ := got.ServicePrincipalOwners()
+	apo, _ := got.ApplicationOwners()
+	if len(spo) != 1 || len(spo["sp1"]) != 1 || spo["sp1"][0].ID != "sp9" || len(apo) != 1 || len(apo["app1"]) != 1 {
+		t.Errorf("owners: service principals %+v, applications %+v", spo, apo)
+	}
 	sps, _ := got.ServicePrincipals()
 	if len(sps) != 2 || len(sps[0].PasswordCredentials) != 1 || sps[0].PasswordCredentials[0].KeyID != "k1" {
 		t.Errorf("credential metadata lost: %+v", sps)
@@ -283,10 +299,35 @@ func TestRun_TenantBindingMismatchRefused(t *testing.T) {
 	}
 }
 
+// TestRun_UnknownIncidentUser: an incident user the directory answers 404
+// for stops the run right after the tenant is bound, before any dataset.
+func TestRun_UnknownIncidentUser(t *testing.T) {
+	srv := startSim(t, fixture(3, true), tenantsim.Options{})
+	dir := filepath.Join(t.TempDir(), "snap")
+	cfg := simConfig(t, srv, dir, newSleeps())
+	cfg.Incident = &snapshot.Incident{Users: []string{"Adele@contoso.com", "ghost@contoso.com"}, Start: time.Date(2026, 11, 14, 0, 0, 0, 0, time.UTC)}
+	_, err := Run(t.Context(), cfg)
+	if !errors.Is(err, ErrUnknownIncidentUser) || !strings.Contains(err.Error(), "ghost@contoso.com") || strings.Contains(err.Error(), "Adele") {
+		t.Fatalf("err = %v", err)
+	}
+	for _, r := range srv.Requests() {
+		if r.Path != "/v1.0/organization" && !strings.HasPrefix(r.Path, "/v1.0/users/") {
+			t.Errorf("collected before the incident users were checked: %s", r.Path)
+		}
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("snapshot left behind: %v", err)
+	}
+}
+
 func TestRun_Incident(t *testing.T) {
 	srv := startSim(t, fixture(30, true), tenantsim.Options{PageSize: 2, Faults: []tenantsim.Fault{
 		// One $batch item throttled: it must be re-queued after its Retry-After.
 		{Match: "/v1.0/users/00000000-0000-0000-0000-000000000001/authentication", Status: 429, RetryAfter: "1", Times: 1},
+		// The up-front lookup of ghost is denied (so the run goes on and
+		// the datasets name the user they cannot resolve); a 404 there
+		// stops the run (TestRun_UnknownIncidentUser).
+		{Match: "/v1.0/users/ghost@contoso.com", Status: 403, Code: "Authorization_RequestDenied", Times: 1},
 	}})
 	start := time.Date(2026, 11, 14, 0, 0, 0, 0, time.UTC)
 	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)

@@ -47,18 +47,19 @@ func fixture(nUsers int, premium bool) *snapshot.Snapshot {
 	files := map[string][]byte{
 		snapshot.DSOrganization: []byte(`[{"id":"` + fixTenant + `","displayName":"Contoso","verifiedDomains":[` +
 			`{"name":"contoso.onmicrosoft.com","isInitial":true,"isDefault":false},{"name":"contoso.com","isInitial":false,"isDefault":true}]}]`),
-		snapshot.DSDomains:                        []byte(`[{"id":"contoso.com","isDefault":true,"isVerified":true},{"id":"contoso.onmicrosoft.com","isInitial":true}]`),
-		snapshot.DSSubscribedSkus:                 []byte(`[{"skuId":"s1","skuPartNumber":"SPB","capabilityStatus":"Enabled","servicePlans":[` + plan + `]}]`),
-		snapshot.DSUsers:                          []byte("[" + strings.Join(users, ",\n") + "]"),
-		snapshot.DSSecurityDefaults:               []byte(`{"id":"00000000-0000-0000-0000-000000000005","isEnabled":true}`),
-		snapshot.DSConditionalAccessPolicies:      []byte(`[{"id":"ca1","displayName":"Require MFA","state":"enabled"},{"id":"ca2","displayName":"Block legacy","state":"enabledForReportingButNotEnforced"},{"id":"ca3","displayName":"x","state":"disabled"}]`),
-		snapshot.DSNamedLocations:                 []byte(`[{"@odata.type":"#microsoft.graph.ipNamedLocation","id":"nl1","displayName":"HQ","isTrusted":true,"ipRanges":[]}]`),
-		snapshot.DSAuthenticationStrengths:        []byte(`[{"id":"00000000-0000-0000-0000-000000000002","displayName":"Multifactor authentication"}]`),
-		snapshot.DSAuthorizationPolicy:            []byte(`{"id":"authorizationPolicy","allowInvitesFrom":"everyone"}`),
-		snapshot.DSAuthenticationMethodsPolicy:    []byte(`{"id":"authenticationMethodsPolicy","authenticationMethodConfigurations":[]}`),
-		snapshot.DSAdminConsentRequestPolicy:      []byte(`{"isEnabled":false}`),
-		snapshot.DSRoleDefinitions:                []byte(`[{"id":"62e90394-69f5-4237-9190-012177145e10","displayName":"Global Administrator","isBuiltIn":true}]`),
-		snapshot.DSRoleAssignments:                []byte(`[{"id":"ra1","principalId":"00000000-0000-0000-0000-000000000001","roleDefinitionId":"62e90394-69f5-4237-9190-012177145e10","directoryScopeId":"/","principal":{"@odata.type":"#microsoft.graph.user","id":"00000000-0000-0000-0000-000000000001"}}]`),
+		snapshot.DSDomains:                     []byte(`[{"id":"contoso.com","isDefault":true,"isVerified":true},{"id":"contoso.onmicrosoft.com","isInitial":true}]`),
+		snapshot.DSSubscribedSkus:              []byte(`[{"skuId":"s1","skuPartNumber":"SPB","capabilityStatus":"Enabled","servicePlans":[` + plan + `]}]`),
+		snapshot.DSUsers:                       []byte("[" + strings.Join(users, ",\n") + "]"),
+		snapshot.DSSecurityDefaults:            []byte(`{"id":"00000000-0000-0000-0000-000000000005","isEnabled":true}`),
+		snapshot.DSConditionalAccessPolicies:   []byte(`[{"id":"ca1","displayName":"Require MFA","state":"enabled"},{"id":"ca2","displayName":"Block legacy","state":"enabledForReportingButNotEnforced"},{"id":"ca3","displayName":"x","state":"disabled"}]`),
+		snapshot.DSNamedLocations:              []byte(`[{"@odata.type":"#microsoft.graph.ipNamedLocation","id":"nl1","displayName":"HQ","isTrusted":true,"ipRanges":[]}]`),
+		snapshot.DSAuthenticationStrengths:     []byte(`[{"id":"00000000-0000-0000-0000-000000000002","displayName":"Multifactor authentication"}]`),
+		snapshot.DSAuthorizationPolicy:         []byte(`{"id":"authorizationPolicy","allowInvitesFrom":"everyone"}`),
+		snapshot.DSAuthenticationMethodsPolicy: []byte(`{"id":"authenticationMethodsPolicy","authenticationMethodConfigurations":[]}`),
+		snapshot.DSAdminConsentRequestPolicy:   []byte(`{"isEnabled":false}`),
+		snapshot.DSRoleDefinitions:             []byte(`[{"id":"62e90394-69f5-4237-9190-012177145e10","displayName":"Global Administrator","isBuiltIn":true}]`),
+		snapshot.DSRoleAssignments: []byte(`[{"id":"ra1","principalId":"00000000-0000-0000-0000-000000000001","roleDefinitionId":"62e90394-69f5-4237-9190-012177145e10","directoryScopeId":"/","principal":{"@odata.type":"#microsoft.graph.user","id":"00000000-0000-0000-0000-000000000001"}},` +
+			`{"id":"ra2","principalId":"sp1","roleDefinitionId":"29232cdf-9323-42fd-ade2-1d097af3e4de","directoryScopeId":"/"}]`),
 		snapshot.DSCrossTenantAccessPolicyDefault: []byte(`{"isServiceDefault":true}`),
 		snapshot.DSOAuth2PermissionGrants:         []byte(`[{"id":"g1","clientId":"sp1","consentType":"AllPrincipals","resourceId":"sp2","scope":"Mail.Read"}]`),
 		snapshot.DSServicePrincipals:              []byte(`[{"id":"sp1","appId":"a1","displayName":"App one","passwordCredentials":[{"keyId":"k1","displayName":"s","endDateTime":"2027-01-01T00:00:00Z","hint":"abc","secretText":"SECRET"}],"keyCredentials":[]},{"id":"sp2","appId":"a2","displayName":"Graph"}]`),
@@ -86,6 +87,10 @@ func fixture(nUsers int, premium bool) *snapshot.Snapshot {
 		snapshot.DSIncidentMailFolders:  []byte(`{"00000000-0000-0000-0000-000000000001":[{"id":"f1","displayName":"Inbox"},{"id":"f2","displayName":"RSS Feeds"}]}`),
 		snapshot.DSIncidentMailboxPerms: []byte(`{"00000000-0000-0000-0000-000000000001":[{"Identity":"adele","User":"NT AUTHORITY\\SELF","AccessRights":["FullAccess"]}]}`),
 		snapshot.DSGuestInviters:        []byte(`{}`),
+
+		// sp1 holds a role (principal not expanded): its owners and its app's.
+		snapshot.DSServicePrincipalOwners: []byte(`{"sp1":[{"@odata.type":"#microsoft.graph.servicePrincipal","id":"sp9","displayName":"Deployer","passwordCredentials":[{"keyId":"k9","hint":"abc","secretText":"SECRET"}]}]}`),
+		snapshot.DSApplicationOwners:      []byte(`{"app1":[{"@odata.type":"#microsoft.graph.user","id":"00000000-0000-0000-0000-000000000002"}]}`),
 	}
 	var inv []string
 	for i := 3; i <= nUsers && i <= 30; i += 3 {

@@ -44,6 +44,43 @@ func (c *Collector) globalOnly(what string) (outcome, bool) {
 		reason: fmt.Sprintf("%s is available through Microsoft Graph in the global cloud only; this tenant is in the %s cloud", what, cl)}, true
 }
 
+// checkIncidentUsers looks up each incident user once, right after the
+// tenant is bound and before any other dataset: a user the directory
+// answers 404 for stops the run (ErrUnknownIncidentUser). Any other
+// failure (a denied lookup, a server error) is left to the datasets, which
+// record it with its reason.
+func (c *Collector) checkIncidentUsers(ctx context.Context) error {
+	if c.o.Incident == nil {
+		return nil
+	}
+	var missing []string
+	for _, who := range c.o.Incident.Users {
+		who = strings.TrimSpace(who)
+		if who == "" {
+			continue
+		}
+		ri, err := c.g.RawRequest("/v1.0/users/"+url.PathEscape(who), "$select=id")
+		if err != nil {
+			return err
+		}
+		if _, err := c.g.Object(ctx, ri); err != nil {
+			if f := checkFatal(err); f != nil {
+				return f
+			}
+			if errors.Is(err, graph.ErrNotFound) {
+				missing = append(missing, who)
+				continue
+			}
+			c.log.Warn("incident user could not be looked up", "user", who, "reason", failed(err).reason)
+		}
+	}
+	if len(missing) > 0 {
+		return &fatalError{fmt.Errorf("%w: the tenant has no user %s (Graph answered 404 Not Found); give the user principal name or object id of an existing user; nothing was collected",
+			ErrUnknownIncidentUser, strings.Join(missing, ", "))}
+	}
+	return nil
+}
+
 // incidentMailUser is an incident user as the mail APIs name it.
 type incidentMailUser struct {
 	ID, UPN, Mail string

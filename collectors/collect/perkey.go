@@ -13,8 +13,12 @@ import (
 )
 
 // perKeyDataset collects a dataset with one request per key: incident
-// users (by object id resolved from the users dataset) or every guest.
+// users (by object id resolved from the users dataset), every guest, or the
+// service principals holding directory roles (owners.go).
 func (c *Collector) perKeyDataset(ctx context.Context, s snapshot.Spec) (outcome, error) {
+	if isOwnersDataset(s.ID) {
+		return c.ownersDataset(ctx, s)
+	}
 	c.mu.Lock()
 	hasUsers, usersOK := c.usersHas, c.usersOK
 	c.mu.Unlock()

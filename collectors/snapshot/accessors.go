@@ -89,6 +89,19 @@ func (s *Snapshot) Applications() ([]Application, error) {
 	return List[Application](s, DSApplications)
 }
 
+// ServicePrincipalOwners returns the owners of each service principal that
+// holds a directory role, by service principal object id. A service
+// principal without an entry was not asked (or its request failed).
+func (s *Snapshot) ServicePrincipalOwners() (map[string][]DirectoryObject, error) {
+	return PerKey[DirectoryObject](s, DSServicePrincipalOwners)
+}
+
+// ApplicationOwners returns the owners of the app registrations of the
+// service principals that hold a directory role, by application object id.
+func (s *Snapshot) ApplicationOwners() (map[string][]DirectoryObject, error) {
+	return PerKey[DirectoryObject](s, DSApplicationOwners)
+}
+
 // OrganizationConfig returns Get-OrganizationConfig.
 func (s *Snapshot) OrganizationConfig() (*OrganizationConfig, error) {
 	return First[OrganizationConfig](s, DSExoOrganizationConfig)

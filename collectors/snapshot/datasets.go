@@ -24,6 +24,11 @@ const (
 	DSOAuth2PermissionGrants         = "oauth2PermissionGrants"
 	DSServicePrincipals              = "servicePrincipals"
 	DSApplications                   = "applications"
+	// Owners of the service principals that hold a directory role, and of
+	// their app registrations (per key: the object id of the service
+	// principal, or of the application).
+	DSServicePrincipalOwners = "servicePrincipalOwners"
+	DSApplicationOwners      = "applicationOwners"
 
 	// Exchange Online admin API (InvokeCommand), one dataset per cmdlet.
 	DSExoOrganizationConfig  = "exoOrganizationConfig"
@@ -153,6 +158,12 @@ func Specs() []Spec {
 		{ID: DSApplications, Title: "App registrations", Source: SourceGraph, Shape: ShapeList,
 			Path:       "/v1.0/applications",
 			Query:      "$select=" + ApplicationSelect + "&$top=999",
+			Permission: "Application.Read.All"},
+		{ID: DSServicePrincipalOwners, Title: "Owners of service principals holding directory roles", Source: SourceGraph, Shape: ShapePerKey,
+			Path: "/v1.0/servicePrincipals/{id}/owners", KeyedBy: "object id of each service principal holding a directory role",
+			Permission: "Application.Read.All"},
+		{ID: DSApplicationOwners, Title: "Owners of the app registrations of service principals holding directory roles", Source: SourceGraph, Shape: ShapePerKey,
+			Path: "/v1.0/applications/{id}/owners", KeyedBy: "object id of the app registration (in this tenant) of each service principal holding a directory role",
 			Permission: "Application.Read.All"},
 
 		{ID: DSExoOrganizationConfig, Title: "Exchange organization config", Source: SourceExchange, Shape: ShapeList,

@@ -84,6 +84,12 @@ type Snapshot struct {
 
 	manifestRaw []byte
 	files       map[string][]byte // dataset ID -> file contents
+	// lazy holds the verified datasets too large to keep in memory for the
+	// whole run: Raw reads them again through reopen and checks that the
+	// bytes still have the hash verified at load.
+	lazy   map[string]lazyFile
+	reopen func(name string, limit int64) ([]byte, error)
+	counts map[string]int // list dataset ID -> elements counted at load
 
 	mu    sync.Mutex
 	cache map[string]any
@@ -113,12 +119,44 @@ func Load(p string, opt LoadOptions) (*Snapshot, error) {
 		defer zr.Close()
 		fsys = zipRoot(&zr.Reader)
 	}
-	s, err := LoadFS(fsys, opt)
+	s, err := loadFS(fsys, opt, reopenFrom(p, st.IsDir()))
 	if err != nil {
 		return nil, fmt.Errorf("load snapshot %s: %w", p, err)
 	}
 	s.Source = p
 	return s, nil
+}
+
+// lazyThreshold is the size from which a verified dataset file is not kept
+// in memory after Load but read again when a check or report decodes it
+// (each typed view is decoded once and cached). A 100k-member tenant's
+// users, mailboxes and registration details would otherwise stay resident
+// as raw bytes beside their decoded copies.
+const lazyThreshold = 1 << 20
+
+// lazyFile is what Raw needs to read a dataset again and trust it.
+type lazyFile struct {
+	name   string
+	sha256 string
+	limit  int64
+}
+
+// reopenFrom opens the snapshot at p again for each read: a directory
+// through os.DirFS, a zip by opening the archive anew (Load does not keep
+// it open).
+func reopenFrom(p string, dir bool) func(string, int64) ([]byte, error) {
+	if dir {
+		fsys := os.DirFS(p)
+		return func(name string, limit int64) ([]byte, error) { return readBounded(fsys, name, limit) }
+	}
+	return func(name string, limit int64) ([]byte, error) {
+		zr, err := zip.OpenReader(p)
+		if err != nil {
+			return nil, err
+		}
+		defer zr.Close()
+		return readBounded(zipRoot(&zr.Reader), name, limit)
+	}
 }
 
 // zipRoot returns the zip's file system, descending into a single top-level
@@ -140,6 +178,12 @@ func zipRoot(zr *zip.Reader) fs.FS {
 // LoadFS reads and verifies a snapshot from a file system (a directory, a
 // zip, or an embedded tree).
 func LoadFS(fsys fs.FS, opt LoadOptions) (*Snapshot, error) {
+	return loadFS(fsys, opt, nil)
+}
+
+// loadFS loads from fsys; with reopen set, large verified datasets are
+// read again through it when used instead of being kept in memory.
+func loadFS(fsys fs.FS, opt LoadOptions, reopen func(string, int64) ([]byte, error)) (*Snapshot, error) {
 	raw, err := readBounded(fsys, ManifestFile, maxManifestBytes)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrIntegrity, ManifestFile, err)
@@ -156,7 +200,8 @@ func LoadFS(fsys fs.FS, opt LoadOptions) (*Snapshot, error) {
 		return nil, fmt.Errorf("%w: %s lists no datasets", ErrIntegrity, ManifestFile)
 	}
 	sum := sha256.Sum256(raw)
-	s := &Snapshot{Manifest: m, files: map[string][]byte{}, cache: map[string]any{},
+	s := &Snapshot{Manifest: m, files: map[string][]byte{}, counts: map[string]int{}, cache: map[string]any{},
+		lazy: map[string]lazyFile{}, reopen: reopen,
 		Digest: hex.EncodeToString(sum[:]), manifestRaw: raw}
 	if incomplete, ids := m.Incomplete(); incomplete {
 		if !opt.AllowIncomplete {
@@ -191,7 +236,8 @@ func LoadFS(fsys fs.FS, opt LoadOptions) (*Snapshot, error) {
 		if !info.Status.HasData() {
 			continue
 		}
-		problem, data := verifyFile(fsys, id, info, expectedCeiling(info, ceiling))
+		limit := expectedCeiling(info, ceiling)
+		problem, data := verifyFile(fsys, id, info, limit)
 		if problem == "" {
 			problem = s.checkCount(id, info, data)
 			if problem != "" {
@@ -202,6 +248,10 @@ func LoadFS(fsys fs.FS, opt LoadOptions) (*Snapshot, error) {
 			}
 		}
 		if problem == "" {
+			if reopen != nil && len(data) >= lazyThreshold && id != DSOrganization {
+				s.lazy[id] = lazyFile{name: info.File, sha256: info.SHA256, limit: limit}
+				continue
+			}
 			s.files[id] = data
 			continue
 		}
@@ -268,6 +318,7 @@ func readBounded(fsys fs.FS, name string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
+	size := int64(-1)
 	if st, err := f.Stat(); err == nil {
 		if st.IsDir() {
 			return nil, fmt.Errorf("%s is a directory", name)
@@ -275,10 +326,32 @@ func readBounded(fsys fs.FS, name string, limit int64) ([]byte, error) {
 		if st.Size() > limit {
 			return nil, &tooLargeError{size: st.Size(), limit: limit}
 		}
+		size = st.Size()
 	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
+	var data []byte
+	if size >= 0 {
+		// Read into one buffer of the stated size (plus a byte to see the
+		// end) rather than letting io.ReadAll double its way there: a
+		// 100 MB file would otherwise allocate about twice its size.
+		buf := make([]byte, size+1)
+		n, err := io.ReadFull(f, buf)
+		switch {
+		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+			data = buf[:n]
+		case err != nil:
+			return nil, err
+		default: // longer than stated: read on, still bounded
+			rest, err := io.ReadAll(io.LimitReader(f, limit+1-int64(n)))
+			if err != nil {
+				return nil, err
+			}
+			data = append(buf, rest...)
+		}
+	} else {
+		var err error
+		if data, err = io.ReadAll(io.LimitReader(f, limit+1)); err != nil {
+			return nil, err
+		}
 	}
 	if int64(len(data)) > limit {
 		return nil, &tooLargeError{size: -1, limit: limit}
@@ -346,18 +419,78 @@ func (s *Snapshot) checkCount(id string, info DatasetInfo, data []byte) string {
 			n += len(v)
 		}
 	default:
-		var items []json.RawMessage
-		if err := json.Unmarshal(data, &items); err != nil {
-			return "not a list dataset: " + err.Error()
+		c, ok := countArray(data)
+		if !ok {
+			var items []json.RawMessage
+			if err := json.Unmarshal(data, &items); err != nil {
+				return "not a list dataset: " + err.Error()
+			}
+			c = len(items)
 		}
-		n = len(items)
-		s.cache[id+"#raw"] = cacheEntry[[]json.RawMessage]{v: items}
+		n = c
+		s.counts[id] = c
 	}
 	if n != info.Count {
 		return fmt.Sprintf("count says %d but %s holds %d object(s) (manifest edited after collection)", info.Count, info.File, n)
 	}
 	return ""
 }
+
+// countArray counts the elements of a top-level JSON array without
+// decoding or copying them (a 100k-member users file would otherwise be
+// held twice). data must be valid JSON; ok is false when it is not an
+// array, and the caller decodes it to explain why.
+func countArray(data []byte) (n int, ok bool) {
+	i := 0
+	for i < len(data) && isJSONSpace(data[i]) {
+		i++
+	}
+	if i == len(data) || data[i] != '[' {
+		return 0, false
+	}
+	depth, inString, empty := 0, false, true
+	for ; i < len(data); i++ {
+		c := data[i]
+		if inString {
+			switch c {
+			case '\\':
+				i++
+			case '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+			empty = false
+		case '[', '{':
+			if depth > 0 {
+				empty = false
+			}
+			depth++
+		case ']', '}':
+			depth--
+			if depth == 0 {
+				if !empty {
+					n++
+				}
+				return n, true
+			}
+		case ',':
+			if depth == 1 {
+				n++
+			}
+		default:
+			if depth == 1 && !isJSONSpace(c) {
+				empty = false
+			}
+		}
+	}
+	return 0, false
+}
+
+func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // checkTenant compares the manifest's tenant with the organization dataset
 // (whose file is hash-verified) and with the token's tenant recorded at
@@ -444,9 +577,25 @@ func (s *Snapshot) Info(id string) DatasetInfo {
 
 // Raw returns the raw file contents of a dataset, or a *NotCollectedError.
 func (s *Snapshot) Raw(id string) ([]byte, error) {
-	data, ok := s.files[id]
-	if !ok {
-		return nil, &NotCollectedError{Dataset: id, Info: s.Info(id)}
+	if data, ok := s.files[id]; ok {
+		return data, nil
+	}
+	if lf, ok := s.lazy[id]; ok {
+		return s.readLazy(id, lf)
+	}
+	return nil, &NotCollectedError{Dataset: id, Info: s.Info(id)}
+}
+
+// readLazy reads a dataset verified at load again and refuses it when its
+// bytes changed since.
+func (s *Snapshot) readLazy(id string, lf lazyFile) ([]byte, error) {
+	data, err := s.reopen(lf.name, lf.limit)
+	if err != nil {
+		return nil, fmt.Errorf("dataset %s: %w: %s could not be read again after it was verified: %v", id, ErrIntegrity, lf.name, err)
+	}
+	sum := sha256.Sum256(data)
+	if got := hex.EncodeToString(sum[:]); !strings.EqualFold(got, lf.sha256) {
+		return nil, fmt.Errorf("dataset %s: %w: %s changed after it was verified (sha256 %s, verified %s)", id, ErrIntegrity, lf.name, short(got), short(lf.sha256))
 	}
 	return data, nil
 }
@@ -510,6 +659,11 @@ func List[T any](s *Snapshot, id string) ([]T, error) {
 			return nil, err
 		}
 		var out []T
+		if n, ok := s.counts[id]; ok && n > 0 {
+			// The verified element count: decoding then fills one
+			// allocation instead of growing the slice by doubling.
+			out = make([]T, 0, n)
+		}
 		if err := json.Unmarshal(data, &out); err != nil {
 			return nil, fmt.Errorf("dataset %s: %w", id, err)
 		}

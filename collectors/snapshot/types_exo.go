@@ -125,6 +125,15 @@ func (l *StringList) UnmarshalJSON(data []byte) error {
 		}
 		return nil
 	}
+	if len(data) > 0 && data[0] == '[' {
+		// The common case, an array of strings, decodes directly; only a
+		// list holding other values takes the element-by-element path.
+		var strs []string
+		if err := json.Unmarshal(data, &strs); err == nil {
+			*l = strs
+			return nil
+		}
+	}
 	var raw []json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return fmt.Errorf("not a list: %w", err)

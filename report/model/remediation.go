@@ -37,6 +37,10 @@ const (
 	// TargetsMailboxes: the fix changes each affected mailbox, named by its
 	// primary SMTP address when the snapshot knows it.
 	TargetsMailboxes
+	// TargetsOwners: the fix removes each owner the affected rows name
+	// (typed owner evidence), as "<applications|servicePrincipals>/<object
+	// id>/owners/<owner id>"; rows without an owner are not targets.
+	TargetsOwners
 )
 
 // Fixes maps check IDs (checks.ID… constants) to their scripted fix.
@@ -68,9 +72,6 @@ type Block struct {
 	// Targets are the objects the fix changes (TargetsObjects,
 	// TargetsMailboxes), sorted and each once.
 	Targets []Target
-	// Evidence, when set, says why a passing configuration check gets the
-	// fix: the incident evidence shows the control did not hold.
-	Evidence string
 }
 
 // ManualItem is a failing check the script does not fix, and why.
@@ -181,6 +182,12 @@ func PlanRemediation(doc *checks.Document, snap *snapshot.Snapshot, fixes Fixes)
 				cas = casIndex(snap)
 			}
 			b.Targets = targets(r, func(a checks.Affected) string { return mailboxIdentity(a, cas) })
+		case TargetsOwners:
+			b.Targets = targets(r, OwnerRef)
+			if len(b.Targets) == 0 && len(r.Affected) > 0 {
+				p.Manual = append(p.Manual, ManualItem{r, "no owner to remove: client secrets are replaced by hand, after the workload has a certificate"})
+				continue
+			}
 		}
 		if fix.Targets != TargetsNone && len(r.Affected) == 0 {
 			p.Manual = append(p.Manual, ManualItem{r, "the audit listed no objects to change"})
@@ -188,38 +195,7 @@ func PlanRemediation(doc *checks.Document, snap *snapshot.Snapshot, fixes Fixes)
 		}
 		p.Blocks = append(p.Blocks, b)
 	}
-	p.addEvidenceUpgrades(doc, fixes)
 	return p
-}
-
-// addEvidenceUpgrades adds Conditional Access policies that a passing check
-// would not ask for, when the incident evidence shows the passing control
-// did not hold: security defaults pass ENTRA-MFA-001 and ENTRA-CA-001, yet
-// password-only (IR-SIG-002) or legacy-protocol (IR-SIG-001) sign-ins
-// succeeded. With Entra ID P1 the answer is a Conditional Access policy
-// requiring MFA for all users (report-only first), and one blocking legacy
-// authentication.
-func (p *RemediationPlan) addEvidenceUpgrades(doc *checks.Document, fixes Fixes) {
-	if !doc.Licences.P1 {
-		return
-	}
-	byID := map[string]checks.Result{}
-	for _, r := range doc.Results {
-		byID[r.ID] = r
-	}
-	for _, up := range []struct{ check, evidence, why string }{
-		{checks.IDEntraMFA001, checks.IDIRSig002, "security defaults are on, yet sign-ins with a password alone succeeded (IR-SIG-002): a Conditional Access policy requires MFA at every sign-in"},
-		{checks.IDEntraCA001, checks.IDIRSig001, "security defaults are on, yet legacy-protocol sign-ins succeeded (IR-SIG-001): a Conditional Access policy blocks legacy authentication explicitly"},
-	} {
-		r, ok := byID[up.check]
-		ev := byID[up.evidence]
-		fix, has := fixes[up.check]
-		if !ok || !has || r.Status != checks.StatusPass || ev.Status != checks.StatusFail || p.Has(up.check) {
-			continue
-		}
-		p.Blocks = append(p.Blocks, Block{Result: r, Fix: fix, Evidence: "Passes on configuration, but " + up.why + "."})
-	}
-	sort.SliceStable(p.Blocks, func(i, j int) bool { return p.Blocks[i].Result.ID < p.Blocks[j].Result.ID })
 }
 
 // targets returns the affected objects of r, sorted, with the identity
@@ -237,6 +213,26 @@ func targets(r checks.Result, resolve func(checks.Affected) string) []Target {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Identity < out[j].Identity })
 	return out
+}
+
+// OwnerRef names the owner an affected row is about as the Graph path of
+// the ownership below the version root: "applications/<id>/owners/<owner
+// id>" or "servicePrincipals/<id>/owners/<owner id>"; "" when the row names
+// no owner of an application or service principal.
+func OwnerRef(a checks.Affected) string {
+	if a.Owner == nil || a.Owner.ID == "" || a.ID == "" {
+		return ""
+	}
+	var coll string
+	switch a.Kind {
+	case "application":
+		coll = "applications"
+	case "servicePrincipal":
+		coll = "servicePrincipals"
+	default:
+		return ""
+	}
+	return coll + "/" + a.ID + "/owners/" + a.Owner.ID
 }
 
 // objectIdentity is the affected object's cmdlet identity when its check

@@ -1,6 +1,8 @@
 package model
 
 import (
+	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -52,6 +54,143 @@ var timelineKinds = map[string]string{
 	"servicePrincipal": "App added to the tenant",
 	"application":      "App registration created",
 	"credential":       "Credential added to an app",
+	"restrictedSender": "Restricted from sending by Exchange Online",
+}
+
+// Sources of the timeline events the mail checks found.
+const (
+	sourceUnifiedAudit = "unified audit log"
+	sourceMessageTrace = "message trace"
+)
+
+// ruleHistoryEvents are the audit-log events behind an inbox rule
+// (IR-INB-002): created, changed and deleted, each at its own time, so a
+// rule created and deleted inside the window shows both.
+func ruleHistoryEvents(checkID string, a checks.Affected, user string) []TimelineEvent {
+	h := a.RuleHistory
+	_, name := InboxRuleOf(a)
+	rule := "“" + phrase.FirstOf(name, a.ID) + "”"
+	var out []TimelineEvent
+	for _, e := range h.Events {
+		t := e.Time.UTC()
+		what := "Inbox rule changed"
+		switch {
+		case h.Created != nil && h.Created.Equal(e.Time):
+			what = "Inbox rule created"
+		case h.Removed != nil && h.Removed.Equal(e.Time):
+			what = "Inbox rule deleted"
+		}
+		d := []string{"rule " + rule, e.Operation}
+		if e.IP != "" {
+			d = append(d, "from "+e.IP)
+		}
+		switch {
+		case !h.Exists:
+			d = append(d, "no longer in the mailbox")
+		case h.Hidden:
+			d = append(d, "still in the mailbox, hidden from Outlook and Graph")
+		}
+		out = append(out, TimelineEvent{Time: &t, User: user, Source: sourceUnifiedAudit, Event: what, Detail: strings.Join(d, "; "),
+			Actor: phrase.FirstOf(e.Actor, a.Actor), Attributed: a.Attributed, CheckID: checkID})
+	}
+	return out
+}
+
+// mailboxActivityEvent is one group of mailbox item events (IR-MBX-003):
+// a MailItemsAccessed session, or items deleted in bulk, from one address.
+func mailboxActivityEvent(checkID string, a checks.Affected, user string) TimelineEvent {
+	m := a.MailboxActivity
+	t := m.First.UTC()
+	what := "Mailbox items accessed (MailItemsAccessed session)"
+	items := phrase.Plural(m.Items, "item", "items")
+	if m.Operation != "MailItemsAccessed" {
+		what = "Mailbox items deleted in bulk"
+	}
+	return TimelineEvent{Time: &t, User: user, Source: sourceUnifiedAudit, Event: what, Detail: phrase.FirstOf(a.Detail, items),
+		Actor: a.Actor, Attributed: a.Attributed, CheckID: checkID}
+}
+
+// mailBurstEvents turns IR-MAIL-001's attributed messages into timeline
+// events: one per burst (its first message's time, how many messages and
+// recipients, until when), and one per message sent from an attacker
+// address outside any burst.
+func mailBurstEvents(r checks.Result, label map[string]string) []TimelineEvent {
+	type burst struct {
+		sender        string
+		n             int
+		first, last   time.Time
+		recipients    map[string]bool
+		external      map[string]bool
+		subjects, ips []string
+	}
+	bursts := map[string]*burst{}
+	var out []TimelineEvent
+	for _, a := range r.Affected {
+		m := a.Message
+		if m == nil || !a.Attributed {
+			continue
+		}
+		user := phrase.FirstOf(label[strings.ToLower(m.Sender)], m.Sender)
+		if m.Burst == 0 {
+			t := m.Sent.UTC()
+			out = append(out, TimelineEvent{Time: &t, User: user, Source: sourceMessageTrace, Event: "Message sent from an address the attacker used",
+				Detail: a.Name + ": " + a.Detail, Actor: m.Sender, Attributed: true, CheckID: r.ID})
+			continue
+		}
+		key := fmt.Sprintf("%s\x00%d", strings.ToLower(m.Sender), m.Burst)
+		b := bursts[key]
+		if b == nil {
+			b = &burst{sender: m.Sender, first: m.Sent, last: m.Sent, recipients: map[string]bool{}, external: map[string]bool{}}
+			bursts[key] = b
+		}
+		b.n++
+		if m.Sent.Before(b.first) {
+			b.first = m.Sent
+		}
+		if m.Sent.After(b.last) {
+			b.last = m.Sent
+		}
+		for _, rc := range m.Recipients {
+			b.recipients[rc.Address] = true
+			if rc.External {
+				b.external[rc.Address] = true
+			}
+		}
+		if !slices.Contains(b.subjects, m.Subject) {
+			b.subjects = append(b.subjects, m.Subject)
+		}
+		if m.FromIP != "" && !slices.Contains(b.ips, m.FromIP) {
+			b.ips = append(b.ips, m.FromIP)
+		}
+	}
+	keys := make([]string, 0, len(bursts))
+	for k := range bursts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		b := bursts[k]
+		sort.Strings(b.subjects)
+		sort.Strings(b.ips)
+		t := b.first.UTC()
+		d := fmt.Sprintf("%s to %s (%d outside the organisation), until %s", phrase.Plural(b.n, "message", "messages"),
+			phrase.Plural(len(b.recipients), "recipient", "recipients"), len(b.external), b.last.UTC().Format("2006-01-02 15:04 UTC"))
+		if len(b.ips) > 0 {
+			d += ", from " + strings.Join(b.ips, ", ")
+		}
+		d += "; subjects: " + strings.Join(quoteAll(b.subjects), ", ")
+		out = append(out, TimelineEvent{Time: &t, User: phrase.FirstOf(label[strings.ToLower(b.sender)], b.sender), Source: sourceMessageTrace,
+			Event: "Burst of mail sent (recipients to warn)", Detail: d, Actor: b.sender, Attributed: true, CheckID: r.ID})
+	}
+	return out
+}
+
+func quoteAll(xs []string) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = "“" + x + "”"
+	}
+	return out
 }
 
 // Timeline returns every event of the incident users in time order: their
@@ -187,11 +326,11 @@ func Timeline(doc *checks.Document, s *snapshot.Snapshot) []TimelineEvent {
 		if !r.Incident {
 			continue
 		}
+		if r.ID == checks.IDIRMail001 {
+			out = append(out, mailBurstEvents(r, label)...)
+			continue
+		}
 		for _, a := range r.Affected {
-			ev, ok := timelineKinds[a.Kind]
-			if !ok || (!a.Attributed && a.Kind != "inboxRule") {
-				continue
-			}
 			user := ""
 			for _, k := range []string{UserIDOf(a), ExchangeIdentityOf(a), UPNOf(a), strings.TrimSuffix(a.Actor, " (app)")} {
 				if l, ok := label[strings.ToLower(k)]; ok && k != "" {
@@ -201,6 +340,18 @@ func Timeline(doc *checks.Document, s *snapshot.Snapshot) []TimelineEvent {
 			}
 			if user == "" {
 				user = phrase.FirstOf(a.Actor, "—")
+			}
+			if a.RuleHistory != nil && len(a.RuleHistory.Events) > 0 {
+				out = append(out, ruleHistoryEvents(r.ID, a, user)...)
+				continue
+			}
+			if a.MailboxActivity != nil {
+				out = append(out, mailboxActivityEvent(r.ID, a, user))
+				continue
+			}
+			ev, ok := timelineKinds[a.Kind]
+			if !ok || (!a.Attributed && a.Kind != "inboxRule") {
+				continue
 			}
 			out = append(out, TimelineEvent{Time: a.Time, User: user, Source: r.ID, Event: ev,
 				Detail: a.Name + ": " + a.Detail, Actor: a.Actor, Attributed: a.Attributed, CheckID: r.ID})

@@ -153,6 +153,31 @@ func emitID001(g *gen, r checks.Result) {
 	s.Close("}")
 }
 
+// --- Owners of privileged service principals -------------------------------
+
+// emitPRIV007 removes each listed owner ("<collection>/<id>/owners/<owner
+// id>") that still owns its object; the owners are read first.
+func emitPRIV007(g *gen, r checks.Result) {
+	s := g.s
+	g.targetList("$ownerRefs", r.ID, g.cur.Targets)
+	s.Open("foreach ($ownerRef in $ownerRefs) {")
+	s.Try(r.ID, "$ownerRef", func() {
+		s.Line("$ownerParts = $ownerRef -split '/'")
+		s.Line("$objectUri = '/v1.0/' + $ownerParts[0] + '/' + [uri]::EscapeDataString($ownerParts[1])")
+		s.Line("$owners = Invoke-MgGraphRequest -Method GET -Uri ($objectUri + '/owners?$select=id&$top=999')")
+		s.Line("$before = @($owners.value | ForEach-Object { [string]$_.id }) -contains $ownerParts[3]")
+		s.Open("if (-not $before) {")
+		s.Unchanged(r.ID, "$ownerRef", "$before")
+		s.Close("} else {")
+		s.Change(Change{CheckID: r.ID, Target: "$ownerRef", Action: "Remove the owner of the privileged service principal or app registration",
+			Before: "$before", After: "$false", Apply: func() {
+				s.Line("Invoke-MgGraphRequest -Method DELETE -Uri ($objectUri + '/owners/' + [uri]::EscapeDataString($ownerParts[3]) + '/$ref') | Out-Null")
+			}})
+		s.Close("}")
+	})
+	s.Close("}")
+}
+
 // targetList writes the objects a per-object block acts on as a PowerShell
 // array of literals (one per line), and logs accepted ones as skipped.
 func (g *gen) targetList(variable Code, checkID string, ts []model.Target) {

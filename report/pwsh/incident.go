@@ -274,6 +274,7 @@ func (c *containment) notes(conn Connection) []string {
 	}
 	if len(conn.GraphScopes) > 0 {
 		n = append(n, "Microsoft Graph permissions requested (delegated, the least privileged that allow each step; User.ReadWrite.All is not needed): "+strings.Join(conn.GraphScopes, ", ")+
+			". With -WhatIf only their read counterparts are requested ("+strings.Join(ReadScopes(conn.GraphScopes), ", ")+"), so a dry run needs no consent to write"+
 			". Sign in interactively as an administrator: resetting the password and removing authentication methods of an administrator needs Privileged Authentication Administrator; for other users Authentication Administrator and User Administrator together suffice (Global Administrator covers everything).")
 	}
 	if conn.Exchange {

@@ -267,8 +267,13 @@ func (s *Script) WriteConnect(c Connection) error {
 		if len(c.GraphScopes) > 0 {
 			scopes := append([]string(nil), c.GraphScopes...)
 			sort.Strings(scopes)
-			s.Comment("Delegated Microsoft Graph permissions the blocks below need, and no others.")
+			s.Comment("Delegated Microsoft Graph permissions the blocks below need, and no others. A -WhatIf run only reads, so it asks for their read counterparts and needs no consent to write.")
 			s.Line("$RequiredGraphScopes = %s", LitList(scopes))
+			if read := ReadScopes(scopes); strings.Join(read, ",") != strings.Join(scopes, ",") {
+				s.Open("if ($WhatIfPreference) {")
+				s.Line("$RequiredGraphScopes = %s", LitList(read))
+				s.Close("}")
+			}
 			if graphEnv != "" {
 				s.Line("Connect-MgGraph -TenantId %s -Scopes $RequiredGraphScopes -Environment %s -NoWelcome", Lit(strings.ToLower(c.TenantID)), Lit(graphEnv))
 			} else {
@@ -288,11 +293,16 @@ func (s *Script) WriteConnect(c Connection) error {
 			s.Line("Write-Host ('Microsoft Graph: tenant {0}, signed in as {1}' -f $mgContext.TenantId, (ConvertTo-ConsoleText ([string]$mgContext.Account)))")
 		}
 		if c.Exchange {
+			env := Code("")
 			if exoEnv != "" {
-				s.Line("Connect-ExchangeOnline -ShowBanner:$false -ExchangeEnvironmentName %s", Lit(exoEnv))
-			} else {
-				s.Line("Connect-ExchangeOnline -ShowBanner:$false")
+				env = " -ExchangeEnvironmentName " + Lit(exoEnv)
 			}
+			s.Comment("A -WhatIf run only reads: it loads only the Exchange cmdlets that read, so it cannot change Exchange Online.")
+			s.Open("if ($WhatIfPreference) {")
+			s.Line("Connect-ExchangeOnline -ShowBanner:$false%s -CommandName %s", env, LitList(exchangeReadCmdlets))
+			s.Close("} else {")
+			s.Line("Connect-ExchangeOnline -ShowBanner:$false%s", env)
+			s.Close("}")
 			s.Line("$exoConnections = @(Get-ConnectionInformation | Where-Object { [string]$_.State -eq 'Connected' })")
 			s.Open("if ($exoConnections.Count -eq 0) {")
 			s.Line("throw 'Connect-ExchangeOnline did not create a session. Nothing was changed.'")

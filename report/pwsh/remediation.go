@@ -36,6 +36,7 @@ const (
 	scopeAuthMethods        = "Policy.ReadWrite.AuthenticationMethod"
 	scopeAuthorization      = "Policy.ReadWrite.Authorization"
 	scopeDomains            = "Domain.ReadWrite.All"
+	scopeApplications       = "Application.ReadWrite.All"
 	reportOnlyState         = "enabledForReportingButNotEnforced"
 	remediationScriptName   = "remediation.ps1"
 	remediationLogPrefix    = "remediation-log"
@@ -78,32 +79,33 @@ func fixSpecs() map[string]fixSpec {
 	ca := []string{scopeConditionalAccess, scopePolicyRead}
 	return map[string]fixSpec{
 		// Without Entra ID P1, ENTRA-MFA-001 gets securityDefaultsFix instead.
-		checks.IDEntraMFA001: {kind: fixConditionalAccess, scopes: ca, what: "Creates a report-only Conditional Access policy requiring MFA for all users.", emit: emitMFA001CA},
-		checks.IDEntraCA001:  {kind: fixConditionalAccess, scopes: ca, what: "Creates a report-only Conditional Access policy blocking legacy authentication (Exchange ActiveSync and other legacy clients).", emit: emitCA001},
-		checks.IDEntraCA002:  {kind: fixConditionalAccess, scopes: ca, what: "Creates a report-only Conditional Access policy requiring MFA for the privileged administrator roles.", emit: emitCA002},
-		checks.IDEntraCA004:  {kind: fixConditionalAccess, scopes: ca, what: "Creates a report-only Conditional Access policy requiring MFA for guests and external users.", emit: emitCA004},
-		checks.IDEntraCA008:  {kind: fixConditionalAccess, scopes: ca, what: "Creates a report-only Conditional Access policy that allows registering security info only from a compliant or hybrid-joined device. Users without such a device cannot register MFA once it is enabled: onboard them with a Temporary Access Pass.", emit: emitCA008},
-		checks.IDEntraMFA005: {kind: fixGraph, scopes: methods, onWarn: true, what: "Disables the SMS and voice call authentication methods. Users whose only method is SMS or voice must register another one (the audit finding counts them).", emit: emitMFA005},
-		checks.IDEntraMFA006: {kind: fixGraph, scopes: methods, onWarn: true, what: "Disables the email one-time passcode authentication method (check guest sign-in impact first).", emit: emitMFA006},
-		checks.IDEntraMFA007: {kind: fixGraph, scopes: methods, onWarn: true, what: "Makes Microsoft Authenticator show the application name and sign-in location for all users (keeps its other settings).", emit: emitMFA007},
-		checks.IDEntraID001:  {kind: fixGraph, scopes: []string{scopeDomains}, onWarn: true, targets: model.TargetsObjects, what: "Sets passwords to never expire on each managed domain the audit listed.", emit: emitID001},
-		checks.IDEntraID004:  {kind: fixGraph, scopes: authz, onWarn: true, what: "Stops members from creating tenants and security groups and from reading BitLocker keys of their own devices (keeps the other default permissions).", emit: emitID004},
-		checks.IDEntraExt001: {kind: fixGraph, scopes: authz, onWarn: true, what: "Lets only administrators and Guest Inviters invite guests.", emit: emitEXT001},
-		checks.IDEntraExt002: {kind: fixGraph, scopes: authz, onWarn: true, what: "Restricts guests to their own directory objects (most restrictive guest role).", emit: emitEXT002},
-		checks.IDEntraExt005: {kind: fixGraph, scopes: authz, onWarn: true, what: "Turns off email-verified self-service sign-up and joining the tenant.", emit: emitEXT005},
-		checks.IDEntraApp001: {kind: fixGraph, scopes: authz, onWarn: true, what: "Removes user consent to applications (ManagePermissionGrantsForSelf.* policies) and keeps every other assigned permission grant policy.", emit: emitAPP001},
-		checks.IDEntraApp002: {kind: fixGraph, onWarn: true, what: "The admin consent workflow needs a reviewer only you can choose: this block is a commented template.", emit: emitAPP002},
-		checks.IDEntraApp003: {kind: fixGraph, scopes: authz, onWarn: true, what: "Stops members from registering applications.", emit: emitAPP003},
-		checks.IDEXOProto001: {kind: fixExchange, onWarn: true, what: "Disables SMTP AUTH for the organization.", emit: emitPROTO001},
-		checks.IDEXOProto002: {kind: fixExchange, onWarn: true, targets: model.TargetsMailboxes, what: "Removes the per-mailbox SMTP AUTH override (mailbox inherits the organization setting) on each mailbox the audit listed.", emit: emitPROTO002},
-		checks.IDEXOProto003: {kind: fixExchange, onWarn: true, targets: model.TargetsMailboxes, what: "Disables POP3 and IMAP4 on each mailbox the audit listed.", emit: emitPROTO003},
-		checks.IDEXOProto005: {kind: fixExchange, onWarn: true, what: "Disables POP3 and IMAP4 on every CAS mailbox plan, so new mailboxes are created without them.", emit: emitPROTO005},
-		checks.IDEXOFwd001:   {kind: fixExchange, onWarn: true, what: "Turns off automatic forwarding on the Default remote domain. Other remote domains (partners) are left for review.", emit: emitFWD001},
-		checks.IDEXOFwd002:   {kind: fixExchange, onWarn: true, what: "Sets automatic forwarding to Off in the Default outbound anti-spam policy. Custom policies are left for review.", emit: emitFWD002},
-		checks.IDEXOMail001:  {kind: fixExchange, onWarn: true, what: "Sets outbound recipient limits on the Default outbound anti-spam policy (keeping stricter values), and with -SecurityNotificationAddress also blocks senders over the limit and notifies that address.", emit: emitMAIL001},
-		checks.IDEXOAud001:   {kind: fixExchange, onWarn: true, what: "Turns on unified audit log ingestion (can take up to 60 minutes to take effect).", emit: emitAUD001},
-		checks.IDEXOAud002:   {kind: fixExchange, onWarn: true, what: "Turns on mailbox auditing by default for the organization.", emit: emitAUD002},
-		checks.IDEXOAud004:   {kind: fixExchange, onWarn: true, targets: model.TargetsObjects, what: "Turns off mailbox audit bypass on each association the audit listed.", emit: emitAUD004},
+		checks.IDEntraMFA001:  {kind: fixConditionalAccess, scopes: ca, what: "Creates a report-only Conditional Access policy requiring MFA for all users.", emit: emitMFA001CA},
+		checks.IDEntraCA001:   {kind: fixConditionalAccess, scopes: ca, what: "Creates a report-only Conditional Access policy blocking legacy authentication (Exchange ActiveSync and other legacy clients).", emit: emitCA001},
+		checks.IDEntraCA002:   {kind: fixConditionalAccess, scopes: ca, what: "Creates a report-only Conditional Access policy requiring MFA for the privileged administrator roles.", emit: emitCA002},
+		checks.IDEntraCA004:   {kind: fixConditionalAccess, scopes: ca, what: "Creates a report-only Conditional Access policy requiring MFA for guests and external users.", emit: emitCA004},
+		checks.IDEntraCA008:   {kind: fixConditionalAccess, scopes: ca, what: "Creates a report-only Conditional Access policy that allows registering security info only from a compliant or hybrid-joined device. Users without such a device cannot register MFA once it is enabled: onboard them with a Temporary Access Pass.", emit: emitCA008},
+		checks.IDEntraMFA005:  {kind: fixGraph, scopes: methods, onWarn: true, what: "Disables the SMS and voice call authentication methods. Users whose only method is SMS or voice must register another one (the audit finding counts them).", emit: emitMFA005},
+		checks.IDEntraMFA006:  {kind: fixGraph, scopes: methods, onWarn: true, what: "Disables the email one-time passcode authentication method (check guest sign-in impact first).", emit: emitMFA006},
+		checks.IDEntraMFA007:  {kind: fixGraph, scopes: methods, onWarn: true, what: "Makes Microsoft Authenticator show the application name and sign-in location for all users (keeps its other settings).", emit: emitMFA007},
+		checks.IDEntraID001:   {kind: fixGraph, scopes: []string{scopeDomains}, onWarn: true, targets: model.TargetsObjects, what: "Sets passwords to never expire on each managed domain the audit listed.", emit: emitID001},
+		checks.IDEntraID004:   {kind: fixGraph, scopes: authz, onWarn: true, what: "Stops members from creating tenants and security groups and from reading BitLocker keys of their own devices (keeps the other default permissions).", emit: emitID004},
+		checks.IDEntraExt001:  {kind: fixGraph, scopes: authz, onWarn: true, what: "Lets only administrators and Guest Inviters invite guests.", emit: emitEXT001},
+		checks.IDEntraExt002:  {kind: fixGraph, scopes: authz, onWarn: true, what: "Restricts guests to their own directory objects (most restrictive guest role).", emit: emitEXT002},
+		checks.IDEntraExt005:  {kind: fixGraph, scopes: authz, onWarn: true, what: "Turns off email-verified self-service sign-up and joining the tenant.", emit: emitEXT005},
+		checks.IDEntraApp001:  {kind: fixGraph, scopes: authz, onWarn: true, what: "Removes user consent to applications (ManagePermissionGrantsForSelf.* policies) and keeps every other assigned permission grant policy.", emit: emitAPP001},
+		checks.IDEntraApp002:  {kind: fixGraph, onWarn: true, what: "The admin consent workflow needs a reviewer only you can choose: this block is a commented template.", emit: emitAPP002},
+		checks.IDEntraApp003:  {kind: fixGraph, scopes: authz, onWarn: true, what: "Stops members from registering applications.", emit: emitAPP003},
+		checks.IDEntraPriv007: {kind: fixGraph, scopes: []string{scopeApplications}, targets: model.TargetsOwners, what: "Removes each owner the audit listed from the privileged service principal or its app registration. Client secrets are not removed: add a certificate, move the workload to it, then remove the secret (Remove-MgApplicationPassword).", emit: emitPRIV007},
+		checks.IDEXOProto001:  {kind: fixExchange, onWarn: true, what: "Disables SMTP AUTH for the organization.", emit: emitPROTO001},
+		checks.IDEXOProto002:  {kind: fixExchange, onWarn: true, targets: model.TargetsMailboxes, what: "Removes the per-mailbox SMTP AUTH override (mailbox inherits the organization setting) on each mailbox the audit listed.", emit: emitPROTO002},
+		checks.IDEXOProto003:  {kind: fixExchange, onWarn: true, targets: model.TargetsMailboxes, what: "Disables POP3 and IMAP4 on each mailbox the audit listed.", emit: emitPROTO003},
+		checks.IDEXOProto005:  {kind: fixExchange, onWarn: true, what: "Disables POP3 and IMAP4 on every CAS mailbox plan, so new mailboxes are created without them.", emit: emitPROTO005},
+		checks.IDEXOFwd001:    {kind: fixExchange, onWarn: true, what: "Turns off automatic forwarding on the Default remote domain. Other remote domains (partners) are left for review.", emit: emitFWD001},
+		checks.IDEXOFwd002:    {kind: fixExchange, onWarn: true, what: "Sets automatic forwarding to Off in the Default outbound anti-spam policy. Custom policies are left for review.", emit: emitFWD002},
+		checks.IDEXOMail001:   {kind: fixExchange, onWarn: true, what: "Sets outbound recipient limits on the Default outbound anti-spam policy (keeping stricter values), and with -SecurityNotificationAddress also blocks senders over the limit and notifies that address.", emit: emitMAIL001},
+		checks.IDEXOAud001:    {kind: fixExchange, onWarn: true, what: "Turns on unified audit log ingestion (can take up to 60 minutes to take effect).", emit: emitAUD001},
+		checks.IDEXOAud002:    {kind: fixExchange, onWarn: true, what: "Turns on mailbox auditing by default for the organization.", emit: emitAUD002},
+		checks.IDEXOAud004:    {kind: fixExchange, onWarn: true, targets: model.TargetsObjects, what: "Turns off mailbox audit bypass on each association the audit listed.", emit: emitAUD004},
 	}
 }
 
@@ -136,11 +138,7 @@ func specFor(b model.Block) fixSpec {
 	if b.Variant == model.VariantSecurityDefaults {
 		return securityDefaultsFix()
 	}
-	s := fixSpecs()[b.Result.ID]
-	if b.Evidence != "" {
-		s.what = b.Evidence + " " + s.what
-	}
-	return s
+	return fixSpecs()[b.Result.ID]
 }
 
 // plan is the model's remediation plan with each block's fix.
@@ -314,7 +312,8 @@ func (g *gen) notes(p plan, c Connection) []string {
 	}
 	if len(c.GraphScopes) > 0 {
 		n = append(n, "Microsoft Graph permissions requested: "+strings.Join(c.GraphScopes, ", ")+
-			". Sign in as an administrator allowed to change these settings (Global Administrator covers all of them).")
+			". Sign in as an administrator allowed to change these settings (Global Administrator covers all of them). With -WhatIf only their read counterparts are requested ("+
+			strings.Join(ReadScopes(c.GraphScopes), ", ")+"), so a dry run needs no consent to write.")
 	}
 	if c.Exchange {
 		n = append(n, exchangeAdminRoleNotice)

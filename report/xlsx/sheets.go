@@ -121,10 +121,10 @@ func findingsTable(doc *checks.Document) table {
 		notes: integrityNotes(doc),
 		cols: []column{
 			{header: "ID"}, {header: "Severity", kind: kindSeverity}, {header: "Status", kind: kindStatus},
-			{header: "Title", wrap: true, width: 45}, {header: "Category", wrap: true, width: 24}, {header: "Summary", wrap: true, width: 60},
-			{header: "Affected"}, {header: "CIS", wrap: true, width: 24}, {header: "SCuBA", wrap: true, width: 20},
-			{header: "Other references", wrap: true, width: 36},
-			{header: "Remediation", wrap: true, width: 60}, {header: "Script"}, {header: "Accepted", wrap: true, width: 40},
+			{header: "Title", wrap: true, width: 32}, {header: "Category", wrap: true, width: 18}, {header: "Summary", wrap: true, width: 50},
+			{header: "Affected"}, {header: "CIS", wrap: true, width: 14}, {header: "SCuBA", wrap: true, width: 14},
+			{header: "Other references", wrap: true, width: 24},
+			{header: "Remediation", wrap: true, width: 42}, {header: "Script"}, {header: "Accepted", wrap: true, width: 24},
 		},
 		n: len(rs),
 		row: func(i int) []any {

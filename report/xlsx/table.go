@@ -74,11 +74,20 @@ func writeTable(ctx context.Context, f *excelize.File, st *styles, t table, maxR
 	}
 	// Worksheet-level settings must exist before the stream writer starts:
 	// it copies them into the XML it writes.
-	if err := f.AutoFilter(t.sheet, fmt.Sprintf("A%d:%s%d", headerRow, lastCol, headerRow+max(n, 1)), nil); err != nil {
-		return fmt.Errorf("xlsx: sheet %s: autofilter: %w", t.sheet, err)
+	// An empty sheet gets no filter buttons and no frozen header: there is
+	// nothing to filter or scroll.
+	if n > 0 {
+		if err := f.AutoFilter(t.sheet, fmt.Sprintf("A%d:%s%d", headerRow, lastCol, headerRow+n), nil); err != nil {
+			return fmt.Errorf("xlsx: sheet %s: autofilter: %w", t.sheet, err)
+		}
 	}
 	if err := printLayout(f, t.sheet); err != nil {
 		return err
+	}
+	// The header row repeats at the top of every printed page.
+	if err := f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", Scope: t.sheet,
+		RefersTo: fmt.Sprintf("'%s'!$%d:$%d", strings.ReplaceAll(t.sheet, "'", "''"), headerRow, headerRow)}); err != nil {
+		return fmt.Errorf("xlsx: sheet %s: print titles: %w", t.sheet, err)
 	}
 	if t.validate != nil && n > 0 {
 		if err := t.validate(f, t.sheet, headerRow+1, headerRow+n); err != nil {
@@ -153,11 +162,14 @@ func writeTable(ctx context.Context, f *excelize.File, st *styles, t table, maxR
 			return fmt.Errorf("xlsx: sheet %s: %w", t.sheet, err)
 		}
 	}
-	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: headerRow,
-		TopLeftCell: fmt.Sprintf("A%d", headerRow+1), ActivePane: "bottomLeft",
-		Selection: []excelize.Selection{{SQRef: fmt.Sprintf("A%d", headerRow+1), ActiveCell: fmt.Sprintf("A%d", headerRow+1), Pane: "bottomLeft"}},
-	}); err != nil {
-		return fmt.Errorf("xlsx: sheet %s: %w", t.sheet, err)
+	// No frozen header on an empty sheet.
+	if n > 0 {
+		if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: headerRow,
+			TopLeftCell: fmt.Sprintf("A%d", headerRow+1), ActivePane: "bottomLeft",
+			Selection: []excelize.Selection{{SQRef: fmt.Sprintf("A%d", headerRow+1), ActiveCell: fmt.Sprintf("A%d", headerRow+1), Pane: "bottomLeft"}},
+		}); err != nil {
+			return fmt.Errorf("xlsx: sheet %s: %w", t.sheet, err)
+		}
 	}
 
 	r := 1

@@ -288,12 +288,48 @@ func TestFindingsSheetLayout(t *testing.T) {
 	if w, _ := f.GetColWidth(sheetFindings, "F"); w > maxWrapWidth {
 		t.Errorf("Summary column width %v exceeds the cap", w)
 	}
-	// Every sheet with a table has an autofilter and a frozen header.
-	for _, sheet := range SheetNames(true)[1:] {
-		p, err := f.GetPanes(sheet)
-		if err != nil || !p.Freeze {
-			t.Errorf("%s: panes %+v, %v", sheet, p, err)
+	// Every sheet with rows has a frozen header; an empty one has neither
+	// a frozen header nor filter buttons. Every sheet repeats its header
+	// row on each printed page and prints landscape, one page wide.
+	titles, filters := map[string]string{}, map[string]bool{}
+	for _, dn := range f.GetDefinedName() {
+		switch dn.Name {
+		case "_xlnm.Print_Titles":
+			titles[dn.Scope] = dn.RefersTo
+		case "_xlnm._FilterDatabase":
+			filters[dn.Scope] = true
 		}
+	}
+	for _, sheet := range SheetNames(true)[1:] {
+		rows, err := f.GetRows(sheet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := 0
+		for i, r := range rows {
+			if len(r) > 1 {
+				h = i + 1
+				break
+			}
+		}
+		empty := h == len(rows)
+		p, err := f.GetPanes(sheet)
+		if err != nil || p.Freeze == empty {
+			t.Errorf("%s (empty %v): panes %+v, %v", sheet, empty, p, err)
+		}
+		if filters[sheet] == empty {
+			t.Errorf("%s (empty %v): autofilter %v", sheet, empty, filters[sheet])
+		}
+		if want := fmt.Sprintf("'%s'!$%d:$%d", sheet, h, h); titles[sheet] != want {
+			t.Errorf("%s: print titles %q, want %q", sheet, titles[sheet], want)
+		}
+		lo, err := f.GetPageLayout(sheet)
+		if err != nil || lo.Orientation == nil || *lo.Orientation != "landscape" || lo.FitToWidth == nil || *lo.FitToWidth != 1 {
+			t.Errorf("%s: page layout %+v, %v", sheet, lo, err)
+		}
+	}
+	if titles[sheetFindings] != "'Findings'!$1:$1" {
+		t.Errorf("Findings print titles %q", titles[sheetFindings])
 	}
 }
 

@@ -64,10 +64,12 @@
 # User.ReadWrite.All is not needed): DelegatedPermissionGrant.ReadWrite.All,
 # MailboxSettings.ReadWrite, User-PasswordProfile.ReadWrite.All, User.DeleteRestore.All,
 # User.EnableDisableAccount.All, User.Read.All, User.RevokeSessions.All,
-# UserAuthenticationMethod.ReadWrite.All. Sign in interactively as an administrator: resetting the
-# password and removing authentication methods of an administrator needs Privileged Authentication
-# Administrator; for other users Authentication Administrator and User Administrator together
-# suffice (Global Administrator covers everything).
+# UserAuthenticationMethod.ReadWrite.All. With -WhatIf only their read counterparts are requested
+# (DelegatedPermissionGrant.Read.All, MailboxSettings.Read, User.Read.All,
+# UserAuthenticationMethod.Read.All), so a dry run needs no consent to write. Sign in
+# interactively as an administrator: resetting the password and removing authentication methods of
+# an administrator needs Privileged Authentication Administrator; for other users Authentication
+# Administrator and User Administrator together suffice (Global Administrator covers everything).
 #
 # Exchange Online steps (forwarding, protocols, and inbox rules when Graph cannot open the
 # mailbox) need the Exchange Administrator role.
@@ -248,8 +250,12 @@ function Get-ContainmentPassword {
 
 #region TenantGuard Connect and verify the tenant (nothing is changed before this passes)
 Write-Host ('Tenant: {0} ({1}), snapshot of {2}' -f (ConvertTo-ConsoleText $TenantDisplayName), $ExpectedTenantId, $SnapshotCollectedAt)
-# Delegated Microsoft Graph permissions the blocks below need, and no others.
+# Delegated Microsoft Graph permissions the blocks below need, and no others. A -WhatIf run only
+# reads, so it asks for their read counterparts and needs no consent to write.
 $RequiredGraphScopes = @('DelegatedPermissionGrant.ReadWrite.All', 'MailboxSettings.ReadWrite', 'User-PasswordProfile.ReadWrite.All', 'User.DeleteRestore.All', 'User.EnableDisableAccount.All', 'User.Read.All', 'User.RevokeSessions.All', 'UserAuthenticationMethod.ReadWrite.All')
+if ($WhatIfPreference) {
+    $RequiredGraphScopes = @('DelegatedPermissionGrant.Read.All', 'MailboxSettings.Read', 'User.Read.All', 'UserAuthenticationMethod.Read.All')
+}
 Connect-MgGraph -TenantId 'b7f3a1c2-5d4e-4f60-9a8b-1c2d3e4f5a6b' -Scopes $RequiredGraphScopes -NoWelcome
 $mgContext = Get-MgContext
 if ($null -eq $mgContext) {
@@ -263,7 +269,13 @@ if ($missingScopes.Count -gt 0) {
     throw ('The Microsoft Graph session lacks these permissions: {0}. Nothing was changed. Consent to them, or sign in with an account that can.' -f ($missingScopes -join ', '))
 }
 Write-Host ('Microsoft Graph: tenant {0}, signed in as {1}' -f $mgContext.TenantId, (ConvertTo-ConsoleText ([string]$mgContext.Account)))
-Connect-ExchangeOnline -ShowBanner:$false
+# A -WhatIf run only reads: it loads only the Exchange cmdlets that read, so it cannot change
+# Exchange Online.
+if ($WhatIfPreference) {
+    Connect-ExchangeOnline -ShowBanner:$false -CommandName @('Get-AdminAuditLogConfig', 'Get-CASMailbox', 'Get-CASMailboxPlan', 'Get-HostedOutboundSpamFilterPolicy', 'Get-HostedOutboundSpamFilterRule', 'Get-InboxRule', 'Get-Mailbox', 'Get-MailboxAuditBypassAssociation', 'Get-OrganizationConfig', 'Get-RemoteDomain', 'Get-TransportConfig')
+} else {
+    Connect-ExchangeOnline -ShowBanner:$false
+}
 $exoConnections = @(Get-ConnectionInformation | Where-Object { [string]$_.State -eq 'Connected' })
 if ($exoConnections.Count -eq 0) {
     throw 'Connect-ExchangeOnline did not create a session. Nothing was changed.'

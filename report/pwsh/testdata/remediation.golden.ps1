@@ -57,7 +57,9 @@
 # Microsoft Graph permissions requested: Domain.ReadWrite.All, Policy.Read.All,
 # Policy.ReadWrite.AuthenticationMethod, Policy.ReadWrite.Authorization,
 # Policy.ReadWrite.ConditionalAccess. Sign in as an administrator allowed to change these settings
-# (Global Administrator covers all of them).
+# (Global Administrator covers all of them). With -WhatIf only their read counterparts are
+# requested (Domain.Read.All, Policy.Read.All, Policy.Read.AuthenticationMethod), so a dry run
+# needs no consent to write.
 #
 # Exchange Online changes need the Exchange Administrator role (the unified audit log setting also
 # needs the Audit Logs role, included in Organization Management).
@@ -196,8 +198,12 @@ function Find-ConditionalAccessPolicy {
 
 #region TenantGuard Connect and verify the tenant (nothing is changed before this passes)
 Write-Host ('Tenant: {0} ({1}), snapshot of {2}' -f (ConvertTo-ConsoleText $TenantDisplayName), $ExpectedTenantId, $SnapshotCollectedAt)
-# Delegated Microsoft Graph permissions the blocks below need, and no others.
+# Delegated Microsoft Graph permissions the blocks below need, and no others. A -WhatIf run only
+# reads, so it asks for their read counterparts and needs no consent to write.
 $RequiredGraphScopes = @('Domain.ReadWrite.All', 'Policy.Read.All', 'Policy.ReadWrite.AuthenticationMethod', 'Policy.ReadWrite.Authorization', 'Policy.ReadWrite.ConditionalAccess')
+if ($WhatIfPreference) {
+    $RequiredGraphScopes = @('Domain.Read.All', 'Policy.Read.All', 'Policy.Read.AuthenticationMethod')
+}
 Connect-MgGraph -TenantId '6f1c2a9e-0b7d-4c3e-9a51-2d8e4f6b7c10' -Scopes $RequiredGraphScopes -NoWelcome
 $mgContext = Get-MgContext
 if ($null -eq $mgContext) {
@@ -211,7 +217,13 @@ if ($missingScopes.Count -gt 0) {
     throw ('The Microsoft Graph session lacks these permissions: {0}. Nothing was changed. Consent to them, or sign in with an account that can.' -f ($missingScopes -join ', '))
 }
 Write-Host ('Microsoft Graph: tenant {0}, signed in as {1}' -f $mgContext.TenantId, (ConvertTo-ConsoleText ([string]$mgContext.Account)))
-Connect-ExchangeOnline -ShowBanner:$false
+# A -WhatIf run only reads: it loads only the Exchange cmdlets that read, so it cannot change
+# Exchange Online.
+if ($WhatIfPreference) {
+    Connect-ExchangeOnline -ShowBanner:$false -CommandName @('Get-AdminAuditLogConfig', 'Get-CASMailbox', 'Get-CASMailboxPlan', 'Get-HostedOutboundSpamFilterPolicy', 'Get-HostedOutboundSpamFilterRule', 'Get-InboxRule', 'Get-Mailbox', 'Get-MailboxAuditBypassAssociation', 'Get-OrganizationConfig', 'Get-RemoteDomain', 'Get-TransportConfig')
+} else {
+    Connect-ExchangeOnline -ShowBanner:$false
+}
 $exoConnections = @(Get-ConnectionInformation | Where-Object { [string]$_.State -eq 'Connected' })
 if ($exoConnections.Count -eq 0) {
     throw 'Connect-ExchangeOnline did not create a session. Nothing was changed.'
