@@ -26,22 +26,12 @@ func (r *renderer) changes() error {
 	_, then := scoreBand(c.From.Score)
 	_, now := scoreBand(c.To.Score)
 	r.need(3 * lineH(11))
-	x := marginX
-	for _, part := range []struct {
-		s  string
-		st textStyle
-	}{
+	r.l.drawSpans(marginX, r.y+baseline(lineH(11), 11), contentW, []span{
 		{fmt.Sprintf("Score %.1f%%", c.From.Score), textStyle{size: 11, bold: true, color: then}},
-		// Line wrapping trims spaces at either end of a part: the
-		// spaces that join the parts are no-break spaces.
-		{fmt.Sprintf("\u00a0on %s \u00a0→\u00a0 ", fmtDay(c.From.CollectedAt)), scoreSt},
+		{fmt.Sprintf(" on %s → ", fmtDay(c.From.CollectedAt)), scoreSt},
 		{fmt.Sprintf("%.1f%%", c.To.Score), textStyle{size: 11, bold: true, color: now}},
-		{fmt.Sprintf("\u00a0on %s  (%s)", fmtDay(c.To.CollectedAt), c.ScoreDelta), scoreSt},
-	} {
-		ln := r.l.wrap(part.s, contentW, part.st, false)[0]
-		r.l.drawLine(x, r.y+baseline(lineH(11), 11), ln, part.st)
-		x += ln.w
-	}
+		{fmt.Sprintf(" on %s (%s)", fmtDay(c.To.CollectedAt), c.ScoreDelta), scoreSt},
+	})
 	r.y += lineH(11) + 1
 	r.para(fmt.Sprintf("%d fixed, %d regressed, %d change(s) to review among the tenant's objects.", len(c.Fixed), len(c.Regressed), c.NewRisks()), body, marginX, contentW)
 	r.y += 1.5

@@ -79,3 +79,23 @@ func TestSinceTheLastReport(t *testing.T) {
 		t.Error("empty change set not said")
 	}
 }
+
+// TestScoreLineSpaces reads the score line of "Since the last report" back
+// with pdftotext: its coloured scores keep the spaces around them.
+func TestScoreLineSpaces(t *testing.T) {
+	doc := phishedDoc()
+	d := &diff.Document{
+		Tenant: diff.Tenant{ID: doc.Tenant.ID}, ObjectsCompared: true,
+		From: diff.Side{CollectedAt: time.Date(2026, 11, 5, 9, 0, 0, 0, time.UTC), Score: 26.3},
+		To:   diff.Side{CollectedAt: time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC), Score: 32.8},
+	}
+	var buf bytes.Buffer
+	if err := Write(t.Context(), &buf, buildModel(t, withChanges(t, doc, d), nil), Options{Compress: true}); err != nil {
+		t.Fatal(err)
+	}
+	text := poppler(t, "pdftotext", buf.Bytes(), "-enc", "UTF-8", "-raw")
+	if want := "Score 26.3% on 2026-11-05 → 32.8% on 2026-12-05 (+6.5)"; !strings.Contains(text, want+"\n") {
+		i := strings.Index(text, "Score 26.3%")
+		t.Errorf("score line reads %q, want %q", text[max(i, 0):min(max(i, 0)+80, len(text))], want)
+	}
+}

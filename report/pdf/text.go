@@ -368,6 +368,53 @@ func (l *layer) drawLine(x, y float64, ln textLine, st textStyle) {
 	flush()
 }
 
+// span is a part of a line drawn in its own style, such as a coloured
+// score inside a sentence.
+type span struct {
+	s  string
+	st textStyle
+}
+
+// drawSpans draws spans one after the other on one line, the left edge at
+// x and the baseline at y, no wider than maxW, and returns the width used.
+// wrap drops the spaces at either end of a string, so a space at the end
+// of a span or at the start of the next becomes a gap of one space width
+// here. A span that does not fit is cut with an ellipsis and ends the line.
+func (l *layer) drawSpans(x, y, maxW float64, spans []span) float64 {
+	start := x
+	gap := 0.0 // a space owed before the next text
+	for _, sp := range spans {
+		s := clean(sp.s, false)
+		trimmedLeft := strings.TrimLeftFunc(s, isSpace)
+		body := strings.TrimRightFunc(trimmedLeft, isSpace)
+		if len(trimmedLeft) < len(s) {
+			gap = max(gap, l.spaceWidth(sp.st))
+		}
+		if body == "" {
+			continue
+		}
+		if x > start {
+			x += gap
+		}
+		gap = 0
+		if len(body) < len(trimmedLeft) {
+			gap = l.spaceWidth(sp.st)
+		}
+		room := start + maxW - x
+		if room <= 0 {
+			break
+		}
+		full := l.width(body, sp.st) > room
+		ln := l.fit(body, room, sp.st)
+		l.drawLine(x, y, ln, sp.st)
+		x += ln.w
+		if full {
+			break
+		}
+	}
+	return x - start
+}
+
 // fakeBold draws text of a face without a bold variant (CJK) filled and
 // stroked, so bold headings keep their weight.
 func (l *layer) fakeBold(x, y float64, s string, st textStyle) {

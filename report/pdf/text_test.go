@@ -255,3 +255,76 @@ func TestScoreBand(t *testing.T) {
 		}
 	}
 }
+
+// TestDrawSpansKeepSpaces: parts of one line drawn in different styles keep
+// the spaces that join them (wrap trims a string's outer spaces), as a
+// reader extracting the text sees them.
+func TestDrawSpansKeepSpaces(t *testing.T) {
+	t.Parallel()
+	red := textStyle{size: 11, bold: true, color: colPoor}
+	plainSt := textStyle{size: 11, bold: true, color: colText}
+	small := textStyle{size: 8, color: colMuted}
+	for _, tc := range []struct {
+		name  string
+		spans []span
+		want  string
+		gaps  int
+	}{
+		{"score line", []span{{"Score 61.5%", red}, {" on 2026-11-05 → ", plainSt}, {"74.1%", red}, {" on 2026-12-05 (+12.6)", plainSt}},
+			"Score 61.5% on 2026-11-05 → 74.1% on 2026-12-05 (+12.6)", 3},
+		{"no space, no gap", []span{{"abc", red}, {"def", plainSt}}, "abcdef", 0},
+		{"trailing space of the first part", []span{{"abc ", red}, {"def", small}}, "abc def", 1},
+		{"a part of spaces only", []span{{"abc", red}, {"   ", plainSt}, {"def", small}}, "abc def", 1},
+		{"spaces on both sides count once", []span{{"abc  ", red}, {"  def", plainSt}}, "abc def", 1},
+		{"leading space of the line is dropped", []span{{" abc", red}, {" def", plainSt}}, "abc def", 1},
+		{"hostile parts", []span{{"=HYPERLINK(\"x\") ", red}, {"北京", plainSt}, {" '; Remove-MgUser\u202e", small}},
+			"=HYPERLINK(\"x\") 北京 '; Remove-MgUser", 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			l := newTestLayer(t)
+			l.f.AddPage()
+			got := l.drawSpans(marginX, 50, contentW, tc.spans)
+			want := 0.0
+			gapW := 0.0
+			for _, sp := range tc.spans {
+				want += l.width(sp.s, sp.st)
+				gapW = max(gapW, l.spaceWidth(sp.st))
+			}
+			// Each gap is one space of the style it belongs to, at most
+			// the widest of them.
+			if got < want+float64(tc.gaps)*l.spaceWidth(small)-1e-6 || got > want+float64(tc.gaps)*gapW+1e-6 {
+				t.Errorf("width %.2f mm, want %.2f mm of text and %d space(s)", got, want, tc.gaps)
+			}
+			var buf bytes.Buffer
+			if err := l.f.Output(&buf); err != nil {
+				t.Fatal(err)
+			}
+			text := strings.TrimSpace(poppler(t, "pdftotext", buf.Bytes(), "-enc", "UTF-8", "-raw"))
+			if text != tc.want {
+				t.Errorf("pdftotext reads %q, want %q", text, tc.want)
+			}
+		})
+	}
+}
+
+// TestDrawSpansFit: a line longer than its room is cut with an ellipsis and
+// stays inside it.
+func TestDrawSpansFit(t *testing.T) {
+	t.Parallel()
+	l := newTestLayer(t)
+	l.f.SetCompression(false)
+	l.f.AddPage()
+	st := textStyle{size: 11, bold: true}
+	w := l.drawSpans(marginX, 50, 40, []span{{"Score 61.5%", st}, {" on 2026-11-05 → ", st}, {"74.1%", st}, {" on 2026-12-05", st}})
+	if w > 40+1e-6 {
+		t.Errorf("line %.2f mm wide in 40 mm", w)
+	}
+	var buf bytes.Buffer
+	if err := l.f.Output(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if text := joined(extractText(t, buf.Bytes())); !strings.Contains(text, "…") || strings.Contains(text, "2026-12-05") {
+		t.Errorf("cut line drawn as %q", text)
+	}
+}
