@@ -109,13 +109,11 @@ func evalEntraExt006(c *Context) Outcome {
 }
 
 // entraSignInCollected reports whether the users dataset carries sign-in
-// activity: not when the collector noted it fell back without it, nor when
-// no user at all has the property.
+// activity: not when the manifest lists it as omitted (the collector fell
+// back without it), nor when no user at all has the property.
 func entraSignInCollected(c *Context, users []snapshot.User) bool {
-	for _, n := range c.Info(snapshot.DSUsers).Notes {
-		if strings.Contains(strings.ToLower(n), "signinactivity") {
-			return false
-		}
+	if c.Info(snapshot.DSUsers).Omits(snapshot.PropSignInActivity) {
+		return false
 	}
 	for _, u := range users {
 		if u.SignInActivity != nil {

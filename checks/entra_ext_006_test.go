@@ -55,20 +55,33 @@ func TestEntraEXT006(t *testing.T) {
 	})
 }
 
-// TestEntraEXT006CollectorNote: when the collector notes that it fell back
-// to users without signInActivity, staleness is not judged even if some
-// rows carry the property.
-func TestEntraEXT006CollectorNote(t *testing.T) {
+// TestEntraEXT006OmittedSignIn: when the manifest lists signInActivity as
+// omitted (the collector fell back without it), staleness is not judged
+// even if some rows carry the property; a note's wording alone decides
+// nothing.
+func TestEntraEXT006OmittedSignIn(t *testing.T) {
 	users := entraList(
 		entraUser("g1", "Guest", "g_x.com#EXT#@contoso.onmicrosoft.com", "Guest", true,
 			`"externalUserState":"Accepted","createdDateTime":"2020-01-01T00:00:00Z","signInActivity":{"lastSignInDateTime":"2026-11-01T00:00:00Z"}`),
 	)
-	m := snapshot.Manifest{SchemaVersion: snapshot.SchemaVersion, CollectedAt: testNow, Datasets: map[string]snapshot.DatasetInfo{
-		snapshot.DSUsers: {Status: snapshot.StatusOK, File: "users.json", Notes: []string{"collected without signInActivity: Entra ID P1 required"}},
-	}}
-	s := snapshot.FromFiles(m, map[string][]byte{snapshot.DSUsers: []byte(users)})
-	r := RunCheck(entraCheck(t, "ENTRA-EXT-006"), testCtx(t, s, nil))
-	if r.Status != StatusUnknown {
-		t.Fatalf("status = %s (%s), want unknown", r.Status, r.Summary)
+	for _, tc := range []struct {
+		name string
+		info snapshot.DatasetInfo
+		want Status
+	}{
+		{"omitted", snapshot.DatasetInfo{Status: snapshot.StatusOK, File: "users.json", Omitted: []string{snapshot.PropSignInActivity}}, StatusUnknown},
+		{"omitted with a note", snapshot.DatasetInfo{Status: snapshot.StatusOK, File: "users.json", Omitted: []string{snapshot.PropSignInActivity},
+			Notes: []string{"=HYPERLINK(\"x\") '; Remove-MgUser"}}, StatusUnknown},
+		{"note only", snapshot.DatasetInfo{Status: snapshot.StatusOK, File: "users.json", Notes: []string{"collected without signInActivity: Entra ID P1 required"}}, StatusPass},
+		{"another property omitted", snapshot.DatasetInfo{Status: snapshot.StatusOK, File: "users.json", Omitted: []string{"assignedLicenses"}}, StatusPass},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := snapshot.Manifest{SchemaVersion: snapshot.SchemaVersion, CollectedAt: testNow, Datasets: map[string]snapshot.DatasetInfo{snapshot.DSUsers: tc.info}}
+			s := snapshot.FromFiles(m, map[string][]byte{snapshot.DSUsers: []byte(users)})
+			r := RunCheck(entraCheck(t, "ENTRA-EXT-006"), testCtx(t, s, nil))
+			if r.Status != tc.want {
+				t.Fatalf("status = %s (%s), want %s", r.Status, r.Summary, tc.want)
+			}
+		})
 	}
 }

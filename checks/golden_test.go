@@ -13,7 +13,6 @@ import (
 	m365audit "github.com/m365audit/m365audit"
 	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/collectors/snapshot"
-	"github.com/m365audit/m365audit/report/pwsh"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -74,19 +73,6 @@ func TestGoldenContoso(t *testing.T) {
 		}
 		if r.Status == checks.StatusError {
 			t.Errorf("%s errored: %s", r.ID, r.Summary)
-		}
-	}
-}
-
-// TestCAScriptFlagsMatchRemediationScript keeps the CA checks' Script flag
-// equal to what remediation.ps1 actually carries.
-func TestCAScriptFlagsMatchRemediationScript(t *testing.T) {
-	for _, c := range checks.All() {
-		if c.Category != "Conditional Access" && c.ID != "ENTRA-MFA-001" && c.ID != "ENTRA-MFA-010" {
-			continue
-		}
-		if c.Remediation.Script != pwsh.Supports(c.ID) {
-			t.Errorf("%s: Remediation.Script = %v, remediation.ps1 supports it: %v", c.ID, c.Remediation.Script, pwsh.Supports(c.ID))
 		}
 	}
 }

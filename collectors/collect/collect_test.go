@@ -231,9 +231,27 @@ func TestRun_SignInActivityFallbackOnUnlicensedTenant(t *testing.T) {
 		!strings.Contains(info.Notes[0], graph.CodeNonPremium) || !strings.Contains(info.Notes[0], "without signInActivity") {
 		t.Fatalf("users info = %+v", info)
 	}
+	if len(info.Omitted) != 1 || info.Omitted[0] != snapshot.PropSignInActivity {
+		t.Errorf("users omitted = %q, want [signInActivity]", info.Omitted)
+	}
 	raw, _ := got.Raw(snapshot.DSUsers)
 	if bytes.Contains(raw, []byte("signInActivity")) {
 		t.Error("signInActivity present after the fallback")
+	}
+}
+
+// TestRun_SignInActivityCollectedOmitsNothing: a licensed tenant's users
+// carry signInActivity and the manifest lists nothing as omitted.
+func TestRun_SignInActivityCollectedOmitsNothing(t *testing.T) {
+	srv := startSim(t, fixture(5, true), tenantsim.Options{})
+	got, _, _ := collectSim(t, srv, nil)
+	info := got.Info(snapshot.DSUsers)
+	if info.Status != snapshot.StatusOK || len(info.Omitted) != 0 || info.Omits(snapshot.PropSignInActivity) {
+		t.Fatalf("users info = %+v", info)
+	}
+	raw, _ := got.Raw(snapshot.DSUsers)
+	if !bytes.Contains(raw, []byte("signInActivity")) {
+		t.Error("signInActivity missing on a licensed tenant")
 	}
 }
 

@@ -224,6 +224,9 @@ type outcome struct {
 	status snapshot.Status
 	reason string
 	notes  []string
+	// omitted lists the properties left out of every object
+	// (DatasetInfo.Omitted).
+	omitted []string
 	// list holds the streamed file of a list dataset (committed by record).
 	list *snapshot.ListWriter
 	// cp is the checkpoint after the last complete page of list.
@@ -283,6 +286,7 @@ func (c *Collector) dataset(ctx context.Context, s snapshot.Spec, f datasetFunc)
 		Retries:     int(st.Retries.Load()) + out.exoRetries,
 		ThrottledMs: (time.Duration(st.ThrottledNs.Load()) + out.exoThrottled).Milliseconds(),
 		Notes:       out.notes,
+		Omitted:     out.omitted,
 		Window:      out.window,
 	}
 	if ctx.Err() != nil {
@@ -547,13 +551,16 @@ func (c *Collector) fetchList(ctx context.Context, s snapshot.Spec, query string
 	if err != nil {
 		return outcome{}, err
 	}
-	var notes []string
+	var notes, omitted []string
 	from := ""
 	var lw *snapshot.ListWriter
 	if prev, ok := c.w.Interrupted(s.ID); ok && prev.Checkpoint != nil && !keep {
 		if lw, err = c.w.ResumeList(s.ID, *prev.Checkpoint); err == nil {
 			from = prev.Checkpoint.NextLink
 			notes = append(notes, prev.Notes...)
+			// The saved link continues the query that was interrupted,
+			// so what that query left out is still left out.
+			omitted = append(omitted, prev.Omitted...)
 			c.log.Info("dataset resumed from its checkpoint", "section", s.ID,
 				"objects", prev.Checkpoint.Count, "pages", prev.Checkpoint.Pages)
 		} else {
@@ -607,9 +614,11 @@ func (c *Collector) fetchList(ctx context.Context, s snapshot.Spec, query string
 		}
 		out = outcome{list: lw}
 		notes = append(notes, "the saved page link of the interrupted run was refused ("+reason+"): collected again from the start")
+		// Collected again with this call's own query.
+		omitted = nil
 		pages, err = c.g.Pages(ctx, ri, "", onPage)
 	}
-	out.notes = notes
+	out.notes, out.omitted = notes, omitted
 	if err != nil {
 		var fe *fatalError
 		if errors.As(err, &fe) {
@@ -628,7 +637,7 @@ func (c *Collector) fetchList(ctx context.Context, s snapshot.Spec, query string
 			return out, nil
 		}
 		o := failed(err)
-		o.list, o.notes = lw, notes
+		o.list, o.notes, o.omitted = lw, notes, omitted
 		return o, nil
 	}
 	out.status = snapshot.StatusOK
@@ -651,7 +660,8 @@ func staleLink(err error) bool {
 
 // users collects members and guests with signInActivity, falling back to
 // the same $select without it when the tenant is not licensed (or the app
-// lacks AuditLog.Read.All), as a dataset note.
+// lacks AuditLog.Read.All): the dataset then lists signInActivity as
+// omitted (and a note says why, for people).
 func (c *Collector) users(ctx context.Context, s snapshot.Spec, query string) (outcome, error) {
 	out, err := c.fetchList(ctx, s, query, nil, false)
 	if err != nil {
@@ -665,6 +675,9 @@ func (c *Collector) users(ctx context.Context, s snapshot.Spec, query string) (o
 				out.list.Abort()
 			}
 			out, err = c.fetchList(ctx, s, fallback, nil, false)
+			// Set before any return: an interrupted fallback keeps it in
+			// its checkpoint, so a resumed run still knows.
+			out.omitted = addOmitted(out.omitted, snapshot.PropSignInActivity)
 			if err != nil {
 				return out, err
 			}
@@ -674,6 +687,16 @@ func (c *Collector) users(ctx context.Context, s snapshot.Spec, query string) (o
 		}
 	}
 	return out, nil
+}
+
+// addOmitted adds prop to omitted unless it is there already.
+func addOmitted(omitted []string, prop string) []string {
+	for _, p := range omitted {
+		if p == prop {
+			return omitted
+		}
+	}
+	return append(omitted, prop)
 }
 
 // withoutSignInActivity drops signInActivity from a query's $select.

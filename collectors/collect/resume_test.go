@@ -194,6 +194,48 @@ func TestRun_ResumeStaleLinkRestartsDataset(t *testing.T) {
 	}
 }
 
+// TestRun_ResumeKeepsOmitted: a run interrupted while paging the users
+// fallback without signInActivity records the omission in its checkpoint
+// entry, and the resumed run, which continues the fallback's page link,
+// still lists signInActivity as omitted.
+func TestRun_ResumeKeepsOmitted(t *testing.T) {
+	srv := startSim(t, fixture(20, false), tenantsim.Options{PageSize: 2})
+	dir := filepath.Join(t.TempDir(), "snap")
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	cfg := simConfig(t, srv, dir, newSleeps())
+	cfg.Progress = &cancelAt{id: snapshot.DSUsers, pages: 3, cancel: cancel}
+	if _, err := Run(ctx, cfg); !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("err = %v", err)
+	}
+	m, err := snapshot.ReadManifest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u := m.Datasets[snapshot.DSUsers]; u.Status != snapshot.StatusInterrupted || u.Checkpoint == nil || !u.Omits(snapshot.PropSignInActivity) {
+		t.Fatalf("interrupted users entry = %+v", u)
+	}
+	before := len(srv.Requests())
+	cfg = simConfig(t, srv, "", newSleeps())
+	cfg.Resume = dir
+	if _, err := Run(t.Context(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	got, err := snapshot.Load(dir, snapshot.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := got.Info(snapshot.DSUsers)
+	if info.Status != snapshot.StatusOK || info.Count != 20 || !info.Omits(snapshot.PropSignInActivity) {
+		t.Fatalf("resumed users = %+v", info)
+	}
+	for _, r := range srv.Requests()[before:] {
+		if r.Path == "/v1.0/users" && strings.Contains(strings.ToLower(r.RawQuery), "signinactivity") {
+			t.Errorf("the resumed run asked for signInActivity again: %s", r.RawQuery)
+		}
+	}
+}
+
 // TestRun_OutMustBeEmptyOrTheSameInterruptedTenant: --out into a directory
 // holding other files, or a complete snapshot, is refused and nothing in
 // it is touched; an interrupted snapshot of the same tenant is resumed.

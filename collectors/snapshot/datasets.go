@@ -241,6 +241,11 @@ const UserSelect = "id,displayName,userPrincipalName,mail,userType,creationType,
 	"externalUserStateChangeDateTime,createdDateTime,accountEnabled,onPremisesSyncEnabled,assignedLicenses," +
 	"lastPasswordChangeDateTime,signInSessionsValidFromDateTime,passwordPolicies"
 
+// PropSignInActivity is the users property that needs Entra ID P1 and
+// AuditLog.Read.All; a users dataset collected without it lists it in
+// DatasetInfo.Omitted.
+const PropSignInActivity = "signInActivity"
+
 // ServicePrincipalSelect keeps credential metadata only (never secrets).
 const ServicePrincipalSelect = "id,appId,displayName,servicePrincipalType,appOwnerOrganizationId,accountEnabled," +
 	"appRoleAssignmentRequired,publisherName,verifiedPublisher,keyCredentials,passwordCredentials,createdDateTime,tags,appRoles,oauth2PermissionScopes"

@@ -1,8 +1,10 @@
 package snapshot
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -128,11 +130,53 @@ type DatasetInfo struct {
 	// Checkpoint, on an interrupted dataset, is where its collection stopped
 	// (collect --resume continues from there).
 	Checkpoint *Checkpoint `json:"checkpoint,omitempty"`
-	// Notes record degradations that still gave data, e.g. users collected
-	// without signInActivity.
+	// Notes record degradations that still gave data, for people to read;
+	// no verdict depends on their wording (see Omitted).
 	Notes []string `json:"notes,omitempty"`
+	// Omitted lists the properties the collector left out of every object
+	// of the dataset because the service refused them (licence or
+	// permission), e.g. ["signInActivity"] on users: such a property is
+	// unknown, never "none". Read it through Omits.
+	Omitted []string `json:"omitted,omitempty"`
 	// Window is set on time-bounded datasets (logs).
 	Window *Window `json:"window,omitempty"`
+}
+
+// Omits reports whether the collector left property prop out of the
+// dataset's objects.
+func (d DatasetInfo) Omits(prop string) bool {
+	for _, p := range d.Omitted {
+		if strings.EqualFold(p, prop) {
+			return true
+		}
+	}
+	return false
+}
+
+// legacySignInNote starts the note with which collectors before the
+// omitted field recorded the users fallback without sign-in activity.
+const legacySignInNote = "collected without signInActivity"
+
+// UnmarshalJSON reads a manifest entry. An entry written before the
+// omitted field existed, whose notes carry the old fallback sentence, is
+// read as omitting signInActivity, so an old snapshot is not taken to hold
+// sign-in activity it never collected. This is the only place a note's
+// text is interpreted.
+func (d *DatasetInfo) UnmarshalJSON(b []byte) error {
+	type plain DatasetInfo
+	if err := json.Unmarshal(b, (*plain)(d)); err != nil {
+		return err
+	}
+	if d.Omitted != nil {
+		return nil
+	}
+	for _, n := range d.Notes {
+		if strings.HasPrefix(n, legacySignInNote) {
+			d.Omitted = []string{PropSignInActivity}
+			break
+		}
+	}
+	return nil
 }
 
 // Window is the time range a log dataset covers.

@@ -243,21 +243,34 @@ func TestUsers(t *testing.T) {
 			t.Errorf("row = %+v", r)
 		}
 	})
-	t.Run("signInActivity fallback noted in the manifest", func(t *testing.T) {
-		t.Parallel()
-		s := snap(t, map[string]string{snapshot.DSUsers: usersJSON}, map[string]snapshot.DatasetInfo{
-			snapshot.DSUsers: {Status: snapshot.StatusOK, File: "users.json", Notes: []string{"collected without signInActivity: 403"}},
-		})
-		rows, err := Users(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range rows {
-			if r.LastSignIn != NotCollected {
-				t.Errorf("%s LastSignIn = %q, want not collected", r.ID, r.LastSignIn)
+	for _, tc := range []struct {
+		name string
+		info snapshot.DatasetInfo
+		// want is u1's LastSignIn (u1 carries signInActivity).
+		want string
+	}{
+		{"signInActivity listed as omitted in the manifest",
+			snapshot.DatasetInfo{Status: snapshot.StatusOK, File: "users.json", Omitted: []string{snapshot.PropSignInActivity}}, NotCollected},
+		{"a note's wording decides nothing",
+			snapshot.DatasetInfo{Status: snapshot.StatusOK, File: "users.json", Notes: []string{"collected without signInActivity: 403"}}, "2026-11-19 08:00 UTC"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := snap(t, map[string]string{snapshot.DSUsers: usersJSON}, map[string]snapshot.DatasetInfo{snapshot.DSUsers: tc.info})
+			rows, err := Users(s)
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-	})
+			for _, r := range rows {
+				if tc.want == NotCollected && r.LastSignIn != NotCollected {
+					t.Errorf("%s LastSignIn = %q, want not collected", r.ID, r.LastSignIn)
+				}
+				if r.ID == "u1" && r.LastSignIn != tc.want {
+					t.Errorf("u1 LastSignIn = %q, want %q", r.LastSignIn, tc.want)
+				}
+			}
+		})
+	}
 	t.Run("users not collected is an error naming the dataset", func(t *testing.T) {
 		t.Parallel()
 		s := snap(t, nil, map[string]snapshot.DatasetInfo{snapshot.DSUsers: {Status: snapshot.StatusForbidden, Reason: "denied"}})

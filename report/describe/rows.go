@@ -72,14 +72,12 @@ type UserRow struct {
 	CreatedTime *time.Time
 }
 
-// signInKnown reports whether signInActivity was collected: the dataset
-// notes record a fallback without it, and a users file in which no user
-// carries the property cannot tell "never" from "not collected".
+// signInKnown reports whether signInActivity was collected: not when the
+// manifest lists it as omitted, and a users file in which no user carries
+// the property cannot tell "never" from "not collected".
 func signInKnown(s *snapshot.Snapshot, users []snapshot.User) bool {
-	for _, n := range s.Info(snapshot.DSUsers).Notes {
-		if strings.Contains(strings.ToLower(n), "signinactivity") {
-			return false
-		}
+	if s.Info(snapshot.DSUsers).Omits(snapshot.PropSignInActivity) {
+		return false
 	}
 	for _, u := range users {
 		if u.SignInActivity != nil {

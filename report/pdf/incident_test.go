@@ -3,7 +3,6 @@ package pdf
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -34,24 +33,6 @@ func contoso(t testing.TB) (*checks.Document, *snapshot.Snapshot) {
 		t.Fatal("the sample has no incident in its manifest")
 	}
 	return checks.Run(snap, checks.RunOptions{GeneratedAt: contosoGenerated, Incident: inc}), snap
-}
-
-// TestWriteIncidentSample writes the Contoso sample for a person to look at:
-//
-//	INCIDENT_PDF=/tmp/incident.pdf go test ./report/pdf -run TestWriteIncidentSample
-func TestWriteIncidentSample(t *testing.T) {
-	path := os.Getenv("INCIDENT_PDF")
-	if path == "" {
-		t.Skip("set INCIDENT_PDF=/tmp/incident.pdf to write the sample")
-	}
-	doc, snap := contoso(t)
-	var buf bytes.Buffer
-	if err := Write(t.Context(), &buf, buildModel(t, doc, snap), Options{Compress: true}); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // renderItems renders a document uncompressed and extracts its text.

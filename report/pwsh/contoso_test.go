@@ -48,7 +48,7 @@ func TestContosoSample(t *testing.T) {
 		}
 	}
 	if failing == 0 {
-		t.Log("the sample has no failing scripted check")
+		t.Error("the sample has no failing scripted check: nothing above was compared")
 	}
 	if !strings.Contains(script, "$ExpectedTenantId = '"+strings.ToLower(snap.Manifest.Tenant.ID)+"'") {
 		t.Error("tenant id missing")

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -673,12 +674,12 @@ func TestNothingToFix(t *testing.T) {
 // whether a script carries steps for it: remediation.ps1 (Supports) for
 // configuration checks, the containment script incident-<user>.ps1
 // (SupportsContainment) for incident checks. The flags are owned by the
-// check authors; this test reports mismatches for them to fix.
+// check authors; this test reports mismatches for them to fix. (It also
+// covers the Conditional Access checks' flags, formerly compared in a
+// checks test that had to import this package.)
 func TestSupportsMatchesCatalogue(t *testing.T) {
 	var mismatches, incident []string
-	ids := map[string]bool{}
 	for _, c := range checks.All() {
-		ids[c.ID] = true
 		if c.Incident {
 			if c.Remediation.Script != model.SupportsContainment(c.ID) {
 				incident = append(incident, c.ID)
@@ -696,18 +697,43 @@ func TestSupportsMatchesCatalogue(t *testing.T) {
 	if len(incident) > 0 {
 		t.Errorf("Remediation.Script disagrees with pwsh.SupportsContainment for incident checks %v: set Remediation.Script in the check's own file, or add/remove the step in report/model/containment.go", incident)
 	}
+	if missing := unknownFixes(fixSpecs(), checks.All()); len(missing) > 0 {
+		t.Errorf("fix registry entries for checks that do not exist in checks.All(): %v", missing)
+	}
+	if len(mismatches) > 0 {
+		t.Errorf("Remediation.Script disagrees with pwsh.Supports for %v: set Remediation.Script in the check's own file, or add/remove the fix in fixSpecs (report/pwsh/remediation.go)", mismatches)
+	}
+}
+
+// unknownFixes lists, sorted, the registry entries whose check is not in
+// all.
+func unknownFixes(reg map[string]fixSpec, all []checks.Check) []string {
+	ids := map[string]bool{}
+	for _, c := range all {
+		ids[c.ID] = true
+	}
 	var missing []string
-	for id := range fixSpecs() {
+	for id := range reg {
 		if !ids[id] {
 			missing = append(missing, id)
 		}
 	}
 	sort.Strings(missing)
-	if len(missing) > 0 {
-		t.Errorf("fix registry entries for checks that do not exist in checks.All(): %v", missing)
+	return missing
+}
+
+// TestUnknownFixesIsFound: a registry entry keyed to a check ID the
+// catalogue does not have is reported (TestSupportsMatchesCatalogue fails
+// on it), and the real registry's keys are all known.
+func TestUnknownFixesIsFound(t *testing.T) {
+	reg := fixSpecs()
+	if got := unknownFixes(reg, checks.All()); len(got) != 0 {
+		t.Errorf("unknown fixes in the registry: %v", got)
 	}
-	if len(mismatches) > 0 {
-		t.Errorf("Remediation.Script disagrees with pwsh.Supports for %v: set Remediation.Script in the check's own file, or add/remove the fix in fixSpecs (report/pwsh/remediation.go)", mismatches)
+	reg["ENTRA-NOPE-999"] = fixSpec{kind: fixGraph}
+	reg["IR-NOPE-001"] = fixSpec{kind: fixExchange}
+	if got := unknownFixes(reg, checks.All()); !slices.Equal(got, []string{"ENTRA-NOPE-999", "IR-NOPE-001"}) {
+		t.Errorf("unknownFixes = %v, want the two unknown IDs", got)
 	}
 }
 
