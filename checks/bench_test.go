@@ -76,7 +76,11 @@ func BenchmarkRun100kUsers(b *testing.B) {
 		mm := m
 		mm.Datasets = nil
 		s := snapshot.FromFiles(mm, files)
-		doc := Run(s, RunOptions{Config: cfg, GeneratedAt: testGenerated})
+		r, err := ResolveConfig(cfg, s, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		doc := Run(s, RunOptions{Config: r, GeneratedAt: testGenerated})
 		if len(doc.Results) == 0 {
 			b.Fatal("no results")
 		}

@@ -265,7 +265,7 @@ func grantBlockOrMFAAndPasswordChange(g grantSet) bool {
 // names and strengths, and the config for approved exclusions.
 type caEnv struct {
 	ctx *Context
-	cfg *Config
+	cfg *Resolved
 
 	strengths       map[string]snapshot.AuthenticationStrength
 	strengthsLoaded bool
@@ -281,11 +281,7 @@ func newCAEnv(c *Context) *caEnv {
 	if c.ca != nil && c.ca.ctx == c {
 		return c.ca
 	}
-	cfg := c.Config
-	if cfg == nil {
-		cfg = &Config{}
-	}
-	c.ca = &caEnv{ctx: c, cfg: cfg}
+	c.ca = &caEnv{ctx: c, cfg: c.Config}
 	return c.ca
 }
 
@@ -378,44 +374,16 @@ func (e *caEnv) roleName(id string) string {
 }
 
 // approvedUser reports whether an excluded user id is a declared break-glass
-// account or an approved exclusion for the check. Config entries may be
-// object ids or UPNs; UPNs are resolved through the users dataset.
-func (e *caEnv) approvedUser(checkID, id string) bool {
-	lists := [][]string{e.cfg.BreakGlass.Users}
-	if ex, ok := e.cfg.Exclusions[checkID]; ok {
-		lists = append(lists, ex.Users)
-	}
-	l := strings.ToLower(id)
-	for _, list := range lists {
-		for _, v := range list {
-			v = strings.ToLower(strings.TrimSpace(v))
-			if v == l {
-				return true
-			}
-			if strings.Contains(v, "@") {
-				e.loadUsers()
-				if u, ok := e.users[v]; ok && strings.EqualFold(u.ID, id) {
-					return true
-				}
-			}
-		}
-	}
-	return false
-}
+// account or an approved exclusion for the check (resolved object ids).
+func (e *caEnv) approvedUser(checkID, id string) bool { return e.cfg.ApprovedUser(checkID, id) }
 
 // isBreakGlassUser reports whether id is a configured break-glass user.
-func (e *caEnv) isBreakGlassUser(id string) bool { return e.approvedUser("", id) }
+func (e *caEnv) isBreakGlassUser(id string) bool { return e.cfg.IsBreakGlassUser(id) }
 
 // isBreakGlassGroup reports whether id is a configured break-glass group.
-func (e *caEnv) isBreakGlassGroup(id string) bool { return containsFold(e.cfg.BreakGlass.Groups, id) }
+func (e *caEnv) isBreakGlassGroup(id string) bool { return e.cfg.IsBreakGlassGroup(id) }
 
-func (e *caEnv) approvedGroup(checkID, id string) bool {
-	if containsFold(e.cfg.BreakGlass.Groups, id) {
-		return true
-	}
-	ex, ok := e.cfg.Exclusions[checkID]
-	return ok && containsFold(ex.Groups, id)
-}
+func (e *caEnv) approvedGroup(checkID, id string) bool { return e.cfg.ApprovedGroup(checkID, id) }
 
 // PolicyEval is the evaluator's judgement of one policy for one control.
 type PolicyEval struct {
@@ -932,7 +900,7 @@ func splitList(s string) []string {
 	return out
 }
 
-func sortedKeys(m map[string]bool) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)

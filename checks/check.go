@@ -67,8 +67,10 @@ type Context struct {
 	// without holds the datasets the running check deliberately decided
 	// without (decidedWithout), so a test can tell a deliberate judgement
 	// without optional data from a false pass.
-	without  map[string]bool
-	Config   *Config
+	without map[string]bool
+	// Config is the configuration resolved against the snapshot
+	// (ResolveConfig): break-glass accounts and exclusions as object ids.
+	Config   *Resolved
 	Now      time.Time
 	Licences Licences
 	// Incident is nil unless an incident is given.
@@ -89,7 +91,7 @@ func (m Meta) AllDatasets() []string {
 }
 
 // NewContext returns the evaluation context of a run over snap.
-func NewContext(snap *snapshot.Snapshot, cfg *Config, now time.Time, lic Licences, inc *IncidentInfo, logger *slog.Logger) *Context {
+func NewContext(snap *snapshot.Snapshot, cfg *Resolved, now time.Time, lic Licences, inc *IncidentInfo, logger *slog.Logger) *Context {
 	return &Context{snap: snap, Config: cfg, Now: now, Licences: lic, Incident: inc, Logger: logger}
 }
 

@@ -20,6 +20,70 @@ type Config struct {
 	Exclusions map[string]Principals `yaml:"exclusions" json:"exclusions,omitempty"`
 	Accept     []AcceptEntry         `yaml:"accept" json:"accept,omitempty"`
 	Incident   *IncidentConfig       `yaml:"incident" json:"incident,omitempty"`
+
+	// src is where the configuration and each of its entries were read
+	// from, for the messages of ResolveConfig.
+	src configSource
+}
+
+// configSource names a configuration file and the line of each entry
+// ("breakGlass.users[0]", "exclusions.ENTRA-MFA-001.groups[1]",
+// "accept[2]", "accept[2].objects[0]", "incident.users[0]").
+type configSource struct {
+	name  string
+	lines map[string]int
+}
+
+// display is the file name for messages ("" for a configuration built in
+// code).
+func (s configSource) display() string {
+	if s.name == "" {
+		return "(built in)"
+	}
+	return s.name
+}
+
+// at is the "file:line: key: " prefix of a message about an entry.
+func (s configSource) at(key string) string {
+	if l, ok := s.lines[key]; ok && s.name != "" {
+		return fmt.Sprintf("%s:%d: %s: ", s.name, l, key)
+	}
+	return key + ": "
+}
+
+// recordLines indexes the line of every entry of the document.
+func (s *configSource) recordLines(doc *yaml.Node) {
+	s.lines = map[string]int{}
+	seq := func(prefix string, n *yaml.Node) {
+		if n == nil || n.Kind != yaml.SequenceNode {
+			return
+		}
+		for i, item := range n.Content {
+			s.lines[fmt.Sprintf("%s[%d]", prefix, i)] = item.Line
+		}
+	}
+	principals := func(prefix string, n *yaml.Node) {
+		f := mapFields(n)
+		seq(prefix+".users", f["users"])
+		seq(prefix+".groups", f["groups"])
+	}
+	f := mapFields(doc)
+	principals("breakGlass", f["breakGlass"])
+	if ex := f["exclusions"]; ex != nil && ex.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(ex.Content); i += 2 {
+			principals("exclusions."+ex.Content[i].Value, ex.Content[i+1])
+		}
+	}
+	if acc := f["accept"]; acc != nil && acc.Kind == yaml.SequenceNode {
+		for i, item := range acc.Content {
+			key := fmt.Sprintf("accept[%d]", i)
+			s.lines[key] = item.Line
+			seq(key+".objects", mapFields(item)["objects"])
+		}
+	}
+	if inc := f["incident"]; inc != nil {
+		seq("incident.users", mapFields(inc)["users"])
+	}
 }
 
 // Principals are users (object id or UPN) and groups (object id).
@@ -182,6 +246,8 @@ func ParseConfig(data []byte, name string) (*Config, error) {
 		}
 		return nil, fmt.Errorf("config %s: %d problem(s):\n  %s", name, len(problems), strings.Join(msgs, "\n  "))
 	}
+	cfg.src.name = name
+	cfg.src.recordLines(doc)
 	return cfg, nil
 }
 
@@ -217,12 +283,6 @@ func checkPrincipals(n *yaml.Node, where string, add func(int, string, ...any)) 
 			}
 		}
 	}
-}
-
-// BreakGlassDeclared reports whether any break-glass account or group is
-// declared.
-func (c *Config) BreakGlassDeclared() bool {
-	return c != nil && (len(c.BreakGlass.Users) > 0 || len(c.BreakGlass.Groups) > 0)
 }
 
 // configKeys are the keys each part of the configuration allows, by the Go

@@ -15,8 +15,9 @@ const ToolName = "m365audit"
 
 // RunOptions are the inputs of an audit besides the snapshot.
 type RunOptions struct {
-	// Config is the audit configuration (nil = empty).
-	Config *Config
+	// Config is the audit configuration resolved against the snapshot
+	// (ResolveConfig; nil = empty).
+	Config *Resolved
 	// ToolVersion is written into the document.
 	ToolVersion string
 	// GeneratedAt is when the audit ran. It is injected (the CLI passes the
@@ -38,9 +39,6 @@ type RunOptions struct {
 // deterministic: results are sorted by severity rank then ID.
 func Run(snap *snapshot.Snapshot, opts RunOptions) *Document {
 	cfg := opts.Config
-	if cfg == nil {
-		cfg = &Config{}
-	}
 	list := opts.Checks
 	if list == nil {
 		list = All()
@@ -66,7 +64,7 @@ func Run(snap *snapshot.Snapshot, opts RunOptions) *Document {
 		}
 		ran = append(ran, c)
 		r := RunCheck(c, ctx)
-		applyAcceptance(&r, cfg.Accept, ctx.Now)
+		applyAcceptance(&r, cfg.Config().Accept, ctx.Now)
 		doc.Results = append(doc.Results, r)
 	}
 	sort.SliceStable(doc.Results, func(i, j int) bool {

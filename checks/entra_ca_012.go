@@ -43,8 +43,7 @@ func evalEntraCA012(c *Context) Outcome {
 			enabled = append(enabled, p)
 		}
 	}
-	bg := s.env.cfg.BreakGlass
-	if len(bg.Users) == 0 && len(bg.Groups) == 0 {
+	if !s.env.cfg.BreakGlassDeclared() {
 		sum := "No break-glass accounts are declared in the config (breakGlass), so exclusions cannot be checked; declare the emergency-access accounts."
 		if sug := commonExclusions(s.env, enabled); len(sug) > 0 {
 			sum += " Suggestion only: excluded from every enabled policy: " + strings.Join(sug, "; ") + "."

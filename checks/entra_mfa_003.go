@@ -47,7 +47,10 @@ func evalEntraMFA003(c *Context) Outcome {
 		if !u.Enabled() || u.IsGuest() {
 			continue
 		}
-		if entraExcluded(c.Config, "ENTRA-MFA-003", u.ID, u.UserPrincipalName) {
+		// Approved exclusions (exclusions.ENTRA-MFA-003.users) are left
+		// out; break-glass accounts are not: an emergency account needs a
+		// strong method too.
+		if c.Config.ExcludedUser("ENTRA-MFA-003", u.ID) {
 			excluded++
 			continue
 		}
@@ -91,23 +94,6 @@ func evalEntraMFA003(c *Context) Outcome {
 			members-len(missing), strings.TrimPrefix(tail, "; "))
 	}
 	return entraOutcome(StatusPass, nil, "Every enabled member (%d) is MFA capable%s.", members, tail)
-}
-
-// entraExcluded reports whether a user is an approved exclusion for the
-// check (config exclusions.<checkID>.users; groups cannot be resolved
-// offline and are not applied here). Break-glass accounts are not excluded:
-// an emergency account needs a strong method too.
-func entraExcluded(cfg *Config, checkID, id, upn string) bool {
-	if cfg == nil {
-		return false
-	}
-	for _, x := range cfg.Exclusions[checkID].Users {
-		x = strings.TrimSpace(x)
-		if x != "" && (strings.EqualFold(x, id) || (upn != "" && strings.EqualFold(x, upn))) {
-			return true
-		}
-	}
-	return false
 }
 
 // entraWeakMethodList are registration-report methods that are phishable phone

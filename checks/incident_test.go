@@ -313,3 +313,31 @@ func TestIncidentReviewFindings(t *testing.T) {
 		}
 	})
 }
+
+// TestIRSig002LeavesOutResolvedBreakGlass: a break-glass account's
+// single-factor sign-ins are not counted, whether the configuration names
+// it by UPN or by object id (resolved once to the id the sign-ins carry).
+func TestIRSig002LeavesOutResolvedBreakGlass(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		bg   []string
+		want Status
+	}{
+		{"no break-glass", nil, StatusFail},
+		{"by UPN", []string{"ADELE.VANCE@contoso.com"}, StatusPass},
+		{"by object id", []string{strings.ToUpper(irAdele)}, StatusPass},
+		{"another account", []string{irMegan}, StatusFail},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			snap := testSnap(t, irFiles, nil)
+			r, err := ResolveConfig(&Config{BreakGlass: Principals{Users: tt.bg}}, snap, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := NewContext(snap, r, testNow, DetectLicences(snap), &IncidentInfo{Users: []string{"adele.vance@contoso.com"}, Start: time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC), End: testNow}, nil)
+			if res := RunCheck(irCheck(t, "IR-SIG-002"), ctx); res.Status != tt.want {
+				t.Errorf("status %s, want %s: %s", res.Status, tt.want, res.Summary)
+			}
+		})
+	}
+}

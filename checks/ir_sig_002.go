@@ -39,12 +39,11 @@ func evalIRSig002(c *Context) Outcome {
 	if len(sis) > 0 && !haveReq {
 		return Outcome{Status: StatusUnknown, Summary: "Not evaluated: the sign-in log carries no authenticationRequirement (a beta field), so single-factor sign-ins cannot be told apart."}
 	}
-	bg := irBreakGlass(c)
 	groups := irGroupSignIns(sis, func(s snapshot.SignIn) bool {
 		if !sc.inWindow(s.CreatedDateTime) || !s.Succeeded() || !s.IsInteractive || !strings.EqualFold(s.AuthenticationRequirement, "singleFactorAuthentication") {
 			return false
 		}
-		if strings.EqualFold(s.UserType, "guest") || bg[strings.ToLower(s.UserID)] || bg[strings.ToLower(s.UserPrincipalName)] {
+		if strings.EqualFold(s.UserType, "guest") || c.Config.IsBreakGlassUser(s.UserID) {
 			return false
 		}
 		if u, ok := sc.directory[s.UserID]; ok && u.IsGuest() {
@@ -101,19 +100,6 @@ func evalIRSig002(c *Context) Outcome {
 		return Outcome{Status: StatusFail, Summary: "Every interactive sign-in in the window used MFA, but" + tokenNote + " Revoke sessions and require phishing-resistant MFA.", Affected: out}
 	}
 	return Outcome{Status: StatusPass, Summary: fmt.Sprintf("No successful interactive single-factor member sign-in %s.", sc.window()), Affected: out}
-}
-
-// irBreakGlass returns the configured break-glass users (ids and UPNs,
-// lower-case).
-func irBreakGlass(c *Context) map[string]bool {
-	out := map[string]bool{}
-	if c.Config == nil {
-		return out
-	}
-	for _, u := range c.Config.BreakGlass.Users {
-		out[strings.ToLower(u)] = true
-	}
-	return out
 }
 
 // irAttackerAddresses returns the addresses the attacker is known to have

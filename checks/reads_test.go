@@ -74,7 +74,7 @@ func TestChecksReadOnlyWhatTheyDeclare(t *testing.T) {
 	undeclared := map[string]map[string]bool{}
 	for _, removed := range removals {
 		snap := without(m, files, removed)
-		ctx := NewContext(snap, &Config{}, m.CollectedAt, DetectLicences(snap), inc, nil)
+		ctx := NewContext(snap, nil, m.CollectedAt, DetectLicences(snap), inc, nil)
 		for _, c := range All() {
 			r := RunCheck(c, ctx)
 			declared := map[string]bool{}
@@ -117,7 +117,7 @@ func sortedKeysOf[V any](m map[string]V) []string {
 // every accessor fails naming its dataset, which must be the one recorded.
 func TestContextReadsRecordTheirDataset(t *testing.T) {
 	snap := snapshot.FromFiles(snapshot.Manifest{Datasets: map[string]snapshot.DatasetInfo{}}, nil)
-	ctx := NewContext(snap, &Config{}, testNow, Licences{}, nil, nil)
+	ctx := NewContext(snap, nil, testNow, Licences{}, nil, nil)
 	v := reflect.ValueOf(ctx)
 	n := 0
 	for i := 0; i < v.NumMethod(); i++ {

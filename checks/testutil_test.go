@@ -41,10 +41,10 @@ func testSnap(t testing.TB, files map[string]string, statuses map[string]snapsho
 // its subscribedSkus (when given) and an empty config.
 func testCtx(t testing.TB, s *snapshot.Snapshot, cfg *Config) *Context {
 	t.Helper()
-	if cfg == nil {
-		cfg = &Config{}
-	}
-	return &Context{snap: s, Config: cfg, Now: testNow, Licences: DetectLicences(s)}
+	// Resolved as given: unit tests name principals the test snapshot
+	// may not hold (the resolver has its own tests).
+	r, _ := ResolveConfig(cfg, s, nil)
+	return &Context{snap: s, Config: r, Now: testNow, Licences: DetectLicences(s)}
 }
 
 // skusP1 and skusP2 are subscribedSkus datasets with Entra ID P1 / P2.

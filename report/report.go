@@ -23,7 +23,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -56,8 +55,10 @@ const FileMode os.FileMode = 0o600
 
 // Options configure the writers.
 type Options struct {
-	// Config supplies the break-glass accounts new CA policies exclude.
-	Config *checks.Config
+	// Config is the configuration resolved against the snapshot
+	// (checks.ResolveConfig): the break-glass accounts new CA policies
+	// exclude, as object ids. nil: none.
+	Config *checks.Resolved
 	// ToolVersion goes into script headers.
 	ToolVersion string
 	// AllowUnsafeScripts writes remediation.ps1 and incident-*.ps1 even
@@ -290,10 +291,6 @@ func (r *Registry) WriteDir(ctx context.Context, dir string, ws []Writer, in *In
 			return res, err
 		}
 	}
-	// Everything that can be refused is refused before the first file.
-	if _, _, err := BreakGlassIDs(in.Opt.Config, in.Snap); err != nil {
-		return res, err
-	}
 	rep, err := in.model()
 	if err != nil {
 		return res, err
@@ -525,15 +522,11 @@ func (pwshWriter) Files(in *Input) []string {
 }
 
 func (pwshWriter) Write(ctx context.Context, in *Input, file string, w io.Writer) error {
-	users, groups, err := BreakGlassIDs(in.Opt.Config, in.Snap)
-	if err != nil {
-		return err
-	}
 	rep, err := in.model()
 	if err != nil {
 		return err
 	}
-	popt := pwsh.Options{BreakGlassUserIDs: users, BreakGlassGroupIDs: groups, ToolVersion: in.Opt.ToolVersion}
+	popt := pwsh.Options{BreakGlassUserIDs: in.Opt.Config.BreakGlassUserIDs(), BreakGlassGroupIDs: in.Opt.Config.BreakGlassGroupIDs(), ToolVersion: in.Opt.ToolVersion}
 	if file == RemediationFile {
 		return pwsh.WriteRemediation(ctx, w, rep, popt)
 	}
@@ -565,50 +558,6 @@ func (tableWriter) WriteConsole(in *Input, w io.Writer, color bool) error {
 		return fmt.Errorf("print summary: %w", err)
 	}
 	return nil
-}
-
-var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
-// BreakGlassIDs resolves the config's break-glass users (object ids or UPNs)
-// to object ids through the snapshot's users. A UPN that cannot be resolved
-// is an error: silently dropping it would create CA policies that lock the
-// emergency account out.
-func BreakGlassIDs(cfg *checks.Config, snap *snapshot.Snapshot) (users, groups []string, err error) {
-	if cfg == nil {
-		return nil, nil, nil
-	}
-	var dir []snapshot.User
-	if snap != nil {
-		dir, _ = snap.Users()
-	}
-	for _, u := range cfg.BreakGlass.Users {
-		u = strings.TrimSpace(u)
-		if guidRE.MatchString(u) {
-			users = append(users, strings.ToLower(u))
-			continue
-		}
-		found := ""
-		for _, d := range dir {
-			if strings.EqualFold(d.UserPrincipalName, u) {
-				found = d.ID
-				break
-			}
-		}
-		if found == "" {
-			return nil, nil, fmt.Errorf("break-glass user %q is not an object id and was not found in the snapshot's users; give its object id in the config", u)
-		}
-		users = append(users, strings.ToLower(found))
-	}
-	for _, g := range cfg.BreakGlass.Groups {
-		g = strings.TrimSpace(g)
-		if !guidRE.MatchString(g) {
-			return nil, nil, fmt.Errorf("break-glass group %q must be an object id", g)
-		}
-		groups = append(groups, strings.ToLower(g))
-	}
-	sort.Strings(users)
-	sort.Strings(groups)
-	return users, groups, nil
 }
 
 // writeFileAtomic writes path through a temporary file in the same

@@ -118,22 +118,11 @@ func TestWriteAllWritesEveryOutputFromOneModel(t *testing.T) {
 	}
 }
 
-func TestWriteAllRefusesAnUnresolvableBreakGlassAndWritesNothing(t *testing.T) {
+// TestRemediationExcludesResolvedBreakGlass: the script excludes the
+// break-glass accounts as the configuration resolved them (a UPN becomes
+// the user's object id), and none without a configuration.
+func TestRemediationExcludesResolvedBreakGlass(t *testing.T) {
 	doc, snap := contoso(t)
-	dir := filepath.Join(t.TempDir(), "out")
-	cfg := &checks.Config{BreakGlass: checks.Principals{Users: []string{"nobody@contoso.com"}}}
-	_, err := WriteAll(t.Context(), dir, doc, snap, Options{Config: cfg})
-	if err == nil || !strings.Contains(err.Error(), "nobody@contoso.com") {
-		t.Fatalf("err = %v, want one naming the unresolved break-glass user", err)
-	}
-	entries, _ := os.ReadDir(dir)
-	if len(entries) != 0 {
-		t.Errorf("wrote %d files despite the error", len(entries))
-	}
-}
-
-func TestBreakGlassIDsResolveUPNs(t *testing.T) {
-	_, snap := contoso(t)
 	users, _ := snap.Users()
 	var upn, id string
 	for _, u := range users {
@@ -142,15 +131,31 @@ func TestBreakGlassIDsResolveUPNs(t *testing.T) {
 			break
 		}
 	}
-	got, _, err := BreakGlassIDs(&checks.Config{BreakGlass: checks.Principals{Users: []string{strings.ToUpper(upn), "AAAAAAAA-0000-0000-0000-000000000001"}}}, snap)
+	res, err := checks.ResolveConfig(&checks.Config{BreakGlass: checks.Principals{Users: []string{strings.ToUpper(upn)}}}, snap, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 || got[1] != strings.ToLower(id) && got[0] != strings.ToLower(id) {
-		t.Errorf("got %v, want the object id of %s and the lower-cased GUID", got, upn)
-	}
-	if _, _, err := BreakGlassIDs(&checks.Config{BreakGlass: checks.Principals{Groups: []string{"Break Glass Group"}}}, snap); err == nil {
-		t.Error("a group name must be refused")
+	for _, tt := range []struct {
+		name string
+		cfg  *checks.Resolved
+		want string
+	}{
+		{"resolved UPN", res, "$BreakGlassUserIds = @('" + strings.ToLower(id) + "')"},
+		{"no configuration", nil, "$BreakGlassUserIds = @()"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "out")
+			if _, err := WriteAll(t.Context(), dir, doc, snap, Options{Config: tt.cfg}); err != nil {
+				t.Fatal(err)
+			}
+			b, err := os.ReadFile(filepath.Join(dir, RemediationFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(b), tt.want) {
+				t.Errorf("remediation.ps1 lacks %q", tt.want)
+			}
+		})
 	}
 }
 

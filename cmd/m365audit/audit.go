@@ -182,11 +182,6 @@ func runAudit(ctx context.Context, path string, o auditOptions, stdout, stderr i
 		}
 		evidence.Verified, evidence.KeyFingerprint = true, snapshot.KeyFingerprint(verifyKey)
 	}
-	// A break-glass account the tenant does not have is an error in every
-	// mode, not only when the scripts are written (--out).
-	if _, _, err := report.BreakGlassIDs(cfg, snap); err != nil {
-		return &exitError{exitCannotRun, fmt.Errorf("config %s: %w", o.ConfigPath, err)}
-	}
 	for _, f := range snap.Unexpected {
 		fmt.Fprintf(stderr, "WARNING: snapshot %s holds %s, which its manifest does not name; it was ignored.\n", path, f)
 	}
@@ -198,7 +193,18 @@ func runAudit(ctx context.Context, path string, o auditOptions, stdout, stderr i
 		}
 		return &exitError{exitCannotRun, err}
 	}
-	doc := checks.Run(snap, checks.RunOptions{Config: cfg, ToolVersion: o.Version, GeneratedAt: now(), Incident: inc, Logger: o.Logger})
+	// The configuration is resolved once, against this snapshot: an entry
+	// that matches nothing (a break-glass account, an exclusion or an
+	// accepted object the tenant does not have) stops the audit in every
+	// mode; checks and writers use only what it resolved to.
+	resolved, err := checks.ResolveConfig(cfg, snap, inc)
+	if err != nil {
+		return &exitError{exitCannotRun, err}
+	}
+	for _, u := range resolved.Unverified {
+		fmt.Fprintf(stderr, "WARNING: config %s\n", u)
+	}
+	doc := checks.Run(snap, checks.RunOptions{Config: resolved, ToolVersion: o.Version, GeneratedAt: now(), Incident: inc, Logger: o.Logger})
 	doc.Evidence = evidence
 	if err := attachBaseline(doc, snap, o.Baseline, cfg, o.Version); err != nil {
 		return &exitError{exitCannotRun, err}
@@ -209,7 +215,7 @@ func runAudit(ctx context.Context, path string, o auditOptions, stdout, stderr i
 	if snap.Incomplete {
 		fmt.Fprintf(stderr, "WARNING: snapshot %s is incomplete (collection was interrupted); audited anyway because of --allow-incomplete. Results are marked.\n", path)
 	}
-	in := &report.Input{Doc: doc, Snap: snap, Opt: report.Options{Config: cfg, ToolVersion: doc.Tool.Version,
+	in := &report.Input{Doc: doc, Snap: snap, Opt: report.Options{Config: resolved, ToolVersion: doc.Tool.Version,
 		AllowUnsafeScripts: o.AllowUnsafeScripts, Log: slog.New(slog.DiscardHandler)}}
 	var res report.Result
 	if o.Out != "" {

@@ -189,20 +189,6 @@ func TestAuditConfigAndIncidentErrors(t *testing.T) {
 	}
 }
 
-// TestAuditUnknownBreakGlassEveryMode: a break-glass user the snapshot
-// does not have stops the console audit too, not only audit --out.
-func TestAuditUnknownBreakGlassEveryMode(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "bg.yaml")
-	if err := os.WriteFile(p, []byte("breakGlass:\n  users: [nobody@contoso.com]\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	for _, o := range []auditOptions{{ConfigPath: p}, {ConfigPath: p, Format: "json"}, {ConfigPath: p, Out: filepath.Join(t.TempDir(), "out")}} {
-		if code, _, errs := audit(t, sampleDir, o); code != exitCannotRun || !strings.Contains(errs, "nobody@contoso.com") {
-			t.Errorf("%+v: exit %d %s", o, code, errs)
-		}
-	}
-}
-
 func TestChecksCommand(t *testing.T) {
 	var b bytes.Buffer
 	if err := writeCatalog(&b, "json"); err != nil {

@@ -16,6 +16,9 @@ func attachBaseline(doc *checks.Document, snap *snapshot.Snapshot, baseline stri
 	if baseline == "" {
 		return nil
 	}
+	// The configuration was resolved against this audit's snapshot; the
+	// baseline is older and may predate accounts created since, so its
+	// entries that match nothing there (old.ConfigErr) are not an error.
 	old, err := diff.Load(baseline, diff.LoadOptions{Config: cfg, ToolVersion: version})
 	if err != nil {
 		return fmt.Errorf("--baseline: %w", err)

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/m365audit/m365audit/batch"
+	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/collectors/auth"
 	"github.com/m365audit/m365audit/collectors/collect"
 	"github.com/m365audit/m365audit/collectors/snapshot"
@@ -245,6 +246,14 @@ func runTenant(ctx context.Context, g *globalOptions, root, base string, s batch
 	if err != nil {
 		return fail(err)
 	}
+	// A configuration file that does not parse fails the tenant before
+	// anything is collected (its entries are resolved against the snapshot
+	// by the audit).
+	if s.Config != "" {
+		if _, err := checks.LoadConfig(resolve(base, s.Config)); err != nil {
+			return fail(err)
+		}
+	}
 	// Each tenant has its own credential and token cache.
 	tokens, err := auth.New(p.auth)
 	if err != nil {
@@ -311,6 +320,13 @@ func runTenant(ctx context.Context, g *globalOptions, root, base string, s batch
 		Now: func() time.Time { return g.now().UTC() }, Logger: log}, io.Discard, &auditErr); err != nil {
 		return fail(fmt.Errorf("audit: %w", err))
 	}
+	// The audit's warnings (configuration entries it could not check
+	// against the tenant, unexpected files) go to the batch log.
+	for _, line := range strings.Split(auditErr.String(), "\n") {
+		if w, ok := strings.CutPrefix(line, "WARNING: "); ok {
+			log.Warn(w)
+		}
+	}
 	resPath := filepath.Join(runDir, diff.ResultsFile)
 	doc, err := diff.LoadResults(resPath)
 	if err != nil {
@@ -363,7 +379,9 @@ func previousRun(tenantDir, stamp string) string {
 // writeBaseline compares the previous run's snapshot with this one and
 // writes the "since the last report" documents beside the reports.
 func writeBaseline(prevRun, snapPath, runDir, cfgPath, version string) error {
-	d, err := compareRuns(filepath.Join(prevRun, batchSnapshotFile), snapPath, cfgPath, version)
+	// The audit of this run already resolved the configuration against
+	// its snapshot and printed what it could not check.
+	d, _, err := compareRuns(filepath.Join(prevRun, batchSnapshotFile), snapPath, cfgPath, version)
 	if err != nil {
 		return err
 	}

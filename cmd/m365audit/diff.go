@@ -29,7 +29,7 @@ func newDiffCmd(g *globalOptions) *cobra.Command {
 			"\n" + exitCodesHelp("compared (whatever changed)"),
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runDiff(args[0], args[1], o, g.version, g.stdout)
+			return runDiff(args[0], args[1], o, g.version, g.stdout, g.stderr)
 		},
 	}
 	f := cmd.Flags()
@@ -38,7 +38,7 @@ func newDiffCmd(g *globalOptions) *cobra.Command {
 	return cmd
 }
 
-func runDiff(oldPath, newPath string, o diffOptions, version string, stdout io.Writer) error {
+func runDiff(oldPath, newPath string, o diffOptions, version string, stdout, stderr io.Writer) error {
 	var write func(io.Writer, *diff.Document) error
 	switch o.Format {
 	case "", "table":
@@ -50,9 +50,12 @@ func runDiff(oldPath, newPath string, o diffOptions, version string, stdout io.W
 	default:
 		return usagef("--format %q: use table, json or markdown", o.Format)
 	}
-	d, err := compareRuns(oldPath, newPath, o.ConfigPath, version)
+	d, warnings, err := compareRuns(oldPath, newPath, o.ConfigPath, version)
 	if err != nil {
 		return &exitError{exitCannotRun, err}
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "WARNING: config %s\n", w)
 	}
 	if err := write(stdout, d); err != nil {
 		return &exitError{exitCannotRun, err}
@@ -61,24 +64,39 @@ func runDiff(oldPath, newPath string, o diffOptions, version string, stdout io.W
 }
 
 // compareRuns loads both sides (auditing snapshots with the config) and
-// compares them.
-func compareRuns(oldPath, newPath, configPath, version string) (*diff.Document, error) {
+// compares them. The configuration must resolve against the newer snapshot
+// (NEW, or OLD when NEW is a results document); an earlier snapshot may
+// predate accounts created since, so entries it does not have are not an
+// error there. Entries that could not be checked are returned as warnings.
+func compareRuns(oldPath, newPath, configPath, version string) (*diff.Document, []string, error) {
 	cfg := &checks.Config{}
 	if configPath != "" {
 		c, err := checks.LoadConfig(configPath)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		cfg = c
 	}
 	opt := diff.LoadOptions{Config: cfg, ToolVersion: version}
 	old, err := diff.Load(oldPath, opt)
 	if err != nil {
-		return nil, fmt.Errorf("old side: %w", err)
+		return nil, nil, fmt.Errorf("old side: %w", err)
 	}
 	cur, err := diff.Load(newPath, opt)
 	if err != nil {
-		return nil, fmt.Errorf("new side: %w", err)
+		return nil, nil, fmt.Errorf("new side: %w", err)
 	}
-	return diff.Compare(old, cur)
+	checked := cur
+	if cur.Snap == nil {
+		checked = old
+	}
+	if checked.ConfigErr != nil {
+		return nil, nil, checked.ConfigErr
+	}
+	var warnings []string
+	if checked.Config != nil {
+		warnings = checked.Config.Unverified
+	}
+	d, err := diff.Compare(old, cur)
+	return d, warnings, err
 }

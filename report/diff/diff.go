@@ -201,6 +201,11 @@ type Document struct {
 type Input struct {
 	Doc  *checks.Document
 	Snap *snapshot.Snapshot
+	// Config is the configuration as resolved against Snap (nil for a
+	// results document), and ConfigErr lists the entries that matched
+	// nothing in Snap (checks.ResolveConfig).
+	Config    *checks.Resolved
+	ConfigErr error
 }
 
 // VerdictsOnlyNote is the note of a document built without both snapshots.

@@ -76,11 +76,15 @@ func auditSnapshot(path string, opt LoadOptions) (Input, error) {
 	if cfg.Incident != nil {
 		fromCfg = &snapshot.Incident{Users: cfg.Incident.Users, Start: cfg.Incident.Start}
 	}
+	inc := checks.IncidentFrom(snap.Manifest.CollectedAt, fromCfg, snap.Manifest.Incident)
+	// The caller decides whether entries this snapshot does not have are
+	// an error (the newer side of a comparison) or not (an earlier
+	// snapshot may predate accounts created since): ConfigErr.
+	res, cfgErr := checks.ResolveConfig(cfg, snap, inc)
 	doc := checks.Run(snap, checks.RunOptions{
-		Config: cfg, ToolVersion: opt.ToolVersion, GeneratedAt: snap.Manifest.CollectedAt,
-		Incident: checks.IncidentFrom(snap.Manifest.CollectedAt, fromCfg, snap.Manifest.Incident),
+		Config: res, ToolVersion: opt.ToolVersion, GeneratedAt: snap.Manifest.CollectedAt, Incident: inc,
 	})
-	return Input{Doc: doc, Snap: snap}, nil
+	return Input{Doc: doc, Snap: snap, Config: res, ConfigErr: cfgErr}, nil
 }
 
 // LoadResults reads a results document (results.json).
