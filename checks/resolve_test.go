@@ -56,6 +56,9 @@ func TestResolveConfig(t *testing.T) {
 			bgUsers:    []string{adminID, "admin@contoso.onmicrosoft.com"},
 			errs:       []string{`cfg.yaml:2: breakGlass.users[1]: "admin@contoso.onmicrosoft.com" cannot be resolved to a user: the users dataset was not collected`},
 			unverified: []string{"cfg.yaml:2: breakGlass.users[0]: user " + adminID + " was not checked against the tenant: the users dataset was not collected"}},
+		{name: "hostile entries are quoted, never raw", snap: full, errCount: 2,
+			yaml: "breakGlass:\n  users: [\"'; Remove-MgUser -UserId x; '\", \"adm\u200fin@contoso.com\"]\n",
+			errs: []string{`breakGlass.users[0]: "'; Remove-MgUser -UserId x; '" matches no user`, `breakGlass.users[1]: "adm\u200fin@contoso.com" matches no user`}},
 		{name: "approved exclusion by UPN resolves for its check only", snap: full,
 			yaml:     "exclusions:\n  ENTRA-MFA-001: {users: [adele.vance@contoso.com]}\n",
 			excluded: [][2]string{{"ENTRA-MFA-001", adeleID}, {"entra-mfa-001", strings.ToUpper(adeleID)}}},
@@ -123,8 +126,8 @@ func TestResolveConfig(t *testing.T) {
 					t.Errorf("error lacks %q:\n%v", want, err)
 				}
 			}
-			if err != nil && strings.Contains(err.Error(), "checks.") {
-				t.Errorf("error names Go types: %v", err)
+			if err != nil && (strings.Contains(err.Error(), "checks.") || strings.ContainsRune(err.Error(), '\u200f')) {
+				t.Errorf("error names Go types or carries a raw direction mark: %v", err)
 			}
 			if tt.bgUsers != nil && strings.Join(r.BreakGlassUserIDs(), ",") != strings.Join(tt.bgUsers, ",") {
 				t.Errorf("break-glass users %v, want %v", r.BreakGlassUserIDs(), tt.bgUsers)

@@ -185,6 +185,15 @@ func TestDiffConfigAgainstTheNewerSnapshot(t *testing.T) {
 	if code, _, errs := cli(t, "diff", with, without, "--config", p); code != exitCannotRun || !strings.Contains(errs, `bg.yaml:2: breakGlass.users[0]: "`+itAdmin+`" matches no user`) {
 		t.Errorf("account gone from the newer snapshot: exit %d\n%s", code, errs)
 	}
+	// NEW a results document: the older snapshot is the only tenant data,
+	// and is checked.
+	res := filepath.Join(t.TempDir(), "audit")
+	if code, _, errs := cli(t, "audit", with, "--out", res, "--formats", "json"); code != 0 {
+		t.Fatalf("audit: %d %s", code, errs)
+	}
+	if code, _, errs := cli(t, "diff", without, filepath.Join(res, "results.json"), "--config", p); code != exitCannotRun || !strings.Contains(errs, `bg.yaml:2: breakGlass.users[0]`) {
+		t.Errorf("results document as NEW: exit %d\n%s", code, errs)
+	}
 	noCAS := writeSnapshot(t, func(m *snapshot.Manifest, d m365audit.Datasets) {
 		info := m.Datasets[snapshot.DSExoCASMailbox]
 		info.Status, info.Reason = snapshot.StatusForbidden, "denied"

@@ -14,7 +14,7 @@ type exitCode struct {
 // Exit codes every command shares (run() maps errors and signals to them).
 var (
 	exitCodeOK        = exitCode{exitOK, "ran"}
-	exitCodeCannotRun = exitCode{exitCannotRun, "could not run (bad input: an unreadable, refused or unverifiable snapshot, a bad config file)"}
+	exitCodeCannotRun = exitCode{exitCannotRun, "could not run (bad input: an unreadable, refused or unverifiable snapshot, a bad config file or a config entry the snapshot does not have)"}
 	exitCodeUsage     = exitCode{exitUsage, "usage error (unknown command or flag, bad flag value or argument)"}
 	exitCodeSIGINT    = exitCode{130, "interrupted by SIGINT (Ctrl-C)"}
 	exitCodeSIGTERM   = exitCode{143, "stopped by SIGTERM"}
