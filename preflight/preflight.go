@@ -152,31 +152,20 @@ type Licences struct {
 	Why string
 }
 
-// LicencesFromSkus reads Entra ID P1/P2 from raw subscribedSkus items, with
-// the rule the checks use: a plan counts when its provisioning status is
-// Success (or unset) and its SKU is neither suspended nor locked out.
+// LicencesFromSkus reads Entra ID P1/P2 from raw subscribedSkus items with
+// the audit's rule (snapshot.EntraIDLicences); an item that does not
+// decode is passed over.
 func LicencesFromSkus(items []json.RawMessage) Licences {
-	l := Licences{Known: true}
+	skus := make([]snapshot.SubscribedSku, 0, len(items))
 	for _, raw := range items {
 		var sku snapshot.SubscribedSku
 		if json.Unmarshal(raw, &sku) != nil {
 			continue
 		}
-		if strings.EqualFold(sku.CapabilityStatus, "Suspended") || strings.EqualFold(sku.CapabilityStatus, "LockedOut") {
-			continue
-		}
-		for _, p := range sku.ServicePlans {
-			if p.ProvisioningStatus != "" && !strings.EqualFold(p.ProvisioningStatus, "Success") {
-				continue
-			}
-			switch strings.ToUpper(p.ServicePlanName) {
-			case "AAD_PREMIUM":
-				l.P1 = true
-			case "AAD_PREMIUM_P2":
-				l.P1, l.P2 = true, true
-			}
-		}
+		skus = append(skus, sku)
 	}
+	l := Licences{Known: true}
+	l.P1, l.P2 = snapshot.EntraIDLicences(skus)
 	return l
 }
 

@@ -58,6 +58,31 @@ type PrepaidUnits struct {
 	LockedOut int `json:"lockedOut"`
 }
 
+// EntraIDLicences reports which Entra ID premium licences the subscribed
+// SKUs grant: a service plan counts when its provisioning status is Success
+// (or unset) and its SKU is neither suspended nor locked out;
+// AAD_PREMIUM gives P1, AAD_PREMIUM_P2 gives P2 (and so P1). The audit
+// (checks.DetectLicences) and the preflight both read licences through it.
+func EntraIDLicences(skus []SubscribedSku) (p1, p2 bool) {
+	for _, sku := range skus {
+		if strings.EqualFold(sku.CapabilityStatus, "Suspended") || strings.EqualFold(sku.CapabilityStatus, "LockedOut") {
+			continue
+		}
+		for _, p := range sku.ServicePlans {
+			if p.ProvisioningStatus != "" && !strings.EqualFold(p.ProvisioningStatus, "Success") {
+				continue
+			}
+			switch strings.ToUpper(p.ServicePlanName) {
+			case "AAD_PREMIUM":
+				p1 = true
+			case "AAD_PREMIUM_P2":
+				p1, p2 = true, true
+			}
+		}
+	}
+	return p1, p2
+}
+
 // ServicePlan is a service plan inside a SKU.
 type ServicePlan struct {
 	ServicePlanID      string `json:"servicePlanId"`
