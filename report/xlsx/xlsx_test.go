@@ -139,6 +139,7 @@ func TestHostileNames(t *testing.T) {
 		{"\rleading CR", "\rleading CR"},
 		{"陳大文", "陳大文"},
 		{"山田太郎", "山田太郎"},
+		{"김민준", "김민준"},
 		{"\u200fمحمد العربي", "\u200fمحمد العربي"},
 		{long, long},
 		{"nul\x00and\x01ctl\x1f", "nulandctl"},
