@@ -59,6 +59,7 @@ func Run(snap *snapshot.Snapshot, opts RunOptions) *Document {
 	var ran []Check
 	for _, c := range list {
 		if c.Incident && opts.Incident == nil {
+			doc.NotRun = append(doc.NotRun, NotRun{ID: c.ID, Reason: NotRunNoIncident})
 			continue
 		}
 		ran = append(ran, c)
@@ -73,6 +74,7 @@ func Run(snap *snapshot.Snapshot, opts RunOptions) *Document {
 		}
 		return a.ID < b.ID
 	})
+	sort.Slice(doc.NotRun, func(i, j int) bool { return doc.NotRun[i].ID < doc.NotRun[j].ID })
 	doc.Score = ComputeScore(doc.Results)
 	doc.Coverage = computeCoverage(snap, ran, doc.Results)
 	return doc

@@ -61,6 +61,14 @@ func TestRunSortsAndIsolatesPanics(t *testing.T) {
 	if len(withInc.Results) != 5 || withInc.Results[1].ID != "IR-X" {
 		t.Errorf("incident check not run with incident: %+v", withInc.Results)
 	}
+	// The document says which checks it did not run and why, so a
+	// comparison can tell them from checks another version does not have.
+	if want := []NotRun{{ID: "IR-X", Reason: NotRunNoIncident}}; !reflect.DeepEqual(doc.NotRun, want) {
+		t.Errorf("not run without incident: %+v, want %+v", doc.NotRun, want)
+	}
+	if len(withInc.NotRun) != 0 {
+		t.Errorf("not run with incident: %+v", withInc.NotRun)
+	}
 }
 
 func TestRunDeterministicAllChecks(t *testing.T) {

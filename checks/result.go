@@ -138,6 +138,19 @@ type Result struct {
 	Incident bool `json:"incident,omitempty"`
 }
 
+// NotRunReason says why an audit did not run a check of its catalogue.
+type NotRunReason string
+
+// NotRunNoIncident: an incident check, and the audit had no incident
+// (no incident user given).
+const NotRunNoIncident NotRunReason = "noIncident"
+
+// NotRun is a check of the catalogue that an audit did not run.
+type NotRun struct {
+	ID     string       `json:"id"`
+	Reason NotRunReason `json:"reason"`
+}
+
 // IsAccepted reports whether an unexpired acceptance covers the result.
 func (r Result) IsAccepted() bool { return r.Accepted != nil && !r.Accepted.Expired }
 
@@ -160,6 +173,10 @@ type Document struct {
 	// completeness. Every report shows it.
 	Evidence Evidence `json:"evidence"`
 	Results  []Result `json:"results"`
+	// NotRun lists the checks of this tool version the audit did not run,
+	// and why (incident checks without an incident). A check absent from
+	// both Results and NotRun is not in this tool version.
+	NotRun []NotRun `json:"notRun,omitempty"`
 	// Changes is what changed since the baseline audit (audit --baseline):
 	// the diff document of report/diff without its schemaVersion. Absent
 	// without a baseline.

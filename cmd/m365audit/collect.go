@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -33,6 +34,7 @@ type collectOptions struct {
 	Certificate      string
 	Concurrency      int
 	Resume           string
+	Previous         string
 	SignKey          string
 	Preflight        bool
 	// CloudChosen: --cloud was given (only then is the cloud passed to
@@ -51,6 +53,7 @@ type collectPlan struct {
 	out           string
 	concurrency   int
 	resume        string
+	previous      *previousSnapshot
 	exchangeLater bool
 	signKey       ed25519.PrivateKey
 }
@@ -71,6 +74,8 @@ func newCollectCmd(g *globalOptions) *cobra.Command {
 			"(complete: false, unfinished datasets interrupted) and the exit code is 130 (143 for SIGTERM).\n" +
 			"--resume DIR continues it: finished datasets whose files still verify are kept, large lists\n" +
 			"continue from their last complete page, the rest is collected again.\n" +
+			"--previous SNAPSHOT (an earlier snapshot of the same tenant) gives the progress view an\n" +
+			"estimated ETA (~ETA) from that snapshot's counts where the service gives no total.\n" +
 			"\n" + exitCodesHelp("collected (datasets that could not be collected are recorded in the snapshot)",
 			exitCode{exitFailOn, "--preflight: a dataset would not be collected whole"}),
 		Args: cobra.NoArgs,
@@ -100,6 +105,7 @@ func newCollectCmd(g *globalOptions) *cobra.Command {
 	f.StringVar(&o.Certificate, "certificate", "", "PEM or PFX file for --auth certificate (password in env "+auth.EnvCertificatePassword+")")
 	f.IntVar(&o.Concurrency, "concurrency", o.Concurrency, "chains of datasets collected at once, 1-16 (default: one per chain, up to 16)")
 	f.StringVar(&o.Resume, "resume", "", "continue the interrupted snapshot in this directory (same --tenant and sign-in)")
+	f.StringVar(&o.Previous, "previous", "", "an earlier snapshot of the same tenant (directory or .zip): its counts give the progress view an estimated ETA")
 	f.StringVar(&o.SignKey, "sign-key", "", "Ed25519 private key file (m365audit keygen): sign the manifest (manifest.sig)")
 	f.BoolVar(&o.Preflight, "preflight", false, "sign in and check permissions and licences for every dataset without collecting; exit 3 when something would not be collected")
 	return cmd
@@ -149,6 +155,11 @@ func (o collectOptions) validate(g *globalOptions) (*collectPlan, error) {
 			return nil, usagef("--resume %s: not a snapshot directory", o.Resume)
 		}
 		p.resume = o.Resume
+	}
+	if o.Previous != "" {
+		if p.previous, err = readPrevious(o.Previous, t); err != nil {
+			return nil, &usageError{err}
+		}
 	}
 	mode := o.Auth
 	if mode == "" {
@@ -221,6 +232,9 @@ func runCollect(ctx context.Context, g *globalOptions, p *collectPlan) error {
 		// clears its line first.
 		prog = newTTYProgress(g.stderr, g.now)
 		defer prog.Clear()
+		if p.previous != nil {
+			prog.SetExpected(p.previous.counts)
+		}
 		log = g.loggerTo(prog.LogWriter())
 		p.auth.Prompt = prog.LogWriter()
 	}
@@ -233,6 +247,9 @@ func runCollect(ctx context.Context, g *globalOptions, p *collectPlan) error {
 		GraphRoot: p.graphRoot, ExchangeRoot: p.exchangeRoot, Cloud: p.cloud.Name, Tokens: tokens,
 		Tenant: p.tenant, Out: p.out, Incident: p.incident, ToolVersion: g.version,
 		Concurrency: p.concurrency, Logger: log, Now: g.now, Resume: p.resume,
+	}
+	if p.previous != nil {
+		cfg.PreviousTenant = p.previous.tenant.ID
 	}
 	if prog != nil {
 		cfg.Progress = prog
@@ -265,4 +282,49 @@ func runCollect(ctx context.Context, g *globalOptions, p *collectPlan) error {
 	}
 	_, err = fmt.Fprintln(g.stdout, rep.Path)
 	return err
+}
+
+// previousSnapshot is what collect takes from --previous: the tenant and
+// the per-dataset counts of its manifest.
+type previousSnapshot struct {
+	tenant snapshot.Tenant
+	counts map[string]int64
+}
+
+// readPrevious reads the manifest of an earlier snapshot (with the
+// loader's manifest checks; no dataset file is read) and refuses one of
+// another tenant than --tenant names: a GUID must be the snapshot's tenant
+// id, a domain its primary or initial domain (the run also checks the
+// tenant it reads against the snapshot's). Only datasets collected whole
+// (status ok) give a count.
+func readPrevious(path, tenant string) (*previousSnapshot, error) {
+	m, err := snapshot.LoadManifest(path)
+	if err != nil {
+		return nil, fmt.Errorf("--previous: %w", err)
+	}
+	t := m.Tenant
+	if t.ID == "" {
+		return nil, fmt.Errorf("--previous %s: the snapshot records no tenant (its collection stopped before the tenant was read); give an earlier snapshot of %s", path, tenant)
+	}
+	var domains []string
+	for _, d := range []string{t.PrimaryDomain, t.InitialDomain} {
+		if d != "" && !slices.Contains(domains, d) {
+			domains = append(domains, d)
+		}
+	}
+	switch {
+	case collect.IsGUID(tenant) && !strings.EqualFold(tenant, t.ID):
+		return nil, fmt.Errorf("--previous %s holds tenant %s (%s), not --tenant %s: give an earlier snapshot of the same tenant",
+			path, t.ID, strings.Join(domains, ", "), tenant)
+	case !collect.IsGUID(tenant) && !slices.ContainsFunc(domains, func(d string) bool { return strings.EqualFold(d, tenant) }):
+		return nil, fmt.Errorf("--previous %s holds tenant %s (%s), and --tenant %s is not one of its domains: give an earlier snapshot of the same tenant (or --tenant %s if it is)",
+			path, t.ID, strings.Join(domains, ", "), tenant, t.ID)
+	}
+	counts := map[string]int64{}
+	for id, d := range m.Datasets {
+		if d.Status == snapshot.StatusOK && d.Count > 0 {
+			counts[id] = int64(d.Count)
+		}
+	}
+	return &previousSnapshot{tenant: t, counts: counts}, nil
 }

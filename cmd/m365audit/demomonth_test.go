@@ -53,6 +53,30 @@ func checkDemoFurther(t *testing.T, out string) {
 			t.Errorf("next month: %s change %q, want %q", id, got[id], want)
 		}
 	}
+	// Today's incident checks were not run next month (no incident): a
+	// coverage change, never a check removed from the tool.
+	notRun := map[string]bool{}
+	for _, n := range nd.NotRun {
+		notRun[n.ID] = n.Reason == checks.NotRunNoIncident
+	}
+	byID := map[string]diff.CheckChange{}
+	for _, c := range ch.Checks {
+		byID[c.ID] = c
+	}
+	ir := 0
+	for _, r := range today.Results {
+		if !r.Incident {
+			continue
+		}
+		ir++
+		c := byID[r.ID]
+		if !notRun[r.ID] || c.Change != diff.Coverage || c.From != r.Status || c.ToNotRun != checks.NotRunNoIncident {
+			t.Errorf("next month: %s listed as not run %v, change %q from %q (not run %q)", r.ID, notRun[r.ID], c.Change, c.From, c.ToNotRun)
+		}
+	}
+	if ir == 0 || ch.Counts.Removed != 0 || ch.Counts.Added != 0 {
+		t.Errorf("next month: %d incident checks today; %d checks removed, %d added", ir, ch.Counts.Removed, ch.Counts.Added)
+	}
 	h := ch.Highlights()
 	if len(h.NewGuests) != 3 || len(h.NewRoleHolders) != 1 || ch.To.Score <= ch.From.Score {
 		t.Errorf("next month: %d new guests, %d new role holders, score %v -> %v", len(h.NewGuests), len(h.NewRoleHolders), ch.From.Score, ch.To.Score)

@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	m365audit "github.com/m365audit/m365audit"
+	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/collectors/snapshot"
 	"github.com/m365audit/m365audit/report/diff"
 )
@@ -96,6 +98,36 @@ func TestDiffCommand(t *testing.T) {
 	}
 	if d.ObjectsCompared || d.Note == "" || len(d.Objects) != 0 || d.Counts.Fixed != 1 {
 		t.Errorf("results side: %s", stdout)
+	}
+	// The incident checks of an audit with an incident, next to one
+	// without: a coverage change (not run, no incident), not checks
+	// removed from the tool.
+	noIncident := writeSnapshot(t, func(m *snapshot.Manifest, d m365audit.Datasets) { m.Incident = nil })
+	code, stdout, stderr = cli(t, "diff", old, noIncident, "--format", "json")
+	if code != 0 {
+		t.Fatalf("no incident: exit %d %s", code, stderr)
+	}
+	d = diff.Document{}
+	if err := json.Unmarshal([]byte(stdout), &d); err != nil {
+		t.Fatal(err)
+	}
+	notRun := 0
+	for _, c := range d.Checks {
+		if strings.HasPrefix(c.ID, "IR-") {
+			notRun++
+			if c.Change != diff.Coverage || c.ToNotRun != checks.NotRunNoIncident || c.From == "" || c.To != "" {
+				t.Errorf("no incident: %s change %s from %q to %q (not run %q)", c.ID, c.Change, c.From, c.To, c.ToNotRun)
+			}
+		}
+	}
+	if notRun == 0 || d.Counts.Removed != 0 || d.Counts.Coverage < notRun {
+		t.Errorf("no incident: %d incident checks listed, counts %+v", notRun, d.Counts)
+	}
+	removedRow := regexp.MustCompile(`\|\s*removed\s*\|`)
+	for _, format := range []string{"table", "markdown"} {
+		if code, stdout, _ := cli(t, "diff", old, noIncident, "--format", format); code != 0 || !strings.Contains(stdout, "not run (no incident)") || removedRow.MatchString(stdout) {
+			t.Errorf("no incident, %s: exit %d\n%s", format, code, stdout)
+		}
 	}
 	if code, _, _ := cli(t, "diff", old, cur, "--format", "xml"); code != 2 {
 		t.Errorf("bad format: exit %d, want 2", code)

@@ -17,7 +17,9 @@ import (
 
 // ttyProgress draws one status line on a terminal during collect: datasets
 // done, then the running datasets with the most objects: objects so far,
-// pages, rate and, when the service gave a total, an ETA. Log lines are
+// pages, rate and an ETA when the total is known: the service's total, or
+// else the count of an earlier snapshot (collect --previous), shown as an
+// estimate ("~ETA"). Log lines are
 // written through LogWriter, which clears the line first and redraws it
 // after, so the two never mix. It is used only when stderr is a terminal.
 type ttyProgress struct {
@@ -26,10 +28,13 @@ type ttyProgress struct {
 	now     func() time.Time
 	width   int
 	running map[string]*dsProgress
-	done    int
-	total   int
-	shown   bool
-	last    time.Time
+	// expected holds the per-dataset counts of an earlier snapshot of the
+	// tenant: the totals of datasets the service gives no total for.
+	expected map[string]int64
+	done     int
+	total    int
+	shown    bool
+	last     time.Time
 	// closed: Clear ended the view; nothing is drawn after it.
 	closed bool
 }
@@ -39,6 +44,8 @@ type dsProgress struct {
 	objects int
 	pages   int
 	total   int64
+	// estimated: total is an earlier snapshot's count, not the service's.
+	estimated bool
 }
 
 func newTTYProgress(w io.Writer, now func() time.Time) *ttyProgress {
@@ -51,10 +58,30 @@ func newTTYProgress(w io.Writer, now func() time.Time) *ttyProgress {
 	return &ttyProgress{w: w, now: now, width: width, running: map[string]*dsProgress{}}
 }
 
+// SetExpected gives the counts of an earlier snapshot of the tenant (by
+// dataset id): a dataset without a total from the service gets an
+// estimated ETA from them.
+func (p *ttyProgress) SetExpected(counts map[string]int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.expected = counts
+}
+
+// newDataset starts a dataset's progress, with the expected count as its
+// estimated total when there is one.
+func (p *ttyProgress) newDataset(id string) *dsProgress {
+	d := &dsProgress{start: p.now(), total: -1}
+	if n, ok := p.expected[id]; ok && n > 0 {
+		d.total, d.estimated = n, true
+	}
+	p.running[id] = d
+	return d
+}
+
 func (p *ttyProgress) DatasetStarted(id string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.running[id] = &dsProgress{start: p.now(), total: -1}
+	p.newDataset(id)
 	p.draw(false)
 }
 
@@ -64,12 +91,11 @@ func (p *ttyProgress) DatasetPage(id string, objects, pages int, total int64) {
 	defer p.mu.Unlock()
 	d, ok := p.running[id]
 	if !ok {
-		d = &dsProgress{start: p.now(), total: -1}
-		p.running[id] = d
+		d = p.newDataset(id)
 	}
 	d.objects, d.pages = objects, pages
 	if total >= 0 {
-		d.total = total
+		d.total, d.estimated = total, false
 	}
 	p.draw(true)
 }
@@ -145,7 +171,11 @@ func (p *ttyProgress) line(now time.Time) string {
 				part += fmt.Sprintf(" %.0f/s", rate)
 				if d.total > int64(d.objects) && rate > 0 {
 					eta := time.Duration(float64(d.total-int64(d.objects)) / rate * float64(time.Second))
-					part += " ETA " + eta.Round(time.Second).String()
+					label := " ETA "
+					if d.estimated {
+						label = " ~ETA "
+					}
+					part += label + eta.Round(time.Second).String()
 				}
 			}
 		}

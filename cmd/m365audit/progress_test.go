@@ -82,3 +82,48 @@ func TestProgressKeepsLogLinesApart(t *testing.T) {
 		t.Errorf("lines missing: %q", lines)
 	}
 }
+
+// TestProgressETA: the ETA is shown when the total is known; a total
+// from an earlier snapshot (collect --previous) is labelled an estimate
+// (~ETA) and gives way to the service's own total; no total, or a count
+// already passed, shows none.
+func TestProgressETA(t *testing.T) {
+	cases := []struct {
+		name     string
+		expected map[string]int64
+		objects  int
+		total    int64 // the service's total ($count), -1 when none
+		want     string
+		wantNot  []string
+	}{
+		{"service total", nil, 500, 1000, " ETA 10s", []string{"~ETA"}},
+		{"previous count", map[string]int64{"users": 1500}, 500, -1, " ~ETA 20s", nil},
+		{"service total wins over the previous count", map[string]int64{"users": 1500}, 500, 1000, " ETA 10s", []string{"~ETA"}},
+		{"no total", nil, 500, -1, " 500 obj 5p 50/s", []string{"ETA"}},
+		{"previous count of another dataset", map[string]int64{"exoMailbox": 1500}, 500, -1, " 500 obj", []string{"ETA"}},
+		{"previous count already passed", map[string]int64{"users": 400}, 500, -1, " 500 obj", []string{"ETA"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var term bytes.Buffer
+			now := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+			p := newTTYProgress(&term, func() time.Time { return now })
+			p.SetExpected(tc.expected)
+			p.DatasetStarted("users")
+			now = now.Add(10 * time.Second)
+			p.DatasetPage("users", tc.objects, 5, tc.total)
+			lines := screen(term.String())
+			if len(lines) != 1 {
+				t.Fatalf("screen %q, want one progress line", lines)
+			}
+			if !strings.Contains(lines[0], tc.want) {
+				t.Errorf("progress %q lacks %q", lines[0], tc.want)
+			}
+			for _, no := range tc.wantNot {
+				if strings.Contains(lines[0], no) {
+					t.Errorf("progress %q shows %q", lines[0], no)
+				}
+			}
+		})
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/pflag"
+
 	"github.com/m365audit/m365audit/collectors/snapshot"
 )
 
@@ -53,5 +55,26 @@ func TestREADMEIsCurrent(t *testing.T) {
 		if !strings.Contains(line, s.Permission) {
 			t.Errorf("README row for %s does not name its permission %q: %s", s.ID, s.Permission, line)
 		}
+	}
+}
+
+// TestREADMENamesEveryCollectFlag: every flag of `collect` is named in the
+// README (as `--name`), so a new flag cannot ship undocumented.
+func TestREADMENamesEveryCollectFlag(t *testing.T) {
+	raw, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(raw)
+	cmd := newCollectCmd(newGlobalOptions(&strings.Builder{}, &strings.Builder{}))
+	n := 0
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		n++
+		if !strings.Contains(readme, "--"+f.Name) {
+			t.Errorf("README does not name collect --%s (%s)", f.Name, f.Usage)
+		}
+	})
+	if n < 10 {
+		t.Fatalf("collect has %d flags; the command was not built", n)
 	}
 }

@@ -80,6 +80,10 @@ func (c *Collector) bind(ctx context.Context, org outcome) (string, error) {
 				return "", &fatalError{fmt.Errorf("%w: the snapshot being resumed belongs to tenant %s, but the token reads tenant %s (%s); refusing to mix them",
 					ErrTenantMismatch, prev, o.ID, o.DisplayName)}
 			}
+			if prev := c.o.PreviousTenant; prev != "" && !strings.EqualFold(prev, o.ID) {
+				return "", &fatalError{fmt.Errorf("%w: the previous snapshot (--previous) belongs to tenant %s, but the token reads tenant %s (%s); refusing the run (give --previous an earlier snapshot of this tenant)",
+					ErrTenantMismatch, prev, o.ID, o.DisplayName)}
+			}
 			t := TenantOf(o)
 			t.TokenTenantID = tid // recorded so audit can cross-check the manifest
 			c.w.SetTenant(t)
@@ -98,6 +102,10 @@ func (c *Collector) bind(ctx context.Context, org outcome) (string, error) {
 	} else {
 		t.ID = tid
 		t.PrimaryDomain = c.o.Tenant
+	}
+	if prev := c.o.PreviousTenant; prev != "" && t.ID != "" && !strings.EqualFold(prev, t.ID) {
+		return "", &fatalError{fmt.Errorf("%w: the previous snapshot (--previous) belongs to tenant %s, but the token was issued for tenant %s; refusing the run (give --previous an earlier snapshot of this tenant)",
+			ErrTenantMismatch, prev, t.ID)}
 	}
 	c.log.Warn("organization not readable: tenant binding could only use --tenant and the token", "tenant", t.ID)
 	c.w.SetTenant(t)

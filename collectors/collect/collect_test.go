@@ -278,15 +278,18 @@ func TestRun_TenantBindingMismatchRefused(t *testing.T) {
 	other := "99999999-2222-3333-4444-555555555555"
 	cases := []struct {
 		name, tenant, token string
+		previous            string // Config.PreviousTenant
 		ok                  bool
 	}{
-		{"verified domain", "contoso.com", "", true},
-		{"initial domain, any case", "Contoso.onmicrosoft.com", "", true},
-		{"tenant GUID", fixTenant, "", true},
-		{"JWT of the right tenant", fixTenant, fakeJWT(fixTenant), true},
-		{"another tenant's GUID", other, "", false},
-		{"a domain of another tenant", "fabrikam.com", "", false},
-		{"a token issued for another tenant", "contoso.com", fakeJWT(other), false},
+		{"verified domain", "contoso.com", "", "", true},
+		{"initial domain, any case", "Contoso.onmicrosoft.com", "", "", true},
+		{"tenant GUID", fixTenant, "", "", true},
+		{"JWT of the right tenant", fixTenant, fakeJWT(fixTenant), "", true},
+		{"previous snapshot of the same tenant", "contoso.com", "", strings.ToUpper(fixTenant), true},
+		{"another tenant's GUID", other, "", "", false},
+		{"a domain of another tenant", "fabrikam.com", "", "", false},
+		{"a token issued for another tenant", "contoso.com", fakeJWT(other), "", false},
+		{"previous snapshot of another tenant", "contoso.com", "", other, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -298,6 +301,7 @@ func TestRun_TenantBindingMismatchRefused(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "snap")
 			cfg := simConfig(t, srv, dir, newSleeps())
 			cfg.Tenant = tc.tenant
+			cfg.PreviousTenant = tc.previous
 			cfg.Tokens.Graph = auth.Static(tok)
 			_, err := Run(t.Context(), cfg)
 			if tc.ok != (err == nil) {

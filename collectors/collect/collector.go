@@ -61,6 +61,9 @@ type Options struct {
 	Writer *snapshot.Writer
 	// Tenant is --tenant: a GUID or a verified domain ("" = not bound).
 	Tenant string
+	// PreviousTenant, when set, is the tenant GUID of the earlier snapshot
+	// the caller reads counts from: a token of another tenant stops the run.
+	PreviousTenant string
 	// GraphToken, when set, lets the run compare the token's tid claim with
 	// the tenant it reads (wrong-tenant token reuse).
 	GraphToken func(ctx context.Context) (string, error)

@@ -40,10 +40,14 @@ type Config struct {
 	// (collect --resume); Out is then ignored.
 	Resume string
 	// Incident enables the incident datasets.
-	Incident    *snapshot.Incident
-	ToolVersion string
-	Concurrency int
-	MaxRetries  int
+	Incident *snapshot.Incident
+	// PreviousTenant is the tenant GUID of an earlier snapshot whose counts
+	// the caller uses (collect --previous): the run refuses a token that
+	// reads another tenant.
+	PreviousTenant string
+	ToolVersion    string
+	Concurrency    int
+	MaxRetries     int
 	// Sleep replaces the retry wait (tests).
 	Sleep graph.SleepFunc
 	// Transport is the base HTTP transport (tests; default: a clone of
@@ -168,7 +172,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}
 	col, err := New(Options{Graph: gc, NewExchange: newExo, ExchangeSkipReason: skipWhy, Writer: w,
-		Tenant: cfg.Tenant, GraphToken: cfg.Tokens.Graph, Incident: cfg.Incident, Concurrency: cfg.Concurrency,
+		Tenant: cfg.Tenant, PreviousTenant: cfg.PreviousTenant, GraphToken: cfg.Tokens.Graph, Incident: cfg.Incident, Concurrency: cfg.Concurrency,
 		Logger: cfg.Logger, Progress: cfg.Progress, Now: cfg.Now})
 	if err != nil {
 		cleanup()

@@ -27,8 +27,14 @@ type PageFunc func(p Page) error
 // Pages sends ri, or when from is not "" a GET of that @odata.nextLink
 // (a resumed collection), and follows @odata.nextLink to the last page,
 // handing each page to f without decoding its objects. It returns the
-// number of pages read. The first request's headers are repeated on every
-// page.
+// number of pages read (handed to f without error). The first request's
+// headers are repeated on every page.
+//
+// The request for the next page is sent as soon as the current page's
+// link is known, while f handles the current page: a long list then costs
+// its requests' round trips, not round trips plus writing. Still only one
+// request of the list is in flight at a time, and f sees the pages in
+// order, one at a time. When f fails the request in flight is cancelled.
 func (c *Client) Pages(ctx context.Context, ri *abs.RequestInformation, from string, f PageFunc) (int, error) {
 	if from != "" {
 		next, err := c.nextRequest(ri, from)
@@ -39,26 +45,65 @@ func (c *Client) Pages(ctx context.Context, ri *abs.RequestInformation, from str
 	}
 	first := ri
 	pages := 0
+	body, err := c.send(ctx, ri)
 	for {
-		body, err := c.send(ctx, ri)
 		if err != nil {
 			return pages, err
 		}
-		p, err := ScanPage(body)
-		if err != nil {
-			return pages, fmt.Errorf("graph: page %d: %w", pages+1, err)
+		p, serr := ScanPage(body)
+		if serr != nil {
+			return pages, fmt.Errorf("graph: page %d: %w", pages+1, serr)
 		}
-		if err := f(p); err != nil {
-			return pages, err
+		var (
+			ahead   *pending
+			linkErr error
+		)
+		if p.Next != "" {
+			var nri *abs.RequestInformation
+			if nri, linkErr = c.nextRequest(first, p.Next); linkErr == nil {
+				ahead = c.sendAhead(ctx, nri)
+			}
+		}
+		if ferr := f(p); ferr != nil {
+			if ahead != nil {
+				ahead.cancel()
+				ahead.wait()
+			}
+			return pages, ferr
 		}
 		pages++
-		if p.Next == "" {
+		if linkErr != nil {
+			return pages, linkErr
+		}
+		if ahead == nil {
 			return pages, nil
 		}
-		if ri, err = c.nextRequest(first, p.Next); err != nil {
-			return pages, err
-		}
+		body, err = ahead.wait()
 	}
+}
+
+// pending is a request sent ahead: wait returns its outcome (once).
+type pending struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+	body   []byte
+	err    error
+}
+
+func (c *Client) sendAhead(ctx context.Context, ri *abs.RequestInformation) *pending {
+	actx, cancel := context.WithCancel(ctx)
+	p := &pending{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		p.body, p.err = c.send(actx, ri)
+	}()
+	return p
+}
+
+func (p *pending) wait() ([]byte, error) {
+	<-p.done
+	p.cancel()
+	return p.body, p.err
 }
 
 // ScanPage splits a collection response into its objects by scanning the

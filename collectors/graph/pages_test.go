@@ -1,8 +1,16 @@
 package graph
 
 import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 func TestScanPage(t *testing.T) {
@@ -47,6 +55,133 @@ func TestScanPage(t *testing.T) {
 			}
 			if p.Next != tc.next || p.Count != tc.count {
 				t.Errorf("next %q count %d", p.Next, p.Count)
+			}
+		})
+	}
+}
+
+// pagedServer serves /v1.0/users as n pages of one object; page failAt
+// (1-based, 0 = none) answers 500. It records the order of requests and
+// the most requests it ever had in flight at once.
+type pagedServer struct {
+	mu       sync.Mutex
+	url      string
+	arrived  []int // page numbers in arrival order
+	inFlight int
+	maxIn    int
+	arrive   chan int
+}
+
+func newPagedServer(t *testing.T, n, failAt int) *pagedServer {
+	t.Helper()
+	ps := &pagedServer{arrive: make(chan int, 64)}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		k := 1
+		if s := r.URL.Query().Get("$skiptoken"); s != "" {
+			k, _ = strconv.Atoi(s)
+		}
+		ps.mu.Lock()
+		ps.arrived = append(ps.arrived, k)
+		ps.inFlight++
+		ps.maxIn = max(ps.maxIn, ps.inFlight)
+		ps.mu.Unlock()
+		defer func() { ps.mu.Lock(); ps.inFlight--; ps.mu.Unlock() }()
+		ps.arrive <- k
+		if k == failAt {
+			w.WriteHeader(500)
+			io.WriteString(w, `{"error":{"code":"InternalServerError","message":"boom"}}`)
+			return
+		}
+		next := ""
+		if k < n {
+			next = fmt.Sprintf(`,"@odata.nextLink":"%s/v1.0/users?$skiptoken=%d"`, ps.url, k+1)
+		}
+		fmt.Fprintf(w, `{"value":[{"id":"%d"}]%s}`, k, next)
+	}))
+	t.Cleanup(srv.Close)
+	ps.url = srv.URL
+	return ps
+}
+
+// TestPagesRequestsNextPageWhileHandlingOne: the request for page k+1 is
+// sent while f still handles page k (f waits until the server has seen
+// it: without the request sent ahead it would wait forever), pages reach
+// f in order, one request is in flight at a time, and a failing f or a
+// failing page stops paging with the pages handled so far.
+func TestPagesRequestsNextPageWhileHandlingOne(t *testing.T) {
+	cases := []struct {
+		name      string
+		pages     int
+		failAt    int // the server fails this page
+		fErrAt    int // f fails on this page
+		wantPages int
+		wantErr   string
+	}{
+		{"every page", 5, 0, 0, 5, ""},
+		{"one page", 1, 0, 0, 1, ""},
+		{"page 3 fails", 5, 3, 0, 2, "500"},
+		{"f fails on page 2", 5, 0, 2, 1, "stop"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ps := newPagedServer(t, tc.pages, tc.failAt)
+			rec := &recorder{}
+			c := newClient(t, ps.url, rec.sleep)
+			ri, err := c.RawRequest("/v1.0/users", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			seen := map[int]bool{}
+			n, err := c.Pages(t.Context(), ri, "", func(p Page) error {
+				k := len(got) + 1
+				for _, it := range p.Items {
+					got = append(got, string(it))
+				}
+				if k == tc.fErrAt {
+					return errors.New("stop")
+				}
+				if p.Next == "" {
+					return nil
+				}
+				// The next page's request arrives while this page is handled.
+				for !seen[k+1] {
+					select {
+					case a := <-ps.arrive:
+						seen[a] = true
+					case <-time.After(10 * time.Second):
+						return fmt.Errorf("page %d: the request for page %d was not sent while handling it", k, k+1)
+					}
+				}
+				return nil
+			})
+			if n != tc.wantPages {
+				t.Errorf("pages = %d, want %d (err %v)", n, tc.wantPages, err)
+			}
+			if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+				t.Fatalf("err = %v, want %q", err, tc.wantErr)
+			}
+			want := min(tc.pages, max(tc.wantPages, tc.fErrAt))
+			if len(got) != want {
+				t.Fatalf("f saw %d objects, want %d: %v", len(got), want, got)
+			}
+			for i, g := range got {
+				if g != fmt.Sprintf(`{"id":"%d"}`, i+1) {
+					t.Errorf("object %d = %s (out of order)", i, g)
+				}
+			}
+			ps.mu.Lock()
+			defer ps.mu.Unlock()
+			if ps.maxIn != 1 {
+				t.Errorf("%d requests in flight at once, want 1", ps.maxIn)
+			}
+			// Never more than one page beyond the last one handed to f.
+			last := 0
+			for _, a := range ps.arrived {
+				last = max(last, a)
+			}
+			if limit := len(got) + 1; last > limit {
+				t.Errorf("requested page %d after f saw %d pages", last, len(got))
 			}
 		})
 	}

@@ -184,20 +184,9 @@ func LoadFS(fsys fs.FS, opt LoadOptions) (*Snapshot, error) {
 // loadFS loads from fsys; with reopen set, large verified datasets are
 // read again through it when used instead of being kept in memory.
 func loadFS(fsys fs.FS, opt LoadOptions, reopen func(string, int64) ([]byte, error)) (*Snapshot, error) {
-	raw, err := readBounded(fsys, ManifestFile, maxManifestBytes)
+	m, raw, err := readManifestFS(fsys)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrIntegrity, ManifestFile, err)
-	}
-	var m Manifest
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if err := dec.Decode(&m); err != nil {
-		return nil, fmt.Errorf("%w: %s is not valid JSON (truncated or edited?): %v", ErrIntegrity, ManifestFile, err)
-	}
-	if m.SchemaVersion != SchemaVersion {
-		return nil, fmt.Errorf("%s: schema version %d is not supported (this build reads version %d)", ManifestFile, m.SchemaVersion, SchemaVersion)
-	}
-	if m.Datasets == nil {
-		return nil, fmt.Errorf("%w: %s lists no datasets", ErrIntegrity, ManifestFile)
+		return nil, err
 	}
 	sum := sha256.Sum256(raw)
 	s := &Snapshot{Manifest: m, files: map[string][]byte{}, counts: map[string]int{}, cache: map[string]any{},
@@ -230,9 +219,6 @@ func loadFS(fsys fs.FS, opt LoadOptions, reopen func(string, int64) ([]byte, err
 	var problems []IntegrityProblem
 	for _, id := range ids {
 		info := m.Datasets[id]
-		if !info.Status.Valid() {
-			return nil, fmt.Errorf("%s: dataset %s has unknown status %q", ManifestFile, id, info.Status)
-		}
 		if !info.Status.HasData() {
 			continue
 		}
@@ -285,6 +271,65 @@ func loadFS(fsys fs.FS, opt LoadOptions, reopen func(string, int64) ([]byte, err
 	s.Integrity = problems
 	s.Unexpected = unexpectedFiles(fsys, m)
 	return s, nil
+}
+
+// readManifestFS reads and checks a snapshot's manifest: bounded size,
+// valid JSON, the schema version this build reads, a dataset list, known
+// statuses. It returns the manifest and its bytes as read.
+func readManifestFS(fsys fs.FS) (Manifest, []byte, error) {
+	var m Manifest
+	raw, err := readBounded(fsys, ManifestFile, maxManifestBytes)
+	if err != nil {
+		return m, nil, fmt.Errorf("%w: %s: %v", ErrIntegrity, ManifestFile, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if err := dec.Decode(&m); err != nil {
+		return m, nil, fmt.Errorf("%w: %s is not valid JSON (truncated or edited?): %v", ErrIntegrity, ManifestFile, err)
+	}
+	if m.SchemaVersion != SchemaVersion {
+		return m, nil, fmt.Errorf("%s: schema version %d is not supported (this build reads version %d)", ManifestFile, m.SchemaVersion, SchemaVersion)
+	}
+	if m.Datasets == nil {
+		return m, nil, fmt.Errorf("%w: %s lists no datasets", ErrIntegrity, ManifestFile)
+	}
+	ids := make([]string, 0, len(m.Datasets))
+	for id := range m.Datasets {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		if st := m.Datasets[id].Status; !st.Valid() {
+			return m, nil, fmt.Errorf("%s: dataset %s has unknown status %q", ManifestFile, id, st)
+		}
+	}
+	return m, raw, nil
+}
+
+// LoadManifest reads only the manifest of the snapshot at p (a directory
+// or a .zip) with the checks Load applies to it; no dataset file is read
+// or verified. It is for what needs the manifest's facts alone (the
+// tenant, per-dataset counts), not for auditing.
+func LoadManifest(p string) (Manifest, error) {
+	st, err := os.Stat(p)
+	if err != nil {
+		return Manifest{}, fmt.Errorf("read snapshot manifest: %w", err)
+	}
+	var fsys fs.FS
+	if st.IsDir() {
+		fsys = os.DirFS(p)
+	} else {
+		zr, err := zip.OpenReader(p)
+		if err != nil {
+			return Manifest{}, fmt.Errorf("read snapshot manifest %s: not a snapshot directory or zip archive: %w", p, err)
+		}
+		defer zr.Close()
+		fsys = zipRoot(&zr.Reader)
+	}
+	m, _, err := readManifestFS(fsys)
+	if err != nil {
+		return Manifest{}, fmt.Errorf("read snapshot manifest %s: %w", p, err)
+	}
+	return m, nil
 }
 
 // fileName names a dataset's file for messages, also when the manifest

@@ -34,9 +34,9 @@ const (
 	Improved  Kind = "improved"  // fail -> warn
 	Worsened  Kind = "worsened"  // warn -> fail
 	Changed   Kind = "changed"   // same failing status, different affected objects
-	Coverage  Kind = "coverage"  // to or from unknown, not_applicable, manual or error
-	Added     Kind = "added"     // the check exists only on the new side
-	Removed   Kind = "removed"   // the check exists only on the old side
+	Coverage  Kind = "coverage"  // to or from unknown, not_applicable, manual or error, or run on one side only
+	Added     Kind = "added"     // the check exists only in the new side's tool version
+	Removed   Kind = "removed"   // the check exists only in the old side's tool version
 )
 
 // Kinds lists the check change kinds in report order.
@@ -81,16 +81,22 @@ type Ref struct {
 
 // CheckChange is one check whose verdict or affected objects changed.
 type CheckChange struct {
-	ID              string          `json:"id"`
-	Title           string          `json:"title"`
-	Category        string          `json:"category,omitempty"`
-	Severity        checks.Severity `json:"severity"`
-	From            checks.Status   `json:"from,omitempty"`
-	To              checks.Status   `json:"to,omitempty"`
-	Change          Kind            `json:"change"`
-	AffectedAdded   []string        `json:"affectedAdded"`
-	AffectedRemoved []string        `json:"affectedRemoved"`
-	Because         []Ref           `json:"because"`
+	ID       string          `json:"id"`
+	Title    string          `json:"title"`
+	Category string          `json:"category,omitempty"`
+	Severity checks.Severity `json:"severity"`
+	From     checks.Status   `json:"from,omitempty"`
+	To       checks.Status   `json:"to,omitempty"`
+	Change   Kind            `json:"change"`
+	// FromNotRun and ToNotRun are set when that side's audit did not run
+	// the check, with the reason it gives (a coverage change, not a check
+	// added or removed): "noIncident" for an incident check in an audit
+	// without an incident.
+	FromNotRun      checks.NotRunReason `json:"fromNotRun,omitempty"`
+	ToNotRun        checks.NotRunReason `json:"toNotRun,omitempty"`
+	AffectedAdded   []string            `json:"affectedAdded"`
+	AffectedRemoved []string            `json:"affectedRemoved"`
+	Because         []Ref               `json:"because"`
 	// BecauseMore counts further explaining object changes left out of
 	// Because (it lists at most MaxBecause).
 	BecauseMore int `json:"becauseMore,omitempty"`
@@ -235,7 +241,7 @@ func Compare(old, new Input) (*Document, error) {
 	} else {
 		d.Note = VerdictsOnlyNote
 	}
-	d.Checks, d.Counts.Unchanged = compareResults(old.Doc.Results, new.Doc.Results)
+	d.Checks, d.Counts.Unchanged = compareResults(old.Doc, new.Doc)
 	explain(d)
 	for _, c := range d.Checks {
 		d.Counts.add(c.Change)
@@ -347,7 +353,22 @@ func uniqSorted(s []string) []string {
 	return out
 }
 
-func compareResults(old, new []checks.Result) ([]CheckChange, int) {
+// notRun maps the checks an audit did not run to the reason it gives.
+func notRun(doc *checks.Document) map[string]checks.NotRunReason {
+	m := make(map[string]checks.NotRunReason, len(doc.NotRun))
+	for _, n := range doc.NotRun {
+		m[n.ID] = n.Reason
+	}
+	return m
+}
+
+// compareResults compares the verdicts. A check with a result on one side
+// only is a coverage change when the other side's audit says it did not
+// run it (FromNotRun, ToNotRun), and otherwise added or removed: that
+// side's tool version does not have it.
+func compareResults(oldDoc, newDoc *checks.Document) ([]CheckChange, int) {
+	old, new := oldDoc.Results, newDoc.Results
+	oldNotRun, newNotRun := notRun(oldDoc), notRun(newDoc)
 	om := map[string]checks.Result{}
 	for _, r := range old {
 		om[r.ID] = r
@@ -362,6 +383,9 @@ func compareResults(old, new []checks.Result) ([]CheckChange, int) {
 		o, ok := om[n.ID]
 		if !ok {
 			c := newChange(n, Added)
+			if why, ok := oldNotRun[n.ID]; ok {
+				c.Change, c.FromNotRun = Coverage, why
+			}
 			c.To = n.Status
 			out = append(out, c)
 			continue
@@ -385,6 +409,9 @@ func compareResults(old, new []checks.Result) ([]CheckChange, int) {
 	for _, o := range old {
 		if _, ok := nm[o.ID]; !ok {
 			c := newChange(o, Removed)
+			if why, ok := newNotRun[o.ID]; ok {
+				c.Change, c.ToNotRun = Coverage, why
+			}
 			c.From = o.Status
 			out = append(out, c)
 		}
@@ -463,7 +490,7 @@ func explain(d *Document) {
 	}
 	for ci := range d.Checks {
 		c := &d.Checks[ci]
-		if c.Change == Added || c.Change == Removed {
+		if c.Change == Added || c.Change == Removed || c.FromNotRun != "" || c.ToNotRun != "" {
 			continue
 		}
 		var all, matched []Ref

@@ -381,3 +381,114 @@ func TestREADMEListsIgnoredFields(t *testing.T) {
 		t.Errorf("README lists %d code spans, want %d: keep it to the code's list", n, len(diff.IgnoredFields())+3)
 	}
 }
+
+// TestCheckOnOneSide: a check with a result on one side only is a coverage
+// change when the other audit says it did not run it (an incident check
+// without an incident), and added or removed only when the other audit's
+// tool version does not have it.
+func TestCheckOnOneSide(t *testing.T) {
+	at := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
+	res := func(id string, s checks.Status) checks.Result {
+		return checks.Result{ID: id, Title: "t " + id, Severity: checks.SeverityHigh, Status: s, Affected: []checks.Affected{}, Datasets: []string{snapshot.DSSignIns}}
+	}
+	doc := func(results []checks.Result, notRun ...string) *checks.Document {
+		d := &checks.Document{SchemaVersion: 1, Tenant: snapshot.Tenant{ID: "t"}, CollectedAt: at, Results: results}
+		for _, id := range notRun {
+			d.NotRun = append(d.NotRun, checks.NotRun{ID: id, Reason: checks.NotRunNoIncident})
+		}
+		return d
+	}
+	for _, tc := range []struct {
+		name     string
+		old, new *checks.Document
+		want     diff.CheckChange
+		table    string // the status column of the console table
+	}{
+		{"incident last time, none now", doc([]checks.Result{res("IR-1", checks.StatusFail)}), doc(nil, "IR-1"),
+			diff.CheckChange{ID: "IR-1", Change: diff.Coverage, From: checks.StatusFail, ToNotRun: checks.NotRunNoIncident}, "fail -> not run (no incident)"},
+		{"no incident last time, one now", doc(nil, "IR-1"), doc([]checks.Result{res("IR-1", checks.StatusPass)}),
+			diff.CheckChange{ID: "IR-1", Change: diff.Coverage, FromNotRun: checks.NotRunNoIncident, To: checks.StatusPass}, "not run (no incident) -> pass"},
+		{"not in the new tool version", doc([]checks.Result{res("X-1", checks.StatusFail)}), doc(nil),
+			diff.CheckChange{ID: "X-1", Change: diff.Removed, From: checks.StatusFail}, "fail -> (absent)"},
+		{"not in the old tool version", doc(nil), doc([]checks.Result{res("X-1", checks.StatusWarn)}),
+			diff.CheckChange{ID: "X-1", Change: diff.Added, To: checks.StatusWarn}, "(absent) -> warn"},
+		{"not run for another check is no excuse", doc([]checks.Result{res("X-1", checks.StatusFail)}), doc(nil, "IR-1"),
+			diff.CheckChange{ID: "X-1", Change: diff.Removed, From: checks.StatusFail}, "fail -> (absent)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, err := diff.Compare(diff.Input{Doc: tc.old}, diff.Input{Doc: tc.new})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(d.Checks) != 1 {
+				t.Fatalf("checks = %+v", d.Checks)
+			}
+			c := d.Checks[0]
+			if c.ID != tc.want.ID || c.Change != tc.want.Change || c.From != tc.want.From || c.To != tc.want.To ||
+				c.FromNotRun != tc.want.FromNotRun || c.ToNotRun != tc.want.ToNotRun || len(c.Because) != 0 {
+				t.Errorf("got %+v, want %+v", c, tc.want)
+			}
+			counts := map[diff.Kind]int{diff.Coverage: d.Counts.Coverage, diff.Added: d.Counts.Added, diff.Removed: d.Counts.Removed}
+			if counts[tc.want.Change] != 1 || d.Counts.Coverage+d.Counts.Added+d.Counts.Removed != 1 {
+				t.Errorf("counts %+v", d.Counts)
+			}
+			var buf bytes.Buffer
+			if err := diff.WriteTable(&buf, d); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(buf.String(), tc.table) {
+				t.Errorf("table lacks %q:\n%s", tc.table, buf.String())
+			}
+		})
+	}
+}
+
+// TestIncidentChecksNotRun: the sample tenant audited with its incident,
+// then without one: every incident check is a coverage change (not run, no
+// incident), none is removed.
+func TestIncidentChecksNotRun(t *testing.T) {
+	s := load(t, sample(t))
+	withIncident := checks.Run(s, checks.RunOptions{GeneratedAt: s.Manifest.CollectedAt,
+		Incident: checks.IncidentFrom(s.Manifest.CollectedAt, s.Manifest.Incident)})
+	without := checks.Run(s, checks.RunOptions{GeneratedAt: s.Manifest.CollectedAt})
+	ir := 0
+	for _, r := range withIncident.Results {
+		if r.Incident {
+			ir++
+		}
+	}
+	if ir == 0 || len(without.NotRun) != ir {
+		t.Fatalf("%d incident checks run with the incident, %d listed as not run without it", ir, len(without.NotRun))
+	}
+	for _, n := range without.NotRun {
+		if n.Reason != checks.NotRunNoIncident || !strings.HasPrefix(n.ID, "IR-") {
+			t.Errorf("not run: %+v", n)
+		}
+	}
+	for _, dir := range []struct {
+		name     string
+		old, new *checks.Document
+	}{{"incident then none", withIncident, without}, {"none then incident", without, withIncident}} {
+		t.Run(dir.name, func(t *testing.T) {
+			d, err := diff.Compare(diff.Input{Doc: dir.old, Snap: s}, diff.Input{Doc: dir.new, Snap: s})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Counts.Removed != 0 || d.Counts.Added != 0 {
+				t.Errorf("added %d removed %d, want 0", d.Counts.Added, d.Counts.Removed)
+			}
+			notRun := 0
+			for _, c := range d.Checks {
+				if c.FromNotRun != "" || c.ToNotRun != "" {
+					notRun++
+					if c.Change != diff.Coverage {
+						t.Errorf("%s: change %s", c.ID, c.Change)
+					}
+				}
+			}
+			if notRun != ir {
+				t.Errorf("%d checks not run on one side, want %d", notRun, ir)
+			}
+		})
+	}
+}

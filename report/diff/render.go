@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/m365audit/m365audit/checks"
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
@@ -132,14 +133,23 @@ func limit(s []string, n int) []string {
 }
 
 func statusPair(c CheckChange) string {
-	from, to := string(c.From), string(c.To)
-	if from == "" {
-		from = "(absent)"
+	return SideStatus(c.From, c.FromNotRun) + " -> " + SideStatus(c.To, c.ToNotRun)
+}
+
+// SideStatus words one side of a check change: its status, why that
+// side's audit did not run the check, or "(absent)" when that side's tool
+// version does not have it.
+func SideStatus(s checks.Status, notRun checks.NotRunReason) string {
+	switch {
+	case s != "":
+		return string(s)
+	case notRun == checks.NotRunNoIncident:
+		return "not run (no incident)"
+	case notRun != "":
+		// A reason of another tool version: said, not echoed.
+		return "not run"
 	}
-	if to == "" {
-		to = "(absent)"
-	}
-	return from + " -> " + to
+	return "(absent)"
 }
 
 // WriteTable writes the diff as console tables (tablewriter).

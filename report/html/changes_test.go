@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/report/diff"
 )
 
@@ -24,6 +25,9 @@ func TestSinceTheLastReport(t *testing.T) {
 			{ID: "EXO-PROTO-001", Title: "SMTP AUTH is disabled", Severity: "high", From: "fail", To: "pass", Change: diff.Fixed,
 				Because: []diff.Ref{{Dataset: "exoTransportConfig", Name: hostile[2], Change: diff.ObjectModified, Fields: []string{"SmtpClientAuthenticationDisabled"}}}},
 			{ID: "ENTRA-EXT-001", Title: "Only admins can invite guests", Severity: "high", From: "pass", To: "fail", Change: diff.Regressed},
+			{ID: "IR-MBX-001", Title: "Mailbox-level forwarding configured", Severity: "critical", From: "fail", ToNotRun: checks.NotRunNoIncident, Change: diff.Coverage},
+			{ID: "IR-SIG-001", Title: "Legacy-protocol sign-ins", Severity: "high", From: "fail", ToNotRun: checks.NotRunNoIncident, Change: diff.Coverage},
+			{ID: "ENTRA-MFA-003", Title: "MFA registration", Severity: "high", From: "fail", To: "unknown", Change: diff.Coverage},
 		},
 		Objects: []diff.ObjectChange{
 			{Dataset: "roleAssignments", ID: "a", Name: "diego@contoso.com", Detail: "Global Administrator", Change: diff.ObjectAdded},
@@ -41,7 +45,8 @@ func TestSinceTheLastReport(t *testing.T) {
 	page := render(t, doc, snap)
 	inert(t, page)
 	for _, want := range []string{"Since the last report", "61.5%", "Fixed (1)", "Regressed (1)", "New privileged role holders (1)",
-		"Global Administrator", "New guests (2)", "Policy changes (1)", "conditions.users.excludeUsers"} {
+		"Global Administrator", "New guests (2)", "Policy changes (1)", "conditions.users.excludeUsers",
+		"2 incident check(s) ran in only one of the two audits, because the other had no incident", "1 other check(s) changed"} {
 		if !bytes.Contains(page, []byte(want)) {
 			t.Errorf("missing %q", want)
 		}

@@ -21,8 +21,10 @@ type Changes struct {
 	From, To   diff.Side
 	ScoreDelta string
 	// Fixed holds fixed and improved checks, Regressed regressed and
-	// worsened ones, Other the remaining check changes.
-	Fixed, Regressed, Other []CheckLine
+	// worsened ones, NotRunNoIncident the incident checks that ran in one
+	// of the two audits only (the other had no incident), Other the
+	// remaining check changes.
+	Fixed, Regressed, NotRunNoIncident, Other []CheckLine
 	// New risks among the object changes.
 	NewRoleHolders, NewGuests, NewApps, NewConsents, PolicyChanges []ObjectLine
 	// ObjectsCompared is false when the baseline was a results document
@@ -124,6 +126,10 @@ func NewChanges(d *diff.Document) *Changes {
 		c.Regressed = append(c.Regressed, checkLine(x))
 	}
 	for _, x := range h.Other {
+		if x.FromNotRun == checks.NotRunNoIncident || x.ToNotRun == checks.NotRunNoIncident {
+			c.NotRunNoIncident = append(c.NotRunNoIncident, checkLine(x))
+			continue
+		}
 		c.Other = append(c.Other, checkLine(x))
 	}
 	for _, set := range []struct {
@@ -140,8 +146,11 @@ func NewChanges(d *diff.Document) *Changes {
 		if a := affected(x); a != "" {
 			detail = strings.TrimSpace(a + "\n" + detail)
 		}
+		if n := notRunDetail(x); n != "" {
+			detail = strings.TrimSpace(n + "\n" + detail)
+		}
 		c.Rows = append(c.Rows, ChangeRow{Kind: "check", Change: string(x.Change), ID: x.ID, Name: x.Title, Severity: string(x.Severity),
-			From: string(x.From), To: string(x.To), Detail: detail})
+			From: sideStatus(x.From, x.FromNotRun), To: sideStatus(x.To, x.ToNotRun), Detail: detail})
 	}
 	for _, o := range d.Objects {
 		l := objectLine(o)
@@ -165,6 +174,30 @@ func (c *Changes) Empty() bool { return c == nil || c.Diff.Empty() }
 // NewRisks counts the new risks listed.
 func (c *Changes) NewRisks() int {
 	return len(c.NewRoleHolders) + len(c.NewGuests) + len(c.NewApps) + len(c.NewConsents) + len(c.PolicyChanges)
+}
+
+// sideStatus is a status in the Changes sheet; a side whose audit did not
+// run the check says so and why.
+func sideStatus(s checks.Status, notRun checks.NotRunReason) string {
+	if s == "" && notRun != "" {
+		return diff.SideStatus(s, notRun)
+	}
+	return string(s)
+}
+
+// notRunDetail says why a side did not run the check ("" when both did).
+func notRunDetail(x diff.CheckChange) string {
+	switch {
+	case x.ToNotRun == checks.NotRunNoIncident:
+		return "Not run this time: this audit has no incident, and incident checks run only for one."
+	case x.FromNotRun == checks.NotRunNoIncident:
+		return "Not run last time: that audit had no incident, and incident checks run only for one."
+	case x.ToNotRun != "":
+		return "Not run this time."
+	case x.FromNotRun != "":
+		return "Not run last time."
+	}
+	return ""
 }
 
 func checkLine(x diff.CheckChange) CheckLine {

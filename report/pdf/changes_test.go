@@ -48,6 +48,8 @@ func TestSinceTheLastReport(t *testing.T) {
 			{ID: "EXO-PROTO-001", Title: "SMTP AUTH is disabled for the organisation", Severity: "high", From: "fail", To: "pass", Change: diff.Fixed,
 				Because: []diff.Ref{{Dataset: "exoTransportConfig", Name: "Transport Settings", Change: diff.ObjectModified, Fields: []string{"SmtpClientAuthenticationDisabled"}}}},
 			{ID: "ENTRA-EXT-001", Title: "Only admins / Guest Inviters can invite guests", Severity: "high", From: "pass", To: "fail", Change: diff.Regressed},
+			{ID: "IR-MBX-001", Title: "Mailbox-level forwarding configured", Severity: "critical", From: "fail", ToNotRun: checks.NotRunNoIncident, Change: diff.Coverage},
+			{ID: "ENTRA-MFA-003", Title: "MFA registration", Severity: "high", From: "fail", To: "unknown", Change: diff.Coverage},
 		},
 		Objects: []diff.ObjectChange{
 			{Dataset: "roleAssignments", ID: "a", Name: "diego@contoso.com", Detail: "Global Administrator", Change: diff.ObjectAdded},
@@ -59,7 +61,8 @@ func TestSinceTheLastReport(t *testing.T) {
 	text := renderText(t, withChanges(t, doc, d))
 	for _, want := range []string{"Since the last report", "Score 61.5%", "Fixed (1)", "EXO-PROTO-001", "Because: Exchange transport settings Transport Settings modified",
 		"Regressed (1)", "ENTRA-EXT-001", "New privileged role holders (1)", "diego@contoso.com", "Global Administrator",
-		"New guests (1)", "Policy changes (1)", "allowInvitesFrom: adminsAndGuestInviters -> everyone"} {
+		"New guests (1)", "Policy changes (1)", "allowInvitesFrom: adminsAndGuestInviters -> everyone",
+		"1 incident check(s) ran in only one of the two audits, because the other had no incident", "1 other check(s) changed"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("missing %q", want)
 		}
