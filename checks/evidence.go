@@ -132,6 +132,9 @@ type RuleHistory struct {
 	Removed *time.Time  `json:"removed,omitempty"`
 	// Exists is true when the rule is still in the mailbox.
 	Exists bool `json:"exists"`
+	// ExistsUnknown is true when no rule list was collected, so a rule
+	// with Exists false may still be in the mailbox.
+	ExistsUnknown bool `json:"existsUnknown,omitempty"`
 	// Hidden is true for a rule only Get-InboxRule -IncludeHidden shows.
 	Hidden bool `json:"hidden,omitempty"`
 	// Identity is the Exchange rule identity (RuleIdentity) when known.

@@ -85,8 +85,12 @@ func irAuditActor(r snapshot.AuditLogRecord, d snapshot.AuditData) string {
 	return phrase.FirstOf(r.UserPrincipalName, r.UserID, d.UserID)
 }
 
-// irGraphRuleIdentity turns a Graph messageRule id (the rule's 8-byte id in
-// base64, little-endian) into Exchange's RuleIdentity number.
+// GraphRuleIdentity turns a Graph messageRule id (the rule's 8-byte id in
+// base64, little-endian) into Exchange's RuleIdentity number, so a rule
+// Graph lists and one Get-InboxRule lists can be matched.
+func GraphRuleIdentity(id string) (string, bool) { return irGraphRuleIdentity(id) }
+
+// irGraphRuleIdentity is GraphRuleIdentity.
 func irGraphRuleIdentity(id string) (string, bool) {
 	b, err := base64.StdEncoding.DecodeString(id)
 	if err != nil || len(b) != 8 {

@@ -19,7 +19,7 @@ func irInb002() Check {
 		AlsoReads: []string{snapshot.DSExoAdminAuditLogConfig, snapshot.DSIncidentInboxRules, snapshot.DSIncidentMessageRules,
 			snapshot.DSSignIns, snapshot.DSDirectoryAudits, snapshot.DSDomains, snapshot.DSOrganization, snapshot.DSUsers},
 		References: References{Other: []string{"Hawk Get-HawkUserInboxRule / Search-UnifiedAuditLog New-InboxRule, Set-InboxRule, UpdateInboxRules", "CIPP-API PR #2127"}},
-		Remediation: Remediation{Summary: "Remove the attacker's rules that still exist (hidden ones only with Remove-InboxRule); keep the deleted ones as evidence of what the attacker hid.",
+		Remediation: Remediation{Summary: "Remove the attacker's rules that still exist (hidden ones only with Remove-InboxRule); keep the deleted ones as evidence of what the attacker hid.", Script: true,
 			Steps: []string{"Remove-InboxRule -Mailbox <upn> -Identity <RuleIdentity> -Confirm:$false", "Review the messages the rule moved or deleted (Recoverable Items)"}}},
 		Eval: evalIRInb002}
 }
@@ -132,6 +132,7 @@ func evalIRInb002(c *Context) Outcome {
 			Time: irTimePtr(t.hist.Events[0].Time), Actor: t.hist.Events[0].Actor,
 			User: &UserRef{ID: t.uid, UPN: t.hist.Mailbox}, InboxRule: &InboxRuleEvidence{UserID: t.uid, ID: t.hist.Identity, Name: t.name}}
 		hist := t.hist
+		hist.ExistsUnknown = !hist.Exists && !existsKnown
 		a.RuleHistory = &hist
 		var why []string
 		why = append(why, irDedup(t.reasons)...)

@@ -17,7 +17,7 @@ func irMail002() Check {
 		Datasets:   []string{snapshot.DSExoBlockedSenders},
 		AlsoReads:  []string{snapshot.DSDomains, snapshot.DSOrganization, snapshot.DSUsers},
 		References: References{Other: []string{"Get-BlockedSenderAddress / Remove-BlockedSenderAddress", "Microsoft Defender: Restricted entities"}},
-		Remediation: Remediation{Summary: "Keep the restriction until containment is complete (password reset, sessions revoked, rules and forwarding removed); then release the account.",
+		Remediation: Remediation{Summary: "Keep the restriction until containment is complete (password reset, sessions revoked, rules and forwarding removed); then release the account.", Script: true,
 			Steps: []string{"After containment only: Remove-BlockedSenderAddress -SenderAddress <address>"}}},
 		Eval: evalIRMail002}
 }

@@ -210,6 +210,21 @@ func TestIRInb002DeletedAndHiddenRules(t *testing.T) {
 		if a.ID == "3" && (a.Attributed || len(a.RuleHistory.Changed) != 1) {
 			t.Errorf("Adele's own change from the office: %+v %s", a.RuleHistory, a.Detail)
 		}
+		if a.RuleHistory.ExistsUnknown {
+			t.Errorf("%s: Exchange's rule list was collected, so whether the rule exists is known", a.ID)
+		}
+	}
+	// Without either rule list, whether a rule still exists is unknown: the
+	// evidence says so, so nobody reads "deleted" into Exists false.
+	delete(f, snapshot.DSIncidentInboxRules)
+	r = RunCheck(irInb002(), irTestCtx(t, f, map[string]snapshot.Status{snapshot.DSIncidentMessageRules: snapshot.StatusForbidden, snapshot.DSIncidentInboxRules: snapshot.StatusForbidden}))
+	if len(r.Affected) == 0 {
+		t.Fatal("without rule lists: nothing listed")
+	}
+	for _, a := range r.Affected {
+		if h := a.RuleHistory; h.Exists || !h.ExistsUnknown || !strings.Contains(a.Detail, "whether it still exists is unknown") {
+			t.Errorf("without rule lists, %s: %+v %s", a.ID, h, a.Detail)
+		}
 	}
 }
 

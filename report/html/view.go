@@ -141,6 +141,7 @@ type planView struct {
 	User, Script, Error string
 	Planned             bool
 	Steps               []model.PlanStep
+	Evidence            []string
 }
 
 type timelineRow struct {
@@ -378,7 +379,7 @@ func incident(m *model.Incident) *incidentView {
 		}
 	}
 	for _, p := range m.Plans {
-		iv.Plans = append(iv.Plans, planView{User: p.User.Label, Script: p.Script, Error: p.PlanError, Steps: p.Steps, Planned: p.Containment != nil})
+		iv.Plans = append(iv.Plans, planView{User: p.User.Label, Script: p.Script, Error: p.PlanError, Steps: p.Steps, Evidence: p.Evidence, Planned: p.Containment != nil})
 	}
 	iv.Review = m.Review()
 	single := m.SingleUser()

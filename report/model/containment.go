@@ -42,6 +42,16 @@ type ReviewItem struct {
 	Detail  string `json:"detail"`
 }
 
+// EvidenceItem is an object the attacker made that is already gone: the
+// containment script lists it as evidence and has nothing to remove (an
+// inbox rule created and deleted again inside the window).
+type EvidenceItem struct {
+	ReviewItem
+	// Created and Removed are when the audit log shows it made and deleted.
+	Created *time.Time `json:"created,omitempty"`
+	Removed *time.Time `json:"removed,omitempty"`
+}
+
 // Op is what a Step does.
 type Op int
 
@@ -57,6 +67,13 @@ const (
 	OpDisableMember
 	OpResetPassword
 	OpProtocols
+	// OpRemoveRuleExchange removes an inbox rule through Exchange Online by
+	// its rule identity: a rule only the audit log and Get-InboxRule
+	// -IncludeHidden show (IR-INB-002).
+	OpRemoveRuleExchange
+	// OpReleaseSender takes the account off Exchange Online's restricted
+	// senders list (IR-MAIL-002): always the plan's last step.
+	OpReleaseSender
 )
 
 // Action texts (shown by -WhatIf and -Confirm, and by ContainmentActions).
@@ -75,6 +92,9 @@ const (
 	WhatResetPassword  = "Reset password (random, change required at next sign-in)"
 	WhatProtocols      = "Disable POP, IMAP and SMTP AUTH for the mailbox"
 	WhatRemoveMethodPf = "Remove authentication method: "
+	WhatRemoveHidden   = "Remove hidden inbox rule through Exchange Online (saved in the change log first)"
+	WhatRemoveRuleID   = "Remove inbox rule through Exchange Online by its rule identity (saved in the change log first)"
+	WhatReleaseSender  = "Release the account from the restricted senders list (last, only after the steps above held)"
 )
 
 // SupportsContainment reports whether the containment script
@@ -82,7 +102,7 @@ const (
 // Remediation.Script flag should have.
 func SupportsContainment(checkID string) bool {
 	switch checkID {
-	case checks.IDIRUsr002, checks.IDIRUsr003, checks.IDIRGst001, checks.IDIRInb001, checks.IDIRMbx001, checks.IDIRApp001, checks.IDIRSig001:
+	case checks.IDIRUsr002, checks.IDIRUsr003, checks.IDIRGst001, checks.IDIRInb001, checks.IDIRInb002, checks.IDIRMbx001, checks.IDIRApp001, checks.IDIRSig001, checks.IDIRMail002:
 		return true
 	}
 	return false
@@ -111,11 +131,20 @@ type Step struct {
 	// UserID is the incident user whose object changes (rules, methods,
 	// grants).
 	UserID string
-	// Identity is the Exchange identity (forwarding, protocols).
+	// Identity is the Exchange identity: the mailbox (forwarding,
+	// protocols), the rule identity (OpRemoveRuleExchange) or the
+	// restricted sender address (OpReleaseSender).
 	Identity string
 	// RuleName is the inbox rule's name, for the Exchange Online fallback
-	// (OpRemoveRule).
+	// (OpRemoveRule) and to verify the rule (OpRemoveRuleExchange).
 	RuleName string
+	// Hidden: the rule is hidden from Outlook and Graph
+	// (OpRemoveRuleExchange).
+	Hidden bool
+	// Requires lists the incident checks whose steps must all have held
+	// (applied, or found already done) before this one runs
+	// (OpReleaseSender).
+	Requires []string
 	// MethodType is the Graph method type (OpRemoveMethod), one of
 	// RemovableMethods.
 	MethodType string
@@ -134,6 +163,9 @@ type Containment struct {
 	Steps []Step
 	// Review lists what the script shows and does not change.
 	Review []ReviewItem
+	// Evidence lists what the attacker made that is already gone (inbox
+	// rules created and deleted again): shown, never a step.
+	Evidence []EvidenceItem
 	// NotEvaluated lists incident checks not evaluated (unknown, error).
 	NotEvaluated []string
 	// Contained: IR-USR-002 found the account already contained.
@@ -168,21 +200,42 @@ func (c *Containment) Count(o Op) int {
 	return n
 }
 
+// exchangeOnly reports whether o is done through Exchange Online alone.
+func exchangeOnly(o Op) bool {
+	switch o {
+	case OpClearForwarding, OpProtocols, OpRemoveRuleExchange, OpReleaseSender:
+		return true
+	}
+	return false
+}
+
 // HasGraph reports whether a step talks to Microsoft Graph.
 func (c *Containment) HasGraph() bool {
 	for _, s := range c.Steps {
-		if s.Op != OpClearForwarding && s.Op != OpProtocols {
+		if !exchangeOnly(s.Op) {
 			return true
 		}
 	}
 	return false
 }
 
-// HasExchange reports whether a step needs Exchange Online: forwarding and
-// protocols, and inbox rules, which fall back to Exchange Online when Graph
-// cannot open the mailbox.
+// HasExchange reports whether a step needs Exchange Online: forwarding,
+// protocols, rules only Exchange shows, the restricted senders list, and
+// inbox rules, which fall back to Exchange Online when Graph cannot open
+// the mailbox.
 func (c *Containment) HasExchange() bool {
-	return c.Has(OpClearForwarding) || c.Has(OpProtocols) || c.Has(OpRemoveRule)
+	for _, s := range c.Steps {
+		if exchangeOnly(s.Op) || s.Op == OpRemoveRule {
+			return true
+		}
+	}
+	return false
+}
+
+// HasRuleRemoval reports whether the plan removes inbox rules (through
+// Graph or Exchange Online).
+func (c *Containment) HasRuleRemoval() bool {
+	return c.Has(OpRemoveRule) || c.Has(OpRemoveRuleExchange)
 }
 
 // Actions lists the plan's changes in script order.
@@ -391,6 +444,7 @@ func PlanContainment(doc *checks.Document, snap *snapshot.Snapshot, upn string) 
 			review(r, a, "not changed")
 		}
 	})
+	c.planAuditLogRules(byID, mine, review)
 	forEach(checks.IDIRMbx001, func(r checks.Result, a checks.Affected) {
 		ident := ExchangeIdentityOf(a)
 		isMine := strings.EqualFold(a.ID, c.UserID) || strings.EqualFold(ident, c.UPN)
@@ -469,6 +523,10 @@ func PlanContainment(doc *checks.Document, snap *snapshot.Snapshot, upn string) 
 		}
 		add(Step{Action: Action{CheckID: id, Kind: "mailbox", TargetID: c.UserID, TargetName: c.UPN, What: WhatProtocols}, Op: OpProtocols, Identity: c.UPN})
 	}
+
+	// 5. Last: release the account from the restricted senders list, once
+	// everything above has held.
+	c.planRelease(byID, account, review)
 
 	// Findings no step answers: their attributed objects are listed, except
 	// those that are plainly another incident user's (that user's script
@@ -600,4 +658,125 @@ func exchangeOrganization(snap *snapshot.Snapshot) string {
 		return ""
 	}
 	return oc.Name
+}
+
+// planAuditLogRules plans IR-INB-002's rules: a rule the attacker made that
+// is still in the mailbox is removed through Exchange Online by its rule
+// identity, unless IR-INB-001 already removes the same rule (one step per
+// rule, matched by identity, or by name when the audit log gives no
+// identity); a rule no longer in the mailbox is evidence, never a step.
+func (c *Containment) planAuditLogRules(byID map[string]checks.Result, mine func(checks.Affected) bool, review func(checks.Result, checks.Affected, string)) {
+	r, ok := byID[checks.IDIRInb002]
+	if !ok {
+		return
+	}
+	planned := map[string]bool{}
+	for _, s := range c.Steps {
+		if s.Op != OpRemoveRule {
+			continue
+		}
+		if ident, ok := checks.GraphRuleIdentity(s.TargetID); ok {
+			planned["id:"+ident] = true
+		}
+		planned["name:"+s.RuleName] = true
+	}
+	removes := map[string]bool{} // rule identities planned for removal here
+	as := append([]checks.Affected(nil), r.Affected...)
+	sort.SliceStable(as, func(i, j int) bool { return as[i].ID < as[j].ID })
+	for _, a := range as {
+		if !mine(a) {
+			continue // another incident user's rule: their script handles it
+		}
+		h := a.RuleHistory
+		_, name := InboxRuleOf(a)
+		ident := ""
+		if h != nil {
+			ident = h.Identity
+		}
+		switch {
+		case !a.Attributed:
+			review(r, a, "not changed")
+		case h == nil || h.ExistsUnknown:
+			review(r, a, "whether the rule is still in the mailbox is unknown (no rule list was collected): check with Get-InboxRule -Mailbox <user> -IncludeHidden and remove it by hand")
+		case !h.Exists:
+			c.Evidence = append(c.Evidence, EvidenceItem{ReviewItem: ReviewItem{CheckID: r.ID, Kind: a.Kind, ID: a.ID, Name: a.Name,
+				Detail: "already deleted, evidence only: " + a.Detail}, Created: h.Created, Removed: h.Removed})
+		case ident != "" && planned["id:"+ident]:
+			// IR-INB-001 removes the same rule.
+		case ident == "" && planned["name:"+name]:
+			// IR-INB-001 removes a rule of this name; the audit log gives
+			// no identity to tell them apart.
+		case ident == "":
+			review(r, a, "still in the mailbox, but its rule identity is unknown: find it with Get-InboxRule -Mailbox <user> -IncludeHidden and remove it by hand")
+		default:
+			planned["id:"+ident] = true
+			removes[ident] = true
+			what := WhatRemoveRuleID
+			if h.Hidden {
+				what = WhatRemoveHidden
+			}
+			c.Steps = append(c.Steps, Step{Action: Action{CheckID: r.ID, Kind: "inboxRule", TargetID: ident, TargetName: a.Name, What: what},
+				Op: OpRemoveRuleExchange, UserID: c.UserID, Identity: ident, RuleName: name, Hidden: h.Hidden})
+		}
+	}
+	// A rule IR-INB-001 found ordinary but the audit log ties to the
+	// attacker is removed: it is not also listed as "not changed".
+	kept := c.Review[:0]
+	for _, it := range c.Review {
+		if ident, ok := checks.GraphRuleIdentity(it.ID); ok && it.CheckID == checks.IDIRInb001 && removes[ident] {
+			continue
+		}
+		kept = append(kept, it)
+	}
+	c.Review = kept
+}
+
+// planRelease plans IR-MAIL-002's release: the account comes off the
+// restricted senders list only after the script has contained it (or
+// IR-USR-002 found it contained already). Released earlier, the attacker
+// mails again, and Microsoft limits how often an account can be released.
+func (c *Containment) planRelease(byID map[string]checks.Result, account bool, review func(checks.Result, checks.Affected, string)) {
+	r, ok := byID[checks.IDIRMail002]
+	if !ok {
+		return
+	}
+	// Found contained only counts when IR-USR-002 could judge.
+	usr, evaluated := byID[checks.IDIRUsr002]
+	contained := c.Contained && evaluated && !NotEvaluated(usr.Status)
+	var requires []string
+	seen := map[string]bool{}
+	for _, s := range c.Steps {
+		switch s.Op {
+		case OpDisableGuest, OpRemoveGuest, OpDisableMember:
+			// Guests do not send as the account.
+			continue
+		}
+		if !seen[s.CheckID] {
+			seen[s.CheckID] = true
+			requires = append(requires, s.CheckID)
+		}
+	}
+	sort.Strings(requires)
+	as := append([]checks.Affected(nil), r.Affected...)
+	sort.SliceStable(as, func(i, j int) bool { return as[i].ID < as[j].ID })
+	released := map[string]bool{}
+	for _, a := range as {
+		addr := phrase.FirstOf(ExchangeIdentityOf(a), a.ID)
+		isMine := strings.EqualFold(UserIDOf(a), c.UserID) || strings.EqualFold(addr, c.UPN)
+		switch {
+		case isMine && a.Attributed && released[strings.ToLower(addr)]:
+		case isMine && a.Attributed && c.Synced:
+			review(r, a, "restricted from sending: release it (Remove-BlockedSenderAddress) only after the password is reset in Active Directory and synchronised; this script cannot do that")
+		case isMine && a.Attributed && (account || contained):
+			released[strings.ToLower(addr)] = true
+			c.Steps = append(c.Steps, Step{Action: Action{CheckID: r.ID, Kind: a.Kind, TargetID: addr, TargetName: a.Name, What: WhatReleaseSender},
+				Op: OpReleaseSender, UserID: c.UserID, Identity: addr, Requires: requires})
+		case isMine && a.Attributed:
+			review(r, a, "restricted from sending: this script does not contain the account and the audit did not find it contained, so it does not release it; release it (Remove-BlockedSenderAddress) only after the password is reset and the sessions are revoked")
+		case a.Attributed:
+			// another incident user's restriction: their script releases it
+		default:
+			review(r, a, "not changed")
+		}
+	}
 }

@@ -73,8 +73,12 @@ type Plan struct {
 	// Steps are the script's actions grouped for reading, in script order.
 	Steps []PlanStep
 	// Review lists what the script shows and does not change, without the
-	// sign-ins (evidence, not objects anyone changes).
+	// sign-ins (evidence, not objects anyone changes) and the attacker's
+	// messages (Incident.Mail lists who received them).
 	Review []ReviewItem
+	// Evidence names what the attacker made and already deleted (inbox
+	// rules created and deleted again): listed, never a step.
+	Evidence []string
 }
 
 // PlanStep is one numbered step of a containment plan: an action, or
@@ -101,6 +105,10 @@ type ContainmentStatus struct {
 	Summary string
 	// Accounts lists, when not contained, each account and why.
 	Accounts []AccountState
+	// Restricted lists the incident accounts Exchange Online restricted
+	// from sending (IR-MAIL-002): part of the account's state, whatever
+	// the containment state.
+	Restricted []AccountState
 }
 
 // AccountState is one account IR-USR-002 found not contained.
@@ -222,6 +230,12 @@ func changeGroupOf(check, kind string) string {
 	switch kind {
 	case "signIn":
 		return ""
+	case "message":
+		// The attacker's mail: "Who received the attacker's mail".
+		return ""
+	case "restrictedSender":
+		// Exchange's restriction is the account's state (Status).
+		return ""
 	case "authMethod":
 		return "methods"
 	case "inboxRule":
@@ -315,10 +329,14 @@ func buildIncident(doc *checks.Document, snap *snapshot.Snapshot, rem Remediatio
 		} else {
 			p.Containment = c
 			p.Steps = planSteps(c.Actions(), objs, u)
+			for _, e := range c.Evidence {
+				p.Evidence = append(p.Evidence, evidenceItem(e, u))
+			}
 			for _, it := range c.Review {
-				if it.Kind == "signIn" {
+				if it.Kind == "signIn" || it.Kind == "message" {
 					// Sign-ins are evidence (What happened, the timeline),
-					// not objects anyone changes.
+					// not objects anyone changes; the attacker's mail is
+					// in the recipients list (Mail).
 					continue
 				}
 				p.Review = append(p.Review, it)
@@ -326,6 +344,7 @@ func buildIncident(doc *checks.Document, snap *snapshot.Snapshot, rem Remediatio
 		}
 		m.Plans = append(m.Plans, p)
 	}
+	m.Status.Restricted = restrictedAccounts(byID, m.Plans)
 
 	// Still open: failing incident checks, worst first, then posture gaps.
 	for _, r := range incident {
@@ -780,6 +799,43 @@ func objNames(os []IncidentObject, max int) []string {
 	return out
 }
 
+// restrictedAccounts lists the incident accounts IR-MAIL-002 found on
+// Exchange Online's restricted senders list.
+func restrictedAccounts(byID map[string]checks.Result, plans []Plan) []AccountState {
+	res, ok := byID[checks.IDIRMail002]
+	if !ok {
+		return nil
+	}
+	released := map[string]bool{}
+	for _, p := range plans {
+		if p.Containment == nil {
+			continue
+		}
+		for _, s := range p.Containment.Steps {
+			if s.Op == OpReleaseSender {
+				released[strings.ToLower(s.TargetID)] = true
+			}
+		}
+	}
+	var out []AccountState
+	for _, a := range res.Affected {
+		if !a.Attributed {
+			continue
+		}
+		d := "restricted from sending"
+		if a.Time != nil {
+			d += " since " + FmtDate(*a.Time)
+		}
+		if released[strings.ToLower(phrase.FirstOf(ExchangeIdentityOf(a), a.ID))] {
+			d += ". The containment script releases it as its last step, only once the account is contained"
+		} else {
+			d += ". Release it (Remove-BlockedSenderAddress) only once the account is contained; the containment script does not"
+		}
+		out = append(out, AccountState{Name: phrase.FirstOf(a.Name, a.ID), Detail: d})
+	}
+	return out
+}
+
 // containmentStatus reads IR-USR-002's verdict.
 func containmentStatus(byID map[string]checks.Result) ContainmentStatus {
 	res, ok := byID[checks.IDIRUsr002]
@@ -826,14 +882,11 @@ func planSteps(actions []Action, objs map[string]checks.Affected, u IncidentUser
 			i++
 			continue
 		}
+		// One step per run of actions of this kind doing the same thing.
 		j := i
 		var items []string
 		done := map[string]bool{}
-		mixed := false
-		for ; j < len(actions) && actions[j].Kind == a.Kind; j++ {
-			if a.Kind != "guest" && actions[j].What != a.What && !strings.HasPrefix(actions[j].What, WhatRemoveMethodPf) {
-				mixed = true
-			}
+		for ; j < len(actions) && sameStep(a, actions[j]); j++ {
 			if done[actions[j].TargetID] {
 				continue
 			}
@@ -844,17 +897,28 @@ func planSteps(actions []Action, objs map[string]checks.Affected, u IncidentUser
 		if len(items) != 1 {
 			text = fmt.Sprintf(phr.many, len(items))
 		}
-		if mixed {
-			// Not the uniform action the phrase describes: say each.
-			for k := i; k < j; k++ {
-				out = append(out, PlanStep{Text: actions[k].What + ".", Items: []string{targetItem(actions[k], objs, u)}})
-			}
-		} else {
-			out = append(out, PlanStep{Text: text, Items: items})
+		if a.Kind == "inboxRule" && a.What != WhatRemoveRule {
+			// Not what the kind's phrase describes: say it.
+			text = a.What + ":"
 		}
+		out = append(out, PlanStep{Text: text, Items: items})
 		i = j
 	}
 	return out
+}
+
+// sameStep reports whether action b joins the step action a starts: same
+// kind and the same change (any method type; a guest's block and delete).
+func sameStep(a, b Action) bool {
+	switch {
+	case a.Kind != b.Kind:
+		return false
+	case a.Kind == "guest":
+		return true
+	case a.Kind == "authMethod":
+		return strings.HasPrefix(a.What, WhatRemoveMethodPf) && strings.HasPrefix(b.What, WhatRemoveMethodPf)
+	}
+	return a.What == b.What
 }
 
 // targetKey indexes an attributed object by its check and one of its ids.
@@ -898,6 +962,26 @@ func targetItem(a Action, objs map[string]checks.Affected, u IncidentUser) strin
 		name = strings.TrimPrefix(name, u.Label+": ")
 	}
 	return name
+}
+
+// evidenceItem names one already-deleted object of a plan: its name
+// without the user's label, and when it was made and deleted.
+func evidenceItem(e EvidenceItem, u IncidentUser) string {
+	name := phrase.FirstOf(e.Name, e.ID)
+	if u.Label != "" {
+		name = strings.TrimPrefix(name, u.Label+": ")
+	}
+	var when []string
+	if e.Created != nil {
+		when = append(when, "created "+FmtDate(*e.Created))
+	}
+	if e.Removed != nil {
+		when = append(when, "deleted "+FmtDate(*e.Removed))
+	}
+	if len(when) == 0 {
+		return name + " — already deleted"
+	}
+	return name + " — " + strings.Join(when, ", ")
 }
 
 // planItem names one object for a containment step: its name without the

@@ -90,7 +90,7 @@ func TestBuildContosoIncident(t *testing.T) {
 	for _, a := range acts {
 		kinds[a.Kind]++
 	}
-	if kinds["authMethod"] != 2 || kinds["inboxRule"] != 2 || kinds["grant"] != 1 || kinds["guest"] != 10 {
+	if kinds["authMethod"] != 2 || kinds["inboxRule"] != 3 || kinds["grant"] != 1 || kinds["guest"] != 10 || kinds["restrictedSender"] != 1 {
 		t.Errorf("actions by kind: %v", kinds)
 	}
 	if len(p.Steps) == 0 || p.Steps[0].Text != WhatBlock+"." {

@@ -82,6 +82,9 @@ func (r *renderer) incidentSection() error {
 func (r *renderer) containmentBox(m *model.Incident) {
 	st := m.Status
 	changes := fmt.Sprintf("%s attributed to the attacker (listed below).", phrase.Plural(m.NChanges, "change in the tenant is", "changes in the tenant are"))
+	for _, a := range st.Restricted {
+		changes += fmt.Sprintf("\nExchange Online: %s is %s.", a.Name, orDash(a.Detail))
+	}
 	switch st.State {
 	case model.StateNotChecked:
 		r.box("CONTAINMENT NOT CHECKED", "The containment check (IR-USR-002) did not run. "+changes, colFair, rgb{255, 247, 237})
@@ -275,6 +278,17 @@ func (r *renderer) containment(m *model.Incident) {
 				r.bullet("–", it, small, 6)
 			}
 		}
+		if len(p.Evidence) > 0 {
+			r.y += 0.5
+			r.para("Already deleted, evidence only (not a script step: nothing to remove):", body, marginX, contentW)
+			for j, it := range p.Evidence {
+				if j == maxPlanItems {
+					r.bullet("–", fmt.Sprintf("… and %d more — full list in the script.", len(p.Evidence)-maxPlanItems), muted, 6)
+					break
+				}
+				r.bullet("–", it, small, 6)
+			}
+		}
 		r.y += 1.5
 	}
 
@@ -292,7 +306,8 @@ func (r *renderer) containment(m *model.Incident) {
 		r.y += 1.5
 	default:
 		r.para("Objects the incident checks found that the scripts leave to a person: not attributed to the attacker, "+
-			"or of a kind no script step handles (apps, delegations, role and configuration changes). Sign-ins are evidence, listed above.",
+			"or of a kind no script step handles (apps, delegations, role and configuration changes). Sign-ins are evidence, listed above, "+
+			"and the attacker's mail is under Who received the attacker's mail.",
 			muted, marginX, contentW)
 		r.y += 0.5
 		shown := review[:min(len(review), maxReviewRows)]

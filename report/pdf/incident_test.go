@@ -132,7 +132,9 @@ func TestIncidentContoso(t *testing.T) {
 			"Reset password (random, change required at next sign-in)", "Revoke all sign-in sessions and refresh tokens",
 			"Remove the 2 authentication methods registered in the window", "Remove the 2 suspicious inbox rules",
 			"Clear mailbox forwarding", "then delete (restorable for 30 days), the 5 guests invited by the compromised account",
-			"Revoke the OAuth consent (delegated permission grant)", "eM Client — scopes Mail.ReadWrite", "Disable POP, IMAP and SMTP AUTH for the mailbox"}},
+			"Revoke the OAuth consent (delegated permission grant)", "eM Client — scopes Mail.ReadWrite", "Disable POP, IMAP and SMTP AUTH for the mailbox",
+			model.WhatRemoveHidden, "rule “Mailbox maintenance”", model.WhatReleaseSender,
+			"Already deleted, evidence only", "rule “ndr” — created 2026-11-18 08:01 UTC, deleted 2026-11-18 08:41 UTC"}},
 		{review, "review", []string{"JunPark", "“Newsletters”", "eMClient"}},
 		{timeline, "timeline", []string{"Sign-in via IMAP4 succeeded", "Guestinvited", "sheetTimeline"}},
 	} {
@@ -148,6 +150,16 @@ func TestIncidentContoso(t *testing.T) {
 		if strings.Contains(changed, not) || strings.Contains(script, not) {
 			t.Errorf("%q is listed as an attacker change or acted on by the containment script", not)
 		}
+	}
+	// The attacker's mail and the sending restriction are not repeated as
+	// changes: the recipients list and the containment box show them.
+	for _, not := range []string{"Otherchanges", "RemittanceAdvice", "OutboundSpamLastHour", "IR-MAIL-001", "IR-MAIL-002"} {
+		if strings.Contains(changed, not) {
+			t.Errorf("%q is listed as an attacker change", not)
+		}
+	}
+	if strings.Contains(review, "RemittanceAdvice") {
+		t.Error("the attacker's messages are listed for review")
 	}
 	for _, not := range []string{"RyanO’Neil", "陳大文", "iPhone"} {
 		if strings.Contains(happened+review, not) {
@@ -246,8 +258,9 @@ func TestIncidentPlanIsTheScripts(t *testing.T) {
 	if !strings.Contains(steps, squash(model.ContainmentFileName("adele.vance@contoso.com"))) {
 		t.Errorf("the PDF does not name the script file %s", model.ContainmentFileName("adele.vance@contoso.com"))
 	}
-	// 2 methods, 2 rules, 1 grant, 5 guests: the sample's story.
-	for kind, want := range map[string]int{"authMethod": 2, "inboxRule": 2, "grant": 1, "guest": 5} {
+	// 2 methods, 3 rules (one hidden), 1 grant, 5 guests, the restricted
+	// sender: the sample's story.
+	for kind, want := range map[string]int{"authMethod": 2, "inboxRule": 3, "grant": 1, "guest": 5, "restrictedSender": 1} {
 		n := 0
 		for k := range targets {
 			if strings.HasPrefix(k, kind+"|") {

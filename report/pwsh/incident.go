@@ -28,6 +28,14 @@ const (
 	containmentLogSuffix = "-log"
 )
 
+// Change log messages of the restricted-sender release (IR-MAIL-002) that
+// the closing notes look for.
+const (
+	msgSenderNotListed = "not on the restricted senders list any more"
+	msgSenderNotHeld   = "not released: containment steps above failed or were declined"
+	msgSenderSynced    = "not released: the account is synchronised from on-premises Active Directory; release it after the password is reset there"
+)
+
 // containment renders one user's containment plan.
 type containment struct{ *model.Containment }
 
@@ -144,6 +152,7 @@ func WriteContainment(ctx context.Context, w io.Writer, rep *model.Report, upn s
 		return fmt.Errorf("containment script: %w", err)
 	}
 	body.WriteFinish(logPrefix, false)
+	c.writeEvidence(body)
 	c.writeReview(body)
 	c.writeClosing(body)
 	body.Blank()
@@ -165,7 +174,7 @@ func WriteContainment(ctx context.Context, w io.Writer, rep *model.Report, upn s
 	if rep.Scripts.Unsafe {
 		h.Unsafe = rep.Scripts.Banner
 	}
-	if c.Has(model.OpRemoveRule) {
+	if c.HasRuleRemoval() {
 		h.Params = append(h.Params, Param{
 			Name: "KeepRulesDisabled",
 			Decl: "[switch] $KeepRulesDisabled",
@@ -234,6 +243,20 @@ func (c *containment) description() []string {
 	if k := c.Count(model.OpRemoveRule); k > 0 {
 		item(fmt.Sprintf("Remove %s (each saved in the change log first; -KeepRulesDisabled disables them instead).", phrase.Plural(k, "suspicious inbox rule", "suspicious inbox rules")))
 	}
+	if k := c.Count(model.OpRemoveRuleExchange); k > 0 {
+		hidden := 0
+		for _, st := range c.Steps {
+			if st.Op == model.OpRemoveRuleExchange && st.Hidden {
+				hidden++
+			}
+		}
+		what := phrase.Plural(k, "inbox rule", "inbox rules") + " the audit log shows the attacker made"
+		if hidden == k {
+			what = phrase.Plural(k, "hidden inbox rule", "hidden inbox rules") + " (not shown by Outlook, Graph or Get-InboxRule without -IncludeHidden)"
+		}
+		item(fmt.Sprintf("Remove %s through Exchange Online by rule identity (%s).", what,
+			pick(k == 1, "saved in the change log first; -KeepRulesDisabled disables it instead", "each saved in the change log first; -KeepRulesDisabled disables them instead")))
+	}
 	if c.Has(model.OpClearForwarding) {
 		item("Clear mailbox forwarding.")
 	}
@@ -251,6 +274,9 @@ func (c *containment) description() []string {
 	}
 	if c.Has(model.OpProtocols) {
 		item("Disable POP, IMAP and SMTP AUTH for the user's mailbox.")
+	}
+	if c.Has(model.OpReleaseSender) {
+		item("Last, and only when every step above held (applied, or found already done): release the account from Exchange Online's restricted senders list, so the user can send mail again. Released any earlier, the attacker could mail again from the account and it would be restricted again; Microsoft limits how many times an account can be released.")
 	}
 	d = append(d, "What it will do, in this order: "+strings.Join(list, " "))
 	if c.Synced {
@@ -278,7 +304,30 @@ func (c *containment) notes(conn Connection) []string {
 			". Sign in interactively as an administrator: resetting the password and removing authentication methods of an administrator needs Privileged Authentication Administrator; for other users Authentication Administrator and User Administrator together suffice (Global Administrator covers everything).")
 	}
 	if conn.Exchange {
-		n = append(n, "Exchange Online steps (forwarding, protocols, and inbox rules when Graph cannot open the mailbox) need the Exchange Administrator role.")
+		n = append(n, "Exchange Online steps (forwarding, protocols, hidden inbox rules, the restricted senders list, and inbox rules when Graph cannot open the mailbox) need the Exchange Administrator role.")
+	}
+	if c.Has(model.OpRemoveRuleExchange) {
+		n = append(n, "Inbox rules that only the audit log and Get-InboxRule -IncludeHidden show are changed through Exchange Online by their rule identity, and only when the rule with that identity still has the name the audit recorded.")
+	}
+	if len(c.Evidence) > 0 {
+		var when []string
+		for _, e := range c.Evidence {
+			var w []string
+			if e.Created != nil {
+				w = append(w, "created "+e.Created.UTC().Format("2006-01-02 15:04"))
+			}
+			if e.Removed != nil {
+				w = append(w, "deleted "+e.Removed.UTC().Format("2006-01-02 15:04"))
+			}
+			if len(w) > 0 {
+				when = append(when, strings.Join(w, ", "))
+			}
+		}
+		text := fmt.Sprintf("Evidence only: %s the attacker made and deleted again %s already gone, so there is nothing to remove", phrase.Plural(len(c.Evidence), "inbox rule", "inbox rules"), pick(len(c.Evidence) == 1, "is", "are"))
+		if len(when) > 0 {
+			text += " (" + strings.Join(when, "; ") + ", UTC)"
+		}
+		n = append(n, text+". The script prints "+pick(len(c.Evidence) == 1, "it", "them")+" at the end under 'Already deleted (evidence only)'; the audit report has the full history.")
 	}
 	if c.Has(model.OpRemoveRule) {
 		n = append(n, "Inbox rules are changed through Microsoft Graph by rule id. In a delegated session Graph opens only mailboxes the signed-in account may open; when it answers access denied, the step uses Exchange Online instead (Get-InboxRule, then Remove-InboxRule or Disable-InboxRule), and only when exactly one rule of the mailbox has the rule's name.")
@@ -293,6 +342,14 @@ func (c *containment) notes(conn Connection) []string {
 }
 
 // writeUserVars writes the incident user's identity as quoted data.
+// pick returns a when cond holds, else b.
+func pick(cond bool, a, b string) string {
+	if cond {
+		return a
+	}
+	return b
+}
+
 func (c *containment) writeUserVars(s *Script) {
 	s.Blank()
 	s.Comment("The compromised account and the incident window, from the audit. Data, never code.")
@@ -441,7 +498,7 @@ func (c *containment) writeSteps(ctx context.Context, s *Script) {
 			"First stop the attacker: with sign-in blocked and every refresh token revoked, neither the stolen password nor a stolen session works, and nothing can be re-added while the steps below run."},
 		{"Step2-AuthMethods", "Remove the authentication methods registered in the window", []model.Op{model.OpRemoveMethod},
 			"The attacker's own authenticator or phone would pass MFA after the password reset. Each method is read first and removed by its id; the user re-registers afterwards."},
-		{"Step3-InboxRules", "Remove the suspicious inbox rules", []model.Op{model.OpRemoveRule},
+		{"Step3-InboxRules", "Remove the suspicious inbox rules", []model.Op{model.OpRemoveRule, model.OpRemoveRuleExchange},
 			"Each rule is read first; its full JSON goes into the change log as evidence (before), then it is deleted, or only disabled with -KeepRulesDisabled."},
 		{"Step4-Forwarding", "Clear mailbox forwarding", []model.Op{model.OpClearForwarding},
 			"Mailbox forwarding survives a password reset and copies every message to the attacker."},
@@ -453,6 +510,8 @@ func (c *containment) writeSteps(ctx context.Context, s *Script) {
 			"Done after the attacker's methods and sessions are gone. The password is generated here, shown once, and never logged."},
 		{"Step8-Protocols", "Disable POP, IMAP and SMTP AUTH for the mailbox", []model.Op{model.OpProtocols},
 			"These protocols accept a password alone and skip MFA. The organisation-wide settings are in remediation.ps1."},
+		{"Step9-RestrictedSender", "Release the account from the restricted senders list", []model.Op{model.OpReleaseSender},
+			"Exchange Online stopped this account from sending after it sent spam. The restriction is released last, and only when every containment step above held (applied, or found already done): released while the attacker may still sign in, the account mails again and is restricted again, and Microsoft limits how many times an account can be released (after that only Microsoft support can)."},
 	}
 	for _, ph := range phases {
 		var steps []model.Step
@@ -586,6 +645,66 @@ func (c *containment) writeStep(s *Script, st model.Step) {
 			}})
 			s.Close("}")
 		})
+	case model.OpRemoveRuleExchange:
+		mbx := Lit(c.UPN)
+		if st.Hidden {
+			s.Comment("A hidden rule: Outlook and Graph do not show it, and Get-InboxRule only with -IncludeHidden. Remove-InboxRule removes it by its rule identity.")
+		} else {
+			s.Comment("Get-InboxRule -IncludeHidden, then Remove-InboxRule by the rule identity the audit recorded.")
+		}
+		s.Try(id, tgt, func() {
+			s.Line("$ruleIdentity = %s", Lit(st.Identity))
+			s.Line("$ruleName = %s", Lit(st.RuleName))
+			s.Line("$exoRules = @(Get-InboxRule -Mailbox %s -IncludeHidden | Where-Object { [string]$_.RuleIdentity -eq $ruleIdentity })", mbx)
+			s.Open("if ($exoRules.Count -eq 0) {")
+			skippedMsg(s, id, tgt, "already removed")
+			s.Close("} elseif ([string]$exoRules[0].Name -cne $ruleName) {")
+			s.Line("Add-ChangeLog -CheckId %s -Target %s -Before ([string]$exoRules[0].Name) -Status 'skipped' -Message 'the rule with this identity now has another name than in the audit: not changed, review it'", Lit(id), tgt)
+			s.Close("} else {")
+			s.Line("$exoRule = $exoRules[0]")
+			s.Line("$evidence = [ordered]@{ name = [string]$exoRule.Name; ruleIdentity = [string]$exoRule.RuleIdentity; enabled = [bool]$exoRule.Enabled; description = [string]$exoRule.Description }")
+			s.Open("if ($KeepRulesDisabled) {")
+			s.Open("if ($exoRule.Enabled -eq $false) {")
+			s.Line("Add-ChangeLog -CheckId %s -Target %s -Before $evidence -After $evidence -Status 'skipped' -Message 'already disabled (kept as evidence)'", Lit(id), tgt)
+			s.Close("} else {")
+			s.Change(Change{CheckID: id, Target: tgt, Action: model.WhatDisableRuleExo, Before: "$evidence", After: "[ordered]@{ enabled = $false }", Apply: func() {
+				s.Line("Disable-InboxRule -Mailbox %s -Identity $ruleIdentity -Confirm:$false", mbx)
+			}})
+			s.Close("}")
+			s.Close("} else {")
+			s.Change(Change{CheckID: id, Target: tgt, Action: st.What, Before: "$evidence", Message: "'the rule as it was is saved in before (evidence)'", Apply: func() {
+				s.Line("Remove-InboxRule -Mailbox %s -Identity $ruleIdentity -Confirm:$false", mbx)
+			}})
+			s.Close("}")
+			s.Close("}")
+		})
+	case model.OpReleaseSender:
+		addr := Lit(st.Identity)
+		s.Comment("Remove-BlockedSenderAddress releases the account; Get-BlockedSenderAddress reads the restriction first. A step above that failed, or that you declined, keeps the restriction in place.")
+		s.Try(id, tgt, func() {
+			s.Line("$containmentChecks = %s", LitList(st.Requires))
+			s.Comment("Failed, or declined at the prompt (a skip without a reason).")
+			s.Line("$notHeld = @($script:ChangeLog | Where-Object { $containmentChecks -contains $_.checkId -and ($_.status -eq 'failed' -or ($_.status -eq 'skipped' -and -not $_.message)) })")
+			if c.HasGraph() {
+				s.Open("if ($IncidentUser.onPremisesSyncEnabled -eq $true) {")
+				skippedMsg(s, id, tgt, msgSenderSynced)
+				s.Close("} elseif ($notHeld.Count -gt 0) {")
+			} else {
+				s.Open("if ($notHeld.Count -gt 0) {")
+			}
+			skippedMsg(s, id, tgt, msgSenderNotHeld)
+			s.Close("} else {")
+			s.Line("$restriction = @(Get-BlockedSenderAddress -SenderAddress %s)", addr)
+			s.Open("if ($restriction.Count -eq 0) {")
+			skippedMsg(s, id, tgt, msgSenderNotListed)
+			s.Close("} else {")
+			s.Line("$before = [ordered]@{ SenderAddress = [string]$restriction[0].SenderAddress; Reason = [string]$restriction[0].Reason; CreatedDatetime = [string]$restriction[0].CreatedDatetime }")
+			s.Change(Change{CheckID: id, Target: tgt, Action: st.What, Before: "$before", After: "'released'", Apply: func() {
+				s.Line("Remove-BlockedSenderAddress -SenderAddress %s", addr)
+			}})
+			s.Close("}")
+			s.Close("}")
+		})
 	case model.OpClearForwarding:
 		ident := Lit(st.Identity)
 		s.Try(id, tgt, func() {
@@ -688,6 +807,22 @@ func (c *containment) writeGuest(s *Script, disable, remove model.Step) {
 	})
 }
 
+// writeEvidence prints what the attacker made and already deleted.
+func (c *containment) writeEvidence(s *Script) {
+	if len(c.Evidence) == 0 {
+		return
+	}
+	s.Blank()
+	s.Region("Evidence", "Already deleted (evidence only)", func() {
+		s.Comment("Inbox rules the attacker created and deleted again inside the window. They are gone, so nothing is removed; they show what the attacker hid (replies, bounces, warnings) while using the mailbox. The audit report has each rule's history.")
+		s.Line("Write-Host ''")
+		s.Line("Write-Host 'Already deleted by the attacker (evidence only, nothing to remove):' -ForegroundColor Yellow")
+		for _, e := range c.Evidence {
+			s.Line("Write-Host ('  [{0}] {1}: {2}' -f %s, (ConvertTo-ConsoleText %s), (ConvertTo-ConsoleText %s))", Lit(e.CheckID), Lit(e.Name), Lit(e.Detail))
+		}
+	})
+}
+
 // writeReview prints what the audit found and the script leaves alone.
 func (c *containment) writeReview(s *Script) {
 	if len(c.Review) == 0 && len(c.NotScripted) == 0 {
@@ -714,12 +849,24 @@ func (c *containment) writeClosing(s *Script) {
 	s.Region("NextSteps", "What to do after this script", func() {
 		s.Line("Write-Host ''")
 		s.Line("Write-Host 'Next steps:' -ForegroundColor Yellow")
-		if c.Has(model.OpRemoveRule) {
-			s.Open("if (@($script:ChangeLog | Where-Object { $_.checkId -eq %s -and $_.status -eq 'failed' }).Count -gt 0) {", Lit(checks.IDIRInb001))
+		if c.HasRuleRemoval() {
+			s.Open("if (@($script:ChangeLog | Where-Object { %s -contains $_.checkId -and $_.status -eq 'failed' }).Count -gt 0) {", LitList([]string{checks.IDIRInb001, checks.IDIRInb002}))
 			s.Line("Write-Warning 'Some inbox rule steps failed (see the change log). Remove those rules in Exchange Online (connected already):'")
 			s.Line("$upnLiteral = \"'\" + (ConvertTo-ConsoleText ($IncidentUserPrincipalName -replace \"['‘’‚‛]\", '$0$0')) + \"'\"")
 			s.Line("Write-Host ('    Get-InboxRule -Mailbox {0} -IncludeHidden | Format-List Name, RuleIdentity, Enabled, Description' -f $upnLiteral)")
 			s.Line("Write-Host ('    Remove-InboxRule -Mailbox {0} -Identity <RuleIdentity of each rule whose name matches a rule in the change log>' -f $upnLiteral)")
+			s.Close("}")
+		}
+		if c.Has(model.OpReleaseSender) {
+			s.Line("$releasePending = @($script:ChangeLog | Where-Object { $_.checkId -eq %s -and ($_.status -eq 'failed' -or ($_.status -eq 'skipped' -and $_.message -ne %s)) }).Count -gt 0", Lit(checks.IDIRMail002), Lit(msgSenderNotListed))
+			s.Open("if ($releasePending) {")
+			s.Line("Write-Warning 'The account is still restricted from sending (Exchange Online restricted senders list). Once every containment step has held, release it:'")
+			for _, st := range c.Steps {
+				if st.Op == model.OpReleaseSender {
+					// The address as a literal to paste: its value is the quoted address.
+					s.Line("Write-Host ('    Remove-BlockedSenderAddress -SenderAddress {0}' -f (ConvertTo-ConsoleText %s))", Lit(Quote(st.Identity)))
+				}
+			}
 			s.Close("}")
 		}
 		s.Line("if ($WhatIfPreference) { Write-Host 'What-if run: nothing was changed. Run the script again without -WhatIf to contain the account.' -ForegroundColor Cyan }")

@@ -151,6 +151,8 @@ func attributedIDs(doc *checks.Document, userID string) map[string]string {
 				if strings.EqualFold(a.Method.UserID, userID) {
 					out[a.Method.ID] = a.Kind
 				}
+			case a.RuleHistory != nil && !a.RuleHistory.Exists:
+				// deleted already: evidence, nothing to act on
 			case a.InboxRule != nil:
 				if strings.EqualFold(a.InboxRule.UserID, userID) {
 					out[a.InboxRule.ID] = a.Kind
@@ -195,6 +197,15 @@ func snapshotIDs(t *testing.T, snap *snapshot.Snapshot) map[string]string {
 	for _, rs := range rules {
 		for _, r := range rs {
 			out[r.ID] = "inboxRule " + r.DisplayName
+		}
+	}
+	exoRules, err := snap.IncidentInboxRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rs := range exoRules {
+		for _, r := range rs {
+			out[r.RuleIdentity] = "inboxRule " + r.Name + " (Exchange)"
 		}
 	}
 	grants, err := snap.OAuth2PermissionGrants()
@@ -355,7 +366,7 @@ func TestContainmentGuardsAndOrder(t *testing.T) {
 		}
 	}
 	// Containment order, by the ShouldProcess actions in script order.
-	order := []string{model.WhatBlock, model.WhatRevoke, model.WhatRemoveMethodPf, model.WhatRemoveRule, model.WhatForwarding, model.WhatRevokeGrant, model.WhatDisableGuest, model.WhatRemoveGuest, model.WhatResetPassword, model.WhatProtocols}
+	order := []string{model.WhatBlock, model.WhatRevoke, model.WhatRemoveMethodPf, model.WhatRemoveRule, model.WhatRemoveHidden, model.WhatForwarding, model.WhatRevokeGrant, model.WhatDisableGuest, model.WhatRemoveGuest, model.WhatResetPassword, model.WhatProtocols, model.WhatReleaseSender}
 	var actions []string
 	for _, p := range shouldProcessPairs(t, script) {
 		actions = append(actions, p[1])
@@ -381,11 +392,14 @@ func TestContainmentGuardsAndOrder(t *testing.T) {
 		}
 		last = idx
 	}
+	if len(actions) == 0 || actions[len(actions)-1] != model.WhatReleaseSender {
+		t.Errorf("the restricted-sender release is not the last change: %q", actions)
+	}
 	if !strings.Contains(script, "[CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High')]") {
 		t.Error("missing CmdletBinding with SupportsShouldProcess")
 	}
 	// Every step is wrapped in try/catch: one failure does not stop the rest.
-	for _, region := range []string{"Step1-StopAttacker", "Step2-AuthMethods", "Step3-InboxRules", "Step4-Forwarding", "Step5-OAuthConsents", "Step6-Guests", "Step7-Password", "Step8-Protocols"} {
+	for _, region := range []string{"Step1-StopAttacker", "Step2-AuthMethods", "Step3-InboxRules", "Step4-Forwarding", "Step5-OAuthConsents", "Step6-Guests", "Step7-Password", "Step8-Protocols", "Step9-RestrictedSender"} {
 		body := regionOf(script, region)
 		if body == "" {
 			t.Errorf("region %s missing", region)
@@ -500,6 +514,17 @@ func mixedDoc() *checks.Document {
 				checks.Affected{Kind: "inboxRule", ID: "r-a-bad/+=", Name: "HX23 rule $(calc) `n", Attributed: true, InboxRule: &checks.InboxRuleEvidence{UserID: mixedAID, ID: "r-a-bad/+=", Name: "HX23 rule $(calc) `n"}},
 				checks.Affected{Kind: "inboxRule", ID: "r-a-ok", Name: "HX24 Newsletters ‘x’", InboxRule: &checks.InboxRuleEvidence{UserID: mixedAID, ID: "r-a-ok", Name: "Newsletters"}},
 				checks.Affected{Kind: "inboxRule", ID: "r-b-bad", Name: "bob rule", Attributed: true, InboxRule: &checks.InboxRuleEvidence{UserID: mixedBID, ID: "r-b-bad", Name: "."}}),
+			ir("IR-INB-002", checks.StatusFail,
+				checks.Affected{Kind: "inboxRule", ID: "4242", Name: "HX2A hidden'; Remove-InboxRule x; '", Attributed: true, User: &checks.UserRef{ID: mixedAID, UPN: mixedA},
+					InboxRule: &checks.InboxRuleEvidence{UserID: mixedAID, ID: "4242", Name: "HX2A hidden'; Remove-InboxRule x; '"}, RuleHistory: &checks.RuleHistory{Exists: true, Hidden: true, Identity: "4242", Mailbox: mixedA}},
+				checks.Affected{Kind: "inboxRule", ID: mixedA + `\HX2B gone`, Name: "HX2B gone =HYPERLINK(\"x\") \u202E", Attributed: true, User: &checks.UserRef{ID: mixedAID, UPN: mixedA},
+					InboxRule: &checks.InboxRuleEvidence{UserID: mixedAID, Name: "HX2B gone"}, RuleHistory: &checks.RuleHistory{Created: &start, Removed: &collected, Mailbox: mixedA}},
+				checks.Affected{Kind: "inboxRule", ID: "4343", Name: "bob hidden", Attributed: true, User: &checks.UserRef{ID: mixedBID, UPN: mixedB},
+					InboxRule: &checks.InboxRuleEvidence{UserID: mixedBID, ID: "4343", Name: "bob hidden"}, RuleHistory: &checks.RuleHistory{Exists: true, Hidden: true, Identity: "4343", Mailbox: mixedB}}),
+			ir("IR-MAIL-002", checks.StatusFail,
+				checks.Affected{Kind: "restrictedSender", ID: mixedA, Name: "HX2C O’Brien", Attributed: true, User: &checks.UserRef{ID: mixedAID, UPN: mixedA}, Exchange: &checks.ExchangeObject{Identity: mixedA, Property: "BlockedSender"}},
+				checks.Affected{Kind: "restrictedSender", ID: mixedB, Name: "Bob", Attributed: true, User: &checks.UserRef{ID: mixedBID, UPN: mixedB}, Exchange: &checks.ExchangeObject{Identity: mixedB, Property: "BlockedSender"}},
+				checks.Affected{Kind: "restrictedSender", ID: "spam@fabrikam.example", Name: "HX2D other sender", Exchange: &checks.ExchangeObject{Identity: "spam@fabrikam.example", Property: "BlockedSender"}}),
 			ir("IR-MBX-001", checks.StatusFail,
 				checks.Affected{Kind: "mailbox", ID: mixedAID, Name: mixedA, Attributed: true, Exchange: &checks.ExchangeObject{Identity: mixedA}},
 				checks.Affected{Kind: "mailbox", ID: "cccccccc-3333-4333-8333-000000000003", Name: "HX25 shared", Exchange: &checks.ExchangeObject{Identity: "shared-mbx@fabrikam.example"}}),
@@ -531,11 +556,13 @@ func TestContainmentMixedUsers(t *testing.T) {
 		want, not []string
 	}{
 		{mixedA,
-			[]string{mixedAID, "m-a-phone", "r-a-bad/+=", "g-a", "dddddddd-0000-4000-8000-00000000000a", "dddddddd-0000-4000-8000-00000000000e"},
-			[]string{mixedBID, "m-a-odd", "m-a-old", "m-b-fido", "r-a-ok", "r-b-bad", "g-b", "g-admin", "cccccccc-3333-4333-8333-000000000003", "shared-mbx@", "dddddddd-0000-4000-8000-00000000000b", "dddddddd-0000-4000-8000-00000000000c", "dddddddd-0000-4000-8000-00000000000d"}},
+			[]string{mixedAID, "m-a-phone", "r-a-bad/+=", "g-a", "dddddddd-0000-4000-8000-00000000000a", "dddddddd-0000-4000-8000-00000000000e", "4242", "HX2C"},
+			[]string{mixedBID, "m-a-odd", "m-a-old", "m-b-fido", "r-a-ok", "r-b-bad", "g-b", "g-admin", "cccccccc-3333-4333-8333-000000000003", "shared-mbx@", "dddddddd-0000-4000-8000-00000000000b", "dddddddd-0000-4000-8000-00000000000c", "dddddddd-0000-4000-8000-00000000000d",
+				"4343", "HX2B", "spam@", mixedB}},
 		{mixedB,
-			[]string{mixedBID, "m-b-fido", "r-b-bad", "g-b", "dddddddd-0000-4000-8000-00000000000b"},
-			[]string{mixedAID, "m-a-phone", "m-a-odd", "m-a-old", "r-a-bad", "r-a-ok", "g-a", "g-admin", "dddddddd-0000-4000-8000-00000000000a", "dddddddd-0000-4000-8000-00000000000c", "dddddddd-0000-4000-8000-00000000000d", "dddddddd-0000-4000-8000-00000000000e"}},
+			[]string{mixedBID, "m-b-fido", "r-b-bad", "g-b", "dddddddd-0000-4000-8000-00000000000b", "4343", mixedB},
+			[]string{mixedAID, "m-a-phone", "m-a-odd", "m-a-old", "r-a-bad", "r-a-ok", "g-a", "g-admin", "dddddddd-0000-4000-8000-00000000000a", "dddddddd-0000-4000-8000-00000000000c", "dddddddd-0000-4000-8000-00000000000d", "dddddddd-0000-4000-8000-00000000000e",
+				"4242", "HX2B", "HX2C", "spam@", "brien@"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.upn, func(t *testing.T) {
@@ -579,8 +606,23 @@ func TestContainmentMixedUsers(t *testing.T) {
 			t.Errorf("%s not listed for review", id)
 		}
 	}
-	if got["m-b-fido"] || got["r-b-bad"] || got["g-b"] {
-		t.Error("the other incident user's attributed objects are listed in this user's review")
+	if !got["spam@fabrikam.example"] {
+		t.Error("another restricted account is not listed for review")
+	}
+	if got["m-b-fido"] || got["r-b-bad"] || got["g-b"] || got["4343"] || got[mixedB] || got["4242"] || got[mixedA] {
+		t.Error("an attributed object (this user's, acted on, or the other incident user's) is listed in this user's review")
+	}
+	// A's deleted rule is evidence only, in its own list and region.
+	plan, err := model.PlanContainment(doc, nil, mixedA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Evidence) != 1 || !strings.Contains(plan.Evidence[0].Name, "HX2B") {
+		t.Errorf("evidence: %+v", plan.Evidence)
+	}
+	script := genContainment(t, doc, nil, mixedA)
+	if ev := regionOf(script, "Evidence"); !strings.Contains(ev, "HX2B gone") || strings.Contains(regionOf(script, "ForReview"), "HX2B") {
+		t.Errorf("the deleted rule is not (only) in the evidence region:\n%s", ev)
 	}
 }
 
@@ -636,6 +678,9 @@ func TestContainmentHostileEverywhere(t *testing.T) {
 					a.Grant.ID = v
 				case a.Exchange != nil:
 					a.Exchange.Identity = v
+				}
+				if a.RuleHistory != nil {
+					a.RuleHistory.Identity = v
 				}
 			}
 		}

@@ -67,6 +67,7 @@ func ReadScopes(scopes []string) []string {
 // -CommandName), so it cannot change Exchange whatever the account may do.
 var exchangeReadCmdlets = []string{
 	"Get-AdminAuditLogConfig",
+	"Get-BlockedSenderAddress",
 	"Get-CASMailbox",
 	"Get-CASMailboxPlan",
 	"Get-HostedOutboundSpamFilterPolicy",

@@ -62,6 +62,14 @@ func TestWhatIfConnectsReadOnly(t *testing.T) {
 	notExchange := map[string]bool{"Get-Date": true, "Get-Random": true, "Get-Location": true, "Get-Content": true,
 		"Get-Item": true, "Get-ChildItem": true, "Get-Command": true, "Get-Module": true, "Get-Variable": true,
 		"Get-ConnectionInformation": true, "Get-Member": true, "Get-Credential": true}
+	// The Contoso containment script reads and changes the hidden rule and
+	// the restricted sender through Exchange: the read cmdlets must be
+	// loaded under -WhatIf (checked below), the write ones never are.
+	for _, c := range []string{"Get-InboxRule -Mailbox", "Remove-InboxRule -Mailbox", "Get-BlockedSenderAddress -SenderAddress", "Remove-BlockedSenderAddress -SenderAddress"} {
+		if !strings.Contains(inc.String(), c) {
+			t.Errorf("incident.ps1 does not use %s: the test proves nothing about it", strings.Fields(c)[0])
+		}
+	}
 	for name, script := range map[string]string{"remediation.ps1": rem.String(), "incident.ps1": inc.String()} {
 		m := whatIfGraphRE.FindStringSubmatch(script)
 		if m == nil {

@@ -25,11 +25,17 @@
 # What it will do, in this order: 1. Block sign-in and revoke all sessions and refresh tokens
 # (stops the attacker now). 2. Remove 2 authentication methods registered in the window, so the
 # user re-registers. 3. Remove 2 suspicious inbox rules (each saved in the change log first;
-# -KeepRulesDisabled disables them instead). 4. Clear mailbox forwarding. 5. Revoke 1 OAuth
-# consent the account gave in the window. 6. Block, then delete, 5 guests the account invited in
-# the window (deleted users are restorable for 30 days). 7. Reset the password to a random one
-# generated when the script runs (shown once on the console, never saved), with a change required
-# at next sign-in. 8. Disable POP, IMAP and SMTP AUTH for the user's mailbox.
+# -KeepRulesDisabled disables them instead). 4. Remove 1 hidden inbox rule (not shown by Outlook,
+# Graph or Get-InboxRule without -IncludeHidden) through Exchange Online by rule identity (saved
+# in the change log first; -KeepRulesDisabled disables it instead). 5. Clear mailbox forwarding.
+# 6. Revoke 1 OAuth consent the account gave in the window. 7. Block, then delete, 5 guests the
+# account invited in the window (deleted users are restorable for 30 days). 8. Reset the password
+# to a random one generated when the script runs (shown once on the console, never saved), with a
+# change required at next sign-in. 9. Disable POP, IMAP and SMTP AUTH for the user's mailbox. 10.
+# Last, and only when every step above held (applied, or found already done): release the account
+# from Exchange Online's restricted senders list, so the user can send mail again. Released any
+# earlier, the attacker could mail again from the account and it would be restricted again;
+# Microsoft limits how many times an account can be released.
 #
 # .EXAMPLE
 # ./incident-adele.vance_contoso.com.ps1 -WhatIf
@@ -71,8 +77,16 @@
 # an administrator needs Privileged Authentication Administrator; for other users Authentication
 # Administrator and User Administrator together suffice (Global Administrator covers everything).
 #
-# Exchange Online steps (forwarding, protocols, and inbox rules when Graph cannot open the
-# mailbox) need the Exchange Administrator role.
+# Exchange Online steps (forwarding, protocols, hidden inbox rules, the restricted senders list,
+# and inbox rules when Graph cannot open the mailbox) need the Exchange Administrator role.
+#
+# Inbox rules that only the audit log and Get-InboxRule -IncludeHidden show are changed through
+# Exchange Online by their rule identity, and only when the rule with that identity still has the
+# name the audit recorded.
+#
+# Evidence only: 1 inbox rule the attacker made and deleted again is already gone, so there is
+# nothing to remove (created 2026-11-18 08:01, deleted 2026-11-18 08:41, UTC). The script prints
+# it at the end under 'Already deleted (evidence only)'; the audit report has the full history.
 #
 # Inbox rules are changed through Microsoft Graph by rule id. In a delegated session Graph opens
 # only mailboxes the signed-in account may open; when it answers access denied, the step uses
@@ -272,7 +286,7 @@ Write-Host ('Microsoft Graph: tenant {0}, signed in as {1}' -f $mgContext.Tenant
 # A -WhatIf run only reads: it loads only the Exchange cmdlets that read, so it cannot change
 # Exchange Online.
 if ($WhatIfPreference) {
-    Connect-ExchangeOnline -ShowBanner:$false -CommandName @('Get-AdminAuditLogConfig', 'Get-CASMailbox', 'Get-CASMailboxPlan', 'Get-HostedOutboundSpamFilterPolicy', 'Get-HostedOutboundSpamFilterRule', 'Get-InboxRule', 'Get-Mailbox', 'Get-MailboxAuditBypassAssociation', 'Get-OrganizationConfig', 'Get-RemoteDomain', 'Get-TransportConfig')
+    Connect-ExchangeOnline -ShowBanner:$false -CommandName @('Get-AdminAuditLogConfig', 'Get-BlockedSenderAddress', 'Get-CASMailbox', 'Get-CASMailboxPlan', 'Get-HostedOutboundSpamFilterPolicy', 'Get-HostedOutboundSpamFilterRule', 'Get-InboxRule', 'Get-Mailbox', 'Get-MailboxAuditBypassAssociation', 'Get-OrganizationConfig', 'Get-RemoteDomain', 'Get-TransportConfig')
 } else {
     Connect-ExchangeOnline -ShowBanner:$false
 }
@@ -306,7 +320,7 @@ if ([string]$IncidentUser.userPrincipalName -ne $IncidentUserPrincipalName) {
 Write-Host ('Compromised account: {0} ({1}), sign-in enabled: {2}' -f (ConvertTo-ConsoleText ([string]$IncidentUser.userPrincipalName)), $IncidentUserId, $IncidentUser.accountEnabled)
 #endregion TargetUser
 
-Write-Host ('Containment of {0}: up to {1} changes, each confirmed separately (answer A for Yes to All).' -f (ConvertTo-ConsoleText $IncidentUserPrincipalName), 20)
+Write-Host ('Containment of {0}: up to {1} changes, each confirmed separately (answer A for Yes to All).' -f (ConvertTo-ConsoleText $IncidentUserPrincipalName), 22)
 if ($WhatIfPreference) { Write-Host 'What-if run: nothing is changed; every planned change is listed and logged.' -ForegroundColor Cyan }
 
 #region Step1-StopAttacker Block sign-in and revoke sessions
@@ -515,6 +529,43 @@ try {
     }
 } catch {
     Add-ChangeLog -CheckId 'IR-INB-001' -Target 'Adele Vance <adele.vance@contoso.com>: rule “..” [AQAAAJ5dZqI=]' -Status 'failed' -Message $_.Exception.Message
+}
+
+# A hidden rule: Outlook and Graph do not show it, and Get-InboxRule only with -IncludeHidden.
+# Remove-InboxRule removes it by its rule identity.
+try {
+    $ruleIdentity = '11774201209002950657'
+    $ruleName = 'Mailbox maintenance'
+    $exoRules = @(Get-InboxRule -Mailbox 'adele.vance@contoso.com' -IncludeHidden | Where-Object { [string]$_.RuleIdentity -eq $ruleIdentity })
+    if ($exoRules.Count -eq 0) {
+        Add-ChangeLog -CheckId 'IR-INB-002' -Target 'Adele Vance <adele.vance@contoso.com>: rule “Mailbox maintenance” [11774201209002950657]' -Status 'skipped' -Message 'already removed'
+    } elseif ([string]$exoRules[0].Name -cne $ruleName) {
+        Add-ChangeLog -CheckId 'IR-INB-002' -Target 'Adele Vance <adele.vance@contoso.com>: rule “Mailbox maintenance” [11774201209002950657]' -Before ([string]$exoRules[0].Name) -Status 'skipped' -Message 'the rule with this identity now has another name than in the audit: not changed, review it'
+    } else {
+        $exoRule = $exoRules[0]
+        $evidence = [ordered]@{ name = [string]$exoRule.Name; ruleIdentity = [string]$exoRule.RuleIdentity; enabled = [bool]$exoRule.Enabled; description = [string]$exoRule.Description }
+        if ($KeepRulesDisabled) {
+            if ($exoRule.Enabled -eq $false) {
+                Add-ChangeLog -CheckId 'IR-INB-002' -Target 'Adele Vance <adele.vance@contoso.com>: rule “Mailbox maintenance” [11774201209002950657]' -Before $evidence -After $evidence -Status 'skipped' -Message 'already disabled (kept as evidence)'
+            } else {
+                if ($PSCmdlet.ShouldProcess('Adele Vance <adele.vance@contoso.com>: rule “Mailbox maintenance” [11774201209002950657]', 'Disable inbox rule through Exchange Online, keep it as evidence (-KeepRulesDisabled)')) {
+                    Disable-InboxRule -Mailbox 'adele.vance@contoso.com' -Identity $ruleIdentity -Confirm:$false
+                    Add-ChangeLog -CheckId 'IR-INB-002' -Target 'Adele Vance <adele.vance@contoso.com>: rule “Mailbox maintenance” [11774201209002950657]' -Before $evidence -After ([ordered]@{ enabled = $false }) -Status 'applied'
+                } else {
+                    Add-ChangeLog -CheckId 'IR-INB-002' -Target 'Adele Vance <adele.vance@contoso.com>: rule “Mailbox maintenance” [11774201209002950657]' -Before $evidence -After ([ordered]@{ enabled = $false }) -Status (Get-SkipStatus)
+                }
+            }
+        } else {
+            if ($PSCmdlet.ShouldProcess('Adele Vance <adele.vance@contoso.com>: rule “Mailbox maintenance” [11774201209002950657]', 'Remove hidden inbox rule through Exchange Online (saved in the change log first)')) {
+                Remove-InboxRule -Mailbox 'adele.vance@contoso.com' -Identity $ruleIdentity -Confirm:$false
+                Add-ChangeLog -CheckId 'IR-INB-002' -Target 'Adele Vance <adele.vance@contoso.com>: rule “Mailbox maintenance” [11774201209002950657]' -Before $evidence -After $null -Status 'applied' -Message 'the rule as it was is saved in before (evidence)'
+            } else {
+                Add-ChangeLog -CheckId 'IR-INB-002' -Target 'Adele Vance <adele.vance@contoso.com>: rule “Mailbox maintenance” [11774201209002950657]' -Before $evidence -After $null -Status (Get-SkipStatus)
+            }
+        }
+    }
+} catch {
+    Add-ChangeLog -CheckId 'IR-INB-002' -Target 'Adele Vance <adele.vance@contoso.com>: rule “Mailbox maintenance” [11774201209002950657]' -Status 'failed' -Message $_.Exception.Message
 }
 #endregion Step3-InboxRules
 
@@ -766,6 +817,42 @@ try {
 }
 #endregion Step8-Protocols
 
+#region Step9-RestrictedSender Release the account from the restricted senders list
+# Exchange Online stopped this account from sending after it sent spam. The restriction is
+# released last, and only when every containment step above held (applied, or found already done):
+# released while the attacker may still sign in, the account mails again and is restricted again,
+# and Microsoft limits how many times an account can be released (after that only Microsoft
+# support can).
+
+# Remove-BlockedSenderAddress releases the account; Get-BlockedSenderAddress reads the restriction
+# first. A step above that failed, or that you declined, keeps the restriction in place.
+try {
+    $containmentChecks = @('IR-APP-001', 'IR-INB-001', 'IR-INB-002', 'IR-MBX-001', 'IR-SIG-001', 'IR-USR-002', 'IR-USR-003')
+    # Failed, or declined at the prompt (a skip without a reason).
+    $notHeld = @($script:ChangeLog | Where-Object { $containmentChecks -contains $_.checkId -and ($_.status -eq 'failed' -or ($_.status -eq 'skipped' -and -not $_.message)) })
+    if ($IncidentUser.onPremisesSyncEnabled -eq $true) {
+        Add-ChangeLog -CheckId 'IR-MAIL-002' -Target 'Adele Vance <adele.vance@contoso.com> [adele.vance@contoso.com]' -Status 'skipped' -Message 'not released: the account is synchronised from on-premises Active Directory; release it after the password is reset there'
+    } elseif ($notHeld.Count -gt 0) {
+        Add-ChangeLog -CheckId 'IR-MAIL-002' -Target 'Adele Vance <adele.vance@contoso.com> [adele.vance@contoso.com]' -Status 'skipped' -Message 'not released: containment steps above failed or were declined'
+    } else {
+        $restriction = @(Get-BlockedSenderAddress -SenderAddress 'adele.vance@contoso.com')
+        if ($restriction.Count -eq 0) {
+            Add-ChangeLog -CheckId 'IR-MAIL-002' -Target 'Adele Vance <adele.vance@contoso.com> [adele.vance@contoso.com]' -Status 'skipped' -Message 'not on the restricted senders list any more'
+        } else {
+            $before = [ordered]@{ SenderAddress = [string]$restriction[0].SenderAddress; Reason = [string]$restriction[0].Reason; CreatedDatetime = [string]$restriction[0].CreatedDatetime }
+            if ($PSCmdlet.ShouldProcess('Adele Vance <adele.vance@contoso.com> [adele.vance@contoso.com]', 'Release the account from the restricted senders list (last, only after the steps above held)')) {
+                Remove-BlockedSenderAddress -SenderAddress 'adele.vance@contoso.com'
+                Add-ChangeLog -CheckId 'IR-MAIL-002' -Target 'Adele Vance <adele.vance@contoso.com> [adele.vance@contoso.com]' -Before $before -After 'released' -Status 'applied'
+            } else {
+                Add-ChangeLog -CheckId 'IR-MAIL-002' -Target 'Adele Vance <adele.vance@contoso.com> [adele.vance@contoso.com]' -Before $before -After 'released' -Status (Get-SkipStatus)
+            }
+        }
+    }
+} catch {
+    Add-ChangeLog -CheckId 'IR-MAIL-002' -Target 'Adele Vance <adele.vance@contoso.com> [adele.vance@contoso.com]' -Status 'failed' -Message $_.Exception.Message
+}
+#endregion Step9-RestrictedSender
+
 #region Summary and JSON change log
 $finishedAt = (Get-Date).ToUniversalTime()
 $statusCounts = [ordered]@{ applied = 0; whatif = 0; skipped = 0; failed = 0 }
@@ -791,6 +878,15 @@ Write-Host ('Applied: {0}   What-if: {1}   Skipped: {2}   Failed: {3}' -f $statu
 Write-Host ('Change log: {0}' -f $logPath)
 #endregion Summary
 
+#region Evidence Already deleted (evidence only)
+# Inbox rules the attacker created and deleted again inside the window. They are gone, so nothing
+# is removed; they show what the attacker hid (replies, bounces, warnings) while using the
+# mailbox. The audit report has each rule's history.
+Write-Host ''
+Write-Host 'Already deleted by the attacker (evidence only, nothing to remove):' -ForegroundColor Yellow
+Write-Host ('  [{0}] {1}: {2}' -f 'IR-INB-002', (ConvertTo-ConsoleText 'Adele Vance <adele.vance@contoso.com>: rule “ndr”'), (ConvertTo-ConsoleText 'already deleted, evidence only: attacker''s rule: created 2026-11-18 08:01 UTC, deleted 2026-11-18 08:41 UTC, no longer in the mailbox; deletes messages; from 203.0.113.45, an address the attacker used (successful IMAP4 sign-in); created and deleted again inside the window'))
+#endregion Evidence
+
 #region ForReview For review (not changed)
 # Objects the audit found that this script does not change: created by someone else or before the
 # window, ordinary, or not scriptable. Decide on each one; the audit report has the details.
@@ -801,27 +897,29 @@ Write-Host ('  [{0}] {1} ({2}): {3}' -f 'IR-GST-001', (ConvertTo-ConsoleText 'Ju
 Write-Host ('  [{0}] {1} ({2}): {3}' -f 'IR-SIG-001', (ConvertTo-ConsoleText 'scanner@contoso.com'), (ConvertTo-ConsoleText '193db16c-f29d-4040-85c7-c245f6413f95|Authenticated SMTP|192.0.2.10'), (ConvertTo-ConsoleText 'not changed: Authenticated SMTP: 4 successful, 0 failed sign-ins from 192.0.2.10 (Redmond, US), 2026-11-17 06:00 UTC to 2026-11-20 06:00 UTC'))
 Write-Host ('  [{0}] {1} ({2}): {3}' -f 'IR-SIG-001', (ConvertTo-ConsoleText 'adele.vance@contoso.com'), (ConvertTo-ConsoleText '477cc17f-1d98-48e0-9895-619b666be1f8|IMAP4|198.51.100.77'), (ConvertTo-ConsoleText 'not changed: IMAP4: 0 successful, 2 failed sign-ins from 198.51.100.77 (Moscow, RU), 2026-11-16 22:10 UTC to 2026-11-16 22:10 UTC'))
 Write-Host ('  [{0}] {1} ({2}): {3}' -f 'IR-APP-002', (ConvertTo-ConsoleText 'eM Client'), (ConvertTo-ConsoleText '9dd6d330-e774-45dc-8560-26042ad611c4'), (ConvertTo-ConsoleText 'no containment step for this finding, act on it by hand: third-party app added to the tenant 2026-11-17 09:31 UTC; "Add service principal" by adele.vance@contoso.com'))
-Write-Host ('  [{0}] {1} ({2}): {3}' -f 'IR-INB-002', (ConvertTo-ConsoleText 'Adele Vance <adele.vance@contoso.com>: rule “Mailbox maintenance”'), (ConvertTo-ConsoleText '11774201209002950657'), (ConvertTo-ConsoleText 'no containment step for this finding, act on it by hand: attacker''s rule: created 2026-11-17 09:45 UTC, still in the mailbox; deletes messages; from 203.0.113.45, an address the attacker used (successful IMAP4 sign-in); hidden from Outlook and Graph'))
-Write-Host ('  [{0}] {1} ({2}): {3}' -f 'IR-INB-002', (ConvertTo-ConsoleText 'Adele Vance <adele.vance@contoso.com>: rule “ndr”'), (ConvertTo-ConsoleText 'adele.vance@contoso.com\ndr'), (ConvertTo-ConsoleText 'no containment step for this finding, act on it by hand: attacker''s rule: created 2026-11-18 08:01 UTC, deleted 2026-11-18 08:41 UTC, no longer in the mailbox; deletes messages; from 203.0.113.45, an address the attacker used (successful IMAP4 sign-in); created and deleted again inside the window'))
 Write-Host ('  [{0}] {1} ({2}): {3}' -f 'IR-MAIL-001', (ConvertTo-ConsoleText 'Adele Vance <adele.vance@contoso.com>: “Adele Vance shared "Remittance Advice Q4.pdf" with you”'), (ConvertTo-ConsoleText '<489121a6e885fef9@contoso.com>'), (ConvertTo-ConsoleText 'no containment step for this finding, act on it by hand: 12 recipients (10 external); burst 1; sent from 203.0.113.45, an address the attacker used (successful IMAP4 sign-in)'))
 Write-Host ('  [{0}] {1} ({2}): {3}' -f 'IR-MAIL-001', (ConvertTo-ConsoleText 'Adele Vance <adele.vance@contoso.com>: “Adele Vance shared "Remittance Advice Q4.pdf" with you”'), (ConvertTo-ConsoleText '<50b03e118198a3e5@contoso.com>'), (ConvertTo-ConsoleText 'no containment step for this finding, act on it by hand: 12 recipients (10 external); burst 1; sent from 203.0.113.45, an address the attacker used (successful IMAP4 sign-in)'))
 Write-Host ('  [{0}] {1} ({2}): {3}' -f 'IR-MAIL-001', (ConvertTo-ConsoleText 'Adele Vance <adele.vance@contoso.com>: “RE: Outstanding invoice 44871 =HYPERLINK("http://evil.example")”'), (ConvertTo-ConsoleText '<efff5410ffb32ecc@contoso.com>'), (ConvertTo-ConsoleText 'no containment step for this finding, act on it by hand: 6 recipients (5 external); burst 1; sent from 203.0.113.45, an address the attacker used (successful IMAP4 sign-in)'))
-Write-Host ('  [{0}] {1} ({2}): {3}' -f 'IR-MAIL-002', (ConvertTo-ConsoleText 'Adele Vance <adele.vance@contoso.com>'), (ConvertTo-ConsoleText 'adele.vance@contoso.com'), (ConvertTo-ConsoleText 'no containment step for this finding, act on it by hand: restricted from sending (OutboundSpamLastHour); release with Remove-BlockedSenderAddress only after containment'))
 Write-Host ('  [{0}] {1} ({2}): {3}' -f 'IR-SIG-002', (ConvertTo-ConsoleText 'adele.vance@contoso.com'), (ConvertTo-ConsoleText '477cc17f-1d98-48e0-9895-619b666be1f8|Authenticated SMTP|203.0.113.45'), (ConvertTo-ConsoleText 'no containment step for this finding, act on it by hand: 3 successful single-factor sign-ins to Authenticated SMTP from 203.0.113.45 (Lagos, NG), 2026-11-17 09:40 UTC to 2026-11-18 08:02 UTC; the attacker used this address (successful IMAP4 sign-in)'))
 Write-Host ('  [{0}] {1} ({2}): {3}' -f 'IR-SIG-002', (ConvertTo-ConsoleText 'adele.vance@contoso.com'), (ConvertTo-ConsoleText '477cc17f-1d98-48e0-9895-619b666be1f8|Browser|203.0.113.45|mfa'), (ConvertTo-ConsoleText 'no containment step for this finding, act on it by hand: 2 successful sign-ins to Browser from 203.0.113.45 (Lagos, NG) that satisfied MFA, 2026-11-17 08:21 UTC to 2026-11-17 08:42 UTC, from an address the attacker used (successful IMAP4 sign-in): a stolen session token (adversary-in-the-middle phishing) is likely'))
 Write-Host ('  [{0}] {1} ({2}): {3}' -f 'IR-SIG-002', (ConvertTo-ConsoleText 'adele.vance@contoso.com'), (ConvertTo-ConsoleText '477cc17f-1d98-48e0-9895-619b666be1f8|IMAP4|203.0.113.45'), (ConvertTo-ConsoleText 'no containment step for this finding, act on it by hand: 3 successful single-factor sign-ins to IMAP4 from 203.0.113.45 (Lagos, NG), 2026-11-17 09:02 UTC to 2026-11-18 07:55 UTC; the attacker used this address (successful IMAP4 sign-in)'))
 Write-Host ('  [{0}] {1} ({2}): {3}' -f 'IR-SIG-002', (ConvertTo-ConsoleText 'adele.vance@contoso.com'), (ConvertTo-ConsoleText '477cc17f-1d98-48e0-9895-619b666be1f8|Mobile Apps and Desktop clients|203.0.113.45|mfa'), (ConvertTo-ConsoleText 'no containment step for this finding, act on it by hand: 1 successful sign-in to Mobile Apps and Desktop clients from 203.0.113.45 (Lagos, NG) that satisfied MFA, at 2026-11-17 09:31 UTC, from an address the attacker used (successful IMAP4 sign-in): a stolen session token (adversary-in-the-middle phishing) is likely'))
-Write-Host ('  Also failing, with no containment step (see the audit report): {0}' -f (@('IR-APP-002', 'IR-INB-002', 'IR-MAIL-001', 'IR-MAIL-002', 'IR-SIG-002') -join ', '))
+Write-Host ('  Also failing, with no containment step (see the audit report): {0}' -f (@('IR-APP-002', 'IR-MAIL-001', 'IR-SIG-002') -join ', '))
 #endregion ForReview
 
 #region NextSteps What to do after this script
 Write-Host ''
 Write-Host 'Next steps:' -ForegroundColor Yellow
-if (@($script:ChangeLog | Where-Object { $_.checkId -eq 'IR-INB-001' -and $_.status -eq 'failed' }).Count -gt 0) {
+if (@($script:ChangeLog | Where-Object { @('IR-INB-001', 'IR-INB-002') -contains $_.checkId -and $_.status -eq 'failed' }).Count -gt 0) {
     Write-Warning 'Some inbox rule steps failed (see the change log). Remove those rules in Exchange Online (connected already):'
     $upnLiteral = "'" + (ConvertTo-ConsoleText ($IncidentUserPrincipalName -replace "['‘’‚‛]", '$0$0')) + "'"
     Write-Host ('    Get-InboxRule -Mailbox {0} -IncludeHidden | Format-List Name, RuleIdentity, Enabled, Description' -f $upnLiteral)
     Write-Host ('    Remove-InboxRule -Mailbox {0} -Identity <RuleIdentity of each rule whose name matches a rule in the change log>' -f $upnLiteral)
+}
+$releasePending = @($script:ChangeLog | Where-Object { $_.checkId -eq 'IR-MAIL-002' -and ($_.status -eq 'failed' -or ($_.status -eq 'skipped' -and $_.message -ne 'not on the restricted senders list any more')) }).Count -gt 0
+if ($releasePending) {
+    Write-Warning 'The account is still restricted from sending (Exchange Online restricted senders list). Once every containment step has held, release it:'
+    Write-Host ('    Remove-BlockedSenderAddress -SenderAddress {0}' -f (ConvertTo-ConsoleText '''adele.vance@contoso.com'''))
 }
 if ($WhatIfPreference) { Write-Host 'What-if run: nothing was changed. Run the script again without -WhatIf to contain the account.' -ForegroundColor Cyan }
 # Blocked when the block step was applied now, or found the account already blocked.

@@ -220,7 +220,7 @@ Write-Host ('Microsoft Graph: tenant {0}, signed in as {1}' -f $mgContext.Tenant
 # A -WhatIf run only reads: it loads only the Exchange cmdlets that read, so it cannot change
 # Exchange Online.
 if ($WhatIfPreference) {
-    Connect-ExchangeOnline -ShowBanner:$false -CommandName @('Get-AdminAuditLogConfig', 'Get-CASMailbox', 'Get-CASMailboxPlan', 'Get-HostedOutboundSpamFilterPolicy', 'Get-HostedOutboundSpamFilterRule', 'Get-InboxRule', 'Get-Mailbox', 'Get-MailboxAuditBypassAssociation', 'Get-OrganizationConfig', 'Get-RemoteDomain', 'Get-TransportConfig')
+    Connect-ExchangeOnline -ShowBanner:$false -CommandName @('Get-AdminAuditLogConfig', 'Get-BlockedSenderAddress', 'Get-CASMailbox', 'Get-CASMailboxPlan', 'Get-HostedOutboundSpamFilterPolicy', 'Get-HostedOutboundSpamFilterRule', 'Get-InboxRule', 'Get-Mailbox', 'Get-MailboxAuditBypassAssociation', 'Get-OrganizationConfig', 'Get-RemoteDomain', 'Get-TransportConfig')
 } else {
     Connect-ExchangeOnline -ShowBanner:$false
 }
