@@ -199,7 +199,8 @@ func computeCoverage(snap *snapshot.Snapshot, ran []Check, results []Result) Cov
 		info := snap.Info(id)
 		checks := deps[id]
 		sort.Strings(checks)
-		cov.Datasets = append(cov.Datasets, DatasetCoverage{ID: id, Status: info.Status, Reason: info.Reason, Count: info.Count, Checks: checks})
+		cov.Datasets = append(cov.Datasets, DatasetCoverage{ID: id, Status: info.Status, Reason: info.Reason, Count: info.Count, Checks: checks,
+			Omitted: info.Omitted})
 	}
 	for _, r := range results {
 		switch r.Status {

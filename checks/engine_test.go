@@ -275,3 +275,21 @@ func TestAcceptCoversTypedEvidence(t *testing.T) {
 		}
 	}
 }
+
+// TestCoverageOmitted: the coverage of a dataset carries what the collector
+// left out of it, and nothing for a dataset collected in full.
+func TestCoverageOmitted(t *testing.T) {
+	m := snapshot.Manifest{SchemaVersion: snapshot.SchemaVersion, CollectedAt: testNow, Datasets: map[string]snapshot.DatasetInfo{
+		snapshot.DSUsers:        {Status: snapshot.StatusOK, File: "users.json", Count: 0, Omitted: []string{snapshot.PropSignInActivity}},
+		snapshot.DSOrganization: {Status: snapshot.StatusOK, File: "organization.json", Count: 0},
+	}}
+	s := snapshot.FromFiles(m, map[string][]byte{snapshot.DSUsers: []byte("[]"), snapshot.DSOrganization: []byte("[]")})
+	doc := Run(s, RunOptions{Checks: []Check{fakeCheck("A-1", SeverityLow, StatusPass)}, GeneratedAt: testGenerated, ToolVersion: "test"})
+	got := map[string][]string{}
+	for _, d := range doc.Coverage.Datasets {
+		got[d.ID] = d.Omitted
+	}
+	if !reflect.DeepEqual(got[snapshot.DSUsers], []string{snapshot.PropSignInActivity}) || got[snapshot.DSOrganization] != nil {
+		t.Errorf("coverage omitted: %v", got)
+	}
+}

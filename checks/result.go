@@ -221,6 +221,9 @@ type DatasetCoverage struct {
 	Reason string          `json:"reason,omitempty"`
 	Count  int             `json:"count"`
 	Checks []string        `json:"checks,omitempty"`
+	// Omitted lists the properties the collector left out of every object
+	// (snapshot.DatasetInfo.Omitted), e.g. signInActivity on users.
+	Omitted []string `json:"omitted,omitempty"`
 }
 
 // IncidentInfo is the incident context of an audit.

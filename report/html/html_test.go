@@ -31,6 +31,7 @@ var hostile = []string{
 	"\u200fمحمد علي",
 	"\u202eevil\u202c",
 	"O’Neil",
+	"김민준",
 }
 
 func contoso(t testing.TB) (*checks.Document, *snapshot.Snapshot) {

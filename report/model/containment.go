@@ -534,9 +534,13 @@ func PlanContainment(doc *checks.Document, snap *snapshot.Snapshot, upn string) 
 	others := c.otherIncidentUsers(doc, snap)
 	for _, id := range c.NotScripted {
 		r := byID[id]
+		why := "no containment step for this finding, act on it by hand"
+		if id == checks.IDIRMail001 {
+			why = "sent by the attacker: warn its recipients (" + RecipientsFileName(c.UPN) + ", and the report's list of who received the attacker's mail)"
+		}
 		for _, a := range r.Affected {
 			if a.Attributed && !c.belongsToOther(a, others) {
-				review(r, a, "no containment step for this finding, act on it by hand")
+				review(r, a, why)
 			}
 		}
 	}

@@ -65,10 +65,20 @@ func TestContainmentContosoAuditLogRulesAndRestriction(t *testing.T) {
 	if !c.HasExchange() || !c.HasRuleRemoval() {
 		t.Error("the plan needs Exchange Online and removes rules")
 	}
+	msgs := 0
 	for _, it := range c.Review {
 		if it.CheckID == checks.IDIRInb002 || it.CheckID == checks.IDIRMail002 {
 			t.Errorf("%s object listed for review although the plan handles it: %+v", it.CheckID, it)
 		}
+		if it.CheckID == checks.IDIRMail001 {
+			msgs++
+			if !strings.HasPrefix(it.Detail, "sent by the attacker: warn its recipients (recipients-adele.vance_contoso.com.csv") {
+				t.Errorf("the script's reason for a message: %s", it.Detail)
+			}
+		}
+	}
+	if msgs != 3 {
+		t.Errorf("%d attacker messages in the script's review list, want the 3 of the burst", msgs)
 	}
 	for _, id := range c.NotScripted {
 		if id == checks.IDIRInb002 || id == checks.IDIRMail002 {

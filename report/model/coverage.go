@@ -2,6 +2,7 @@ package model
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/collectors/snapshot"
@@ -21,12 +22,16 @@ type DatasetGap struct {
 }
 
 // notCollected lists the datasets the coverage shows not collected, denied
-// and failed ones first (they are what an operator can fix). The snapshot's
-// manifest, when given, says which permission or licence each one needed.
+// and failed ones first (they are what an operator can fix), then those
+// collected without some properties. The snapshot's manifest, when given,
+// says which permission or licence each one needed.
 func notCollected(doc *checks.Document, snap *snapshot.Snapshot) []DatasetGap {
 	var out []DatasetGap
 	for _, dc := range doc.Coverage.Datasets {
 		if dc.Status == snapshot.StatusOK {
+			if len(dc.Omitted) > 0 {
+				out = append(out, omittedGap(dc))
+			}
 			continue
 		}
 		title := dc.ID
@@ -70,6 +75,9 @@ func notCollected(doc *checks.Document, snap *snapshot.Snapshot) []DatasetGap {
 		out = append(out, DatasetGap{ID: dc.ID, Title: title, Status: status, Reason: dc.Reason, Needs: needs, Checks: len(dc.Checks)})
 	}
 	rank := func(s string) int {
+		if s == GapIncomplete {
+			return 100
+		}
 		for i, v := range []snapshot.Status{snapshot.StatusForbidden, snapshot.StatusUnlicensed, snapshot.StatusError,
 			snapshot.StatusPartial, snapshot.StatusNotFound, snapshot.StatusSkipped} {
 			if string(v) == s {
@@ -85,4 +93,32 @@ func notCollected(doc *checks.Document, snap *snapshot.Snapshot) []DatasetGap {
 		return out[i].Title < out[j].Title
 	})
 	return out
+}
+
+// GapIncomplete is the status of a dataset collected without some of its
+// properties.
+const GapIncomplete = "incomplete"
+
+// omittedGap is a dataset collected without some of its properties: what
+// would allow them is the registry's partial permission and licence when
+// they are for the omitted property.
+func omittedGap(dc checks.DatasetCoverage) DatasetGap {
+	title := dc.ID
+	var needs []string
+	if spec, ok := snapshot.SpecByID(dc.ID); ok {
+		title = spec.Title + " (" + dc.ID + ")"
+		n := spec.Needs()
+		for _, p := range dc.Omitted {
+			if strings.EqualFold(p, n.PartialWhat) {
+				needs = append(needs, n.Partial...)
+				if n.PartialLicence != "" {
+					needs = append(needs, "licence: "+n.PartialLicence)
+				}
+			}
+		}
+	}
+	what := strings.Join(dc.Omitted, ", ")
+	return DatasetGap{ID: dc.ID, Title: title, Status: GapIncomplete,
+		Reason: "collected without " + what + " (the service refused it)",
+		Needs:  strings.Join(needs, "; "), Checks: len(dc.Checks)}
 }

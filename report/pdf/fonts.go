@@ -11,7 +11,8 @@ import (
 // The fonts travel inside the binary so rendering never fetches anything.
 // DejaVu Sans covers Latin, Greek, Cyrillic, Hebrew and Arabic (including
 // the Arabic presentation forms the reshaper emits); Droid Sans Fallback
-// covers CJK. Licences are in fonts/LICENSE-*.txt.
+// covers CJK ideographs and kana; HangulGothic (Hangul syllables and jamo
+// of NanumGothic) covers Korean. Licences are in fonts/LICENSE-*.txt.
 var (
 	//go:embed fonts/DejaVuSans.ttf
 	dejaVuRegular []byte
@@ -19,6 +20,8 @@ var (
 	dejaVuBold []byte
 	//go:embed fonts/DroidSansFallbackFull.ttf
 	droidFallback []byte
+	//go:embed fonts/HangulGothic.ttf
+	hangulGothic []byte
 )
 
 // face is one TrueType font: enough of its tables to answer "does it have
@@ -249,7 +252,7 @@ func (fc *face) advance(r rune) int {
 // fontSet is the per-document set of faces: text picks the first face that
 // has each character.
 type fontSet struct {
-	regular, bold, cjk *face
+	regular, bold, cjk, hangul *face
 }
 
 func newFontSet() (*fontSet, error) {
@@ -265,16 +268,23 @@ func newFontSet() (*fontSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &fontSet{regular: r, bold: b, cjk: c}, nil
+	h, err := parseFace("hangulgothic", "", hangulGothic)
+	if err != nil {
+		return nil, err
+	}
+	return &fontSet{regular: r, bold: b, cjk: c, hangul: h}, nil
 }
 
 // chain returns the faces to try, in order, for regular or bold text.
-// Droid Sans Fallback has no bold; CJK in bold prints in its regular face.
-func (fs *fontSet) chain(bold bool) [3]*face {
+// HangulGothic comes before Droid Sans Fallback, which has the Hangul
+// jamo and three syllables but not the other 11 169: a Korean word is
+// drawn in one face. Neither has a bold; CJK and Hangul in bold print in
+// their regular face, drawn bolder.
+func (fs *fontSet) chain(bold bool) [4]*face {
 	if bold {
-		return [3]*face{fs.bold, fs.regular, fs.cjk}
+		return [4]*face{fs.bold, fs.regular, fs.hangul, fs.cjk}
 	}
-	return [3]*face{fs.regular, fs.cjk, nil}
+	return [4]*face{fs.regular, fs.hangul, fs.cjk, nil}
 }
 
 // faceFor returns the first face of the chain that has r, or nil.

@@ -213,6 +213,8 @@ var hostileNames = []string{
 	"Ελένη Παπαδοπούλου",
 	"Дмитрий Иванов",
 	"לאה כהן",
+	"김민준",
+	"이서연 (Seo-yeon Lee) 陳大文 ‏محمد",
 }
 
 func hostileDoc() *checks.Document {
@@ -235,7 +237,7 @@ func TestHostileNames(t *testing.T) {
 	out := render(t, hostileDoc(), nil)
 	text := joined(extractText(t, out))
 	for _, want := range []string{
-		"陳大文", "山田太郎", "O’Neil", "Remove-MgUser", "=HYPERLINK", "Ελένη", "Дмитрий",
+		"陳大文", "山田太郎", "김민준", "이서연", "O’Neil", "Remove-MgUser", "=HYPERLINK", "Ελένη", "Дмитрий",
 		"bell‹U+0007›esc‹U+001B›[31mred‹U+0000›nul", "‹U+000D›‹U+000A›newline", // control characters spelled out, not dropped
 		"emoji \uFFFD outside", // the emoji no font has is a visible placeholder
 		"\uFEF2\uFEE0\uFECB",   // Arabic in presentation forms, right to left…
@@ -295,7 +297,7 @@ func TestHostileNamesPoppler(t *testing.T) {
 	if err != nil {
 		t.Fatalf("pdftotext: %v", err)
 	}
-	for _, want := range []string{"陳大文", "山田太郎", "大文 Holdings 株式会社", "O’Neil", "Дмитрий"} {
+	for _, want := range []string{"陳大文", "山田太郎", "大文 Holdings 株式会社", "O’Neil", "Дмитрий", "김민준", "이서연 (Seo-yeon Lee) 陳大文"} {
 		if !strings.Contains(string(txt), want) {
 			t.Errorf("pdftotext output lacks %q", want)
 		}
@@ -407,5 +409,59 @@ func TestScoreEdges(t *testing.T) {
 		if math.IsNaN(p) && !strings.Contains(text, "n/a") {
 			t.Errorf("NaN score not shown as n/a")
 		}
+	}
+}
+
+// TestHangul reads Korean names back with poppler: alone and next to
+// Latin, CJK and right-to-left text, the Hangul comes back as drawn (no
+// placeholder), and the Hangul font is embedded with a Unicode map.
+func TestHangul(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		want []string // what pdftotext reads back
+	}{
+		{"김민준", []string{"김민준"}},
+		{"김민준 (Minjun Kim) <script>", []string{"김민준 (Minjun Kim) <script>"}},
+		{"박지우 陳大文 山田太郎", []string{"박지우 陳大文 山田太郎"}},
+		{"\u200f최예은 محمد علي", []string{"최예은"}},
+		{"ㄱㄴㄷ 한글", []string{"ㄱㄴㄷ 한글"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			doc := phishedDoc()
+			doc.Tenant.DisplayName = "주식회사 " + tc.name
+			doc.Results = append(doc.Results, checks.Result{ID: "ENTRA-EXT-009", Title: "Guests", Category: "Entra ID",
+				Severity: checks.SeverityHigh, Status: checks.StatusFail, Summary: "Guest " + tc.name + " was invited.",
+				Affected: []checks.Affected{{Kind: "guest", ID: "g-1", Name: tc.name, Detail: tc.name}}})
+			var buf bytes.Buffer
+			if err := Write(t.Context(), &buf, buildModel(t, doc, nil), Options{Compress: true}); err != nil {
+				t.Fatal(err)
+			}
+			text := poppler(t, "pdftotext", buf.Bytes(), "-enc", "UTF-8")
+			for _, want := range append(tc.want, "주식회사") {
+				if !strings.Contains(text, want) {
+					t.Errorf("pdftotext lacks %q", want)
+				}
+			}
+			if strings.ContainsRune(text, placeholder) {
+				t.Error("a character was drawn as the placeholder")
+			}
+			fonts := poppler(t, "pdffonts", buf.Bytes())
+			found := false
+			for _, line := range strings.Split(fonts, "\n") {
+				f := strings.Fields(line)
+				// name type encoding emb sub uni object ID
+				if len(f) >= 8 && strings.Contains(f[0], "hangulgothic") {
+					found = true
+					if emb, uni := f[len(f)-5], f[len(f)-3]; emb != "yes" || uni != "yes" {
+						t.Errorf("Hangul font not embedded with a Unicode map: %s", line)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("Hangul font not in the PDF:\n%s", fonts)
+			}
+		})
 	}
 }

@@ -136,6 +136,7 @@ func TestFontChoice(t *testing.T) {
 		{'A', l.fs.regular}, {'Ω', l.fs.regular}, {'Ж', l.fs.regular}, {'م', l.fs.regular},
 		{0xFEE3, l.fs.regular}, {0xFEFB, l.fs.regular}, {'ש', l.fs.regular}, {'’', l.fs.regular},
 		{'陳', l.fs.cjk}, {'山', l.fs.cjk}, {'の', l.fs.cjk}, {'カ', l.fs.cjk},
+		{'김', l.fs.hangul}, {'힣', l.fs.hangul}, {'가', l.fs.hangul}, {'ㄱ', l.fs.hangul}, {'ᄀ', l.fs.hangul}, {'ᆨ', l.fs.hangul},
 		{placeholder, l.fs.regular},
 	} {
 		if got := l.fs.faceFor(tc.r, false); got != tc.want {
@@ -144,6 +145,9 @@ func TestFontChoice(t *testing.T) {
 	}
 	if got := l.fs.faceFor('陳', true); got != l.fs.cjk {
 		t.Errorf("bold CJK: face %v", name(got))
+	}
+	if got := l.fs.faceFor('김', true); got != l.fs.hangul {
+		t.Errorf("bold Hangul: face %v", name(got))
 	}
 	tok := l.measure([]rune("a😀b"), textStyle{size: 9}, false, false)
 	var b strings.Builder
@@ -176,6 +180,7 @@ func TestWidthsMatchFpdf(t *testing.T) {
 		{l.fs.regular, "Microsoft 365 security audit — Ελληνικά Кириллица \uFEE3\uFEA4"},
 		{l.fs.bold, "CRITICAL Legacy authentication O’Neil"},
 		{l.fs.cjk, "陳大文山田太郎株式会社"},
+		{l.fs.hangul, "김민준이서연주식회사ㄱㄴㄷ"},
 	} {
 		l.ensureFace(tc.fc)
 		f.SetFont(tc.fc.family, tc.fc.style, 9)
@@ -326,5 +331,21 @@ func TestDrawSpansFit(t *testing.T) {
 	}
 	if text := joined(extractText(t, buf.Bytes())); !strings.Contains(text, "…") || strings.Contains(text, "2026-12-05") {
 		t.Errorf("cut line drawn as %q", text)
+	}
+}
+
+// TestHangulFontOnlyWhenNeeded: the Hangul font is embedded only in a
+// report with Korean text.
+func TestHangulFontOnlyWhenNeeded(t *testing.T) {
+	t.Parallel()
+	doc := phishedDoc()
+	doc.Results = doc.Results[:3]
+	doc.Incident = nil
+	if out := render(t, doc, nil); bytes.Contains(out, []byte("hangulgothic")) {
+		t.Error("Hangul font embedded in a report without Korean text")
+	}
+	doc.Tenant.DisplayName = "주식회사 김민준"
+	if out := render(t, doc, nil); !bytes.Contains(out, []byte("hangulgothic")) {
+		t.Error("Hangul font not embedded in a report with Korean text")
 	}
 }

@@ -489,6 +489,10 @@ func targetText(a model.Action) string {
 
 // writeSteps writes one region per phase, one guarded block per step.
 func (c *containment) writeSteps(ctx context.Context, s *Script) {
+	rulesIntro := "Each rule is read first; its full JSON goes into the change log as evidence (before), then it is deleted, or only disabled with -KeepRulesDisabled."
+	if c.Has(model.OpRemoveRuleExchange) {
+		rulesIntro = "Each rule is read first and saved in the change log as evidence (before): Graph's full JSON, or through Exchange Online its name, rule identity, state and description. Then it is deleted, or only disabled with -KeepRulesDisabled. A hidden rule exists only in Exchange Online: Outlook, Graph and Get-InboxRule without -IncludeHidden do not show it."
+	}
 	phases := []struct {
 		id, title string
 		ops       []model.Op
@@ -499,7 +503,7 @@ func (c *containment) writeSteps(ctx context.Context, s *Script) {
 		{"Step2-AuthMethods", "Remove the authentication methods registered in the window", []model.Op{model.OpRemoveMethod},
 			"The attacker's own authenticator or phone would pass MFA after the password reset. Each method is read first and removed by its id; the user re-registers afterwards."},
 		{"Step3-InboxRules", "Remove the suspicious inbox rules", []model.Op{model.OpRemoveRule, model.OpRemoveRuleExchange},
-			"Each rule is read first; its full JSON goes into the change log as evidence (before), then it is deleted, or only disabled with -KeepRulesDisabled."},
+			rulesIntro},
 		{"Step4-Forwarding", "Clear mailbox forwarding", []model.Op{model.OpClearForwarding},
 			"Mailbox forwarding survives a password reset and copies every message to the attacker."},
 		{"Step5-OAuthConsents", "Revoke the OAuth consents given in the window", []model.Op{model.OpRevokeGrant},

@@ -3,6 +3,7 @@ package pwsh
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	m365audit "github.com/m365audit/m365audit"
 	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/pscheck"
 	"github.com/m365audit/m365audit/report/model"
 )
 
@@ -1141,4 +1143,53 @@ func TestContainmentTwoContosoUsers(t *testing.T) {
 	if !found {
 		t.Error("Adele's review lost the eM Client app (IR-APP-002)")
 	}
+}
+
+// TestContainmentHostileScriptsParse: the containment scripts of the mixed
+// document (hostile hidden and deleted rule names, a quote in the restricted
+// address) and of every hostile value in every field parse with the
+// independent PowerShell grammar.
+func TestContainmentHostileScriptsParse(t *testing.T) {
+	tool := pscheck.Require(t)
+	dir := t.TempDir()
+	var paths []string
+	write := func(name, script string) {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(script), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	write("mixed-a.ps1", genContainment(t, mixedDoc(), nil, mixedA))
+	write("mixed-b.ps1", genContainment(t, mixedDoc(), nil, mixedB))
+	for i, hv := range hostileStrings() {
+		if strings.ContainsRune(hv, 0) {
+			// tree-sitter-powershell rejects a NUL inside any quoted
+			// string (every literal of every script, not only these
+			// steps); the lexer tests above cover that value.
+			continue
+		}
+		doc := mixedDoc()
+		for ri := range doc.Results {
+			for ai := range doc.Results[ri].Affected {
+				a := &doc.Results[ri].Affected[ai]
+				a.Name, a.Detail = hv, hv
+				if a.InboxRule != nil {
+					a.InboxRule.Name = hv
+				}
+				if a.RuleHistory != nil && a.RuleHistory.Identity != "" {
+					a.RuleHistory.Identity = hv
+				}
+				if a.Kind == "restrictedSender" && a.Exchange != nil {
+					a.Exchange.Identity = hv
+				}
+			}
+		}
+		script := genContainment(t, doc, nil, mixedA)
+		if !strings.Contains(script, "Remove-InboxRule -Mailbox") || !strings.Contains(script, "Remove-BlockedSenderAddress -SenderAddress") {
+			t.Fatalf("value %d: the hidden-rule and release steps are missing, the parse proves nothing about them", i)
+		}
+		write(fmt.Sprintf("hostile-%02d.ps1", i), script)
+	}
+	pscheck.AssertParses(t, tool, paths...)
 }

@@ -236,7 +236,7 @@ func writeSummary(f *excelize.File, st *styles, doc *checks.Document, snap *snap
 	s.row++
 	var missing []checks.DatasetCoverage
 	for _, d := range doc.Coverage.Datasets {
-		if d.Status != snapshot.StatusOK {
+		if d.Status != snapshot.StatusOK || len(d.Omitted) > 0 {
 			missing = append(missing, d)
 		}
 	}
@@ -248,6 +248,9 @@ func writeSummary(f *excelize.File, st *styles, doc *checks.Document, snap *snap
 	}
 	for _, d := range missing {
 		v := datasetReason(d, snap)
+		if len(d.Omitted) > 0 {
+			v += ", without " + strings.Join(d.Omitted, ", ") + " (refused by the service)"
+		}
 		if len(d.Checks) > 0 {
 			cs := append([]string(nil), d.Checks...)
 			sort.Strings(cs)

@@ -139,6 +139,7 @@ func TestHostileNames(t *testing.T) {
 		{"\rleading CR", "\rleading CR"},
 		{"陳大文", "陳大文"},
 		{"山田太郎", "山田太郎"},
+		{"김민준", "김민준"},
 		{"\u200fمحمد العربي", "\u200fمحمد العربي"},
 		{long, long},
 		{"nul\x00and\x01ctl\x1f", "nulandctl"},
@@ -540,4 +541,44 @@ func TestNothingScoredIsNotZeroPercent(t *testing.T) {
 		}
 	}
 	t.Error("no Score row")
+}
+
+// TestSummaryOmittedProperties: a dataset collected without some properties
+// is listed under "Data not collected" with them, and a summary with such a
+// dataset never says every dataset was collected in full.
+func TestSummaryOmittedProperties(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		omitted []string
+		want    string // the users row's value, "" for no row
+	}{
+		{"without signInActivity", []string{snapshot.PropSignInActivity}, "ok, without signInActivity (refused by the service). Checks affected (1): ENTRA-EXT-006"},
+		{"in full", nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := fixtureDoc()
+			doc.Coverage.Datasets = []checks.DatasetCoverage{{ID: snapshot.DSUsers, Status: snapshot.StatusOK, Count: 4,
+				Checks: []string{"ENTRA-EXT-006"}, Omitted: tc.omitted}}
+			f := open(t, write(t, doc, nil, Options{}))
+			rows, err := f.GetRows(sheetSummary)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, full := "", false
+			for _, r := range rows {
+				if len(r) >= 2 && r[0] == snapshot.DSUsers {
+					got = r[1]
+				}
+				if len(r) >= 2 && r[0] == "(none)" && strings.Contains(r[1], "in full") {
+					full = true
+				}
+			}
+			if got != tc.want {
+				t.Errorf("users row = %q, want %q", got, tc.want)
+			}
+			if full != (tc.want == "") {
+				t.Errorf("'collected in full' shown: %v, want %v", full, tc.want == "")
+			}
+		})
+	}
 }
