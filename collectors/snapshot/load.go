@@ -310,9 +310,15 @@ func readManifestFS(fsys fs.FS) (Manifest, []byte, error) {
 // or verified. It is for what needs the manifest's facts alone (the
 // tenant, per-dataset counts), not for auditing.
 func LoadManifest(p string) (Manifest, error) {
+	m, _, err := loadManifest(p)
+	return m, err
+}
+
+// loadManifest is LoadManifest, also returning the manifest's bytes.
+func loadManifest(p string) (Manifest, []byte, error) {
 	st, err := os.Stat(p)
 	if err != nil {
-		return Manifest{}, fmt.Errorf("read snapshot manifest: %w", err)
+		return Manifest{}, nil, fmt.Errorf("read snapshot manifest: %w", err)
 	}
 	var fsys fs.FS
 	if st.IsDir() {
@@ -320,16 +326,16 @@ func LoadManifest(p string) (Manifest, error) {
 	} else {
 		zr, err := zip.OpenReader(p)
 		if err != nil {
-			return Manifest{}, fmt.Errorf("read snapshot manifest %s: not a snapshot directory or zip archive: %w", p, err)
+			return Manifest{}, nil, fmt.Errorf("read snapshot manifest %s: not a snapshot directory or zip archive: %w", p, err)
 		}
 		defer zr.Close()
 		fsys = zipRoot(&zr.Reader)
 	}
-	m, _, err := readManifestFS(fsys)
+	m, raw, err := readManifestFS(fsys)
 	if err != nil {
-		return Manifest{}, fmt.Errorf("read snapshot manifest %s: %w", p, err)
+		return Manifest{}, nil, fmt.Errorf("read snapshot manifest %s: %w", p, err)
 	}
-	return m, nil
+	return m, raw, nil
 }
 
 // fileName names a dataset's file for messages, also when the manifest

@@ -12,6 +12,7 @@ import (
 // a zip, applies Load's manifest checks (JSON, schema version, dataset
 // list, statuses) and reads no dataset file, so a snapshot whose users
 // file was removed still gives its manifest while Load refuses it.
+// PathDigest gives the digest Load gives, from the manifest alone.
 func TestLoadManifestChecksOnlyTheManifest(t *testing.T) {
 	cases := []struct {
 		name string
@@ -81,10 +82,23 @@ func TestLoadManifestChecksOnlyTheManifest(t *testing.T) {
 			if m.Tenant.PrimaryDomain != "contoso.com" || m.Datasets[DSUsers].Count != 2 || m.Datasets[DSUsers].Status != StatusOK {
 				t.Fatalf("manifest %+v", m)
 			}
+			// PathDigest reads the same manifest: the digest Load gives.
+			digest, err := PathDigest(p)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if tc.name == "dataset file removed" {
 				if _, err := Load(p, LoadOptions{}); err == nil {
 					t.Error("Load accepted a snapshot without its users file")
 				}
+				return
+			}
+			s, err := Load(p, LoadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if digest != s.Digest || len(digest) != 64 {
+				t.Errorf("PathDigest %s, Load's digest %s", digest, s.Digest)
 			}
 		})
 	}
