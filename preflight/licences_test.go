@@ -54,6 +54,7 @@ func TestLicencesAgree(t *testing.T) {
 		{"SKU in warning still counts", []string{sku("Warning", p1)}, true, false},
 		{"suspended SKU does not count", []string{sku("Suspended", p2)}, false, false},
 		{"locked-out SKU does not count", []string{sku("lockedout", p1)}, false, false},
+		{"deleted SKU does not count", []string{sku("Deleted", p1)}, false, false},
 		{"suspended P2 beside an enabled P1", []string{sku("Suspended", p2), sku("Enabled", p1)}, true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

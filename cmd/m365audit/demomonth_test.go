@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -77,6 +79,44 @@ func checkDemoFurther(t *testing.T, out string) {
 	if ir == 0 || ch.Counts.Removed != 0 || ch.Counts.Added != 0 {
 		t.Errorf("next month: %d incident checks today; %d checks removed, %d added", ir, ch.Counts.Removed, ch.Counts.Added)
 	}
+	// The headline scores compare different sets of checks (today's
+	// incident checks are not run next month); the like-for-like score is
+	// over the checks both audits evaluated, and next month's reports say
+	// so.
+	isEval := func(s checks.Status) bool {
+		return s == checks.StatusPass || s == checks.StatusFail || s == checks.StatusWarn
+	}
+	var common []checks.Result
+	irEvaluated := 0
+	for _, r := range today.Results {
+		switch {
+		case r.Incident && isEval(r.Status):
+			irEvaluated++
+		case isEval(r.Status):
+			common = append(common, r)
+		}
+	}
+	nextEvaluated := 0
+	for _, r := range nd.Results {
+		if isEval(r.Status) {
+			nextEvaluated++
+		}
+	}
+	cmp := ch.Comparable
+	if cmp == nil || cmp.FromOnly != irEvaluated || cmp.ToOnly != 0 || cmp.Checks != nextEvaluated || cmp.Checks != len(common) ||
+		cmp.From != checks.ComputeScore(common).Percent || cmp.To != nd.Score.Percent {
+		t.Errorf("next month: comparable %+v; want %d checks (%d common), from %.1f, to %.1f, %d evaluated today only",
+			cmp, nextEvaluated, len(common), checks.ComputeScore(common).Percent, nd.Score.Percent, irEvaluated)
+	} else {
+		if cmp.To-cmp.From >= ch.To.Score-ch.From.Score {
+			t.Errorf("next month: like-for-like %.1f -> %.1f is not below the headline %.1f -> %.1f (today's failing incident checks)", cmp.From, cmp.To, ch.From.Score, ch.To.Score)
+		}
+		line := "On the " + strconv.Itoa(cmp.Checks) + " checks both audits evaluated"
+		if html, _ := os.ReadFile(filepath.Join(next, "report.html")); !strings.Contains(string(html), line) ||
+			!strings.Contains(string(html), strconv.Itoa(irEvaluated)+" incident checks not run this time") {
+			t.Errorf("next month's report.html lacks %q and the %d incident checks not run", line, irEvaluated)
+		}
+	}
 	h := ch.Highlights()
 	if len(h.NewGuests) != 3 || len(h.NewRoleHolders) != 1 || ch.To.Score <= ch.From.Score {
 		t.Errorf("next month: %d new guests, %d new role holders, score %v -> %v", len(h.NewGuests), len(h.NewRoleHolders), ch.From.Score, ch.To.Score)
@@ -123,6 +163,12 @@ func checkDemoFurther(t *testing.T, out string) {
 		case today.Tenant.ID:
 			if tn.PreviousScore == nil || *tn.PreviousScore != today.Score.Percent || tn.Score != nd.Score.Percent || tn.Runs != 2 || tn.Stale {
 				t.Errorf("portfolio Contoso: %+v", tn)
+			}
+			// The trend is like for like: today's incident checks, not run
+			// next month, do not move it.
+			if cmp != nil && (tn.Comparable == nil || *tn.Comparable != *cmp || !tn.CoverageMoved() ||
+				tn.Delta() != math.Round((cmp.To-cmp.From)*10)/10) {
+				t.Errorf("portfolio Contoso trend %.1f (comparable %+v), want %.1f from %+v", tn.Delta(), tn.Comparable, cmp.To-cmp.From, *cmp)
 			}
 		case second.Tenant.ID:
 			if tn.Score != second.Score.Percent || tn.Incident || tn.Stale {

@@ -123,6 +123,23 @@ func TestDiffCommand(t *testing.T) {
 	if notRun == 0 || d.Counts.Removed != 0 || d.Counts.Coverage < notRun {
 		t.Errorf("no incident: %d incident checks listed, counts %+v", notRun, d.Counts)
 	}
+	// Nothing changed in the tenant: the headline scores differ (the
+	// incident checks were evaluated on one side only), the like-for-like
+	// score does not.
+	if c := d.Comparable; c == nil || c.From != c.To || c.FromOnly == 0 || c.ToOnly != 0 || c.Checks == 0 || d.From.Score == d.To.Score || c.To != d.To.Score {
+		t.Errorf("no incident: headline %.1f -> %.1f, comparable %+v", d.From.Score, d.To.Score, c)
+	}
+	for _, tc := range []struct {
+		name, old, new string
+		line           bool
+	}{{"incident then none", old, noIncident, true}, {"same checks", old, cur, false}} {
+		for _, format := range []string{"table", "markdown"} {
+			code, stdout, _ := cli(t, "diff", tc.old, tc.new, "--format", format)
+			if has := strings.Contains(stdout, "checks both audits evaluated"); code != 0 || has != tc.line {
+				t.Errorf("%s, %s: exit %d, like-for-like line %v, want %v\n%s", tc.name, format, code, has, tc.line, stdout)
+			}
+		}
+	}
 	removedRow := regexp.MustCompile(`\|\s*removed\s*\|`)
 	for _, format := range []string{"table", "markdown"} {
 		if code, stdout, _ := cli(t, "diff", old, noIncident, "--format", format); code != 0 || !strings.Contains(stdout, "not run (no incident)") || removedRow.MatchString(stdout) {

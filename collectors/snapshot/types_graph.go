@@ -60,12 +60,14 @@ type PrepaidUnits struct {
 
 // EntraIDLicences reports which Entra ID premium licences the subscribed
 // SKUs grant: a service plan counts when its provisioning status is Success
-// (or unset) and its SKU is neither suspended nor locked out;
+// (or unset) and its SKU is neither suspended, locked out nor deleted;
 // AAD_PREMIUM gives P1, AAD_PREMIUM_P2 gives P2 (and so P1). The audit
 // (checks.DetectLicences) and the preflight both read licences through it.
 func EntraIDLicences(skus []SubscribedSku) (p1, p2 bool) {
 	for _, sku := range skus {
-		if strings.EqualFold(sku.CapabilityStatus, "Suspended") || strings.EqualFold(sku.CapabilityStatus, "LockedOut") {
+		switch strings.ToLower(sku.CapabilityStatus) {
+		case "suspended", "lockedout", "deleted":
+			// A suspended, locked-out or deleted subscription grants nothing.
 			continue
 		}
 		for _, p := range sku.ServicePlans {

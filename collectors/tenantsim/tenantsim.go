@@ -214,34 +214,9 @@ func (s *Server) indexTenant() error {
 			}
 		}
 	}
-	if skus, err := s.snap.RawItems(snapshot.DSSubscribedSkus); err == nil {
-		for _, raw := range skus {
-			var sku struct {
-				CapabilityStatus string `json:"capabilityStatus"`
-				ServicePlans     []struct {
-					Name   string `json:"servicePlanName"`
-					Status string `json:"provisioningStatus"`
-				} `json:"servicePlans"`
-			}
-			// Same rule as checks.DetectLicences: a plan counts when it is
-			// provisioned and its SKU is neither suspended nor locked out.
-			if json.Unmarshal(raw, &sku) != nil {
-				continue
-			}
-			switch strings.ToLower(sku.CapabilityStatus) {
-			case "suspended", "lockedout", "deleted":
-				continue
-			}
-			for _, p := range sku.ServicePlans {
-				if p.Status != "" && !strings.EqualFold(p.Status, "Success") {
-					continue
-				}
-				switch strings.ToUpper(p.Name) {
-				case "AAD_PREMIUM", "AAD_PREMIUM_P2":
-					s.premium = true
-				}
-			}
-		}
+	if skus, err := s.snap.SubscribedSkus(); err == nil {
+		// The audit's own rule decides whether the simulated tenant has P1.
+		s.premium, _ = snapshot.EntraIDLicences(skus)
 	} else {
 		// Without the SKU list the only evidence is the data itself.
 		s.premium = s.anySignInActivity()

@@ -185,6 +185,10 @@ type Document struct {
 	Tenant        Tenant `json:"tenant"`
 	From          Side   `json:"from"`
 	To            Side   `json:"to"`
+	// Comparable is the like-for-like score over the checks evaluated on
+	// both sides (always set by Compare; absent from documents of older
+	// versions).
+	Comparable *Comparable `json:"comparable,omitempty"`
 	// ObjectsCompared is false when either side is a results document
 	// without its snapshot: only verdict changes are possible then, and
 	// Note says so.
@@ -230,6 +234,7 @@ func Compare(old, new Input) (*Document, error) {
 		Checks:        []CheckChange{},
 		Objects:       []ObjectChange{},
 		Datasets:      []DatasetChange{},
+		Comparable:    compareScores(old.Doc, new.Doc),
 	}
 	if old.Snap != nil && new.Snap != nil {
 		d.ObjectsCompared = true

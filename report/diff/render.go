@@ -158,6 +158,9 @@ func WriteTable(w io.Writer, d *Document) error {
 	fmt.Fprintf(ew, "%s (%s)\n", Console(d.Tenant.DisplayName), Console(d.Tenant.ID))
 	fmt.Fprintf(ew, "From %s to %s\n", d.From.CollectedAt.Format("2006-01-02 15:04 MST"), d.To.CollectedAt.Format("2006-01-02 15:04 MST"))
 	fmt.Fprintln(ew, d.Headline())
+	if l := d.ComparableLine(); l != "" {
+		fmt.Fprintln(ew, l)
+	}
 	if d.Note != "" {
 		fmt.Fprintln(ew, "Note: "+d.Note)
 	}
@@ -231,6 +234,9 @@ func WriteMarkdown(w io.Writer, d *Document) error {
 	fmt.Fprintf(ew, "# Changes: %s\n\n", Markdown(d.Tenant.DisplayName))
 	fmt.Fprintf(ew, "Tenant `%s`, from %s to %s.\n\n", strings.ReplaceAll(Console(d.Tenant.ID), "`", ""), d.From.CollectedAt.Format("2006-01-02 15:04 MST"), d.To.CollectedAt.Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(ew, "%s.\n\n", Markdown(d.Headline()))
+	if l := d.ComparableLine(); l != "" {
+		fmt.Fprintf(ew, "%s\n\n", Markdown(l))
+	}
 	if d.Note != "" {
 		fmt.Fprintf(ew, "> %s\n\n", Markdown(d.Note))
 	}

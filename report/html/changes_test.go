@@ -56,3 +56,49 @@ func TestSinceTheLastReport(t *testing.T) {
 		t.Errorf("order: summary %d, changes %d, findings %d", summary, since, findings)
 	}
 }
+
+// TestComparableScoreLine: when the two audits evaluated different sets of
+// checks, the like-for-like score follows the headline scores; with the
+// same sets there is no such line.
+func TestComparableScoreLine(t *testing.T) {
+	notRun := diff.CheckChange{ID: "IR-MBX-001", Title: "Mailbox-level forwarding configured", Severity: "critical", From: "fail", ToNotRun: checks.NotRunNoIncident, Change: diff.Coverage}
+	for _, tc := range []struct {
+		name       string
+		comparable *diff.Comparable
+		checks     []diff.CheckChange
+		want       string // "" = no such line
+	}{
+		{"incident checks not run", &diff.Comparable{Checks: 52, From: 31, To: 33.9, FromOnly: 1}, []diff.CheckChange{notRun},
+			`<p class="comparable">On the 52 checks both audits evaluated: 31.0% → 33.9% (&#43;2.9); the rest of the difference comes from checks evaluated in only one of them (1 incident check not run this time because this audit has no incident).</p>`},
+		{"same checks", &diff.Comparable{Checks: 52, From: 25.5, To: 31.1}, nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc, snap := contoso(t)
+			d := &diff.Document{Tenant: diff.Tenant{ID: doc.Tenant.ID}, ObjectsCompared: true,
+				From:       diff.Side{CollectedAt: doc.CollectedAt.Add(-30 * 24 * time.Hour), Score: 25.5},
+				To:         diff.Side{CollectedAt: doc.CollectedAt, Score: 31.1},
+				Comparable: tc.comparable, Checks: tc.checks}
+			raw, err := json.Marshal(d.WithoutSchema())
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc.Changes = raw
+			page := render(t, doc, snap)
+			since, end := bytes.Index(page, []byte(`<section id="changes">`)), bytes.Index(page, []byte(`<section id="findings">`))
+			if since < 0 || end < since {
+				t.Fatalf("changes section at %d, findings at %d", since, end)
+			}
+			section := page[since:end]
+			if !bytes.Contains(section, []byte("25.5%")) || !bytes.Contains(section, []byte("31.1%")) {
+				t.Error("headline scores missing")
+			}
+			has := bytes.Contains(section, []byte("both audits evaluated"))
+			switch {
+			case tc.want == "" && has:
+				t.Error("like-for-like line for the same evaluated checks")
+			case tc.want != "" && !bytes.Contains(section, []byte(tc.want)):
+				t.Errorf("section lacks %q:\n%s", tc.want, section)
+			}
+		})
+	}
+}

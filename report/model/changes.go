@@ -20,6 +20,13 @@ type Changes struct {
 	// ScoreDelta is the signed change ("+4.5").
 	From, To   diff.Side
 	ScoreDelta string
+	// Comparable is the like-for-like score (the checks both audits
+	// evaluated) when the two audits evaluated different sets of checks,
+	// and ComparableText says it for the reader, with where the rest of
+	// the headline change comes from. Both are empty when the sets are the
+	// same: the headline change is then already like for like.
+	Comparable     *diff.Comparable
+	ComparableText string
 	// Fixed holds fixed and improved checks, Regressed regressed and
 	// worsened ones, NotRunNoIncident the incident checks that ran in one
 	// of the two audits only (the other had no incident), Other the
@@ -119,6 +126,9 @@ func NewChanges(d *diff.Document) *Changes {
 	h := d.Highlights()
 	c := &Changes{Diff: d, From: d.From, To: d.To, ScoreDelta: diff.Delta(d.To.Score - d.From.Score),
 		ObjectsCompared: d.ObjectsCompared, Note: d.Note}
+	if d.Comparable.Differs() {
+		c.Comparable, c.ComparableText = d.Comparable, d.ComparableText("→")
+	}
 	for _, x := range h.Fixed {
 		c.Fixed = append(c.Fixed, checkLine(x))
 	}

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -40,4 +41,57 @@ func TestChangeRowStatuses(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestChangesComparable: when the two audits evaluated different sets of
+// checks, the section carries the like-for-like score and where the rest
+// of the headline change comes from; with the same sets, or a document of
+// an older version without it, it carries nothing.
+func TestChangesComparable(t *testing.T) {
+	t.Parallel()
+	notRunNow := diff.CheckChange{ID: "IR-1", Change: diff.Coverage, From: checks.StatusFail, ToNotRun: checks.NotRunNoIncident}
+	unknownThen := diff.CheckChange{ID: "X-2", Change: diff.Coverage, From: checks.StatusUnknown, To: checks.StatusPass}
+	for _, tc := range []struct {
+		name string
+		json string
+		want []string // in ComparableText; nil = no text
+	}{
+		{"incident checks not run", `{"from":{"score":25.5},"to":{"score":28.4},"comparable":{"checks":52,"from":31.0,"to":33.9,"fromOnly":1,"toOnly":0},"checks":[` + mustMarshal(t, notRunNow) + `]}`,
+			[]string{"On the 52 checks both audits evaluated: 31.0% → 33.9% (+2.9)", "1 incident check not run this time because this audit has no incident"}},
+		{"data not collected last time", `{"comparable":{"checks":40,"from":50,"to":48.5,"fromOnly":0,"toOnly":1},"checks":[` + mustMarshal(t, unknownThen) + `]}`,
+			[]string{"On the 40 checks both audits evaluated: 50.0% → 48.5% (-1.5)", "1 check whose data was not collected last time"}},
+		{"same checks", `{"comparable":{"checks":52,"from":31.0,"to":33.9,"fromOnly":0,"toOnly":0},"checks":[]}`, nil},
+		{"older document without it", `{"checks":[` + mustMarshal(t, notRunNow) + `]}`, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := ChangesOf(&checks.Document{Changes: []byte(tc.json)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.want == nil {
+				if c.ComparableText != "" || c.Comparable != nil {
+					t.Errorf("comparable %+v %q, want none", c.Comparable, c.ComparableText)
+				}
+				return
+			}
+			if c.Comparable == nil {
+				t.Fatal("no comparable score")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(c.ComparableText, w) {
+					t.Errorf("%q lacks %q", c.ComparableText, w)
+				}
+			}
+		})
+	}
+}
+
+func mustMarshal(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -33,6 +33,10 @@ func (r *renderer) changes() error {
 		{fmt.Sprintf(" on %s (%s)", fmtDay(c.To.CollectedAt), c.ScoreDelta), scoreSt},
 	})
 	r.y += lineH(11) + 1
+	if c.ComparableText != "" {
+		r.para(c.ComparableText, body, marginX, contentW)
+		r.y += 1.5
+	}
 	r.para(fmt.Sprintf("%d fixed, %d regressed, %d change(s) to review among the tenant's objects.", len(c.Fixed), len(c.Regressed), c.NewRisks()), body, marginX, contentW)
 	r.y += 1.5
 	if !c.ObjectsCompared {

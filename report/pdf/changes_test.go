@@ -102,3 +102,47 @@ func TestScoreLineSpaces(t *testing.T) {
 		t.Errorf("score line reads %q, want %q", text[max(i, 0):min(max(i, 0)+80, len(text))], want)
 	}
 }
+
+// TestComparableScoreLine reads "Since the last report" back with
+// pdftotext: when the two audits evaluated different sets of checks, the
+// like-for-like score follows the headline scores (kept); with the same
+// sets there is no such line.
+func TestComparableScoreLine(t *testing.T) {
+	doc := phishedDoc()
+	notRun := diff.CheckChange{ID: "IR-MBX-001", Title: "Mailbox-level forwarding configured", Severity: "critical", From: "fail", ToNotRun: checks.NotRunNoIncident, Change: diff.Coverage}
+	for _, tc := range []struct {
+		name       string
+		comparable *diff.Comparable
+		checks     []diff.CheckChange
+		want       string // "" = no line
+	}{
+		{"incident checks not run", &diff.Comparable{Checks: 52, From: 31, To: 33.9, FromOnly: 1}, []diff.CheckChange{notRun},
+			"On the 52 checks both audits evaluated: 31.0% → 33.9% (+2.9); the rest of the difference comes from checks evaluated in only one of them (1 incident check not run this time because this audit has no incident)."},
+		{"same checks", &diff.Comparable{Checks: 52, From: 26.3, To: 32.8}, nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := &diff.Document{
+				Tenant: diff.Tenant{ID: doc.Tenant.ID}, ObjectsCompared: true,
+				From:       diff.Side{CollectedAt: time.Date(2026, 11, 5, 9, 0, 0, 0, time.UTC), Score: 25.5},
+				To:         diff.Side{CollectedAt: time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC), Score: 31.1},
+				Comparable: tc.comparable, Checks: tc.checks,
+			}
+			var buf bytes.Buffer
+			if err := Write(t.Context(), &buf, buildModel(t, withChanges(t, doc, d), nil), Options{Compress: true}); err != nil {
+				t.Fatal(err)
+			}
+			text := strings.Join(strings.Fields(poppler(t, "pdftotext", buf.Bytes(), "-enc", "UTF-8", "-raw")), " ")
+			if want := "Score 25.5% on 2026-11-05 → 31.1% on 2026-12-05 (+5.6)"; !strings.Contains(text, want) {
+				t.Errorf("headline score line %q missing", want)
+			}
+			has := strings.Contains(text, "both audits evaluated")
+			switch {
+			case tc.want == "" && has:
+				t.Error("like-for-like line drawn for the same evaluated checks")
+			case tc.want != "" && !strings.Contains(text, tc.want):
+				i := strings.Index(text, "On the ")
+				t.Errorf("like-for-like line reads %q, want %q", text[max(i, 0):min(max(i, 0)+260, len(text))], tc.want)
+			}
+		})
+	}
+}

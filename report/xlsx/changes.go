@@ -21,6 +21,9 @@ func withChanges(doc *checks.Document, tables []func() table) ([]func() table, e
 	}
 	notes := []string{"Changes since the audit of " + c.From.CollectedAt.UTC().Format("2006-01-02 15:04 UTC") + ": score " +
 		formatScore(c.From.Score) + " then, " + formatScore(c.To.Score) + " now (" + c.ScoreDelta + ")."}
+	if c.ComparableText != "" {
+		notes = append(notes, c.ComparableText)
+	}
 	if c.Note != "" {
 		notes = append(notes, c.Note)
 	}
