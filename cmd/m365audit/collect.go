@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -306,19 +307,22 @@ func readPrevious(path, tenant string) (*previousSnapshot, error) {
 	if t.ID == "" {
 		return nil, fmt.Errorf("--previous %s: the snapshot records no tenant (its collection stopped before the tenant was read); give an earlier snapshot of %s", path, tenant)
 	}
-	var domains []string
+	var domains, shown []string
 	for _, d := range []string{t.PrimaryDomain, t.InitialDomain} {
 		if d != "" && !slices.Contains(domains, d) {
 			domains = append(domains, d)
+			// Quoted: the manifest is a file, and its text reaches a terminal.
+			shown = append(shown, strconv.Quote(d))
 		}
 	}
+	id := strconv.Quote(t.ID)
 	switch {
 	case collect.IsGUID(tenant) && !strings.EqualFold(tenant, t.ID):
 		return nil, fmt.Errorf("--previous %s holds tenant %s (%s), not --tenant %s: give an earlier snapshot of the same tenant",
-			path, t.ID, strings.Join(domains, ", "), tenant)
+			path, id, strings.Join(shown, ", "), tenant)
 	case !collect.IsGUID(tenant) && !slices.ContainsFunc(domains, func(d string) bool { return strings.EqualFold(d, tenant) }):
 		return nil, fmt.Errorf("--previous %s holds tenant %s (%s), and --tenant %s is not one of its domains: give an earlier snapshot of the same tenant (or --tenant %s if it is)",
-			path, t.ID, strings.Join(domains, ", "), tenant, t.ID)
+			path, id, strings.Join(shown, ", "), tenant, id)
 	}
 	counts := map[string]int64{}
 	for id, d := range m.Datasets {

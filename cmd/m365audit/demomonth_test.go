@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -162,6 +163,12 @@ func checkDemoFurther(t *testing.T, out string) {
 		case today.Tenant.ID:
 			if tn.PreviousScore == nil || *tn.PreviousScore != today.Score.Percent || tn.Score != nd.Score.Percent || tn.Runs != 2 || tn.Stale {
 				t.Errorf("portfolio Contoso: %+v", tn)
+			}
+			// The trend is like for like: today's incident checks, not run
+			// next month, do not move it.
+			if cmp != nil && (tn.Comparable == nil || *tn.Comparable != *cmp || !tn.CoverageMoved() ||
+				tn.Delta() != math.Round((cmp.To-cmp.From)*10)/10) {
+				t.Errorf("portfolio Contoso trend %.1f (comparable %+v), want %.1f from %+v", tn.Delta(), tn.Comparable, cmp.To-cmp.From, *cmp)
 			}
 		case second.Tenant.ID:
 			if tn.Score != second.Score.Percent || tn.Incident || tn.Stale {

@@ -26,6 +26,9 @@ func TestCollectPreviousSnapshot(t *testing.T) {
 	fabrikam := writeSnapshot(t, func(m *snapshot.Manifest, _ m365audit.Datasets) {
 		m.Tenant = snapshot.Tenant{ID: "99999999-2222-3333-4444-555555555555", DisplayName: "Fabrikam", PrimaryDomain: "fabrikam.com", InitialDomain: "fabrikam.onmicrosoft.com"}
 	})
+	hostile := writeSnapshot(t, func(m *snapshot.Manifest, _ m365audit.Datasets) {
+		m.Tenant = snapshot.Tenant{ID: "99999999-2222-3333-4444-555555555555", PrimaryDomain: "evil\x1b[2J\u202e.com", InitialDomain: "'; Remove-MgUser x"}
+	})
 	noTenant := writeSnapshot(t, func(m *snapshot.Manifest, _ m365audit.Datasets) { m.Tenant = snapshot.Tenant{} })
 	var zipped bytes.Buffer
 	if err := snapshot.Pack(contoso, &zipped); err != nil {
@@ -54,9 +57,10 @@ func TestCollectPreviousSnapshot(t *testing.T) {
 		{"same tenant by GUID, zip", contosoID, zipPath, ""},
 		{"initial domain, any case", "Contoso.OnMicrosoft.com", contoso, ""},
 		{"dataset file missing", "contoso.com", noUsersFile, ""},
-		{"another tenant by GUID", contosoID, fabrikam, "holds tenant 99999999-2222-3333-4444-555555555555 (fabrikam.com, fabrikam.onmicrosoft.com), not --tenant " + contosoID},
+		{"another tenant by GUID", contosoID, fabrikam, `holds tenant "99999999-2222-3333-4444-555555555555" ("fabrikam.com", "fabrikam.onmicrosoft.com"), not --tenant ` + contosoID},
 		{"another tenant by domain", "contoso.com", fabrikam, "--tenant contoso.com is not one of its domains"},
 		{"records no tenant", "contoso.com", noTenant, "records no tenant"},
+		{"another tenant with hostile domains", "contoso.com", hostile, `("evil\x1b[2J\u202e.com", "'; Remove-MgUser x")`},
 		{"not a snapshot", "contoso.com", t.TempDir(), "--previous: read snapshot manifest"},
 		{"manifest not JSON", "contoso.com", badManifest, "not valid JSON"},
 		{"missing path", "contoso.com", filepath.Join(t.TempDir(), "nope"), "--previous"},
@@ -68,6 +72,9 @@ func TestCollectPreviousSnapshot(t *testing.T) {
 					"--graph-endpoint", "http://127.0.0.1:1")
 				if code != exitUsage || !strings.Contains(errs, tc.want) || out != "" {
 					t.Fatalf("exit %d, stderr %q; want exit 2 and %q", code, errs, tc.want)
+				}
+				if strings.ContainsAny(errs, "\x1b\u202e") {
+					t.Errorf("control characters reach the terminal: %q", errs)
 				}
 				return
 			}

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/m365audit/m365audit/collectors/transport"
+	"github.com/m365audit/m365audit/internal/jsonscan"
 )
 
 // systemMailboxAnchor is the routing hint for organisation-wide cmdlets in
@@ -295,19 +296,15 @@ func (c *Client) InvokePages(ctx context.Context, cmdlet string, params map[stri
 			}
 			return res, truncate(res, err)
 		}
-		var env struct {
-			Warnings []json.RawMessage  `json:"@adminapi.warnings"`
-			Value    *[]json.RawMessage `json:"value"`
-			NextLink string             `json:"@odata.nextLink"`
-		}
-		if err := json.Unmarshal(data, &env); err != nil {
+		env, err := scanPage(data)
+		if err != nil {
 			err = fmt.Errorf("exchange: %s: response is not JSON: %w", cmdlet, err)
 			if page == 0 {
 				return nil, err
 			}
 			return res, truncate(res, err)
 		}
-		if env.Value == nil {
+		if !env.hasValue {
 			// A missing "value" must not read as "no rows": an empty list
 			// could turn into a passing check.
 			err := &Error{Status: http.StatusOK, Cmdlet: cmdlet, Code: "NoValue",
@@ -317,10 +314,10 @@ func (c *Client) InvokePages(ctx context.Context, cmdlet string, params map[stri
 			}
 			return res, truncate(res, err)
 		}
-		if err := f(*env.Value); err != nil {
+		if err := f(env.Value); err != nil {
 			return res, err
 		}
-		res.Count += len(*env.Value)
+		res.Count += len(env.Value)
 		for _, w := range env.Warnings {
 			var s string
 			if json.Unmarshal(w, &s) == nil {
@@ -342,6 +339,71 @@ func (c *Client) InvokePages(ctx context.Context, cmdlet string, params map[stri
 		seen[next.String()] = true
 		target = next
 	}
+}
+
+// page is one InvokeCommand response: its rows (slices of the response
+// body), warnings and next link.
+type page struct {
+	Value    []json.RawMessage
+	hasValue bool
+	Warnings []json.RawMessage
+	NextLink string
+}
+
+// scanPage splits a response into its members without decoding the rows
+// (a page of a thousand mailboxes would otherwise be copied row by row):
+// the body must be valid JSON, an object whose "value" is an array (or
+// null, or missing: no value). Names match case-insensitively, the last of
+// a repeated name wins, as with encoding/json. Each row is validated again
+// by whoever keeps it.
+func scanPage(data []byte) (page, error) {
+	var p page
+	if !json.Valid(data) {
+		return p, errors.New("invalid JSON")
+	}
+	err := jsonscan.Members(data, func(name string, val []byte) error {
+		switch {
+		case strings.EqualFold(name, "value"):
+			p.Value, p.hasValue = nil, false
+			if string(val) == "null" {
+				return nil
+			}
+			if val[0] != '[' {
+				return errors.New(`"value" is not an array`)
+			}
+			rows, _, err := jsonscan.Array(val, 0)
+			if err != nil {
+				return err
+			}
+			p.Value, p.hasValue = make([]json.RawMessage, len(rows)), true
+			for i, r := range rows {
+				p.Value[i] = r
+			}
+		case strings.EqualFold(name, "@adminapi.warnings"):
+			p.Warnings = nil
+			if string(val) == "null" {
+				return nil
+			}
+			if val[0] != '[' {
+				return errors.New(`"@adminapi.warnings" is not an array`)
+			}
+			ws, _, err := jsonscan.Array(val, 0)
+			if err != nil {
+				return err
+			}
+			for _, w := range ws {
+				p.Warnings = append(p.Warnings, w)
+			}
+		case strings.EqualFold(name, "@odata.nextLink"):
+			p.NextLink = ""
+			if string(val) == "null" {
+				return nil
+			}
+			return json.Unmarshal(val, &p.NextLink)
+		}
+		return nil
+	})
+	return p, err
 }
 
 // truncate marks res as partial and adds the reason to its warnings.

@@ -9,6 +9,8 @@ import (
 	"strconv"
 
 	abs "github.com/microsoft/kiota-abstractions-go"
+
+	"github.com/m365audit/m365audit/internal/jsonscan"
 )
 
 // Page is one response of a Graph collection as it arrived: Items are the
@@ -111,14 +113,14 @@ func (p *pending) wait() ([]byte, error) {
 // a "value" array.
 func ScanPage(body []byte) (Page, error) {
 	p := Page{Count: -1}
-	i := skipWS(body, 0)
+	i := jsonscan.SkipWS(body, 0)
 	if i >= len(body) || body[i] != '{' {
 		return p, errors.New("response is not a JSON object")
 	}
-	i = skipWS(body, i+1)
+	i = jsonscan.SkipWS(body, i+1)
 	sawValue := false
 	for i < len(body) && body[i] != '}' {
-		kEnd, err := scanStr(body, i)
+		kEnd, err := jsonscan.String(body, i)
 		if err != nil {
 			return p, err
 		}
@@ -130,23 +132,23 @@ func ScanPage(body []byte) (Page, error) {
 			}
 			key = []byte(k)
 		}
-		i = skipWS(body, kEnd)
+		i = jsonscan.SkipWS(body, kEnd)
 		if i >= len(body) || body[i] != ':' {
 			return p, errors.New("malformed object: missing ':'")
 		}
-		i = skipWS(body, i+1)
+		i = jsonscan.SkipWS(body, i+1)
 		switch string(key) {
 		case "value":
 			if i >= len(body) || body[i] != '[' {
 				return p, errors.New(`"value" is not an array`)
 			}
-			items, end, err := scanArray(body, i)
+			items, end, err := jsonscan.Array(body, i)
 			if err != nil {
 				return p, err
 			}
 			p.Items, sawValue, i = items, true, end
 		default:
-			end, err := scanVal(body, i)
+			end, err := jsonscan.Value(body, i)
 			if err != nil {
 				return p, err
 			}
@@ -162,9 +164,9 @@ func ScanPage(body []byte) (Page, error) {
 			}
 			i = end
 		}
-		i = skipWS(body, i)
+		i = jsonscan.SkipWS(body, i)
 		if i < len(body) && body[i] == ',' {
-			i = skipWS(body, i+1)
+			i = jsonscan.SkipWS(body, i+1)
 		} else if i >= len(body) || body[i] != '}' {
 			return p, errors.New("malformed object: missing ',' or '}'")
 		}
@@ -176,93 +178,4 @@ func ScanPage(body []byte) (Page, error) {
 		return p, errors.New(`response has no "value" (not a collection)`)
 	}
 	return p, nil
-}
-
-func scanArray(b []byte, i int) ([][]byte, int, error) {
-	var items [][]byte
-	i = skipWS(b, i+1)
-	if i < len(b) && b[i] == ']' {
-		return [][]byte{}, i + 1, nil
-	}
-	for i < len(b) {
-		end, err := scanVal(b, i)
-		if err != nil {
-			return nil, 0, err
-		}
-		items = append(items, b[i:end])
-		i = skipWS(b, end)
-		if i < len(b) && b[i] == ',' {
-			i = skipWS(b, i+1)
-			continue
-		}
-		if i < len(b) && b[i] == ']' {
-			return items, i + 1, nil
-		}
-		break
-	}
-	return nil, 0, errors.New(`malformed "value" array`)
-}
-
-func skipWS(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t') {
-		i++
-	}
-	return i
-}
-
-// scanStr returns the index just past the JSON string starting at i.
-func scanStr(b []byte, i int) (int, error) {
-	if i >= len(b) || b[i] != '"' {
-		return 0, errors.New("expected a string")
-	}
-	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '\\':
-			j++
-		case '"':
-			return j + 1, nil
-		}
-	}
-	return 0, errors.New("unterminated string")
-}
-
-// scanVal returns the index just past the JSON value starting at i. It
-// finds boundaries only; each object is validated when it is written.
-func scanVal(b []byte, i int) (int, error) {
-	if i >= len(b) {
-		return 0, errors.New("missing value")
-	}
-	switch b[i] {
-	case '"':
-		return scanStr(b, i)
-	case '{', '[':
-		depth := 0
-		for j := i; j < len(b); j++ {
-			switch b[j] {
-			case '"':
-				e, err := scanStr(b, j)
-				if err != nil {
-					return 0, err
-				}
-				j = e - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return j + 1, nil
-				}
-			}
-		}
-		return 0, errors.New("unterminated value")
-	default:
-		j := i
-		for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ']' && b[j] != ' ' && b[j] != '\n' && b[j] != '\r' && b[j] != '\t' {
-			j++
-		}
-		if j == i {
-			return 0, errors.New("missing value")
-		}
-		return j, nil
-	}
 }

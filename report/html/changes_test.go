@@ -92,6 +92,9 @@ func TestComparableScoreLine(t *testing.T) {
 			if !bytes.Contains(section, []byte("25.5%")) || !bytes.Contains(section, []byte("31.1%")) {
 				t.Error("headline scores missing")
 			}
+			if bytes.Contains(section, []byte("ran in only one of the two audits")) {
+				t.Error("incident checks not run said twice")
+			}
 			has := bytes.Contains(section, []byte("both audits evaluated"))
 			switch {
 			case tc.want == "" && has:

@@ -27,6 +27,9 @@ type Changes struct {
 	// same: the headline change is then already like for like.
 	Comparable     *diff.Comparable
 	ComparableText string
+	// NotRunNote says that incident checks ran in one audit only ("" when
+	// none did, or when ComparableText already accounts for them).
+	NotRunNote string
 	// Fixed holds fixed and improved checks, Regressed regressed and
 	// worsened ones, NotRunNoIncident the incident checks that ran in one
 	// of the two audits only (the other had no incident), Other the
@@ -141,6 +144,9 @@ func NewChanges(d *diff.Document) *Changes {
 			continue
 		}
 		c.Other = append(c.Other, checkLine(x))
+	}
+	if n := len(c.NotRunNoIncident); n > 0 && c.ComparableText == "" {
+		c.NotRunNote = fmt.Sprintf("%d incident check(s) ran in only one of the two audits, because the other had no incident: a change of coverage, not of the tenant.", n)
 	}
 	for _, set := range []struct {
 		in  []diff.ObjectChange

@@ -69,6 +69,11 @@ func TestChangesComparable(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// The incident checks not run are said once: by the
+			// comparable line when there is one, else by the note.
+			if wantNote := len(c.NotRunNoIncident) > 0 && tc.want == nil; (c.NotRunNote != "") != wantNote {
+				t.Errorf("not-run note %q, want one: %v", c.NotRunNote, wantNote)
+			}
 			if tc.want == nil {
 				if c.ComparableText != "" || c.Comparable != nil {
 					t.Errorf("comparable %+v %q, want none", c.Comparable, c.ComparableText)

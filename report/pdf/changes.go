@@ -73,8 +73,8 @@ func (r *renderer) changes() error {
 			r.y += 2
 		}
 	}
-	if n := len(c.NotRunNoIncident); n > 0 {
-		r.para(fmt.Sprintf("%d incident check(s) ran in only one of the two audits, because the other had no incident: a change of coverage, not of the tenant.", n), muted, marginX, contentW)
+	if c.NotRunNote != "" {
+		r.para(c.NotRunNote, muted, marginX, contentW)
 		r.y += 1
 	}
 	if n := len(c.Other); n > 0 {

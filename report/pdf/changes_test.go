@@ -135,6 +135,9 @@ func TestComparableScoreLine(t *testing.T) {
 			if want := "Score 25.5% on 2026-11-05 → 31.1% on 2026-12-05 (+5.6)"; !strings.Contains(text, want) {
 				t.Errorf("headline score line %q missing", want)
 			}
+			if strings.Contains(text, "ran in only one of the two audits") {
+				t.Error("incident checks not run said twice")
+			}
 			has := strings.Contains(text, "both audits evaluated")
 			switch {
 			case tc.want == "" && has:

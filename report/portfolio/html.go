@@ -19,6 +19,11 @@ type view struct {
 	Attention []attentionRow
 	StaleNote string
 	StaleDays int
+	// TrendNote explains the trend when some tenant's two runs evaluated
+	// different sets of checks ("" otherwise); TrendMoved lists those
+	// tenants.
+	TrendNote  string
+	TrendMoved []attentionRow
 }
 
 type figure struct{ Label, Value, Tone string }
@@ -61,6 +66,17 @@ func buildView(d *Document) view {
 	}
 	if d.Summary.Stale > 0 {
 		v.StaleNote = fmt.Sprintf("%d tenant(s) were last audited more than %d days ago: they are flagged, left out of the average and of the failing-check counts.", d.Summary.Stale, d.StaleDays)
+	}
+	for _, t := range d.Tenants {
+		if t.CoverageMoved() {
+			v.TrendMoved = append(v.TrendMoved, attentionRow{Name: t.DisplayName,
+				Why: fmt.Sprintf("score %.1f%% → %.1f%%; on the %d checks both runs evaluated %.1f%% → %.1f%% (%s)",
+					*t.PreviousScore, t.Score, t.Comparable.Checks, t.Comparable.From, t.Comparable.To, DeltaText(t))})
+		}
+	}
+	if len(v.TrendMoved) > 0 {
+		v.TrendNote = "The trend is the score change on the checks evaluated in both runs. Where the two runs evaluated different checks " +
+			"(incident checks run in one only, data collected in one month only), the score also moved for that reason, not because the tenant changed:"
 	}
 	for _, t := range d.Tenants {
 		inc := ""
@@ -149,6 +165,8 @@ tr:nth-child(even) td{background:#f8f9fb}
 {{range .Tenants}}<tr><td><bdi>{{.Name}}</bdi><div class="id">{{.ID}}</div></td><td class="score {{.Tone}}">{{.Score}}</td><td class="{{.Trend}}">{{.Arrow}} {{.Delta}}</td><td>{{.Critical}}</td><td>{{.High}}</td><td>{{.Coverage}}</td><td>{{with .Incident}}<span class="badge">{{.}}</span>{{end}}</td><td>{{.Collected}}{{if .Stale}} <span class="badge stale">STALE</span>{{end}}</td></tr>
 {{end}}</tbody>
 </table>
+{{with .TrendNote}}<p class="muted">{{.}}</p>
+<ul class="muted">{{range $.TrendMoved}}<li><bdi>{{.Name}}</bdi>: {{.Why}}</li>{{end}}</ul>{{end}}
 <h2>Checks failing most widely</h2>
 {{if .Top}}<table>
 <thead><tr><th>Check</th><th>Severity</th><th>Failing in</th><th>Tenants</th></tr></thead>

@@ -44,6 +44,12 @@ func WritePDF(w io.Writer, d *Document) error {
 		})
 	}
 	p.Table([]pdf.Column{{Title: "Tenant", Width: 46}, {Title: "Score", Width: 16}, {Title: "Trend", Width: 20}, {Title: "Critical", Width: 15}, {Title: "High", Width: 11}, {Title: "Evaluated", Width: 21}, {Title: "Incident", Width: 17}, {Title: "Collected", Width: 34}}, rows, 8.5)
+	if v.TrendNote != "" {
+		p.Text(v.TrendNote, true)
+		for _, m := range v.TrendMoved {
+			p.Text(m.Name+": "+m.Why, true)
+		}
+	}
 	p.Heading("Checks failing most widely", 1)
 	if len(v.Top) == 0 {
 		p.Text("No check fails in a current run.", false)

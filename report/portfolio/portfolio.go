@@ -121,12 +121,19 @@ type Tenant struct {
 	Score       float64   `json:"score"`
 	// PreviousScore and PreviousCollectedAt are the run before the current
 	// one (nil without one).
-	PreviousScore       *float64                `json:"previousScore"`
-	PreviousCollectedAt *time.Time              `json:"previousCollectedAt,omitempty"`
-	FailBySeverity      map[checks.Severity]int `json:"failBySeverity"`
-	NotEvaluable        int                     `json:"notEvaluable"`
-	Evaluated           int                     `json:"evaluated"`
-	Total               int                     `json:"total"`
+	PreviousScore       *float64   `json:"previousScore"`
+	PreviousCollectedAt *time.Time `json:"previousCollectedAt,omitempty"`
+	// Comparable is the like-for-like score of the previous and current
+	// runs: the score over only the checks both evaluated (diff.Comparable;
+	// nil without a previous run, or when the current run's "changes" come
+	// from an older version without it). The trend uses it, so that checks
+	// evaluated in one run only (incident checks, a dataset collected one
+	// month only) do not move the arrow.
+	Comparable     *diff.Comparable        `json:"comparable,omitempty"`
+	FailBySeverity map[checks.Severity]int `json:"failBySeverity"`
+	NotEvaluable   int                     `json:"notEvaluable"`
+	Evaluated      int                     `json:"evaluated"`
+	Total          int                     `json:"total"`
 	// Incident is true when an incident check fails: evidence of a
 	// compromise that is not contained.
 	Incident  bool `json:"incident"`
@@ -145,13 +152,23 @@ type Tenant struct {
 	Source string `json:"source"`
 }
 
-// Delta is the score change since the previous run (0 without one).
+// Delta is the score change since the previous run (0 without one): on the
+// checks both runs evaluated (Comparable) when known, otherwise the change
+// of the headline scores.
 func (t Tenant) Delta() float64 {
-	if t.PreviousScore == nil {
+	switch {
+	case t.PreviousScore == nil:
 		return 0
+	case t.Comparable != nil:
+		return math.Round((t.Comparable.To-t.Comparable.From)*10) / 10
 	}
 	return math.Round((t.Score-*t.PreviousScore)*10) / 10
 }
+
+// CoverageMoved reports whether the previous and current runs evaluated
+// different sets of checks, so that the headline scores moved by more (or
+// less) than the trend.
+func (t Tenant) CoverageMoved() bool { return t.PreviousScore != nil && t.Comparable.Differs() }
 
 // Trend is "up", "down", "flat" or "" (no previous run).
 func (t Tenant) Trend() string {
@@ -232,11 +249,11 @@ func Build(runs []Run, opt Options) (*Document, error) {
 			if err != nil {
 				return nil, err
 			}
-			t.Fixed, t.Regressed = ch.Counts.Fixed, ch.Counts.Regressed
+			t.Fixed, t.Regressed, t.Comparable = ch.Counts.Fixed, ch.Counts.Regressed, ch.Comparable
 		} else if cur.Changes != nil {
 			ps, pt := cur.Changes.From.Score, cur.Changes.From.CollectedAt
 			t.PreviousScore, t.PreviousCollectedAt = &ps, &pt
-			t.Fixed, t.Regressed = cur.Changes.Counts.Fixed, cur.Changes.Counts.Regressed
+			t.Fixed, t.Regressed, t.Comparable = cur.Changes.Counts.Fixed, cur.Changes.Counts.Regressed, cur.Changes.Comparable
 		}
 		age := opt.GeneratedAt.Sub(doc.CollectedAt)
 		t.AgeDays = int(age.Hours() / 24)

@@ -149,7 +149,7 @@ func WriteXLSX(out io.Writer, d *Document) error {
 	if err := f.SetSheetName("Sheet1", tenants); err != nil {
 		return fmt.Errorf("portfolio workbook: %w", err)
 	}
-	hdr := []string{"Tenant", "Tenant ID", "Score", "Trend", "Change", "Previous score", "Critical", "High", "Medium", "Low", "Coverage", "Not evaluable", "Incident", "Fixed", "Regressed", "Last collected", "Age (days)", "Stale"}
+	hdr := []string{"Tenant", "Tenant ID", "Score", "Trend", "Change (checks evaluated in both runs)", "Previous score", "Critical", "High", "Medium", "Low", "Coverage", "Not evaluable", "Incident", "Fixed", "Regressed", "Last collected", "Age (days)", "Stale"}
 	for i, h := range hdr {
 		w.set(tenants, i+1, 1, h)
 	}
