@@ -60,8 +60,10 @@ func (recipientsWriter) Write(_ context.Context, in *Input, file string, w io.Wr
 }
 
 // WriteRecipientsCSV writes a recipients list as CSV (UTF-8 with a byte
-// order mark so spreadsheet programs read the names right). Every cell a
-// spreadsheet could take for a formula is made inert.
+// order mark so spreadsheet programs read the names right). The address is
+// kept verbatim when it is a plain address (CSVSafeAddress), so the mail
+// merge reaches the real mailbox; every other cell a spreadsheet could take
+// for a formula is made inert.
 func WriteRecipientsCSV(w io.Writer, list []checks.RecipientToWarn) error {
 	if _, err := io.WriteString(w, "\ufeff"); err != nil {
 		return err
@@ -76,7 +78,8 @@ func WriteRecipientsCSV(w io.Writer, list []checks.RecipientToWarn) error {
 			where = "external"
 		}
 		row := []string{r.Address, where, strconv.Itoa(r.Messages), r.First.UTC().Format(time.RFC3339), r.Last.UTC().Format(time.RFC3339), strings.Join(r.Subjects, " | ")}
-		for i := range row {
+		row[0] = CSVSafeAddress(row[0])
+		for i := 1; i < len(row); i++ {
 			row[i] = CSVSafe(row[i])
 		}
 		if err := cw.Write(row); err != nil {
@@ -99,4 +102,42 @@ func CSVSafe(v string) string {
 		return "'" + v
 	}
 	return v
+}
+
+// CSVSafeAddress writes a recipient address for a mail merge. A plain
+// address — one @ between a non-empty local part and domain made only of
+// ASCII letters, digits and . _ % + = ' - — is kept verbatim even when it
+// starts with = + - or @ (=billing@adatum.com, -ap@wingtiptoys.com are real
+// mailboxes): without parentheses, quotes, |, !, spaces or control
+// characters it can call no function and start no DDE link, so a
+// spreadsheet at worst shows it as an error or does arithmetic on it
+// (-2+3@x.com). Anything else is made inert as CSVSafe does.
+func CSVSafeAddress(v string) string {
+	if PlainAddress(v) {
+		return v
+	}
+	return CSVSafe(v)
+}
+
+// PlainAddress reports whether v is local@domain with both parts
+// non-empty and made only of [A-Za-z0-9._%+='-].
+func PlainAddress(v string) bool {
+	local, domain, ok := strings.Cut(v, "@")
+	if !ok || local == "" || domain == "" {
+		return false
+	}
+	return plainAddressPart(local) && plainAddressPart(domain)
+}
+
+func plainAddressPart(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("._%+='-", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"sort"
@@ -488,6 +489,37 @@ func TestIncidentChecksNotRun(t *testing.T) {
 			}
 			if notRun != ir {
 				t.Errorf("%d checks not run on one side, want %d", notRun, ir)
+			}
+		})
+	}
+}
+
+// TestAffectedAddedAndRemoved: a change with objects on both sides shows
+// them as "+ … ; - …" in the table and Markdown, with no stray "?" from a
+// line break between them.
+func TestAffectedAddedAndRemoved(t *testing.T) {
+	d := &diff.Document{SchemaVersion: 1, Tenant: diff.Tenant{ID: "t", DisplayName: "Contoso"},
+		Checks: []diff.CheckChange{{ID: "X-1", Title: "t", Change: diff.Changed, From: "fail", To: "fail",
+			AffectedAdded: []string{"adele@contoso.com"}, AffectedRemoved: []string{"alex@contoso.com", "megan@contoso.com"}}}}
+	for _, tc := range []struct {
+		name  string
+		write func(io.Writer, *diff.Document) error
+		want  string
+	}{
+		{"table", diff.WriteTable, "+ adele@contoso.com; - alex@contoso.com, megan@contoso.com"},
+		{"markdown", diff.WriteMarkdown, "+ adele@contoso.com; - alex@contoso.com, megan@contoso.com"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := tc.write(&b, d); err != nil {
+				t.Fatal(err)
+			}
+			out := b.String()
+			if !strings.Contains(strings.Join(strings.Fields(out), " "), tc.want) {
+				t.Errorf("no %q in:\n%s", tc.want, out)
+			}
+			if strings.Contains(out, "?") {
+				t.Errorf("stray ? in:\n%s", out)
 			}
 		})
 	}

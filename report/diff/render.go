@@ -122,7 +122,7 @@ func affectedText(c CheckChange) string {
 	if len(c.AffectedRemoved) > 0 {
 		parts = append(parts, "- "+strings.Join(limit(c.AffectedRemoved, 5), ", "))
 	}
-	return strings.Join(parts, "\n")
+	return strings.Join(parts, "; ")
 }
 
 func limit(s []string, n int) []string {
@@ -248,7 +248,7 @@ func WriteMarkdown(w io.Writer, d *Document) error {
 		fmt.Fprintln(ew, "## Checks\n\n| change | check | severity | status | affected | because |\n|---|---|---|---|---|---|")
 		for _, c := range d.Checks {
 			fmt.Fprintf(ew, "| %s | %s %s | %s | %s | %s | %s |\n", c.Change, c.ID, Markdown(c.Title), c.Severity,
-				strings.ReplaceAll(statusPair(c), ">", "&gt;"), strings.ReplaceAll(Markdown(affectedText(c)), "\n", "<br>"), Markdown(becauseText(c)))
+				strings.ReplaceAll(statusPair(c), ">", "&gt;"), Markdown(affectedText(c)), Markdown(becauseText(c)))
 		}
 		fmt.Fprintln(ew)
 	}
