@@ -9,6 +9,7 @@ import (
 	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/collectors/snapshot"
 	"github.com/m365audit/m365audit/report/describe"
+	"github.com/m365audit/m365audit/report/model"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -206,8 +207,7 @@ func writeSummary(f *excelize.File, st *styles, doc *checks.Document, snap *snap
 	more := [][2]string{
 		{"Score formula", doc.Score.Formula},
 		{"Score points", fmt.Sprintf("%s of %s", trimFloat(doc.Score.Earned), trimFloat(doc.Score.Possible))},
-		{"Checks", fmt.Sprintf("%d checks: %d evaluated, %d not evaluable (data not collected or not applicable); accepted risks: %d",
-			len(doc.Results), doc.Coverage.Evaluated, doc.Coverage.NotEvaluable, doc.Score.Accepted)},
+		{"Checks", fmt.Sprintf("%s; accepted risks: %d", model.Counts(doc).Sentence(), doc.Score.Accepted)},
 		{"Licences", licenceText(doc.Licences)},
 	}
 	if subs := subscriptionsText(snap); subs != "" {

@@ -582,3 +582,44 @@ func TestSummaryOmittedProperties(t *testing.T) {
 		})
 	}
 }
+
+// TestSummaryChecksCounts: the Summary's Checks line counts every status
+// group from the results, so not-applicable checks are not hidden among the
+// evaluated or not-evaluable ones and the parts add up to the total.
+func TestSummaryChecksCounts(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		doc  func() *checks.Document
+		want string
+	}{
+		{"fixture", fixtureDoc, "9 checks: 5 evaluated; 1 not evaluable because data was not collected; 1 not applicable (licence or feature absent); 1 needs a manual review; 1 could not run (check error); accepted risks: 1"},
+		{"four not applicable", func() *checks.Document {
+			doc := fixtureDoc()
+			for i := range doc.Results {
+				if s := doc.Results[i].Status; s == checks.StatusUnknown || s == checks.StatusError || s == checks.StatusManual || s == checks.StatusPass {
+					doc.Results[i].Status = checks.StatusNotApplicable
+				}
+			}
+			return doc
+		}, "9 checks: 4 evaluated; 0 not evaluable because data was not collected; 5 not applicable (licence or feature absent); 0 need a manual review; accepted risks: 1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := open(t, write(t, tc.doc(), nil, Options{}))
+			rows, err := f.GetRows(sheetSummary)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range rows {
+				if len(r) > 1 && r[0] == "Checks" {
+					if r[1] != tc.want {
+						t.Errorf("Checks = %q\nwant      %q", r[1], tc.want)
+					}
+					return
+				}
+			}
+			t.Error("no Checks row")
+		})
+	}
+}
