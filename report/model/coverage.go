@@ -22,6 +22,12 @@ type DatasetGap struct {
 	Checks int
 }
 
+// NotCollected is Report.NotCollected without building the whole model:
+// the console summary lists the same datasets as the PDF and workbook.
+func NotCollected(doc *checks.Document, snap *snapshot.Snapshot) []DatasetGap {
+	return notCollected(doc, snap)
+}
+
 // notCollected lists the datasets the coverage shows not collected, denied
 // and failed ones first (they are what an operator can fix), then those
 // collected without some properties. The snapshot's manifest, when given,
