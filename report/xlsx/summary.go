@@ -98,8 +98,11 @@ func licenceText(l checks.Licences) string {
 func datasetReason(d checks.DatasetCoverage, snap *snapshot.Snapshot) string {
 	if snap != nil {
 		if info, ok := snap.Manifest.Datasets[d.ID]; ok {
-			return info.Describe()
+			return describe.DatasetStatus(d.ID, info)
 		}
+	}
+	if describe.IncidentSkipped(d.ID, snapshot.DatasetInfo{Status: d.Status}) {
+		return describe.DatasetStatus(d.ID, snapshot.DatasetInfo{Status: d.Status})
 	}
 	s := string(d.Status)
 	if d.Reason != "" {

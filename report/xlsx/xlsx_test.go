@@ -365,13 +365,16 @@ func TestNotCollectedSaysSoFirst(t *testing.T) {
 		snapshot.DSUserRegistrationDetails:   {Status: snapshot.StatusUnlicensed, Licence: "Entra ID P1"},
 		snapshot.DSConditionalAccessPolicies: {Status: snapshot.StatusForbidden, Reason: "Authorization_RequestDenied", Permission: "Policy.Read.All"},
 		snapshot.DSExoCASMailbox:             {Status: snapshot.StatusError, Reason: "timeout"},
+		// As collect records it for a routine audit: the client report
+		// says it once, without flags or a permission hint.
+		snapshot.DSGuestInviters: {Status: snapshot.StatusSkipped, Reason: "collected only for an incident (--incident-user and --incident-start)", Permission: "User.Read.All"},
 	})
 	f := open(t, write(t, fixtureDoc(), s, Options{}))
 	tests := []struct{ sheet, first string }{
 		{sheetUsers, "Not collected: userRegistrationDetails — unlicensed (needs Entra ID P1)"},
 		{sheetCA, "Not collected: conditionalAccessPolicies — forbidden: Authorization_RequestDenied (needs Policy.Read.All)"},
 		{sheetMailboxes, "Not collected: exoCasMailbox — error: timeout"},
-		{sheetGuests, "Not collected: guestInviters — skipped: not in this snapshot (an incident dataset: collected only when collect runs with --incident-user)"},
+		{sheetGuests, "Guest inviters (invitedBy): not collected (collected only during an incident investigation)"},
 	}
 	for _, tc := range tests {
 		rows, err := f.GetRows(tc.sheet)
