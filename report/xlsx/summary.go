@@ -228,7 +228,8 @@ func writeSummary(f *excelize.File, st *styles, doc *checks.Document, snap *snap
 		}
 	}
 
-	// Coverage: every dataset that did not give full data, with why.
+	// Coverage: the datasets the report model counts as not collected (as
+	// the PDF, HTML and console list them), with why.
 	s.row++
 	if err := s.str("A", s.row, "Data not collected", kindHeader, false); err != nil {
 		return err
@@ -237,9 +238,13 @@ func writeSummary(f *excelize.File, st *styles, doc *checks.Document, snap *snap
 		return err
 	}
 	s.row++
+	gap := map[string]bool{}
+	for _, g := range model.NotCollected(doc, snap) {
+		gap[g.ID] = true
+	}
 	var missing []checks.DatasetCoverage
 	for _, d := range doc.Coverage.Datasets {
-		if d.Status != snapshot.StatusOK || len(d.Omitted) > 0 {
+		if gap[d.ID] {
 			missing = append(missing, d)
 		}
 	}

@@ -626,3 +626,40 @@ func TestSummaryChecksCounts(t *testing.T) {
 		})
 	}
 }
+
+// TestSummaryDataNotCollectedIsTheModels: the Summary lists the datasets
+// the report model counts as not collected, as the PDF, HTML and console
+// do: a routine audit does not list the incident datasets it skipped, and
+// an unlicensed dataset is listed even when its checks were evaluated.
+func TestSummaryDataNotCollectedIsTheModels(t *testing.T) {
+	t.Parallel()
+	doc := fixtureDoc()
+	doc.Incident = nil
+	doc.Coverage.Datasets = append(doc.Coverage.Datasets,
+		checks.DatasetCoverage{ID: snapshot.DSSignIns, Status: snapshot.StatusSkipped, Reason: "collected only for an incident (--incident-user and --incident-start)"},
+		checks.DatasetCoverage{ID: snapshot.DSRiskDetections, Status: snapshot.StatusUnlicensed, Reason: "needs Entra ID P2"})
+	f := open(t, write(t, doc, nil, Options{}))
+	rows, err := f.GetRows(sheetSummary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]string{}
+	for _, r := range rows {
+		if len(r) > 1 {
+			listed[r[0]] = r[1]
+		}
+	}
+	for _, tc := range []struct {
+		id     string
+		listed bool
+	}{
+		{snapshot.DSUserRegistrationDetails, true},
+		{snapshot.DSRiskDetections, true},
+		{snapshot.DSSignIns, false},
+		{snapshot.DSUsers, false},
+	} {
+		if _, ok := listed[tc.id]; ok != tc.listed {
+			t.Errorf("%s listed = %v, want %v", tc.id, ok, tc.listed)
+		}
+	}
+}
