@@ -39,57 +39,12 @@ func exoFwd001() Check {
 // unclear state, no default policy) makes the answer unknown unless the
 // other side already blocks.
 func evalEXOFwd001(c *Context) Outcome {
-	policies, err := c.OutboundSpamPolicies()
+	e, err := exoExternalForwarding(c)
 	if err != nil {
 		return Unknown(err)
 	}
-	rules, err := c.OutboundSpamRules()
-	if err != nil {
-		return Unknown(err)
-	}
-	domains, err := c.RemoteDomains()
-	if err != nil {
-		return Unknown(err)
-	}
-	views := exoOutboundPolicies(policies, rules)
-
-	var allow []exoPolicyView
-	var polUnsure, blocking, notApplied []string
-	hasDefault := false
-	for _, v := range views {
-		hasDefault = hasDefault || v.IsDefault
-		switch {
-		case v.Applied == exoAppliedNo:
-			if v.Mode == exoModeOn {
-				notApplied = append(notApplied, v.Name())
-			}
-		case v.Mode == exoModeOn && v.Applied == exoAppliedYes:
-			allow = append(allow, v)
-		case v.Mode == exoModeOn || v.Mode == exoModeUnknown:
-			polUnsure = append(polUnsure, fmt.Sprintf("policy %s (AutoForwardingMode %s; %s)", v.Name(), v.ModeText(), v.Scope))
-		case v.Mode == exoModeAutomatic:
-			blocking = append(blocking, v.Name()+": Automatic = Off")
-		default:
-			blocking = append(blocking, v.Name()+": Off")
-		}
-	}
-	if !hasDefault {
-		polUnsure = append(polUnsure, "no default outbound spam policy in the data")
-	}
-
-	var rdAllow []snapshot.RemoteDomain
-	var rdUnsure []string
-	for _, d := range domains {
-		switch {
-		case d.AutoForwardEnabled.True():
-			rdAllow = append(rdAllow, d)
-		case !d.AutoForwardEnabled.Valid:
-			rdUnsure = append(rdUnsure, "remote domain "+exoRemoteDomainLabel(d)+" (AutoForwardEnabled not reported)")
-		}
-	}
-	if len(domains) == 0 {
-		rdUnsure = append(rdUnsure, "no remote domains in the data (the Default remote domain always exists)")
-	}
+	allow, polUnsure, blocking, notApplied := e.allow, e.polUnsure, e.blocking, e.notApplied
+	rdAllow, rdUnsure, domains := e.rdAllow, e.rdUnsure, e.domains
 
 	rdNames := func() string {
 		n := make([]string, 0, len(rdAllow))
@@ -118,8 +73,7 @@ func evalEXOFwd001(c *Context) Outcome {
 			phrase.Word(len(allow), "policy", "policies"), exoNames(pn, 5), exoVerbS(len(allow)),
 			phrase.Word(len(rdAllow), "domain", "domains"), rdNames(), exoVerbS(len(rdAllow)), tail)
 	}
-	policyMayAllow := len(allow) > 0 || len(polUnsure) > 0
-	rdMayAllow := len(rdAllow) > 0 || len(rdUnsure) > 0
+	policyMayAllow, rdMayAllow := e.policyMayAllow(), e.rdMayAllow()
 	if policyMayAllow && rdMayAllow {
 		var unsure []string
 		for _, v := range allow {
@@ -145,6 +99,88 @@ func evalEXOFwd001(c *Context) Outcome {
 	}
 	return exoOutcome(StatusPass, nil, "Outbound spam %s %s allow%s automatic forwarding (On), but every remote domain blocks it (AutoForwardEnabled False on all %d), so no mail is forwarded automatically to external recipients. EXO-FWD-002 reports the policy setting.%s",
 		phrase.Word(len(allow), "policy", "policies"), exoNames(pn, 5), exoVerbS(len(allow)), len(domains), tail)
+}
+
+// exoForwarding is what the outbound spam policies and the remote domains
+// say about external automatic forwarding, the effective rule of
+// docs/semantics.md (EXO-FWD-001): it happens only when an applied policy
+// allows it (AutoForwardingMode On; Automatic counts as Off) AND a remote
+// domain allows it (AutoForwardEnabled True).
+type exoForwarding struct {
+	allow                           []exoPolicyView
+	polUnsure, blocking, notApplied []string
+	rdAllow                         []snapshot.RemoteDomain
+	rdUnsure                        []string
+	domains                         []snapshot.RemoteDomain
+}
+
+func exoExternalForwarding(c *Context) (exoForwarding, error) {
+	var e exoForwarding
+	policies, err := c.OutboundSpamPolicies()
+	if err != nil {
+		return e, err
+	}
+	rules, err := c.OutboundSpamRules()
+	if err != nil {
+		return e, err
+	}
+	domains, err := c.RemoteDomains()
+	if err != nil {
+		return e, err
+	}
+	e.domains = domains
+	hasDefault := false
+	for _, v := range exoOutboundPolicies(policies, rules) {
+		hasDefault = hasDefault || v.IsDefault
+		switch {
+		case v.Applied == exoAppliedNo:
+			if v.Mode == exoModeOn {
+				e.notApplied = append(e.notApplied, v.Name())
+			}
+		case v.Mode == exoModeOn && v.Applied == exoAppliedYes:
+			e.allow = append(e.allow, v)
+		case v.Mode == exoModeOn || v.Mode == exoModeUnknown:
+			e.polUnsure = append(e.polUnsure, fmt.Sprintf("policy %s (AutoForwardingMode %s; %s)", v.Name(), v.ModeText(), v.Scope))
+		case v.Mode == exoModeAutomatic:
+			e.blocking = append(e.blocking, v.Name()+": Automatic = Off")
+		default:
+			e.blocking = append(e.blocking, v.Name()+": Off")
+		}
+	}
+	if !hasDefault {
+		e.polUnsure = append(e.polUnsure, "no default outbound spam policy in the data")
+	}
+	for _, d := range domains {
+		switch {
+		case d.AutoForwardEnabled.True():
+			e.rdAllow = append(e.rdAllow, d)
+		case !d.AutoForwardEnabled.Valid:
+			e.rdUnsure = append(e.rdUnsure, "remote domain "+exoRemoteDomainLabel(d)+" (AutoForwardEnabled not reported)")
+		}
+	}
+	if len(domains) == 0 {
+		e.rdUnsure = append(e.rdUnsure, "no remote domains in the data (the Default remote domain always exists)")
+	}
+	return e, nil
+}
+
+// policyMayAllow: some applied outbound spam policy allows external
+// forwarding, or cannot be shown not to.
+func (e exoForwarding) policyMayAllow() bool { return len(e.allow) > 0 || len(e.polUnsure) > 0 }
+
+// rdMayAllow: some remote domain allows it, or cannot be shown not to.
+func (e exoForwarding) rdMayAllow() bool { return len(e.rdAllow) > 0 || len(e.rdUnsure) > 0 }
+
+// blockedBy says what blocks external automatic forwarding tenant-wide
+// today, "" when nothing is shown to block it.
+func (e exoForwarding) blockedBy() string {
+	switch {
+	case !e.policyMayAllow():
+		return "every applied outbound spam policy blocks it (" + strings.Join(e.blocking, "; ") + ")"
+	case !e.rdMayAllow():
+		return fmt.Sprintf("every remote domain blocks it (AutoForwardEnabled False on all %d)", len(e.domains))
+	}
+	return ""
 }
 
 // exoRemoteDomainAffected describes a remote domain as a finding.

@@ -15,7 +15,8 @@ const IDIRMbx001 = "IR-MBX-001"
 func irMbx001() Check {
 	return Check{Meta: Meta{ID: IDIRMbx001, Title: "Mailbox-level forwarding configured", Category: categoryIncident, Severity: SeverityCritical, Incident: true,
 		Rationale: "Mailbox forwarding silently copies every message to the attacker, and survives a password reset.",
-		Datasets:  []string{snapshot.DSExoMailbox}, AlsoReads: []string{snapshot.DSDomains, snapshot.DSOrganization, snapshot.DSUsers},
+		Datasets:  []string{snapshot.DSExoMailbox}, AlsoReads: []string{snapshot.DSDomains, snapshot.DSOrganization, snapshot.DSUsers,
+			snapshot.DSExoOutboundSpamPolicy, snapshot.DSExoOutboundSpamRule, snapshot.DSExoRemoteDomain},
 		References: References{CIS: []string{"6.2.1"}, CISVersion: "v5.0.0", Other: []string{"Hawk Get-HawkUserEmailForwarding"}},
 		Remediation: Remediation{Summary: "Clear forwarding on the incident users' mailboxes.", Script: true,
 			Steps: []string{"Set-Mailbox -Identity <upn> -ForwardingSmtpAddress $null -ForwardingAddress $null -DeliverToMailboxAndForward $false"}}},
@@ -28,6 +29,14 @@ func evalIRMbx001(c *Context) Outcome {
 	boxes, err := c.Mailboxes()
 	if err != nil {
 		return Unknown(err)
+	}
+	// Whether the tenant lets external forwarding through today
+	// (EXO-FWD-001's effective rule); configured forwarding is reported
+	// and cleared either way, since a policy change would turn it on.
+	blocked, allowed := "", false
+	if fwd, err := exoExternalForwarding(c); err == nil {
+		blocked = fwd.blockedBy()
+		allowed = len(fwd.allow) > 0 && len(fwd.rdAllow) > 0
 	}
 	var out []Affected
 	attributed, external, internal := 0, 0, 0
@@ -55,6 +64,9 @@ func evalIRMbx001(c *Context) Outcome {
 		}
 		if fwdAddr != "" {
 			parts = append(parts, "forwards to recipient "+fwdAddr)
+		}
+		if ext && blocked != "" {
+			parts = append(parts, "not delivered outside today (EXO-FWD-001): "+blocked)
 		}
 		if m.DeliverToMailboxAndForward.True() {
 			parts = append(parts, "keeps a copy (the user sees nothing unusual)")
@@ -88,10 +100,27 @@ func evalIRMbx001(c *Context) Outcome {
 	}
 	switch {
 	case attributed > 0 || external > 0:
-		sum := fmt.Sprintf("%s %s mail outside the tenant.", phrase.Plural(external, "mailbox", "mailboxes"), irIf(external == 1, "forwards", "forward"))
-		if attributed > 0 {
-			sum += fmt.Sprintf(" %s set on incident users' mailboxes inside the window — clear %s.", phrase.Plural(attributed, "forwarding was", "forwardings were"), irIf(attributed == 1, "it", "them"))
+		var sum string
+		switch {
+		case external == 0:
+		case blocked != "":
+			sum = fmt.Sprintf("%s %s forwarding outside the tenant configured, but it is not delivered today, as EXO-FWD-001 finds: %s.",
+				phrase.Plural(external, "mailbox", "mailboxes"), irIf(external == 1, "has", "have"), blocked)
+		case allowed:
+			sum = fmt.Sprintf("%s %s mail outside the tenant: the outbound spam policy and a remote domain allow it (EXO-FWD-001).",
+				phrase.Plural(external, "mailbox", "mailboxes"), irIf(external == 1, "forwards", "forward"))
+		default:
+			sum = fmt.Sprintf("%s %s forwarding outside the tenant configured; whether the outbound spam policies and remote domains let it through could not be told (EXO-FWD-001).",
+				phrase.Plural(external, "mailbox", "mailboxes"), irIf(external == 1, "has", "have"))
 		}
+		if attributed > 0 {
+			sum += fmt.Sprintf(" %s set on incident users' mailboxes inside the window — clear %s", phrase.Plural(attributed, "forwarding was", "forwardings were"), irIf(attributed == 1, "it", "them"))
+			if blocked != "" {
+				sum += ": a change to the outbound policy would let it through"
+			}
+			sum += "."
+		}
+		sum = strings.TrimSpace(sum)
 		return Outcome{Status: StatusFail, Summary: sum, Affected: out}
 	case internal > 0:
 		return Outcome{Status: StatusWarn, Summary: fmt.Sprintf("%s forward mail inside the tenant; confirm each is intended.", phrase.Plural(internal, "mailbox", "mailboxes")), Affected: out}

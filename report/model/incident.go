@@ -367,7 +367,7 @@ func buildIncident(doc *checks.Document, snap *snapshot.Snapshot, rem Remediatio
 		if !ok || !IsOpen(r) {
 			continue
 		}
-		m.Posture = append(m.Posture, PostureGap{ID: r.ID, Title: r.Title, Line: FirstSentence(r.Summary), Severity: r.Severity})
+		m.Posture = append(m.Posture, PostureGap{ID: r.ID, Title: r.Title, Line: postureLine(r), Severity: r.Severity})
 	}
 	if mfa, ok := byID[checks.IDEntraMFA001]; ok && mfa.Status == checks.StatusPass {
 		if sig, ok := byID[checks.IDIRSig002]; ok && sig.Status == checks.StatusFail {
@@ -396,6 +396,62 @@ func buildIncident(doc *checks.Document, snap *snapshot.Snapshot, rem Remediatio
 	m.Timeline = Timeline(doc, snap)
 	markAttackerSignIns(m.Timeline, doc)
 	return m
+}
+
+// postureLine is a gap's line in "Gaps that let it happen": the first
+// sentence of the summary (what is configured) and, when the check failed
+// on sign-in evidence, that evidence from the typed sign-in groups — a
+// configuration that reads as sound must not hide that it did not hold.
+func postureLine(r checks.Result) string {
+	line := FirstSentence(r.Summary)
+	if r.Status != checks.StatusFail {
+		return line
+	}
+	n := 0
+	users := map[string]bool{}
+	var clients []string
+	single := true
+	var first time.Time
+	for _, a := range r.Affected {
+		s := a.SignIn
+		if a.Kind != "signIn" || s == nil || s.Succeeded == 0 {
+			continue
+		}
+		n += s.Succeeded
+		users[phrase.FirstOf(s.UPN, s.UserID)] = true
+		if s.Client != "" && !containsFold(clients, s.Client) {
+			clients = append(clients, s.Client)
+		}
+		if s.MFA {
+			single = false
+		}
+		if !s.First.IsZero() && (first.IsZero() || s.First.Before(first)) {
+			first = s.First
+		}
+	}
+	if n == 0 {
+		return line
+	}
+	names := make([]string, 0, len(users))
+	for u := range users {
+		names = append(names, u)
+	}
+	sort.Strings(names)
+	sort.Strings(clients)
+	what := "successful sign-in"
+	whats := "successful sign-ins"
+	if single {
+		what, whats = "successful single-factor sign-in", "successful single-factor sign-ins"
+	}
+	ev := " It did not hold: the sign-in log shows " + phrase.Plural(n, what, whats)
+	if len(clients) > 0 {
+		ev += " over " + phrase.AndList(clients)
+	}
+	ev += " by " + phrase.AndList(names)
+	if !first.IsZero() {
+		ev += ", first " + FmtDate(first)
+	}
+	return line + ev + "."
 }
 
 func objLess(a, b IncidentObject) bool {

@@ -306,8 +306,8 @@ func (r *renderer) containment(m *model.Incident) {
 		r.y += 1.5
 	default:
 		r.para("Objects the incident checks found that the scripts leave to a person: not attributed to the attacker, "+
-			"or of a kind no script step handles (apps, delegations, role and configuration changes). Sign-ins are evidence, listed above, "+
-			"and the attacker's mail is under Who received the attacker's mail.",
+			"or of a kind no script step handles (apps, delegations, role and configuration changes). Sign-ins are evidence: they are in the Timeline below; "+
+			"the attacker's mail is under Who received the attacker's mail, above.",
 			muted, marginX, contentW)
 		r.y += 0.5
 		shown := review[:min(len(review), maxReviewRows)]

@@ -127,7 +127,7 @@ func TestIncidentContoso(t *testing.T) {
 			"eMClient", "Guestsinvited(5)", "Authenticationmethodsregistered(2)", "Inboxrules(4)", "rule“ndr”", "rule“Mailboxmaintenance”",
 		}},
 		{open, "still open", []string{"IR-USR-002", "IR-INB-001", "IR-MBX-001", "IR-GST-001", "IR-APP-001",
-			"Gapsthatletithappen", "EXO-PROTO-001", "EXO-PROTO-003", "ENTRA-EXT-001", "ENTRA-APP-001", "ENTRA-MFA-001"}},
+			"Gapsthatletithappen", "Itdidnothold:thesign-inlogshows10successfulsingle-factorsign-ins", "EXO-PROTO-001", "EXO-PROTO-003", "ENTRA-EXT-001", "ENTRA-APP-001", "ENTRA-MFA-001"}},
 		{script, "containment", []string{"Script: " + model.ContainmentFileName("adele.vance@contoso.com"), "Block sign-in.",
 			"Reset password (random, change required at next sign-in)", "Revoke all sign-in sessions and refresh tokens",
 			"Remove the 2 authentication methods registered in the window", "Remove the 2 suspicious inbox rules",
@@ -135,7 +135,7 @@ func TestIncidentContoso(t *testing.T) {
 			"Revoke the OAuth consent (delegated permission grant)", "eM Client — scopes Mail.ReadWrite", "Disable POP, IMAP and SMTP AUTH for the mailbox",
 			model.WhatRemoveHidden, "rule “Mailbox maintenance”", model.WhatReleaseSender,
 			"Already deleted, evidence only", "rule “ndr” — created 2026-11-18 08:01 UTC, deleted 2026-11-18 08:41 UTC"}},
-		{review, "review", []string{"JunPark", "“Newsletters”", "eMClient"}},
+		{review, "review", []string{"JunPark", "“Newsletters”", "eMClient", "Sign-insareevidence:theyareintheTimelinebelow"}},
 		{timeline, "timeline", []string{"Sign-in via IMAP4 succeeded", "Guestinvited", "sheetTimeline"}},
 	} {
 		for _, w := range c.want {
