@@ -29,7 +29,12 @@ func evalIRInb001(c *Context) Outcome {
 	if err != nil {
 		return Unknown(err)
 	}
-	folders, _ := c.IncidentMailFolders()
+	folders, folderErr := c.IncidentMailFolders()
+	if folderErr != nil {
+		// A rule moving mail to a folder that cannot be named is a doubt
+		// (review), never ordinary: irRuleReasons.
+		c.decidedWithout(snapshot.DSIncidentMailFolders)
+	}
 	var out []Affected
 	suspicious, uncertain, ordinary := 0, 0, 0
 	for _, uid := range sc.incidentUserIDs() {

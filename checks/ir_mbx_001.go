@@ -37,6 +37,14 @@ func evalIRMbx001(c *Context) Outcome {
 	if fwd, err := exoExternalForwarding(c); err == nil {
 		blocked = fwd.blockedBy()
 		allowed = len(fwd.allow) > 0 && len(fwd.rdAllow) > 0
+	} else {
+		// They only say whether forwarding is delivered today; the
+		// summary then says that could not be told.
+		for _, ds := range []string{snapshot.DSExoOutboundSpamPolicy, snapshot.DSExoOutboundSpamRule, snapshot.DSExoRemoteDomain} {
+			if !c.Info(ds).Status.HasData() {
+				c.decidedWithout(ds)
+			}
+		}
 	}
 	var out []Affected
 	attributed, external, internal := 0, 0, 0
