@@ -78,8 +78,8 @@ func (r *renderer) findings() error {
 		r.para(msg, textStyle{size: 10, color: colText}, marginX, contentW)
 		return nil
 	}
-	r.newPage()
-	r.heading("Findings", 0)
+	r.sectionBreak()
+	r.headingWith("Findings", 0, 14+r.findingHead(cats[0].results[0]))
 	n := 0
 	for _, c := range cats {
 		n += len(c.results)
@@ -89,7 +89,7 @@ func (r *renderer) findings() error {
 		textStyle{size: 9, color: colMuted}, marginX, contentW)
 	r.y += 2
 	for _, c := range cats {
-		r.heading(fmt.Sprintf("%s (%d)", c.name, len(c.results)), 1)
+		r.headingWith(fmt.Sprintf("%s (%d)", c.name, len(c.results)), 1, r.findingHead(c.results[0]))
 		for _, res := range c.results {
 			if err := r.checkCtx(); err != nil {
 				return err
@@ -100,6 +100,14 @@ func (r *renderer) findings() error {
 	return nil
 }
 
+// findingHead is the height kept together at the start of a finding:
+// badges, title and the first lines.
+func (r *renderer) findingHead(res checks.Result) float64 {
+	titleSt := textStyle{size: 10.5, bold: true, color: colText}
+	titleLines := r.l.wrap(res.ID+"  "+res.Title, contentW, titleSt, false)
+	return 3 + lineH(7) + 0.8 + 1.5 + float64(len(titleLines))*lineH(10.5) + 4*lineH(9)
+}
+
 // finding draws one non-passing check.
 func (r *renderer) finding(res checks.Result) {
 	titleSt := textStyle{size: 10.5, bold: true, color: colText}
@@ -107,7 +115,7 @@ func (r *renderer) finding(res checks.Result) {
 	badgeH := lineH(7) + 0.8
 	// Keep the badges, title and the first lines together.
 	titleLines := r.l.wrap(res.ID+"  "+res.Title, contentW, titleSt, false)
-	r.need(badgeH + 1.5 + float64(len(titleLines))*lineH(10.5) + 4*lineH(9))
+	r.need(r.findingHead(res))
 	r.y += 1
 	r.f.SetDrawColor(colRule.r, colRule.g, colRule.b)
 	r.f.SetLineWidth(0.3)
@@ -148,14 +156,34 @@ func (r *renderer) finding(res checks.Result) {
 		r.para(text, textStyle{size: 9, color: colAccepted}, marginX, contentW)
 		r.y += 1.2
 	}
+	refs := references(res.References)
+	refSt := textStyle{size: 7.5, color: colMuted}
+	// The References line stays with the end of its finding: the last
+	// block drawn before it keeps its last line (or row) with it.
+	tail := r.paraH(refs, refSt, contentW)
+	if tail > 0 {
+		tail += 1.5 // the space after the block
+	}
+	rem := res.Remediation
+	hasRem := rem.Summary != "" || len(rem.Steps) > 0 || rem.Script
 	r.labelled("Why it matters", res.Rationale, marginX, contentW)
+	if !hasRem && len(res.Affected) == 0 {
+		r.tail = tail
+	}
 	r.labelled("Finding", res.Summary, marginX, contentW)
 	if len(res.Affected) > 0 {
+		if !hasRem {
+			r.tail = tail
+		}
 		r.affected(res)
 	}
-	r.remediation(res.Remediation, res.Incident)
-	if refs := references(res.References); refs != "" {
-		r.para(refs, textStyle{size: 7.5, color: colMuted}, marginX, contentW)
+	if hasRem {
+		r.tail = tail
+	}
+	r.remediation(rem, res.Incident)
+	r.tail = 0
+	if refs != "" {
+		r.para(refs, refSt, marginX, contentW)
 	}
 	r.y += 2
 }
@@ -164,10 +192,6 @@ func (r *renderer) finding(res checks.Result) {
 func (r *renderer) affected(res checks.Result) {
 	n := len(res.Affected)
 	shown := res.Affected[:min(n, r.opt.MaxAffected)]
-	// Keep the label with the table header and its first rows.
-	r.need(lineH(9) + 4*(lineH(7.5)+2.4))
-	r.para(fmt.Sprintf("Affected objects (%d)", n), textStyle{size: 9, bold: true, color: colText}, marginX, contentW)
-	r.y += 0.5
 	withTime := false
 	for _, a := range shown {
 		if a.Time != nil || a.Actor != "" {
@@ -211,6 +235,10 @@ func (r *renderer) affected(res checks.Result) {
 		row = append(row, cell{text: orDash(detail)})
 		rows = append(rows, row)
 	}
+	// Keep the label with the table header and its first row.
+	r.need(lineH(9) + 0.5 + r.tableLead(cols, rows, 7.5))
+	r.para(fmt.Sprintf("Affected objects (%d)", n), textStyle{size: 9, bold: true, color: colText}, marginX, contentW)
+	r.y += 0.5
 	r.table(cols, rows, 7.5)
 	if n > len(shown) {
 		r.para(fmt.Sprintf("… and %d more — full list in the workbook (report.xlsx, sheet Affected objects).", n-len(shown)),
@@ -224,14 +252,18 @@ func (r *renderer) remediation(rem checks.Remediation, incident bool) {
 		return
 	}
 	body := textStyle{size: 9, color: colText}
-	r.need(3 * lineH(9))
+	r.need(3*lineH(9) + r.tail)
 	r.para("How to fix", textStyle{size: 9, bold: true, color: colText}, marginX, contentW)
 	if rem.Summary != "" {
 		r.para(rem.Summary, body, marginX, contentW)
 	}
 	for i, s := range rem.Steps {
 		num := fmt.Sprintf("%d.", i+1)
-		r.need(lineH(9))
+		if h := r.paraH(s, body, contentW-7) + r.tail; i == len(rem.Steps)-1 && !rem.Script && h < contentBot-contentTop {
+			r.need(h) // the last step stays with the References line
+		} else {
+			r.need(lineH(9))
+		}
 		top := r.y
 		nl := r.l.wrap(num, 10, body, false)[0]
 		r.l.drawLine(marginX+1, top+baseline(lineH(9), 9), nl, body)
@@ -294,13 +326,15 @@ func (r *renderer) notEvaluable() error {
 			{text: orDash(res.Summary), lines: true},
 		})
 	}
+	intro := "Unknown: the data the check needs was not collected (the reason says which permission or licence is missing). " +
+		"N/A: the licence or feature the check concerns is absent. None of these count as passed."
+	introSt := textStyle{size: 8.5, color: colMuted}
+	cols := []column{{"ID", 38}, {"Check", 58}, {"Status", 20}, {"Reason", 64}}
 	r.y += 4
-	r.heading("Checks that could not be evaluated", 0)
-	r.para("Unknown: the data the check needs was not collected (the reason says which permission or licence is missing). "+
-		"N/A: the licence or feature the check concerns is absent. None of these count as passed.",
-		textStyle{size: 8.5, color: colMuted}, marginX, contentW)
+	r.headingWith("Checks that could not be evaluated", 0, r.paraH(intro, introSt, contentW)+1.5+r.tableLead(cols, rows, 7.5))
+	r.para(intro, introSt, marginX, contentW)
 	r.y += 1.5
-	r.table([]column{{"ID", 38}, {"Check", 58}, {"Status", 20}, {"Reason", 64}}, rows, 7.5)
+	r.table(cols, rows, 7.5)
 	return r.checkCtx()
 }
 
@@ -326,8 +360,9 @@ func (r *renderer) passed() error {
 			{text: capitalise(string(res.Severity)), color: &c},
 		})
 	}
+	cols := []column{{"ID", 38}, {"Check", 84}, {"Category", 40}, {"Severity", 18}}
 	r.y += 4
-	r.heading("Passed checks", 0)
-	r.table([]column{{"ID", 38}, {"Check", 84}, {"Category", 40}, {"Severity", 18}}, rows, 7.5)
+	r.headingWith("Passed checks", 0, r.tableLead(cols, rows, 7.5))
+	r.table(cols, rows, 7.5)
 	return r.checkCtx()
 }

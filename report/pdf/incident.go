@@ -212,9 +212,9 @@ func whenOf(a checks.Affected) string {
 func shortTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
 
 func (r *renderer) stillOpen(m *model.Incident) {
-	r.heading("What is still open", 1)
 	body := textStyle{size: 9, color: colText}
 	if len(m.Open) == 0 {
+		r.heading("What is still open", 1)
 		r.para("No incident check fails or warns.", body, marginX, contentW)
 		r.y += 1
 	} else {
@@ -227,9 +227,17 @@ func (r *renderer) stillOpen(m *model.Incident) {
 				{text: orDash(res.Summary)},
 			})
 		}
-		r.table([]column{{"Severity", 18}, {"Incident check", 62}, {"What is open", 100}}, rows, 7.5)
+		cols := []column{{"Severity", 18}, {"Incident check", 62}, {"What is open", 100}}
+		r.headingWith("What is still open", 1, r.tableLead(cols, rows, 7.5))
+		r.table(cols, rows, 7.5)
 	}
-	r.need(lineH(9.5) + 3*(lineH(7.5)+2.4))
+	gapCols := []column{{"Severity", 18}, {"Configuration check", 62}, {"Finding", 100}}
+	gapLead := 3 * lineH(9)
+	if len(m.Posture) > 0 {
+		p := m.Posture[0]
+		gapLead = r.tableLead(gapCols, [][]cell{{{text: capitalise(string(p.Severity)), bold: true}, {text: p.ID + "\n" + p.Title, lines: true}, {text: orDash(p.Line)}}}, 7.5)
+	}
+	r.need(lineH(9.5) + 0.5 + gapLead)
 	r.para("Gaps that let it happen", textStyle{size: 9.5, bold: true, color: colHeading}, marginX, contentW)
 	r.y += 0.5
 	if len(m.Posture) == 0 {
@@ -246,7 +254,7 @@ func (r *renderer) stillOpen(m *model.Incident) {
 			{text: orDash(p.Line)},
 		})
 	}
-	r.table([]column{{"Severity", 18}, {"Configuration check", 62}, {"Finding", 100}}, rows, 7.5)
+	r.table(gapCols, rows, 7.5)
 }
 
 func (r *renderer) containment(m *model.Incident) {
@@ -258,7 +266,11 @@ func (r *renderer) containment(m *model.Incident) {
 		"and on nothing else. Read it and run it with -WhatIf first.", muted, marginX, contentW)
 	r.y += 1
 	for _, p := range m.Plans {
-		r.heading(p.User.Label, 2)
+		follow := 18.0
+		if p.Containment != nil && len(p.Containment.Steps) > 0 && len(p.Steps) > 0 {
+			follow = r.paraH("Script: "+p.Script, textStyle{size: 8.5, bold: true}, contentW) + 0.5 + r.paraH(p.Steps[0].Text, body, contentW-4.5) + 0.6
+		}
+		r.headingWith(p.User.Label, 2, follow)
 		if p.Containment == nil || len(p.Containment.Steps) == 0 {
 			r.para("No containment script can be planned for this user: the account could not be tied to an object id (it is not in the "+
 				"snapshot's directory, and the containment check IR-USR-002 holds no evidence for it). Block sign-in, reset the password "+
@@ -322,13 +334,28 @@ func (r *renderer) containment(m *model.Incident) {
 		}
 	}
 
-	r.need(lineH(9.5) + 3*lineH(9))
+	// The list is short (capped): keep it on one page with its heading.
+	intro := "remediation.ps1 changes nothing in this tenant: no failing configuration check has a scripted fix."
+	if len(m.Hardening) > 0 {
+		intro = "remediation.ps1 hardens the tenant so the same attack fails next time; it changes only what is wrong. Its blocks, worst first:"
+	}
+	blockH := lineH(9.5) + 0.5 + r.paraH(intro, body, contentW)
+	for i, res := range append(append([]checks.Result(nil), m.Hardening...), m.Templates...) {
+		if i > maxHardening {
+			break
+		}
+		blockH += r.paraH(res.ID+": "+res.Title, small, contentW-4.5) + 0.6
+	}
+	if len(m.Templates) > 0 {
+		blockH += 1 + r.paraH("Manual: templates to complete in remediation.ps1 (as written they change nothing):", body, contentW)
+	}
+	r.need(min(blockH, lineH(9.5)+3*lineH(9)+30))
 	r.para("Then, organisation-wide (remediation.ps1)", textStyle{size: 9.5, bold: true, color: colHeading}, marginX, contentW)
 	r.y += 0.5
 	if len(m.Hardening) == 0 {
-		r.para("remediation.ps1 changes nothing in this tenant: no failing configuration check has a scripted fix.", body, marginX, contentW)
+		r.para(intro, body, marginX, contentW)
 	} else {
-		r.para("remediation.ps1 hardens the tenant so the same attack fails next time; it changes only what is wrong. Its blocks, worst first:", body, marginX, contentW)
+		r.para(intro, body, marginX, contentW)
 		for i, res := range m.Hardening {
 			if i == maxHardening {
 				r.para(fmt.Sprintf("… and %d more, in the findings and in remediation.ps1.", len(m.Hardening)-maxHardening), muted, marginX+4.5, contentW-4.5)

@@ -126,7 +126,9 @@ func (r *renderer) table(cols []column, rows [][]cell, size float64) {
 		}
 		r.y += h
 	}
-	r.need(2 * (lh + 2*pad))
+	// Keep the header with the first row (and with what the caller keeps
+	// before the table).
+	r.need(r.tableLead(cols, rows, size))
 	drawHead()
 	for i, row := range rows {
 		wrapped := make([][]textLine, len(cols))
@@ -151,7 +153,11 @@ func (r *renderer) table(cols []column, rows [][]cell, size float64) {
 			n = max(n, len(lines))
 		}
 		h := float64(n)*lh + 2*pad
-		if r.y+h > contentBot {
+		if i == len(rows)-1 && r.y+h+r.tail > contentBot && r.tail > 0 && h+r.tail < contentBot-contentTop {
+			// The last row goes with what must follow it.
+			r.newPage()
+			drawHead()
+		} else if r.y+h > contentBot {
 			r.newPage()
 			drawHead()
 		}
@@ -176,6 +182,31 @@ func (r *renderer) table(cols []column, rows [][]cell, size float64) {
 		r.y += h
 	}
 	r.y += 2
+}
+
+// tableLead is the height of a table's header and first row.
+func (r *renderer) tableLead(cols []column, rows [][]cell, size float64) float64 {
+	const pad = 1.2
+	lh := lineH(size)
+	n := 1
+	if len(rows) > 0 {
+		for j, c := range cols {
+			if j >= len(rows[0]) {
+				continue
+			}
+			st := textStyle{size: size, bold: rows[0][j].bold, color: colText}
+			n = max(n, min(len(r.l.wrap(rows[0][j].text, c.w-2*pad, st, rows[0][j].lines)), maxCellLines+1))
+		}
+	}
+	return lh + 2*pad + float64(n)*lh + 2*pad
+}
+
+// paraH is the height para draws s in.
+func (r *renderer) paraH(s string, st textStyle, w float64) float64 {
+	if s == "" {
+		return 0
+	}
+	return float64(len(r.l.wrap(s, w, st, true))) * lineH(st.size)
 }
 
 func sum(cols []column) float64 {

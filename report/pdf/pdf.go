@@ -92,6 +92,9 @@ type renderer struct {
 	rep *model.Report
 	opt Options
 	y   float64
+	// tail is the height of what must stay on one page with the last line
+	// (or table row) drawn while it is set: a finding's References line.
+	tail float64
 }
 
 func (r *renderer) render() error {
@@ -194,6 +197,17 @@ func (r *renderer) newPage() {
 }
 
 // need starts a new page unless h millimetres still fit.
+// sectionBreak starts a major section on a new page, unless the current
+// page is less than half used (the end of the previous section spilled
+// onto it), where a gap is enough.
+func (r *renderer) sectionBreak() {
+	if r.y > contentTop+(contentBot-contentTop)/2 {
+		r.newPage()
+		return
+	}
+	r.y += 6
+}
+
 func (r *renderer) need(h float64) {
 	if r.y+h > contentBot {
 		r.newPage()
@@ -245,7 +259,12 @@ func baseline(lh, size float64) float64 { return (lh+mm(size)*0.72)/2 + 0.1 }
 // para draws wrapped text at x with width w, breaking pages between lines.
 func (r *renderer) para(s string, st textStyle, x, w float64) {
 	lh := lineH(st.size)
-	for _, ln := range r.l.wrap(s, w, st, true) {
+	lines := r.l.wrap(s, w, st, true)
+	for i, ln := range lines {
+		if i == len(lines)-1 && r.tail > 0 && r.tail+lh < contentBot-contentTop {
+			// The last line goes with what must follow it.
+			r.need(lh + r.tail)
+		}
 		r.need(lh)
 		r.l.drawLine(x, r.y+baseline(lh, st.size), ln, st)
 		r.y += lh
@@ -263,13 +282,17 @@ func (r *renderer) labelled(label, text string, x, w float64) {
 	r.y += 1.2
 }
 
-func (r *renderer) heading(title string, level int) {
+func (r *renderer) heading(title string, level int) { r.headingWith(title, level, 18) }
+
+// headingWith draws a heading kept on one page with the follow millimetres
+// of what comes after it (at least a few lines).
+func (r *renderer) headingWith(title string, level int, follow float64) {
 	size := []float64{16, 13, 11}[min(level, 2)]
 	st := textStyle{size: size, bold: true, color: colHeading}
 	lines := r.l.wrap(title, contentW, st, false)
 	lh := lineH(size)
 	// Keep a heading with at least a few lines of what follows.
-	r.need(float64(len(lines))*lh + 18)
+	r.need(float64(len(lines))*lh + 6 + max(follow, 12))
 	if level == 0 {
 		r.y += 1
 	} else {

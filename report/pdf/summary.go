@@ -62,12 +62,13 @@ func (r *renderer) summary() error {
 	r.evidenceWarning()
 	if r.rep.Incident != nil {
 		// After an account compromise the incident is what the reader
-		// acts on first; the executive summary follows on its own page.
+		// acts on first; the executive summary follows on its own page,
+		// unless the incident's last page is less than half used.
 		if err := r.incidentSection(); err != nil {
 			return err
 		}
-		r.newPage()
-		r.heading("Executive summary", 0)
+		r.sectionBreak()
+		r.headingWith("Executive summary", 0, 60)
 	}
 
 	r.scorePanel()
@@ -283,9 +284,6 @@ func (r *renderer) coverage() {
 		r.y += 2
 		return
 	}
-	r.need(lineH(9) + 2*(lineH(7.5)+2.4) + 3*lineH(7.5))
-	r.para("Datasets not (fully) collected, and what would allow them:", textStyle{size: 9, bold: true, color: colText}, marginX, contentW)
-	r.y += 1
 	rows := make([][]cell, 0, len(missing))
 	for _, m := range missing {
 		reason := m.Reason
@@ -304,7 +302,11 @@ func (r *renderer) coverage() {
 			{text: fmt.Sprint(m.Checks)},
 		})
 	}
-	r.table([]column{{"Dataset", 44}, {"Status", 20}, {"Reason", 52}, {"Would be allowed by", 50}, {"Checks", 14}}, rows, 7.5)
+	cols := []column{{"Dataset", 44}, {"Status", 20}, {"Reason", 52}, {"Would be allowed by", 50}, {"Checks", 14}}
+	r.need(lineH(9) + 1 + r.tableLead(cols, rows, 7.5))
+	r.para("Datasets not (fully) collected, and what would allow them:", textStyle{size: 9, bold: true, color: colText}, marginX, contentW)
+	r.y += 1
+	r.table(cols, rows, 7.5)
 }
 
 // formula explains the score in the words of the results document.
