@@ -314,6 +314,9 @@ func (e *caEnv) strength(s *snapshot.AuthenticationStrength) (snapshot.Authentic
 
 func (e *caEnv) loadUsers() {
 	list, err := e.ctx.Users() // records the read for the running check
+	if err != nil {
+		e.ctx.decidedWithout(snapshot.DSUsers) // users are only named: the id stands in
+	}
 	if e.users != nil {
 		return
 	}

@@ -43,6 +43,9 @@ func evalEntraApp004(c *Context) Outcome {
 	if uerr != nil && !entraIsNotCollected(uerr) {
 		return Unknown(uerr)
 	}
+	if uerr != nil {
+		c.decidedWithout(snapshot.DSUsers) // users only name who consented; the id stands in
+	}
 	spByID := make(map[string]snapshot.ServicePrincipal, len(sps))
 	for _, sp := range sps {
 		spByID[strings.ToLower(sp.ID)] = sp

@@ -41,6 +41,10 @@ func evalEntraMFA004(c *Context) Outcome {
 	if uerr != nil && !entraIsNotCollected(uerr) {
 		return Unknown(uerr)
 	}
+	if uerr != nil {
+		// Without the users every holder counts as enabled, the stricter side.
+		c.decidedWithout(snapshot.DSUsers)
+	}
 	reg := entraRegistrationIndex(regs)
 	holders := entraPrivilegedHolders(c, ras, users)
 	var incapable, notPR, missing, groups []Affected

@@ -327,3 +327,38 @@ func (sc *incidentScope) unresolvedOutcome(o Outcome) Outcome {
 	}
 	return o
 }
+
+// irAddressGap says which sources of the attacker's addresses
+// (irAttackerAddresses) were not collected: the sign-in log (sisErr, the
+// error of reading it) and the directory audit log. It records that the
+// running check judged without them; the check must say so through note
+// and must not pass when signInsMissing, since the sign-in log is where
+// the attacker's addresses are found.
+func irAddressGap(c *Context, sisErr error) (note string, signInsMissing bool) {
+	_, auditErr := c.DirectoryAudits()
+	switch {
+	case sisErr != nil && auditErr != nil:
+		c.decidedWithout(snapshot.DSSignIns)
+		c.decidedWithout(snapshot.DSDirectoryAudits)
+		return " The addresses the attacker used are unknown: neither the sign-in log nor the directory audit log was collected.", true
+	case sisErr != nil:
+		c.decidedWithout(snapshot.DSSignIns)
+		return " The addresses the attacker used are known from the directory audit log only: the sign-in log was not collected.", true
+	case auditErr != nil:
+		c.decidedWithout(snapshot.DSDirectoryAudits)
+		return " The addresses the attacker used are known from the sign-in log only: the directory audit log was not collected.", false
+	}
+	return "", false
+}
+
+// notConclusive turns a pass into unknown, keeping what was found: the
+// check could not look at everything the pass claims.
+func notConclusive(o Outcome, why string) Outcome {
+	if o.Status != StatusPass {
+		o.Summary += why
+		return o
+	}
+	o.Status = StatusUnknown
+	o.Summary = "Not conclusive: " + o.Summary + why
+	return o
+}

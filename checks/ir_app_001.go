@@ -102,7 +102,13 @@ func evalIRApp001(c *Context) Outcome {
 	case StatusWarn:
 		return Outcome{Status: st, Summary: fmt.Sprintf("%s granted in the window or by incident users; review them.%s", phrase.Plural(review, "OAuth grant was", "OAuth grants were"), auditNote), Affected: out}
 	}
-	return Outcome{Status: st, Summary: fmt.Sprintf("No OAuth consent by an incident user and no new app consent %s.%s", sc.window(), auditNote), Affected: out}
+	o := Outcome{Status: st, Summary: fmt.Sprintf("No OAuth consent by an incident user and no new app consent %s.%s", sc.window(), auditNote), Affected: out}
+	if auditErr != nil {
+		// An admin consent for every user, given inside the window to an app
+		// already in the tenant, shows only in the audit log.
+		return notConclusive(o, "")
+	}
+	return o
 }
 
 // irConsentEvent finds a consent audit event in the window for the grant's

@@ -34,7 +34,7 @@ func evalIRApp002(c *Context) Outcome {
 	if err != nil {
 		return Unknown(err)
 	}
-	audits, _ := c.DirectoryAudits()
+	audits, auditErr := c.DirectoryAudits()
 	events := irAuditsNamed(audits, sc, "Add application", "Add service principal", "Add service principal credentials",
 		"Update application*", "Add owner to application", "Add owner to service principal", "Consent to application")
 	// touchedBy finds the audit event of one of the given activities that
@@ -129,12 +129,21 @@ func evalIRApp002(c *Context) Outcome {
 		add(a, ev, true)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	note := ""
+	if auditErr != nil {
+		// Owners added to an app appear only in the audit log, and without it
+		// nothing found can be tied to who did it.
+		note = " Owners added to apps were not checked and nothing could be tied to who did it: " + exoNotCollected(c, snapshot.DSDirectoryAudits) + "."
+	}
 	st := irVerdict(attributed, review)
 	switch st {
 	case StatusFail:
-		return Outcome{Status: st, Summary: fmt.Sprintf("%s to apps %s by incident users; %s to review.", phrase.Plural(attributed, "change was made", "changes were made"), sc.window(), phrase.Plural(review, "other change", "other changes")), Affected: out}
+		return Outcome{Status: st, Summary: fmt.Sprintf("%s to apps %s by incident users; %s to review.%s", phrase.Plural(attributed, "change was made", "changes were made"), sc.window(), phrase.Plural(review, "other change", "other changes"), note), Affected: out}
 	case StatusWarn:
-		return Outcome{Status: st, Summary: fmt.Sprintf("%s apps, credentials or owners %s; review them.", phrase.Plural(review, "change to", "changes to"), sc.window()), Affected: out}
+		return Outcome{Status: st, Summary: fmt.Sprintf("%s apps, credentials or owners %s; review them.%s", phrase.Plural(review, "change to", "changes to"), sc.window(), note), Affected: out}
+	}
+	if auditErr != nil {
+		return Outcome{Status: StatusUnknown, Summary: fmt.Sprintf("Not conclusive: no app or credential was added %s.%s", sc.window(), note), Affected: out}
 	}
 	return Outcome{Status: st, Summary: fmt.Sprintf("No app, credential or owner was added %s.", sc.window()), Affected: out}
 }

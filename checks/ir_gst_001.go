@@ -30,7 +30,15 @@ func evalIRGst001(c *Context) Outcome {
 		return Unknown(err)
 	}
 	inviters, invErr := c.GuestInviters()
-	audits, _ := c.DirectoryAudits()
+	audits, auditErr := c.DirectoryAudits()
+	if auditErr != nil {
+		// Users created in the window come from the users' own creation
+		// time; the audit log and invitedBy only name who created them.
+		c.decidedWithout(snapshot.DSDirectoryAudits)
+	}
+	if invErr != nil {
+		c.decidedWithout(snapshot.DSGuestInviters)
+	}
 	invites := irAuditsNamed(audits, sc, "Invite external user", "Add user")
 	var out []Affected
 	attributed, review := 0, 0

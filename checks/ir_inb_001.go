@@ -30,15 +30,27 @@ func evalIRInb001(c *Context) Outcome {
 	if err != nil {
 		return Unknown(err)
 	}
-	folders, _ := c.IncidentMailFolders()
+	folders, folderErr := c.IncidentMailFolders()
+	if folderErr != nil {
+		// A rule moving mail to a folder that cannot be named is a doubt
+		// (review), never ordinary: irRuleReasons.
+		c.decidedWithout(snapshot.DSIncidentMailFolders)
+	}
 	// What the audit log says about the listed rules (when they were
 	// created or changed, by whom, from which address): the same trails
 	// IR-INB-002 builds, matched by mailbox and rule name.
+	// The verdict is the rules' own: without these datasets the rules are
+	// judged the same, only undated.
 	var trails map[string]*irRuleTrail
 	if recs, err := c.IncidentAuditLog(); err == nil {
 		if _, off := irAuditIngestionOff(c); !off {
 			sis, _ := c.SignIns()
 			trails, _ = irRuleTrails(sc, recs, irAttackerAddresses(c, sc, sis))
+		}
+	}
+	for _, id := range []string{snapshot.DSIncidentAuditLog, snapshot.DSExoAdminAuditLogConfig, snapshot.DSSignIns, snapshot.DSDirectoryAudits} {
+		if !c.Info(id).Status.HasData() {
+			c.decidedWithout(id)
 		}
 	}
 	var out []Affected

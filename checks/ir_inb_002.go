@@ -43,8 +43,9 @@ func evalIRInb002(c *Context) Outcome {
 	if o, off := irAuditIngestionOff(c); off {
 		return o
 	}
-	sis, _ := c.SignIns()
+	sis, sisErr := c.SignIns()
 	attacker := irAttackerAddresses(c, sc, sis)
+	gap, noSignIns := irAddressGap(c, sisErr)
 	exoRules, exoErr := c.IncidentInboxRules()
 	graphRules, graphErr := c.IncidentMessageRules()
 
@@ -154,7 +155,10 @@ func evalIRInb002(c *Context) Outcome {
 	}
 	if exoErr != nil {
 		note += " Hidden rules were not checked: " + exoNotCollected(c, snapshot.DSIncidentInboxRules) + "."
+	} else if graphErr != nil {
+		note += " Whether a rule is hidden from Outlook and Graph was not checked: " + exoNotCollected(c, snapshot.DSIncidentMessageRules) + "."
 	}
+	note += gap
 	switch {
 	case attributed > 0:
 		sum := fmt.Sprintf("%s by the attacker that the mailbox's rule list does not show %s", phrase.Plural(attributed, "inbox rule", "inbox rules"), sc.window())
@@ -169,6 +173,9 @@ func evalIRInb002(c *Context) Outcome {
 	case review > 0:
 		return sc.unresolvedOutcome(Outcome{Status: StatusWarn, Summary: fmt.Sprintf("%s on the incident users' mailboxes %s, none linked to the attacker: review.%s",
 			phrase.Plural(review, "inbox rule change", "inbox rule changes"), sc.window(), note), Affected: out})
+	}
+	if exoErr != nil || graphErr != nil || noSignIns {
+		return sc.unresolvedOutcome(notConclusive(Outcome{Status: StatusPass, Summary: fmt.Sprintf("The audit log shows no inbox rule deleted again on the incident users' mailboxes %s.%s", sc.window(), note), Affected: out}, ""))
 	}
 	return sc.unresolvedOutcome(Outcome{Status: StatusPass, Summary: fmt.Sprintf("The audit log shows no inbox rule deleted again on the incident users' mailboxes %s, and there is no hidden rule.%s", sc.window(), note), Affected: out})
 }

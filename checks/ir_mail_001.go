@@ -49,8 +49,9 @@ func evalIRMail001(c *Context) Outcome {
 	if err != nil {
 		return Unknown(err)
 	}
-	sis, _ := c.SignIns()
+	sis, sisErr := c.SignIns()
 	attacker := irAttackerAddresses(c, sc, sis)
+	gap, noSignIns := irAddressGap(c, sisErr)
 	domainsKnown := sc.domains != nil
 
 	// Group the rows (one per recipient) into messages per sender.
@@ -183,9 +184,10 @@ func evalIRMail001(c *Context) Outcome {
 	if len(out) == 0 {
 		o := Outcome{Status: StatusPass, Summary: fmt.Sprintf("No burst of mail and no message from an attacker address in the message trace of the incident users %s (%s looked ordinary).%s",
 			sc.window(), phrase.Plural(ordinary, "message", "messages"), note), Affected: out}
-		if note != "" {
-			o.Status = StatusUnknown
-			o.Summary = "Not conclusive: " + o.Summary
+		if note != "" || noSignIns {
+			o = notConclusive(o, gap)
+		} else {
+			o.Summary += gap
 		}
 		return sc.unresolvedOutcome(o)
 	}

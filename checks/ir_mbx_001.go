@@ -39,8 +39,23 @@ func evalIRMbx001(c *Context) Outcome {
 	if fwd, err := exoExternalForwarding(c); err == nil {
 		blocked = fwd.blockedBy()
 		allowed = len(fwd.allow) > 0 && len(fwd.rdAllow) > 0
+	} else {
+		// They only say whether forwarding is delivered today; the
+		// summary then says that could not be told.
+		for _, ds := range []string{snapshot.DSExoOutboundSpamPolicy, snapshot.DSExoOutboundSpamRule, snapshot.DSExoRemoteDomain} {
+			if !c.Info(ds).Status.HasData() {
+				c.decidedWithout(ds)
+			}
+		}
 	}
 	sets, attacker := irForwardingSets(c, sc)
+	// The audit log only dates and attributes a forwarding the mailbox
+	// shows; without it the mailbox's own last change is used.
+	for _, ds := range []string{snapshot.DSIncidentAuditLog, snapshot.DSExoAdminAuditLogConfig, snapshot.DSSignIns, snapshot.DSDirectoryAudits} {
+		if !c.Info(ds).Status.HasData() {
+			c.decidedWithout(ds)
+		}
+	}
 	var out []Affected
 	attributed, external, internal := 0, 0, 0
 	for _, m := range boxes {

@@ -47,8 +47,9 @@ func evalIRMbx003(c *Context) Outcome {
 	if o, off := irAuditIngestionOff(c); off {
 		return o
 	}
-	sis, _ := c.SignIns()
+	sis, sisErr := c.SignIns()
 	attacker := irAttackerAddresses(c, sc, sis)
+	gap, noSignIns := irAddressGap(c, sisErr)
 	premium, licKnown := irAuditPremium(c)
 	groups := map[string]*irItemGroup{}
 	var keys []string
@@ -125,7 +126,7 @@ func evalIRMbx003(c *Context) Outcome {
 	if !premium {
 		noAccess = " Items the attacker read (MailItemsAccessed) are not available: they need Microsoft Purview Audit (Premium)" + irIf(licKnown, ", which the tenant has no licence for.", ", and the tenant's licences were not collected.")
 	}
-	note := irWindowNote(c, snapshot.DSIncidentAuditLog)
+	note := irWindowNote(c, snapshot.DSIncidentAuditLog) + gap
 	switch {
 	case attributed > 0:
 		return sc.unresolvedOutcome(Outcome{Status: StatusFail, Summary: fmt.Sprintf("The attacker accessed or deleted mailbox items %s (%s) — establish what they saw and restore what they deleted.%s%s",
@@ -141,7 +142,12 @@ func evalIRMbx003(c *Context) Outcome {
 		}
 		return o
 	}
-	return sc.unresolvedOutcome(Outcome{Status: StatusPass, Summary: fmt.Sprintf("No mailbox items accessed or deleted by the attacker or in bulk %s.%s", sc.window(), note), Affected: out})
+	o := Outcome{Status: StatusPass, Summary: fmt.Sprintf("No mailbox items accessed or deleted by the attacker or in bulk %s.%s", sc.window(), note), Affected: out}
+	if noSignIns {
+		// Items are attributed by the attacker's addresses alone.
+		o = notConclusive(o, "")
+	}
+	return sc.unresolvedOutcome(o)
 }
 
 // irItemCount is how many items a mailbox item event touched.

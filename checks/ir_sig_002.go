@@ -52,6 +52,7 @@ func evalIRSig002(c *Context) Outcome {
 		return true
 	})
 	attackerIPs := irAttackerAddresses(c, sc, sis)
+	gap, _ := irAddressGap(c, nil)
 	var out []Affected
 	users := map[string]bool{}
 	attributed := 0
@@ -99,7 +100,7 @@ func evalIRSig002(c *Context) Outcome {
 	if len(stolen) > 0 {
 		return Outcome{Status: StatusFail, Summary: "Every interactive sign-in in the window used MFA, but" + tokenNote + " Revoke sessions and require phishing-resistant MFA.", Affected: out}
 	}
-	return Outcome{Status: StatusPass, Summary: fmt.Sprintf("No successful interactive single-factor member sign-in %s.", sc.window()), Affected: out}
+	return Outcome{Status: StatusPass, Summary: fmt.Sprintf("No successful interactive single-factor member sign-in %s.%s", sc.window(), gap), Affected: out}
 }
 
 // irAttackerAddresses returns the addresses the attacker is known to have

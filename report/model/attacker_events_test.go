@@ -52,8 +52,8 @@ func TestContosoAttackerFirstActions(t *testing.T) {
 		}
 	}
 	for key, when := range map[string]string{
-		checks.IDIRInb001 + "|AQAAAJ5dZqE=":                        "2026-11-17 09:05 UTC",
-		checks.IDIRInb001 + "|AQAAAJ5dZqI=":                        "2026-11-17 09:07 UTC",
+		checks.IDIRInb001 + "|AQAAAJ5dZqE=":                         "2026-11-17 09:05 UTC",
+		checks.IDIRInb001 + "|AQAAAJ5dZqI=":                         "2026-11-17 09:07 UTC",
 		checks.IDIRMbx001 + "|477cc17f-1d98-48e0-9895-619b666be1f8": "2026-11-17 09:12 UTC",
 	} {
 		a, ok := changed[key]
