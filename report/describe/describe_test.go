@@ -389,3 +389,34 @@ func TestMailboxes(t *testing.T) {
 		}
 	})
 }
+
+// TestDatasetStatus: an incident dataset a routine audit skipped is worded
+// once for a client (no flags, no permission hint); any other status keeps
+// the manifest's wording.
+func TestDatasetStatus(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		id   string
+		info snapshot.DatasetInfo
+		want string
+	}{
+		{"incident dataset skipped by collect", snapshot.DSGuestInviters,
+			snapshot.DatasetInfo{Status: snapshot.StatusSkipped, Reason: "collected only for an incident (--incident-user and --incident-start)", Permission: "User.Read.All"},
+			"not collected (collected only during an incident investigation)"},
+		{"incident dataset absent from an older snapshot", snapshot.DSSignIns,
+			snapshot.DatasetInfo{Status: snapshot.StatusSkipped, Reason: "not in this snapshot"},
+			"not collected (collected only during an incident investigation)"},
+		{"incident dataset refused", snapshot.DSSignIns,
+			snapshot.DatasetInfo{Status: snapshot.StatusForbidden, Reason: "Authorization_RequestDenied", Permission: "AuditLog.Read.All"},
+			"forbidden: Authorization_RequestDenied (needs AuditLog.Read.All)"},
+		{"routine dataset skipped", snapshot.DSUsers,
+			snapshot.DatasetInfo{Status: snapshot.StatusSkipped, Reason: "not requested"},
+			"skipped: not requested"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := DatasetStatus(tc.id, tc.info); got != tc.want {
+				t.Errorf("DatasetStatus = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

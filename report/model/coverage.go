@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
@@ -19,6 +20,12 @@ type DatasetGap struct {
 	Needs string
 	// Checks is the number of checks that depend on it.
 	Checks int
+}
+
+// NotCollected is Report.NotCollected without building the whole model:
+// the console summary lists the same datasets as the PDF and workbook.
+func NotCollected(doc *checks.Document, snap *snapshot.Snapshot) []DatasetGap {
+	return notCollected(doc, snap)
 }
 
 // notCollected lists the datasets the coverage shows not collected, denied
@@ -121,4 +128,58 @@ func omittedGap(dc checks.DatasetCoverage) DatasetGap {
 	return DatasetGap{ID: dc.ID, Title: title, Status: GapIncomplete,
 		Reason: "collected without " + what + " (the service refused it)",
 		Needs:  strings.Join(needs, "; "), Checks: len(dc.Checks)}
+}
+
+// CheckCounts splits an audit's checks by what could be judged. Every
+// count is taken from the results, so the parts add up to Total.
+type CheckCounts struct {
+	Total int
+	// Evaluated: pass, fail or warn.
+	Evaluated int
+	// NotEvaluable: unknown, data not collected.
+	NotEvaluable int
+	// NotApplicable: licence or feature absent.
+	NotApplicable int
+	// Manual: needs a person's review.
+	Manual int
+	// Errors: the check itself could not run.
+	Errors int
+}
+
+// Counts counts doc's results by CheckCounts' groups.
+func Counts(doc *checks.Document) CheckCounts {
+	c := CheckCounts{Total: len(doc.Results)}
+	for _, r := range doc.Results {
+		switch r.Status {
+		case checks.StatusPass, checks.StatusFail, checks.StatusWarn:
+			c.Evaluated++
+		case checks.StatusUnknown:
+			c.NotEvaluable++
+		case checks.StatusNotApplicable:
+			c.NotApplicable++
+		case checks.StatusManual:
+			c.Manual++
+		case checks.StatusError:
+			c.Errors++
+		}
+	}
+	return c
+}
+
+// Sentence words the counts: "63 checks: 58 evaluated; 0 not evaluable
+// because data was not collected; 4 not applicable (licence or feature
+// absent); 1 needs a manual review". Checks that failed to run are named
+// only when there are some.
+func (c CheckCounts) Sentence() string {
+	needs := "need"
+	if c.Manual == 1 {
+		needs = "needs"
+	}
+	s := fmt.Sprintf("%d checks: %d evaluated; %d not evaluable because data was not collected; "+
+		"%d not applicable (licence or feature absent); %d %s a manual review",
+		c.Total, c.Evaluated, c.NotEvaluable, c.NotApplicable, c.Manual, needs)
+	if c.Errors > 0 {
+		s += fmt.Sprintf("; %d could not run (check error)", c.Errors)
+	}
+	return s
 }

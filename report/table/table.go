@@ -15,6 +15,7 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/m365audit/m365audit/checks"
+	"github.com/m365audit/m365audit/report/model"
 )
 
 // Options control rendering.
@@ -208,8 +209,9 @@ func (p *printer) findings(doc *checks.Document) error {
 	return p.err
 }
 
-// notEvaluable lists datasets that were not collected and the checks they
-// left unknown (or not applicable, when the tenant lacks the licence).
+// notEvaluable lists the datasets the report model counts as not
+// collected (model.NotCollected, as the PDF and workbook do) and the checks
+// each left unknown (or not applicable, when the tenant lacks the licence).
 func (p *printer) notEvaluable(doc *checks.Document) error {
 	unknown := map[string]bool{}
 	for _, r := range doc.Results {
@@ -217,21 +219,19 @@ func (p *printer) notEvaluable(doc *checks.Document) error {
 			unknown[r.ID] = true
 		}
 	}
-	var rows [][]any
+	gated := map[string][]string{}
 	for _, d := range doc.Coverage.Datasets {
-		if d.Status == "ok" {
-			continue
-		}
+		gated[d.ID] = d.Checks
+	}
+	var rows [][]any
+	for _, g := range model.NotCollected(doc, nil) {
 		var hit []string
-		for _, c := range d.Checks {
+		for _, c := range gated[g.ID] {
 			if unknown[c] {
 				hit = append(hit, c)
 			}
 		}
-		if len(hit) == 0 && d.Status != "partial" {
-			continue
-		}
-		rows = append(rows, []any{d.ID, string(d.Status), Clean(d.Reason), strings.Join(hit, " ")})
+		rows = append(rows, []any{g.ID, g.Status, Clean(g.Reason), strings.Join(hit, " ")})
 	}
 	if len(rows) == 0 {
 		return p.err

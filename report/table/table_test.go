@@ -80,3 +80,56 @@ func TestWriteGolden(t *testing.T) {
 		}
 	}
 }
+
+// TestNotCollectedListsTheModelsDatasets: the console lists every dataset
+// the report model counts as not collected (the PDF and workbook list the
+// same), including an unlicensed one whose checks were still evaluated and
+// one collected without some properties, and leaves out an incident
+// dataset skipped by a routine audit.
+func TestNotCollectedListsTheModelsDatasets(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		datasets []checks.DatasetCoverage
+		incident bool
+		want     []string // dataset IDs listed
+		absent   []string
+	}{
+		{"unlicensed, checks evaluated elsewhere", []checks.DatasetCoverage{
+			{ID: snapshot.DSRiskDetections, Status: snapshot.StatusUnlicensed, Reason: "needs Entra ID P2", Checks: []string{"ENTRA-EXT-001"}},
+			{ID: "riskyUsers", Status: snapshot.StatusForbidden, Reason: "Authorization_RequestDenied", Checks: []string{"ENTRA-CA-005"}},
+		}, true, []string{"riskDetections", "unlicensed", "riskyUsers"}, nil},
+		{"collected without a property", []checks.DatasetCoverage{
+			{ID: snapshot.DSUsers, Status: snapshot.StatusOK, Omitted: []string{"signInActivity"}, Checks: []string{"ENTRA-EXT-001"}},
+		}, true, []string{"users", "incomplete", "signInActivity"}, nil},
+		{"incident dataset skipped in a routine audit", []checks.DatasetCoverage{
+			{ID: snapshot.DSSignIns, Status: snapshot.StatusSkipped, Reason: "no incident"},
+			{ID: snapshot.DSRiskDetections, Status: snapshot.StatusUnlicensed, Checks: []string{"ENTRA-EXT-001"}},
+		}, false, []string{"riskDetections"}, []string{"signIns"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := sampleDoc()
+			doc.Coverage.Datasets = tc.datasets
+			if !tc.incident {
+				doc.Incident = nil
+			}
+			var b bytes.Buffer
+			if err := Write(&b, doc, Options{}); err != nil {
+				t.Fatal(err)
+			}
+			_, section, ok := strings.Cut(b.String(), "Datasets not collected")
+			if !ok {
+				t.Fatalf("no datasets section:\n%s", b.String())
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(section, w) {
+					t.Errorf("section lacks %q:\n%s", w, section)
+				}
+			}
+			for _, w := range tc.absent {
+				if strings.Contains(section, w) {
+					t.Errorf("section lists %q:\n%s", w, section)
+				}
+			}
+		})
+	}
+}

@@ -230,12 +230,10 @@ func datasetNotes(snap *snapshot.Snapshot, ids ...string) []string {
 		switch {
 		case info.Status == snapshot.StatusPartial:
 			notes = append(notes, "Partial: "+id+" — "+info.Describe())
+		case describe.IncidentSkipped(id, info):
+			notes = append(notes, describe.DatasetTitle(id)+": not collected ("+describe.IncidentOnly+")")
 		case !info.Status.HasData():
-			n := "Not collected: " + id + " — " + info.Describe()
-			if spec, ok := snapshot.SpecByID(id); ok && spec.Incident && info.Status == snapshot.StatusSkipped {
-				n += " (an incident dataset: collected only when collect runs with --incident-user)"
-			}
-			notes = append(notes, n)
+			notes = append(notes, "Not collected: "+id+" — "+info.Describe())
 		}
 	}
 	return notes

@@ -9,6 +9,7 @@ import (
 	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/collectors/snapshot"
 	"github.com/m365audit/m365audit/report/describe"
+	"github.com/m365audit/m365audit/report/model"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -97,8 +98,11 @@ func licenceText(l checks.Licences) string {
 func datasetReason(d checks.DatasetCoverage, snap *snapshot.Snapshot) string {
 	if snap != nil {
 		if info, ok := snap.Manifest.Datasets[d.ID]; ok {
-			return info.Describe()
+			return describe.DatasetStatus(d.ID, info)
 		}
+	}
+	if describe.IncidentSkipped(d.ID, snapshot.DatasetInfo{Status: d.Status}) {
+		return describe.DatasetStatus(d.ID, snapshot.DatasetInfo{Status: d.Status})
 	}
 	s := string(d.Status)
 	if d.Reason != "" {
@@ -206,8 +210,7 @@ func writeSummary(f *excelize.File, st *styles, doc *checks.Document, snap *snap
 	more := [][2]string{
 		{"Score formula", doc.Score.Formula},
 		{"Score points", fmt.Sprintf("%s of %s", trimFloat(doc.Score.Earned), trimFloat(doc.Score.Possible))},
-		{"Checks", fmt.Sprintf("%d checks: %d evaluated, %d not evaluable (data not collected or not applicable); accepted risks: %d",
-			len(doc.Results), doc.Coverage.Evaluated, doc.Coverage.NotEvaluable, doc.Score.Accepted)},
+		{"Checks", fmt.Sprintf("%s; accepted risks: %d", model.Counts(doc).Sentence(), doc.Score.Accepted)},
 		{"Licences", licenceText(doc.Licences)},
 	}
 	if subs := subscriptionsText(snap); subs != "" {
@@ -225,7 +228,8 @@ func writeSummary(f *excelize.File, st *styles, doc *checks.Document, snap *snap
 		}
 	}
 
-	// Coverage: every dataset that did not give full data, with why.
+	// Coverage: the datasets the report model counts as not collected (as
+	// the PDF, HTML and console list them), with why.
 	s.row++
 	if err := s.str("A", s.row, "Data not collected", kindHeader, false); err != nil {
 		return err
@@ -234,9 +238,13 @@ func writeSummary(f *excelize.File, st *styles, doc *checks.Document, snap *snap
 		return err
 	}
 	s.row++
+	gap := map[string]bool{}
+	for _, g := range model.NotCollected(doc, snap) {
+		gap[g.ID] = true
+	}
 	var missing []checks.DatasetCoverage
 	for _, d := range doc.Coverage.Datasets {
-		if d.Status != snapshot.StatusOK || len(d.Omitted) > 0 {
+		if gap[d.ID] {
 			missing = append(missing, d)
 		}
 	}

@@ -365,13 +365,16 @@ func TestNotCollectedSaysSoFirst(t *testing.T) {
 		snapshot.DSUserRegistrationDetails:   {Status: snapshot.StatusUnlicensed, Licence: "Entra ID P1"},
 		snapshot.DSConditionalAccessPolicies: {Status: snapshot.StatusForbidden, Reason: "Authorization_RequestDenied", Permission: "Policy.Read.All"},
 		snapshot.DSExoCASMailbox:             {Status: snapshot.StatusError, Reason: "timeout"},
+		// As collect records it for a routine audit: the client report
+		// says it once, without flags or a permission hint.
+		snapshot.DSGuestInviters: {Status: snapshot.StatusSkipped, Reason: "collected only for an incident (--incident-user and --incident-start)", Permission: "User.Read.All"},
 	})
 	f := open(t, write(t, fixtureDoc(), s, Options{}))
 	tests := []struct{ sheet, first string }{
 		{sheetUsers, "Not collected: userRegistrationDetails — unlicensed (needs Entra ID P1)"},
 		{sheetCA, "Not collected: conditionalAccessPolicies — forbidden: Authorization_RequestDenied (needs Policy.Read.All)"},
 		{sheetMailboxes, "Not collected: exoCasMailbox — error: timeout"},
-		{sheetGuests, "Not collected: guestInviters — skipped: not in this snapshot (an incident dataset: collected only when collect runs with --incident-user)"},
+		{sheetGuests, "Guest inviters (invitedBy): not collected (collected only during an incident investigation)"},
 	}
 	for _, tc := range tests {
 		rows, err := f.GetRows(tc.sheet)
@@ -580,5 +583,83 @@ func TestSummaryOmittedProperties(t *testing.T) {
 				t.Errorf("'collected in full' shown: %v, want %v", full, tc.want == "")
 			}
 		})
+	}
+}
+
+// TestSummaryChecksCounts: the Summary's Checks line counts every status
+// group from the results, so not-applicable checks are not hidden among the
+// evaluated or not-evaluable ones and the parts add up to the total.
+func TestSummaryChecksCounts(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		doc  func() *checks.Document
+		want string
+	}{
+		{"fixture", fixtureDoc, "9 checks: 5 evaluated; 1 not evaluable because data was not collected; 1 not applicable (licence or feature absent); 1 needs a manual review; 1 could not run (check error); accepted risks: 1"},
+		{"four not applicable", func() *checks.Document {
+			doc := fixtureDoc()
+			for i := range doc.Results {
+				if s := doc.Results[i].Status; s == checks.StatusUnknown || s == checks.StatusError || s == checks.StatusManual || s == checks.StatusPass {
+					doc.Results[i].Status = checks.StatusNotApplicable
+				}
+			}
+			return doc
+		}, "9 checks: 4 evaluated; 0 not evaluable because data was not collected; 5 not applicable (licence or feature absent); 0 need a manual review; accepted risks: 1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := open(t, write(t, tc.doc(), nil, Options{}))
+			rows, err := f.GetRows(sheetSummary)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range rows {
+				if len(r) > 1 && r[0] == "Checks" {
+					if r[1] != tc.want {
+						t.Errorf("Checks = %q\nwant      %q", r[1], tc.want)
+					}
+					return
+				}
+			}
+			t.Error("no Checks row")
+		})
+	}
+}
+
+// TestSummaryDataNotCollectedIsTheModels: the Summary lists the datasets
+// the report model counts as not collected, as the PDF, HTML and console
+// do: a routine audit does not list the incident datasets it skipped, and
+// an unlicensed dataset is listed even when its checks were evaluated.
+func TestSummaryDataNotCollectedIsTheModels(t *testing.T) {
+	t.Parallel()
+	doc := fixtureDoc()
+	doc.Incident = nil
+	doc.Coverage.Datasets = append(doc.Coverage.Datasets,
+		checks.DatasetCoverage{ID: snapshot.DSSignIns, Status: snapshot.StatusSkipped, Reason: "collected only for an incident (--incident-user and --incident-start)"},
+		checks.DatasetCoverage{ID: snapshot.DSRiskDetections, Status: snapshot.StatusUnlicensed, Reason: "needs Entra ID P2"})
+	f := open(t, write(t, doc, nil, Options{}))
+	rows, err := f.GetRows(sheetSummary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]string{}
+	for _, r := range rows {
+		if len(r) > 1 {
+			listed[r[0]] = r[1]
+		}
+	}
+	for _, tc := range []struct {
+		id     string
+		listed bool
+	}{
+		{snapshot.DSUserRegistrationDetails, true},
+		{snapshot.DSRiskDetections, true},
+		{snapshot.DSSignIns, false},
+		{snapshot.DSUsers, false},
+	} {
+		if _, ok := listed[tc.id]; ok != tc.listed {
+			t.Errorf("%s listed = %v, want %v", tc.id, ok, tc.listed)
+		}
 	}
 }
