@@ -310,3 +310,23 @@ func attr(n *xhtml.Node, key string) string {
 	}
 	return ""
 }
+
+// TestScoreGaugeOneDecimal: the gauge shows the score with one decimal, as
+// the console, the workbook and the PDF do (25.5% is not 25%).
+func TestScoreGaugeOneDecimal(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		p    float64
+		want string
+	}{
+		{25.5, `<div class="pct" id="score">25.5%</div>`},
+		{31.07, `<div class="pct" id="score">31.1%</div>`},
+		{100, `<div class="pct" id="score">100.0%</div>`},
+	} {
+		doc, snap := contoso(t)
+		doc.Score.Percent = tc.p
+		if page := render(t, doc, snap); !bytes.Contains(page, []byte(tc.want)) {
+			t.Errorf("score %v: no %s in the page", tc.p, tc.want)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/collectors/snapshot"
 	"github.com/m365audit/m365audit/internal/phrase"
+	"github.com/m365audit/m365audit/report/describe"
 	"github.com/m365audit/m365audit/report/model"
 )
 
@@ -414,7 +415,7 @@ func score(s checks.Score) scoreView {
 	if s.Possible > 0 && !math.IsNaN(s.Percent) && !math.IsInf(s.Percent, 0) {
 		p := math.Max(0, math.Min(100, s.Percent))
 		sv.Percent = p
-		sv.Label = fmt.Sprintf("%.0f%%", math.Floor(p))
+		sv.Label = describe.ScorePercent(p)
 		switch {
 		case p >= 80:
 			sv.Band = "good"

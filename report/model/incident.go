@@ -143,8 +143,12 @@ type Incident struct {
 	Posture []PostureGap
 	// Plans holds one containment plan per incident user.
 	Plans []Plan
-	// Hardening lists the checks remediation.ps1 fixes, in report order.
+	// Hardening lists the checks remediation.ps1 fixes (its blocks that
+	// change something), in report order.
 	Hardening []checks.Result
+	// Templates lists the checks remediation.ps1 carries only a commented
+	// template for: a person completes it; as written it changes nothing.
+	Templates []checks.Result
 	// Timeline holds the incident users' events, oldest first, with the
 	// attacker's sign-ins marked.
 	Timeline []TimelineEvent
@@ -381,13 +385,16 @@ func buildIncident(doc *checks.Document, snap *snapshot.Snapshot, rem Remediatio
 
 	// Organisation-wide hardening: the checks remediation.ps1 carries a
 	// block for, from the script's own plan, worst first.
-	inScript := map[string]bool{}
+	inScript := map[string]scriptBlock{}
 	for _, b := range rem.Blocks {
-		inScript[b.Result.ID] = true
+		inScript[b.Result.ID] = scriptBlock{true, b.Changes()}
 	}
 	for _, r := range doc.Results {
-		if inScript[r.ID] {
+		switch b := inScript[r.ID]; {
+		case b.in && b.changes:
 			m.Hardening = append(m.Hardening, r)
+		case b.in:
+			m.Templates = append(m.Templates, r)
 		}
 	}
 
@@ -1074,3 +1081,7 @@ func planItem(a checks.Affected, u IncidentUser) string {
 	}
 	return name + " — " + detail
 }
+
+// scriptBlock says whether remediation.ps1 carries a block for a check and
+// whether that block changes anything.
+type scriptBlock struct{ in, changes bool }

@@ -19,6 +19,9 @@ type Fix struct {
 	// ConditionalAccess: the fix creates a Conditional Access policy, which
 	// needs Entra ID P1.
 	ConditionalAccess bool
+	// Template: the block is a commented template a person completes; as
+	// written it changes nothing.
+	Template bool
 	// Targets says whether and how the fix acts on the result's affected
 	// objects.
 	Targets Targets
@@ -72,7 +75,25 @@ type Block struct {
 	// Targets are the objects the fix changes (TargetsObjects,
 	// TargetsMailboxes), sorted and each once.
 	Targets []Target
+	// Held are affected objects the block leaves alone by default because
+	// the snapshot shows them in use (a mailbox still sending through SMTP
+	// AUTH); the plan's Manual list says what to do first.
+	Held []Held
+	// KeepSMTPAuth (EXO-PROTO-001) lists the accounts that still send
+	// through SMTP AUTH and keep their per-mailbox override, so turning
+	// SMTP AUTH off for the organization does not stop them.
+	KeepSMTPAuth []SMTPAuthUse
 }
+
+// Held is an object a block leaves alone, and why.
+type Held struct {
+	Identity string
+	Reason   string
+}
+
+// Changes reports whether the block changes anything when run (a template
+// does not).
+func (b Block) Changes() bool { return !b.Fix.Template }
 
 // ManualItem is a failing check the script does not fix, and why.
 type ManualItem struct {
@@ -129,6 +150,7 @@ func PlanRemediation(doc *checks.Document, snap *snapshot.Snapshot, fixes Fixes)
 	}
 	p.SecurityDefaultsOn = securityDefaultsOn(snap)
 	p.ExchangeOrganization = exchangeOrganization(snap)
+	smtpUses := smtpAuthUses(doc, snap)
 	results := append([]checks.Result(nil), doc.Results...)
 	sort.SliceStable(results, func(i, j int) bool { return results[i].ID < results[j].ID })
 	var cas map[string]string
@@ -174,6 +196,21 @@ func PlanRemediation(doc *checks.Document, snap *snapshot.Snapshot, fixes Fixes)
 			continue
 		}
 		b := Block{Result: r, Fix: fix, Variant: variant}
+		if r.ID == checks.IDEXOProto001 && len(smtpUses) > 0 {
+			var stopped []string
+			for _, u := range smtpUses {
+				if u.Override {
+					b.KeepSMTPAuth = append(b.KeepSMTPAuth, u)
+				} else {
+					stopped = append(stopped, u.Evidence())
+				}
+			}
+			if len(stopped) > 0 {
+				p.Manual = append(p.Manual, ManualItem{r, "the collected sign-in log shows accounts that would stop sending: " +
+					strings.Join(stopped, "; ") + "; " + smtpAuthMove + ", then turn SMTP AUTH off for the organization"})
+				continue
+			}
+		}
 		switch fix.Targets {
 		case TargetsObjects:
 			b.Targets = targets(r, objectIdentity)
@@ -181,7 +218,19 @@ func PlanRemediation(doc *checks.Document, snap *snapshot.Snapshot, fixes Fixes)
 			if cas == nil {
 				cas = casIndex(snap)
 			}
-			b.Targets = targets(r, func(a checks.Affected) string { return mailboxIdentity(a, cas) })
+			resolve := func(a checks.Affected) string { return mailboxIdentity(a, cas) }
+			if r.ID == checks.IDEXOProto002 && len(smtpUses) > 0 {
+				var kept []string
+				b.Targets, b.Held, kept = holdSMTPAuthUsers(r, resolve, smtpUses)
+				if len(kept) > 0 {
+					p.Manual = append(p.Manual, ManualItem{r, strings.Join(kept, "; ") + ": " + smtpAuthMove + ", then remove the override"})
+				}
+				if len(b.Targets) == 0 {
+					continue
+				}
+				break
+			}
+			b.Targets = targets(r, resolve)
 		case TargetsOwners:
 			b.Targets = targets(r, OwnerRef)
 			if len(b.Targets) == 0 && len(r.Affected) > 0 {
@@ -196,6 +245,30 @@ func PlanRemediation(doc *checks.Document, snap *snapshot.Snapshot, fixes Fixes)
 		p.Blocks = append(p.Blocks, b)
 	}
 	return p
+}
+
+// holdSMTPAuthUsers splits EXO-PROTO-002's mailboxes: those the sign-in
+// log shows still sending through SMTP AUTH are held (removing their
+// override would stop them), the rest are targets. kept is the evidence for
+// each held mailbox.
+func holdSMTPAuthUsers(r checks.Result, resolve func(checks.Affected) string, uses []SMTPAuthUse) (tgts []Target, held []Held, kept []string) {
+	all := targets(r, resolve)
+	heldIDs := map[string]string{}
+	for _, a := range r.Affected {
+		id := resolve(a)
+		if u, ok := usesSMTPAuth(uses, a, id); ok && id != "" {
+			heldIDs[strings.ToLower(id)] = u.Evidence()
+		}
+	}
+	for _, t := range all {
+		if ev, ok := heldIDs[strings.ToLower(t.Identity)]; ok {
+			held = append(held, Held{Identity: t.Identity, Reason: ev})
+			kept = append(kept, ev)
+			continue
+		}
+		tgts = append(tgts, t)
+	}
+	return tgts, held, kept
 }
 
 // targets returns the affected objects of r, sorted, with the identity

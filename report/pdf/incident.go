@@ -326,17 +326,23 @@ func (r *renderer) containment(m *model.Incident) {
 	r.para("Then, organisation-wide (remediation.ps1)", textStyle{size: 9.5, bold: true, color: colHeading}, marginX, contentW)
 	r.y += 0.5
 	if len(m.Hardening) == 0 {
-		r.para("remediation.ps1 has no block for this tenant: no failing configuration check has a scripted fix.", body, marginX, contentW)
-		r.y += 2
-		return
-	}
-	r.para("remediation.ps1 hardens the tenant so the same attack fails next time; it changes only what is wrong. Its blocks, worst first:", body, marginX, contentW)
-	for i, res := range m.Hardening {
-		if i == maxHardening {
-			r.para(fmt.Sprintf("… and %d more, in the findings and in remediation.ps1.", len(m.Hardening)-maxHardening), muted, marginX+4.5, contentW-4.5)
-			break
+		r.para("remediation.ps1 changes nothing in this tenant: no failing configuration check has a scripted fix.", body, marginX, contentW)
+	} else {
+		r.para("remediation.ps1 hardens the tenant so the same attack fails next time; it changes only what is wrong. Its blocks, worst first:", body, marginX, contentW)
+		for i, res := range m.Hardening {
+			if i == maxHardening {
+				r.para(fmt.Sprintf("… and %d more, in the findings and in remediation.ps1.", len(m.Hardening)-maxHardening), muted, marginX+4.5, contentW-4.5)
+				break
+			}
+			r.bullet("•", res.ID+": "+res.Title, small, 0)
 		}
-		r.bullet("•", res.ID+": "+res.Title, small, 0)
+	}
+	if len(m.Templates) > 0 {
+		r.y += 1
+		r.para("Manual: templates to complete in remediation.ps1 (as written they change nothing):", body, marginX, contentW)
+		for _, res := range m.Templates {
+			r.bullet("•", res.ID+": "+res.Title, small, 0)
+		}
 	}
 	r.y += 2
 }

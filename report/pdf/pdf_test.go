@@ -396,18 +396,31 @@ func BenchmarkWrite100kUsers(b *testing.B) {
 }
 
 // TestScoreEdges renders scores at the ends of the gauge and a broken
-// (NaN) score, which must read as n/a rather than "NaN%".
+// (NaN) score, which must read as n/a rather than "NaN%"; the gauge shows
+// the score with one decimal, as the console and the workbook do.
 func TestScoreEdges(t *testing.T) {
 	t.Parallel()
-	for _, p := range []float64{0, 100, math.NaN()} {
+	for _, tc := range []struct {
+		p    float64
+		want string
+	}{
+		{0, "0.0%"}, {100, "100.0%"}, {25.5, "25.5%"}, {31.07, "31.1%"}, {math.NaN(), "n/a"},
+	} {
 		doc := phishedDoc()
-		doc.Score.Percent = p
-		text := joined(extractText(t, render(t, doc, nil)))
+		doc.Score.Percent = tc.p
+		items := extractText(t, render(t, doc, nil))
+		text := joined(items)
 		if strings.Contains(text, "NaN") {
-			t.Errorf("score %v: NaN printed", p)
+			t.Errorf("score %v: NaN printed", tc.p)
 		}
-		if math.IsNaN(p) && !strings.Contains(text, "n/a") {
-			t.Errorf("NaN score not shown as n/a")
+		found := false
+		for _, it := range items {
+			if it.s == tc.want {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("score %v: the gauge does not read %q", tc.p, tc.want)
 		}
 	}
 }

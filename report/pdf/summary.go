@@ -8,6 +8,7 @@ import (
 
 	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/report/describe"
 )
 
 // maxTopRisks is how many risks the executive summary names.
@@ -144,7 +145,7 @@ func (r *renderer) scorePanel() {
 			r.f.SetDrawColor(c.r, c.g, c.b)
 			r.f.Arc(cx, cy, rad, rad, 0, 180-180*p/100, 180, "D")
 		}
-		label = fmt.Sprintf("%.0f%%", math.Floor(p))
+		label = describe.ScorePercent(p)
 		sub = fmt.Sprintf("%s · %.1f of %.1f points", band, s.Earned, s.Possible)
 	}
 	r.f.SetLineWidth(0.2)

@@ -1,6 +1,8 @@
 package pwsh
 
 import (
+	"strings"
+
 	"github.com/m365audit/m365audit/checks"
 	"github.com/m365audit/m365audit/checks/knowledge"
 	"github.com/m365audit/m365audit/report/model"
@@ -396,8 +398,24 @@ func emitCA008(g *gen, r checks.Result) {
 // --- Exchange Online --------------------------------------------------------
 
 func emitPROTO001(g *gen, r checks.Result) {
+	action := "Disable SMTP AUTH for the organization"
+	if keep := g.cur.KeepSMTPAuth; len(keep) > 0 {
+		var ev, names []string
+		for _, u := range keep {
+			ev = append(ev, u.Evidence())
+			names = append(names, u.Account)
+		}
+		keeps, its := "keep their own SMTP AUTH override", "them"
+		if len(keep) == 1 {
+			keeps, its = "keeps its own SMTP AUTH override", "it"
+		}
+		g.s.commentWrap("Still in use: the collected sign-in log shows "+strings.Join(ev, "; ")+". "+
+			strings.Join(names, ", ")+" "+keeps+" (EXO-PROTO-002 leaves it in place), so this change does not stop "+its+
+			"; move "+its+" off SMTP AUTH, then remove the override (see the ManualSteps region).", "")
+		action += " (" + strings.Join(names, ", ") + " " + strings.TrimSuffix(keeps, " own SMTP AUTH override") + " per-mailbox override and can still send through SMTP AUTH)"
+	}
 	g.setting(setting{
-		checkID: r.ID, target: "TransportConfig", action: "Disable SMTP AUTH for the organization",
+		checkID: r.ID, target: "TransportConfig", action: action,
 		read:      []Code{"$before = (Get-TransportConfig).SmtpClientAuthenticationDisabled"},
 		compliant: "$before -eq $true", after: "$true",
 		apply: []Code{"Set-TransportConfig -SmtpClientAuthenticationDisabled $true -Confirm:$false"},
@@ -424,6 +442,9 @@ func (g *gen) mailboxLoop(r checks.Result, read []Code, compliant, after Code, a
 
 func emitPROTO002(g *gen, r checks.Result) {
 	g.s.Comment("$null makes the mailbox inherit the organization setting (EXO-PROTO-001); $false would keep SMTP AUTH on for it.")
+	for _, h := range g.cur.Held {
+		g.s.commentWrap("Left out: "+h.Reason+". Removing its override would stop it sending; see the ManualSteps region.", "")
+	}
 	g.mailboxLoop(r,
 		[]Code{"$before = (Get-CASMailbox -Identity $mailbox).SmtpClientAuthenticationDisabled"},
 		"$before -ne $false", "$null", "Remove the SMTP AUTH override (inherit the organization setting)",

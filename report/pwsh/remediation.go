@@ -66,7 +66,10 @@ type fixSpec struct {
 	targets model.Targets
 	// what is our one-line description of the block, for its comment.
 	what string
-	emit func(g *gen, r checks.Result)
+	// template: the block is a commented template that changes nothing
+	// until a person completes it.
+	template bool
+	emit     func(g *gen, r checks.Result)
 }
 
 // fixSpecs is the registry of scripted fixes, keyed by the checks' ID
@@ -93,7 +96,7 @@ func fixSpecs() map[string]fixSpec {
 		checks.IDEntraExt002:  {kind: fixGraph, scopes: authz, onWarn: true, what: "Restricts guests to their own directory objects (most restrictive guest role).", emit: emitEXT002},
 		checks.IDEntraExt005:  {kind: fixGraph, scopes: authz, onWarn: true, what: "Turns off email-verified self-service sign-up and joining the tenant.", emit: emitEXT005},
 		checks.IDEntraApp001:  {kind: fixGraph, scopes: authz, onWarn: true, what: "Removes user consent to applications (ManagePermissionGrantsForSelf.* policies) and keeps every other assigned permission grant policy.", emit: emitAPP001},
-		checks.IDEntraApp002:  {kind: fixGraph, onWarn: true, what: "The admin consent workflow needs a reviewer only you can choose: this block is a commented template.", emit: emitAPP002},
+		checks.IDEntraApp002:  {kind: fixGraph, onWarn: true, template: true, what: "The admin consent workflow needs a reviewer only you can choose: this block is a commented template.", emit: emitAPP002},
 		checks.IDEntraApp003:  {kind: fixGraph, scopes: authz, onWarn: true, what: "Stops members from registering applications.", emit: emitAPP003},
 		checks.IDEntraPriv007: {kind: fixGraph, scopes: []string{scopeApplications}, targets: model.TargetsOwners, what: "Removes each owner the audit listed from the privileged service principal or its app registration. Client secrets are not removed: add a certificate, move the workload to it, then remove the secret (Remove-MgApplicationPassword).", emit: emitPRIV007},
 		checks.IDEXOProto001:  {kind: fixExchange, onWarn: true, what: "Disables SMTP AUTH for the organization.", emit: emitPROTO001},
@@ -121,7 +124,7 @@ func securityDefaultsFix() fixSpec {
 func Fixes() model.Fixes {
 	out := model.Fixes{}
 	for id, s := range fixSpecs() {
-		out[id] = model.Fix{OnWarn: s.onWarn, ConditionalAccess: s.kind == fixConditionalAccess, Targets: s.targets}
+		out[id] = model.Fix{OnWarn: s.onWarn, ConditionalAccess: s.kind == fixConditionalAccess, Targets: s.targets, Template: s.template}
 	}
 	return out
 }
