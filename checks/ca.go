@@ -7,6 +7,7 @@ import (
 
 	"github.com/m365audit/m365audit/checks/knowledge"
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // This file is the one Conditional Access evaluator every CA-based check
@@ -414,6 +415,17 @@ type PolicyEval struct {
 // State returns the policy state.
 func (p PolicyEval) State() string { return p.Policy.State }
 
+// unapprovedText names exclusions the configuration does not approve:
+// "an exclusion that is not approved: X" or "2 exclusions that are not
+// approved: X; Y".
+func unapprovedText(names []string) string {
+	lead := "an exclusion that is not approved"
+	if len(names) != 1 {
+		lead = fmt.Sprintf("%d exclusions that are not approved", len(names))
+	}
+	return lead + ": " + strings.Join(names, "; ")
+}
+
 // WouldCount reports whether only unapproved exclusions stop the policy.
 func (p PolicyEval) WouldCount() bool {
 	return !p.Counts && len(p.Reasons) == 0 && len(p.Unapproved) > 0 && p.Unresolved == ""
@@ -430,7 +442,7 @@ func (p PolicyEval) Detail() string {
 	case p.Counts:
 		b.WriteString("counts (" + state + ")")
 	case p.WouldCount():
-		fmt.Fprintf(&b, "does not count (%s): %d unapproved exclusion(s): %s", state, len(p.Unapproved), strings.Join(p.Unapproved, "; "))
+		fmt.Fprintf(&b, "does not count (%s) only because of %s", state, unapprovedText(p.Unapproved))
 	default:
 		b.WriteString("does not count (" + state + ")")
 		var why []string
@@ -439,7 +451,7 @@ func (p PolicyEval) Detail() string {
 		}
 		why = append(why, p.Reasons...)
 		if len(p.Unapproved) > 0 {
-			why = append(why, fmt.Sprintf("%d unapproved exclusion(s): %s", len(p.Unapproved), strings.Join(p.Unapproved, "; ")))
+			why = append(why, unapprovedText(p.Unapproved))
 		}
 		if len(why) > 0 {
 			b.WriteString(": " + strings.Join(why, "; "))
@@ -854,8 +866,9 @@ func (ev CAEvaluation) Outcome() Outcome {
 	case ev.Unresolved != "":
 		return Outcome{Status: StatusUnknown, Summary: fmt.Sprintf("Not conclusive: a policy for %s uses authentication strength %s, which could not be resolved, so the tenant cannot be judged.", ev.Control, ev.Unresolved), Affected: aff}
 	case ev.WithExclusions:
-		s := fmt.Sprintf("No enforced Conditional Access policy counts for %s; it would pass if these %d exclusions are approved: %s (declare them under breakGlass or exclusions in the config, or remove them from the policy).",
-			ev.Control, len(ev.Unapproved), strings.Join(ev.Unapproved, "; "))
+		s := fmt.Sprintf("No enforced Conditional Access policy counts for %s; it would pass if %s approved: %s (declare %s under breakGlass or exclusions in the config, or remove %s from the policy).",
+			ev.Control, phrase.Word(len(ev.Unapproved), "this exclusion were", fmt.Sprintf("these %d exclusions were", len(ev.Unapproved))),
+			strings.Join(ev.Unapproved, "; "), phrase.Word(len(ev.Unapproved), "it", "them"), phrase.Word(len(ev.Unapproved), "it", "them"))
 		if ev.ReportOnly {
 			s += " A report-only policy would also cover it once enforced."
 		}
@@ -872,7 +885,12 @@ func (ev CAEvaluation) Outcome() Outcome {
 	case len(ev.Policies) == 0:
 		s += " (the tenant has no Conditional Access policies)."
 	case len(aff) == 0:
-		s += fmt.Sprintf(" (%d policies examined; none has a grant that does it).", len(ev.Policies))
+		// None even tries: every policy examined is named with why it
+		// does not count, so the finding names its objects.
+		for _, p := range ev.Policies {
+			aff = append(aff, policyAffected(p))
+		}
+		s += fmt.Sprintf(" (%s examined; none does it, see each policy for why).", phrase.Plural(len(ev.Policies), "policy", "policies"))
 	default:
 		s += fmt.Sprintf("; %d related policies do not count (see each policy for why).", len(aff))
 	}

@@ -24,6 +24,9 @@ type contraryEvidence struct {
 	// then says why.
 	checked bool
 	note    string
+	// failNote says the same for a control that fails on its
+	// configuration: the sign-ins it let through were not looked at.
+	failNote string
 	// since is the control's last recorded change (zero when none is
 	// recorded); only later sign-ins count.
 	since     time.Time
@@ -39,7 +42,8 @@ func signInsAgainst(c *Context, since time.Time, sinceNote string, stopped func(
 	sis, err := c.SignIns()
 	if err != nil {
 		c.decidedWithout(snapshot.DSSignIns) // the configuration's verdict stands, and says so
-		return contraryEvidence{note: "The sign-in log was not collected, so whether the control held in practice was not checked."}
+		return contraryEvidence{note: "The sign-in log was not collected, so whether the control held in practice was not checked.",
+			failNote: "The sign-in log was not collected, so which sign-ins got through was not checked."}
 	}
 	ev := contraryEvidence{checked: true, since: since, sinceNote: sinceNote}
 	ev.groups = irGroupSignIns(sis, func(s snapshot.SignIn) bool {
@@ -57,8 +61,13 @@ func (ev contraryEvidence) failed() bool { return ev.checked && ev.signIns > 0 }
 
 // judge applies the evidence to an outcome judged on configuration: a pass
 // or warn with contrary sign-ins becomes a fail listing them; otherwise the
-// summary says what the log showed or why it was not checked.
+// summary says what the log showed or why it was not checked (a fail on
+// configuration too: evidence over configuration).
 func (ev contraryEvidence) judge(o Outcome, what string) Outcome {
+	if o.Status == StatusFail && !ev.checked && ev.failNote != "" {
+		o.Summary += " " + ev.failNote
+		return o
+	}
 	if o.Status != StatusPass && o.Status != StatusWarn {
 		return o
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/phrase"
 )
 
 // Helpers shared by the checks judged on Conditional Access and security
@@ -82,7 +83,7 @@ func judgedOn(c *Context, n int) string {
 	case c.Licences.Known:
 		lic = "no Entra ID P1"
 	}
-	return fmt.Sprintf("Judged on %d Conditional Access policies, %s, %s.", n, sdState(c), lic)
+	return fmt.Sprintf("Judged on %s, %s, %s.", phrase.Plural(n, "Conditional Access policy", "Conditional Access policies"), sdState(c), lic)
 }
 
 // needP1 answers not_applicable when the tenant is known to lack P1: the
@@ -126,7 +127,32 @@ func withJudged(c *Context, o Outcome, n int) Outcome {
 	if o.Status != StatusPass {
 		o.Summary += " " + judgedOn(c, n)
 	}
+	if (o.Status == StatusFail || o.Status == StatusWarn) && len(o.Affected) == 0 {
+		// No policy to name (the tenant has none): the finding is about
+		// the tenant's setting, security defaults.
+		o.Affected = []Affected{tenantCAAffected(c, n)}
+	}
 	return o
+}
+
+// tenantCAAffected is the object a Conditional Access finding names when
+// no policy is related: the security defaults setting, or the tenant when
+// security defaults were not collected.
+func tenantCAAffected(c *Context, n int) Affected {
+	pols := "the tenant has no Conditional Access policy"
+	if n > 0 {
+		pols = fmt.Sprintf("none of the tenant's %s does this", phrase.Plural(n, "Conditional Access policy", "Conditional Access policies"))
+	}
+	if sd, err := c.SecurityDefaults(); err == nil {
+		state := "disabled"
+		if sd.IsEnabled {
+			state = "enabled"
+		}
+		return sdAffected(sd, state+"; "+pols)
+	}
+	c.decidedWithout(snapshot.DSSecurityDefaults)
+	t := c.Tenant()
+	return Affected{Kind: "tenant", ID: t.ID, Name: phrase.FirstOf(t.DisplayName, t.PrimaryDomain, t.ID), Detail: pols + "; security defaults not collected"}
 }
 
 func sdAffected(sd *snapshot.SecurityDefaults, detail string) Affected {

@@ -61,7 +61,8 @@ func adminEvidence(c *Context, s caSubject, ev CAEvaluation) contraryEvidence {
 	ras, err := c.RoleAssignments()
 	if err != nil {
 		c.decidedWithout(snapshot.DSRoleAssignments)
-		return contraryEvidence{note: "The role assignments were not collected, so whether administrators' sign-ins held in practice was not checked."}
+		return contraryEvidence{note: "The role assignments were not collected, so whether administrators' sign-ins held in practice was not checked.",
+			failNote: "The role assignments were not collected, so administrators' sign-ins were not checked."}
 	}
 	admins := map[string]bool{}
 	for _, h := range entraPrivilegedHolders(c, ras, nil) {

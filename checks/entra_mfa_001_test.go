@@ -15,7 +15,7 @@ func TestCAPolicyAffectedExplainsEachPolicy(t *testing.T) {
 			pol("p3", "MFA on Windows", "enabled", allUsers+","+allApps+`,"platforms":{"includePlatforms":["windows"]}`, grantMFAJSON),
 		)}
 	r := runByID(t, "ENTRA-MFA-001", testSnap(t, files, nil), nil)
-	if r.Status != StatusFail || !strings.Contains(r.Summary, "would pass if these 1 exclusions are approved: Bob Example") {
+	if r.Status != StatusFail || !strings.Contains(r.Summary, "would pass if this exclusion were approved: Bob Example") {
 		t.Fatalf("got %s: %s", r.Status, r.Summary)
 	}
 	details := map[string]string{}
@@ -28,7 +28,7 @@ func TestCAPolicyAffectedExplainsEachPolicy(t *testing.T) {
 	if !strings.Contains(details["p1"], "grant (mfa OR compliantDevice) does not require MFA") {
 		t.Errorf("OR mfa/compliant policy not explained: %v", details)
 	}
-	if !strings.Contains(details["p2"], "unapproved exclusion") || !strings.Contains(details["p3"], "device platforms") {
+	if !strings.Contains(details["p2"], "an exclusion that is not approved") || !strings.Contains(details["p3"], "device platforms") {
 		t.Errorf("details do not explain: %v", details)
 	}
 }

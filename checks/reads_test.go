@@ -247,3 +247,39 @@ func TestIncidentChecksOverMissingLogs(t *testing.T) {
 		})
 	}
 }
+
+// TestFindingsNameTheirObjects runs every check over the Contoso sample
+// (with its incident) and the month after, and fails on any failing or
+// warning result that names no affected object: a client acting on a
+// finding has to know what to change.
+func TestFindingsNameTheirObjects(t *testing.T) {
+	next := func() (fs.FS, error) {
+		return m365audit.SampleNextMonth(time.Date(2026, 12, 30, 9, 0, 0, 0, time.UTC))
+	}
+	for _, sample := range []readSample{{name: "contoso", fsys: m365audit.SampleTenant}, {name: "next-month", fsys: next}} {
+		t.Run(sample.name, func(t *testing.T) {
+			fsys, err := sample.fsys()
+			if err != nil {
+				t.Fatal(err)
+			}
+			snap, err := snapshot.LoadFS(fsys, snapshot.LoadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc := Run(snap, RunOptions{ToolVersion: "test", Incident: IncidentFrom(snap.Manifest.CollectedAt, snap.Manifest.Incident)})
+			findings := 0
+			for _, r := range doc.Results {
+				if r.Status != StatusFail && r.Status != StatusWarn {
+					continue
+				}
+				findings++
+				if len(r.Affected) == 0 {
+					t.Errorf("%s %s names no affected object: %s", r.ID, r.Status, r.Summary)
+				}
+			}
+			if findings == 0 {
+				t.Error("no failing or warning result: the test proves nothing")
+			}
+		})
+	}
+}
