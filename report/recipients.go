@@ -21,6 +21,8 @@ type recipientsWriter struct{}
 
 func (recipientsWriter) Format() string { return "recipients" }
 
+func (recipientsWriter) FilePatterns() []string { return []string{"recipients-<user>.csv"} }
+
 // recipientsSenders returns the model's senders of attributed mail.
 func recipientsSenders(in *Input) ([]model.SenderReach, error) {
 	rep, err := in.model()

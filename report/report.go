@@ -168,6 +168,25 @@ func Default() *Registry {
 	return r
 }
 
+// Named is a writer that names its files for help text: the file name, or
+// a pattern (recipients-<user>.csv) when the names depend on the audit.
+// Every built-in writer that writes files is Named (a test covers it).
+type Named interface {
+	FilePatterns() []string
+}
+
+// FilePatterns lists the files the registry's writers can write, in
+// registry order (help text: what demo and audit put in --out).
+func (r *Registry) FilePatterns() []string {
+	var out []string
+	for _, w := range r.writers {
+		if n, ok := w.(Named); ok {
+			out = append(out, n.FilePatterns()...)
+		}
+	}
+	return out
+}
+
 // Formats lists the formats that write files, in registry order.
 func (r *Registry) Formats() []string {
 	var out []string
@@ -463,9 +482,10 @@ func WriteJSON(w io.Writer, doc *checks.Document) error {
 
 type jsonWriter struct{}
 
-func (jsonWriter) Format() string        { return "json" }
-func (jsonWriter) Files(*Input) []string { return []string{ResultsFile} }
-func (jsonWriter) Console() string       { return "json" }
+func (jsonWriter) Format() string         { return "json" }
+func (jsonWriter) Files(*Input) []string  { return []string{ResultsFile} }
+func (jsonWriter) FilePatterns() []string { return []string{ResultsFile} }
+func (jsonWriter) Console() string        { return "json" }
 func (jsonWriter) Write(_ context.Context, in *Input, _ string, w io.Writer) error {
 	return WriteJSON(w, in.Doc)
 }
@@ -473,16 +493,18 @@ func (jsonWriter) WriteConsole(in *Input, w io.Writer, _ bool) error { return Wr
 
 type xlsxWriter struct{}
 
-func (xlsxWriter) Format() string        { return "xlsx" }
-func (xlsxWriter) Files(*Input) []string { return []string{WorkbookFile} }
+func (xlsxWriter) Format() string         { return "xlsx" }
+func (xlsxWriter) Files(*Input) []string  { return []string{WorkbookFile} }
+func (xlsxWriter) FilePatterns() []string { return []string{WorkbookFile} }
 func (xlsxWriter) Write(ctx context.Context, in *Input, _ string, w io.Writer) error {
 	return xlsx.Write(ctx, w, in.Doc, in.Snap, xlsx.Options{})
 }
 
 type pdfWriter struct{}
 
-func (pdfWriter) Format() string        { return "pdf" }
-func (pdfWriter) Files(*Input) []string { return []string{PDFFile} }
+func (pdfWriter) Format() string         { return "pdf" }
+func (pdfWriter) Files(*Input) []string  { return []string{PDFFile} }
+func (pdfWriter) FilePatterns() []string { return []string{PDFFile} }
 func (pdfWriter) Write(ctx context.Context, in *Input, _ string, w io.Writer) error {
 	rep, err := in.model()
 	if err != nil {
@@ -493,8 +515,9 @@ func (pdfWriter) Write(ctx context.Context, in *Input, _ string, w io.Writer) er
 
 type htmlWriter struct{}
 
-func (htmlWriter) Format() string        { return "html" }
-func (htmlWriter) Files(*Input) []string { return []string{HTMLFile} }
+func (htmlWriter) Format() string         { return "html" }
+func (htmlWriter) Files(*Input) []string  { return []string{HTMLFile} }
+func (htmlWriter) FilePatterns() []string { return []string{HTMLFile} }
 func (htmlWriter) Write(ctx context.Context, in *Input, _ string, w io.Writer) error {
 	rep, err := in.model()
 	if err != nil {
@@ -508,6 +531,9 @@ func (htmlWriter) Write(ctx context.Context, in *Input, _ string, w io.Writer) e
 type pwshWriter struct{}
 
 func (pwshWriter) Format() string { return "pwsh" }
+func (pwshWriter) FilePatterns() []string {
+	return []string{RemediationFile, "incident-<user>.ps1"}
+}
 func (pwshWriter) Files(in *Input) []string {
 	if rep, err := in.model(); err != nil || rep.Scripts.Refused != nil {
 		return nil

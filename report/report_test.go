@@ -297,3 +297,44 @@ func TestParseFormats(t *testing.T) {
 		t.Error("two writers for one format accepted")
 	}
 }
+
+// TestFilePatternsNameEveryFile: every writer that writes files names them
+// for help text, and the names it writes for the Contoso sample match its
+// patterns (so demo --help cannot leave an output out).
+func TestFilePatternsNameEveryFile(t *testing.T) {
+	doc, snap := contoso(t)
+	in := &Input{Doc: doc, Snap: snap}
+	for _, w := range Default().writers {
+		if _, fileless := w.(consoleOnly); fileless {
+			continue
+		}
+		t.Run(w.Format(), func(t *testing.T) {
+			n, ok := w.(Named)
+			if !ok {
+				t.Fatalf("writer %s writes files but does not name them (FilePatterns)", w.Format())
+			}
+			files := w.Files(in)
+			if len(files) == 0 {
+				t.Fatalf("no files for the Contoso sample")
+			}
+			for _, f := range files {
+				matched := false
+				for _, p := range n.FilePatterns() {
+					pre, suf, wild := strings.Cut(p, "<user>")
+					if f == p || wild && strings.HasPrefix(f, pre) && strings.HasSuffix(f, suf) {
+						matched = true
+					}
+				}
+				if !matched {
+					t.Errorf("file %s matches none of %v", f, n.FilePatterns())
+				}
+			}
+		})
+	}
+	got := strings.Join(Default().FilePatterns(), " ")
+	for _, want := range []string{"results.json", "report.xlsx", "report.pdf", "report.html", "remediation.ps1", "incident-<user>.ps1", "recipients-<user>.csv"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("FilePatterns %q lacks %s", got, want)
+		}
+	}
+}

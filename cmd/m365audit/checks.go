@@ -21,7 +21,7 @@ func newChecksCmd(stdout io.Writer) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "checks",
 		Short: "List the check catalogue (table, json or markdown)",
-		Long:  "List the check catalogue from the checks' own metadata.\n\n" + exitCodesHelp("listed"),
+		Long:  "List the check catalogue from the checks' own metadata.\n\n" + exitCodesHelp("listed", exitCode{exitCannotRun, "could not write the catalogue"}),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return writeCatalog(stdout, format)

@@ -45,11 +45,11 @@ func newDemoCmd(g *globalOptions) *cobra.Command {
 		Short: "Run the pipeline on the embedded Contoso sample tenant (no credentials, no network)",
 		Long: "Start a simulated tenant on 127.0.0.1 serving the embedded Contoso sample (a phished user, with\n" +
 			"the incident recorded), collect it through the real collectors with token authentication,\n" +
-			"audit it, and write every output into --out: snapshot/, results.json, report.xlsx, report.pdf,\n" +
-			"remediation.ps1 and the incident containment script (--formats chooses which, as in audit).\n" +
+			"audit it, and write every output into --out (--formats chooses which, as in audit):\n" +
+			"  snapshot/, " + strings.Join(report.Default().FilePatterns(), ", ") + "\n" +
 			"Then, through the same pipeline: DIR/next-month (Contoso 30 days later, audited with today's run\n" +
 			"as --baseline), DIR/cohowinery (a second, well-hardened tenant), and DIR/portfolio (the portfolio\n" +
-			"over both tenants, built from results.json: written when --formats includes json).\n\n" + exitCodesHelp("written"),
+			"over both tenants, built from results.json: written when --formats includes json).\n\n" + exitCodesHelp("written", exitCode{exitCannotRun, "could not run (the simulated tenant could not start on 127.0.0.1, or --out not writable)"}),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// A bad --formats is a usage error before anything is started.

@@ -46,8 +46,13 @@ func TestHelpListsEveryExitCode(t *testing.T) {
 		{[]string{"audit", "--help"}, []string{"0 ", "1 ", "2 ", "3    --fail-on", "130 ", "143 "}},
 		{[]string{"collect", "--help"}, []string{"0 ", "1 ", "2 ", "3    --preflight", "130 ", "143 "}},
 		{[]string{"batch", "--help"}, []string{"0 ", "1    any tenant failed", "2 ", "130 ", "143 "}},
-		{[]string{"checks", "--help"}, []string{"0 ", "1 ", "2 ", "130 ", "143 "}},
+		{[]string{"checks", "--help"}, []string{"0 ", "1    could not write the catalogue", "2 ", "130 ", "143 "}},
 		{[]string{"diff", "--help"}, []string{"0 ", "1 ", "2 ", "130 ", "143 "}},
+		{[]string{"keygen", "--help"}, []string{"0 ", "1    could not write the key pair", "2 ", "130 ", "143 "}},
+		{[]string{"demo", "--help"}, []string{"0 ", "1    could not run (the simulated tenant", "2 ", "130 ", "143 "}},
+		{[]string{"portfolio", "--help"}, []string{"0 ", "1    could not run (a RUN", "2 ", "130 ", "143 "}},
+		{[]string{"setup", "--help"}, []string{"0 ", "1    could not write setup-app.ps1", "2 ", "130 ", "143 "}},
+		{[]string{"version", "--help"}, []string{"0    printed", "1    could not write to standard output", "2 ", "130 ", "143 "}},
 	} {
 		code, out, errs := runCLI(t, tt.cmd...)
 		if code != 0 {
@@ -65,7 +70,25 @@ func TestHelpListsEveryExitCode(t *testing.T) {
 			}
 		}
 	}
+	// The snapshot and config meaning of code 1 belongs to the commands
+	// that read a snapshot or a config file, not to the others.
+	for _, c := range []string{"checks", "keygen", "demo", "portfolio", "setup", "version"} {
+		if _, out, _ := runCLI(t, c, "--help"); strings.Contains(out, exitCodeCannotRun.meaning) {
+			t.Errorf("%s --help gives code 1 the snapshot meaning:\n%s", c, out)
+		}
+	}
 	if _, out, _ := runCLI(t, "batch", "--help"); strings.Count(out, "\n  1 ") != 1 {
 		t.Errorf("batch lists exit code 1 twice:\n%s", out)
+	}
+}
+
+// TestDemoHelpNamesEveryOutput: demo --help names every file the report
+// writers can put in --out, recipients list and HTML report included.
+func TestDemoHelpNamesEveryOutput(t *testing.T) {
+	_, out, _ := runCLI(t, "demo", "--help")
+	for _, want := range []string{"snapshot/", "results.json", "report.xlsx", "report.pdf", "report.html", "remediation.ps1", "incident-<user>.ps1", "recipients-<user>.csv"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo --help lacks %s:\n%s", want, out)
+		}
 	}
 }

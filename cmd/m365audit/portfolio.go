@@ -18,7 +18,7 @@ func newPortfolioCmd(g *globalOptions) *cobra.Command {
 		Long: "Each RUN is an audit --out directory or a results.json. Runs of the same tenant form its history:\n" +
 			"the newest is current, the one before it previous (the trend). Writes portfolio.json, portfolio.xlsx,\n" +
 			"portfolio.pdf and portfolio.html into --out. Runs older than --stale-days are flagged as stale and\n" +
-			"left out of the averages.\n\n" + exitCodesHelp("written"),
+			"left out of the averages.\n\n" + exitCodesHelp("written", exitCode{exitCannotRun, "could not run (a RUN that is not an audit directory or a readable results.json, or --out not writable)"}),
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {

@@ -25,7 +25,7 @@ func newKeygenCmd(g *globalOptions) *cobra.Command {
 		Short: "Write an Ed25519 key pair for signing snapshots (PREFIX.key, PREFIX.pub)",
 		Long: "Write an Ed25519 key pair: PREFIX.key (private, PKCS #8 PEM, mode 0600) for collect --sign-key,\n" +
 			"and PREFIX.pub (public, PKIX PEM) for audit --verify-key. Existing files are never overwritten.\n" +
-			"Keep the private key with the person who collects; give the public key to whoever audits.\n\n" + exitCodesHelp("written"),
+			"Keep the private key with the person who collects; give the public key to whoever audits.\n\n" + exitCodesHelp("written", exitCode{exitCannotRun, "could not write the key pair (PREFIX.key or PREFIX.pub already exists, or the directory is not writable)"}),
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			if prefix == "" {

@@ -48,7 +48,7 @@ func newSetupCmd(g *globalOptions) *cobra.Command {
 			"Global Reader role for the app, a certificate credential and admin consent. Run it with -WhatIf first.\n" +
 			"Unless --certificate-file is given, a new self-signed certificate is generated here: app.cer (public,\n" +
 			"uploaded by the script) and app.pem (certificate and private key, for collect --certificate; keep it secret).\n" +
-			"--print-permissions lists the permissions instead (text or --format json).\n\n" + exitCodesHelp("written"),
+			"--print-permissions lists the permissions instead (text or --format json).\n\n" + exitCodesHelp("written", exitCode{exitCannotRun, "could not write setup-app.ps1 or the certificate, or read --certificate-file"}),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runSetup(g, o)

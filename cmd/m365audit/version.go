@@ -93,6 +93,7 @@ func newVersionCmd(g *globalOptions) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the tool version, commit, build date, Go version and snapshot schema version",
+		Long:  "Print the tool version, commit, build date, Go version and snapshot schema version.\n\n" + exitCodesHelp("printed", exitCode{exitCannotRun, "could not write to standard output"}),
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			return writeVersion(g.stdout, g.build)

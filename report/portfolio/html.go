@@ -30,6 +30,7 @@ type figure struct{ Label, Value, Tone string }
 
 type tenantRow struct {
 	Name, ID, Score, Arrow, Delta, Trend, Critical, High, Coverage, Incident, Collected, Tone string
+	IncidentOpen                                                                              bool
 	Stale                                                                                     bool
 }
 
@@ -79,14 +80,14 @@ func buildView(d *Document) view {
 			"(incident checks run in one only, data collected in one month only), the score also moved for that reason, not because the tenant changed:"
 	}
 	for _, t := range d.Tenants {
-		inc := ""
+		inc := "none"
 		if t.Incident {
 			inc = "OPEN"
 		}
 		v.Tenants = append(v.Tenants, tenantRow{
 			Name: t.DisplayName, ID: t.ID, Score: fmt.Sprintf("%.1f%%", t.Score), Arrow: Arrow(t), Delta: DeltaText(t), Trend: t.Trend(),
 			Critical: fmt.Sprint(t.FailBySeverity[checks.SeverityCritical]), High: fmt.Sprint(t.FailBySeverity[checks.SeverityHigh]),
-			Coverage: fmt.Sprintf("%d/%d", t.Evaluated, t.Total), Incident: inc,
+			Coverage: fmt.Sprintf("%d/%d", t.Evaluated, t.Total), Incident: inc, IncidentOpen: t.Incident,
 			Collected: t.CollectedAt.UTC().Format("2006-01-02"), Tone: Tone(t.Score), Stale: t.Stale,
 		})
 		var why []string
@@ -162,7 +163,7 @@ tr:nth-child(even) td{background:#f8f9fb}
 <table>
 <thead><tr><th>Tenant</th><th>Score</th><th>Trend</th><th>Critical</th><th>High</th><th>Evaluated</th><th>Incident</th><th>Last collected</th></tr></thead>
 <tbody>
-{{range .Tenants}}<tr><td><bdi>{{.Name}}</bdi><div class="id">{{.ID}}</div></td><td class="score {{.Tone}}">{{.Score}}</td><td class="{{.Trend}}">{{.Arrow}} {{.Delta}}</td><td>{{.Critical}}</td><td>{{.High}}</td><td>{{.Coverage}}</td><td>{{with .Incident}}<span class="badge">{{.}}</span>{{end}}</td><td>{{.Collected}}{{if .Stale}} <span class="badge stale">STALE</span>{{end}}</td></tr>
+{{range .Tenants}}<tr><td><bdi>{{.Name}}</bdi><div class="id">{{.ID}}</div></td><td class="score {{.Tone}}">{{.Score}}</td><td class="{{.Trend}}">{{.Arrow}} {{.Delta}}</td><td>{{.Critical}}</td><td>{{.High}}</td><td>{{.Coverage}}</td><td>{{if .IncidentOpen}}<span class="badge">{{.Incident}}</span>{{else}}{{.Incident}}{{end}}</td><td>{{.Collected}}{{if .Stale}} <span class="badge stale">STALE</span>{{end}}</td></tr>
 {{end}}</tbody>
 </table>
 {{with .TrendNote}}<p class="muted">{{.}}</p>

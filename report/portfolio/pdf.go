@@ -40,7 +40,7 @@ func WritePDF(w io.Writer, d *Document) error {
 		rows = append(rows, []pdf.Cell{
 			{Text: t.Name, Bold: true}, {Text: t.Score, Bold: true, Tone: t.Tone}, {Text: t.Arrow + " " + t.Delta, Tone: trendTone},
 			{Text: t.Critical, Tone: nonZero(t.Critical)}, {Text: t.High, Tone: nonZero(t.High)}, {Text: t.Coverage},
-			{Text: t.Incident, Bold: true, Tone: "alert"}, {Text: collected, Tone: ct},
+			incidentCell(t), {Text: collected, Tone: ct},
 		})
 	}
 	p.Table([]pdf.Column{{Title: "Tenant", Width: 46}, {Title: "Score", Width: 16}, {Title: "Trend", Width: 20}, {Title: "Critical", Width: 15}, {Title: "High", Width: 11}, {Title: "Evaluated", Width: 21}, {Title: "Incident", Width: 17}, {Title: "Collected", Width: 34}}, rows, 8.5)
@@ -78,4 +78,13 @@ func nonZero(s string) string {
 		return "poor"
 	}
 	return ""
+}
+
+// incidentCell is "OPEN" in bold red for a tenant with an open incident,
+// else a muted "none".
+func incidentCell(t tenantRow) pdf.Cell {
+	if t.IncidentOpen {
+		return pdf.Cell{Text: t.Incident, Bold: true, Tone: "alert"}
+	}
+	return pdf.Cell{Text: t.Incident, Tone: "muted"}
 }

@@ -3,9 +3,11 @@ package portfolio_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -207,5 +209,84 @@ func TestLoadRunErrors(t *testing.T) {
 	}
 	if _, err := portfolio.Build(nil, portfolio.Options{}); err == nil {
 		t.Error("no runs accepted")
+	}
+}
+
+// TestTenantsCells: the Tenants sheet's "Last collected" is a date cell in
+// the report workbook's date format and "Change" a signed number cell; the
+// HTML Incident column says "OPEN" or "none" for every tenant.
+func TestTenantsCells(t *testing.T) {
+	rs, now := runs(t)
+	d, err := portfolio.Build(rs, portfolio.Options{GeneratedAt: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var xb bytes.Buffer
+	if err := portfolio.WriteXLSX(&xb, d); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&xb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for i, tn := range d.Tenants {
+		r := i + 2
+		t.Run(tn.ID, func(t *testing.T) {
+			// Last collected (P): a serial date shown as yyyy-mm-dd hh:mm "UTC".
+			raw, err := f.GetCellValue("Tenants", fmt.Sprintf("P%d", r), excelize.Options{RawCellValue: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			serial, err := strconv.ParseFloat(raw, 64)
+			if err != nil {
+				t.Fatalf("Last collected %q is not a number", raw)
+			}
+			if got, err := excelize.ExcelDateToTime(serial, false); err != nil || got.Sub(tn.CollectedAt).Abs() > time.Second {
+				t.Errorf("Last collected serial %v = %v, want %v", serial, got, tn.CollectedAt)
+			}
+			shown, _ := f.GetCellValue("Tenants", fmt.Sprintf("P%d", r))
+			if want := tn.CollectedAt.UTC().Format("2006-01-02 15:04") + " UTC"; shown != want {
+				t.Errorf("Last collected shown %q, want %q", shown, want)
+			}
+			// Change (E): a number with a sign, or "first run".
+			raw, _ = f.GetCellValue("Tenants", fmt.Sprintf("E%d", r), excelize.Options{RawCellValue: true})
+			shown, _ = f.GetCellValue("Tenants", fmt.Sprintf("E%d", r))
+			if tn.PreviousScore == nil {
+				if raw != "first run" {
+					t.Errorf("Change %q, want first run", raw)
+				}
+				return
+			}
+			v, err := strconv.ParseFloat(raw, 64)
+			if err != nil || abs(v-tn.Delta()) > 0.051 {
+				t.Errorf("Change raw %q, want the number %.1f", raw, tn.Delta())
+			}
+			if shown != portfolio.DeltaText(tn) {
+				t.Errorf("Change shown %q, want %q", shown, portfolio.DeltaText(tn))
+			}
+		})
+	}
+	var hb bytes.Buffer
+	if err := portfolio.WriteHTML(&hb, d); err != nil {
+		t.Fatal(err)
+	}
+	html := hb.String()
+	open, none := 0, 0
+	for _, tn := range d.Tenants {
+		if tn.Incident {
+			open++
+		} else {
+			none++
+		}
+	}
+	if open == 0 || none == 0 {
+		t.Fatalf("fixture needs both: %d open, %d none", open, none)
+	}
+	if got := strings.Count(html, `<span class="badge">OPEN</span>`); got != open {
+		t.Errorf("HTML shows OPEN %d times, want %d", got, open)
+	}
+	if got := strings.Count(html, "<td>none</td>"); got != none {
+		t.Errorf("HTML shows none %d times, want %d", got, none)
 	}
 }

@@ -3,6 +3,7 @@ package portfolio
 import (
 	"fmt"
 	"io"
+	"math"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -144,6 +145,18 @@ func WriteXLSX(out io.Writer, d *Document) error {
 	if err != nil {
 		return fmt.Errorf("portfolio workbook: %w", err)
 	}
+	// The date format of the report workbook (report/xlsx), so a filter or
+	// sort on "Last collected" works on dates.
+	dateFmt := `yyyy-mm-dd hh:mm "UTC"`
+	date, err := f.NewStyle(&excelize.Style{CustomNumFmt: &dateFmt, Alignment: &excelize.Alignment{Horizontal: "left"}})
+	if err != nil {
+		return fmt.Errorf("portfolio workbook: %w", err)
+	}
+	deltaFmt := `+0.0;-0.0;"±"0.0`
+	delta, err := f.NewStyle(&excelize.Style{CustomNumFmt: &deltaFmt})
+	if err != nil {
+		return fmt.Errorf("portfolio workbook: %w", err)
+	}
 
 	const tenants = "Tenants"
 	if err := f.SetSheetName("Sheet1", tenants); err != nil {
@@ -160,7 +173,13 @@ func WriteXLSX(out io.Writer, d *Document) error {
 		w.set(tenants, 2, r, t.ID)
 		w.set(tenants, 3, r, t.Score)
 		w.set(tenants, 4, r, Arrow(t))
-		w.set(tenants, 5, r, DeltaText(t))
+		if t.PreviousScore != nil {
+			// A number (one decimal, as shown elsewhere) so it sorts.
+			w.set(tenants, 5, r, math.Round(t.Delta()*10)/10)
+			w.style(tenants, 5, r, 5, r, delta)
+		} else {
+			w.set(tenants, 5, r, DeltaText(t))
+		}
 		if t.PreviousScore != nil {
 			w.set(tenants, 6, r, *t.PreviousScore)
 		}
@@ -172,7 +191,8 @@ func WriteXLSX(out io.Writer, d *Document) error {
 		w.set(tenants, 13, r, yesNo(t.Incident))
 		w.set(tenants, 14, r, t.Fixed)
 		w.set(tenants, 15, r, t.Regressed)
-		w.set(tenants, 16, r, t.CollectedAt.UTC().Format("2006-01-02 15:04"))
+		w.set(tenants, 16, r, t.CollectedAt.UTC())
+		w.style(tenants, 16, r, 16, r, date)
 		w.set(tenants, 17, r, t.AgeDays)
 		w.set(tenants, 18, r, yesNo(t.Stale))
 		w.style(tenants, 3, r, 3, r, num)
@@ -183,7 +203,7 @@ func WriteXLSX(out io.Writer, d *Document) error {
 			w.style(tenants, 18, r, 18, r, alert)
 		}
 	}
-	w.table(tenants, hdr, len(d.Tenants), []float64{32, 38, 8, 7, 10, 10, 8, 7, 8, 6, 28, 8, 9, 7, 9, 17, 9, 7})
+	w.table(tenants, hdr, len(d.Tenants), []float64{32, 38, 8, 7, 10, 10, 8, 7, 8, 6, 28, 8, 9, 7, 9, 21, 9, 7})
 
 	const checksSheet = "Checks"
 	if _, err := f.NewSheet(checksSheet); err != nil {
