@@ -15,7 +15,8 @@ const IDIRInb001 = "IR-INB-001"
 func irInb001() Check {
 	return Check{Meta: Meta{ID: IDIRInb001, Title: "Inbox rules that forward, redirect, delete or hide mail", Category: categoryIncident, Severity: SeverityCritical, Incident: true,
 		Rationale: "Attackers hide replies and security alerts with inbox rules (moving mail to RSS Feeds, deleting it, or forwarding it out) so the victim does not notice.",
-		Datasets:  []string{snapshot.DSIncidentMessageRules}, AlsoReads: []string{snapshot.DSDomains, snapshot.DSIncidentMailFolders, snapshot.DSOrganization, snapshot.DSUsers},
+		Datasets:  []string{snapshot.DSIncidentMessageRules}, AlsoReads: []string{snapshot.DSDomains, snapshot.DSIncidentMailFolders, snapshot.DSOrganization, snapshot.DSUsers,
+			snapshot.DSIncidentAuditLog, snapshot.DSExoAdminAuditLogConfig, snapshot.DSSignIns, snapshot.DSDirectoryAudits},
 		References: References{CIS: []string{"6.2.1"}, CISVersion: "v5.0.0", Other: []string{"Hawk Get-HawkUserInboxRule"}},
 		Remediation: Remediation{Summary: "Remove the suspicious inbox rules (disable first to keep evidence).", Script: true,
 			Steps: []string{"Remove-MgUserMailFolderMessageRule -UserId <id> -MailFolderId inbox -MessageRuleId <ruleId>"}}},
@@ -34,6 +35,23 @@ func evalIRInb001(c *Context) Outcome {
 		// A rule moving mail to a folder that cannot be named is a doubt
 		// (review), never ordinary: irRuleReasons.
 		c.decidedWithout(snapshot.DSIncidentMailFolders)
+	}
+	// What the audit log says about the listed rules (when they were
+	// created or changed, by whom, from which address): the same trails
+	// IR-INB-002 builds, matched by mailbox and rule name.
+	// The verdict is the rules' own: without these datasets the rules are
+	// judged the same, only undated.
+	var trails map[string]*irRuleTrail
+	if recs, err := c.IncidentAuditLog(); err == nil {
+		if _, off := irAuditIngestionOff(c); !off {
+			sis, _ := c.SignIns()
+			trails, _ = irRuleTrails(sc, recs, irAttackerAddresses(c, sc, sis))
+		}
+	}
+	for _, id := range []string{snapshot.DSIncidentAuditLog, snapshot.DSExoAdminAuditLogConfig, snapshot.DSSignIns, snapshot.DSDirectoryAudits} {
+		if !c.Info(id).Status.HasData() {
+			c.decidedWithout(id)
+		}
 	}
 	var out []Affected
 	suspicious, uncertain, ordinary := 0, 0, 0
@@ -62,6 +80,9 @@ func evalIRInb001(c *Context) Outcome {
 			default:
 				a.Detail = "ordinary rule" + state + ": " + irRuleActions(r, names)
 				ordinary++
+			}
+			if t := trails[irRuleTrailKey(uid, r.DisplayName)]; t != nil {
+				irAttachTrail(&a, t)
 			}
 			out = append(out, a)
 		}
@@ -218,3 +239,36 @@ func irOnlyPunctuation(s string) bool {
 }
 
 func irQuoteName(s string) string { return "“" + s + "”" }
+
+// irAttachTrail adds to a listed rule what the audit log says about it: the
+// typed history (its events with actor and client address), the time and
+// actor of its first event, and that event in the detail, with the
+// attacker's address named when it was one. The verdict and the
+// attribution stay the rule's own (what it does).
+func irAttachTrail(a *Affected, t *irRuleTrail) {
+	if len(t.hist.Events) == 0 {
+		return
+	}
+	hist := t.hist
+	hist.Exists = true
+	hist.Events = append([]AuditEvent(nil), t.hist.Events...)
+	a.RuleHistory = &hist
+	first := hist.Events[0]
+	a.Time = irTimePtr(first.Time)
+	a.Actor = first.Actor
+	verb := "changed"
+	if hist.Created != nil && hist.Created.Equal(first.Time) {
+		verb = "created"
+	}
+	d := fmt.Sprintf("%s %s (%s)", verb, irTime(first.Time), first.Operation)
+	if first.Actor != "" {
+		d += " by " + first.Actor
+	}
+	switch why, ok := t.attackerIP[first.IP]; {
+	case ok:
+		d += " " + irAttackerNote(first.IP, why)
+	case first.IP != "":
+		d += " from " + first.IP
+	}
+	a.Detail += "; " + d
+}

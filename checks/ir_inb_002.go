@@ -49,49 +49,7 @@ func evalIRInb002(c *Context) Outcome {
 	exoRules, exoErr := c.IncidentInboxRules()
 	graphRules, graphErr := c.IncidentMessageRules()
 
-	sort.SliceStable(recs, func(i, j int) bool { return recs[i].CreatedDateTime.Before(recs[j].CreatedDateTime) })
-	trails := map[string]*irRuleTrail{}
-	var keys []string
-	for _, r := range recs {
-		d := r.Data()
-		kind := irRuleEventKind(r.Operation, d)
-		if kind == "" || !sc.inWindow(r.CreatedDateTime) || !irAuditSucceeded(d) {
-			continue
-		}
-		uid, ok := irAuditMailboxOwner(sc, r, d)
-		if !ok {
-			continue
-		}
-		name := irAuditRuleName(d)
-		key := uid + "\x00" + strings.ToLower(name)
-		t := trails[key]
-		if t == nil {
-			t = &irRuleTrail{uid: uid, name: name, attackerIP: map[string]string{}}
-			t.hist.Mailbox = sc.users[uid].UserPrincipalName
-			trails[key] = t
-			keys = append(keys, key)
-		}
-		at := r.CreatedDateTime.UTC()
-		actor, ip := irAuditActor(r, d), r.IP()
-		t.hist.Events = append(t.hist.Events, AuditEvent{RecordID: r.ID, Operation: irRuleOperation(r.Operation, d), Time: at, Actor: actor, IP: ip})
-		switch kind {
-		case "create":
-			if t.hist.Created == nil {
-				t.hist.Created = irTimePtr(at)
-			}
-		case "remove":
-			t.hist.Removed = irTimePtr(at)
-		default:
-			t.hist.Changed = append(t.hist.Changed, at)
-		}
-		if sc.isIncidentUser(actor) {
-			t.byIncident = true
-		}
-		if why, ok := attacker[ip]; ok {
-			t.attackerIP[ip] = why
-		}
-		t.reasons = append(t.reasons, irAuditRuleReasons(sc, name, d)...)
-	}
+	trails, keys := irRuleTrails(sc, recs, attacker)
 
 	// What still exists: Exchange's view (hidden rules included) and Graph's.
 	graphIDs := map[string]map[string]bool{}
@@ -221,6 +179,61 @@ func evalIRInb002(c *Context) Outcome {
 	}
 	return sc.unresolvedOutcome(Outcome{Status: StatusPass, Summary: fmt.Sprintf("The audit log shows no inbox rule deleted again on the incident users' mailboxes %s, and there is no hidden rule.%s", sc.window(), note), Affected: out})
 }
+
+// irRuleTrails groups the successful inbox-rule events of the audit log
+// inside the window by mailbox and rule name (key: user id, NUL, lower-case
+// name), in the order the rules first appear.
+func irRuleTrails(sc *incidentScope, recs []snapshot.AuditLogRecord, attacker map[string]string) (map[string]*irRuleTrail, []string) {
+	recs = append([]snapshot.AuditLogRecord(nil), recs...)
+	sort.SliceStable(recs, func(i, j int) bool { return recs[i].CreatedDateTime.Before(recs[j].CreatedDateTime) })
+	trails := map[string]*irRuleTrail{}
+	var keys []string
+	for _, r := range recs {
+		d := r.Data()
+		kind := irRuleEventKind(r.Operation, d)
+		if kind == "" || !sc.inWindow(r.CreatedDateTime) || !irAuditSucceeded(d) {
+			continue
+		}
+		uid, ok := irAuditMailboxOwner(sc, r, d)
+		if !ok {
+			continue
+		}
+		name := irAuditRuleName(d)
+		key := irRuleTrailKey(uid, name)
+		t := trails[key]
+		if t == nil {
+			t = &irRuleTrail{uid: uid, name: name, attackerIP: map[string]string{}}
+			t.hist.Mailbox = sc.users[uid].UserPrincipalName
+			trails[key] = t
+			keys = append(keys, key)
+		}
+		at := r.CreatedDateTime.UTC()
+		actor, ip := irAuditActor(r, d), r.IP()
+		t.hist.Events = append(t.hist.Events, AuditEvent{RecordID: r.ID, Operation: irRuleOperation(r.Operation, d), Time: at, Actor: actor, IP: ip})
+		switch kind {
+		case "create":
+			if t.hist.Created == nil {
+				t.hist.Created = irTimePtr(at)
+			}
+		case "remove":
+			t.hist.Removed = irTimePtr(at)
+		default:
+			t.hist.Changed = append(t.hist.Changed, at)
+		}
+		if sc.isIncidentUser(actor) {
+			t.byIncident = true
+		}
+		if why, ok := attacker[ip]; ok {
+			t.attackerIP[ip] = why
+		}
+		t.reasons = append(t.reasons, irAuditRuleReasons(sc, name, d)...)
+	}
+
+	return trails, keys
+}
+
+// irRuleTrailKey is the key of irRuleTrails for a rule of a mailbox.
+func irRuleTrailKey(uid, name string) string { return uid + "\x00" + strings.ToLower(name) }
 
 // irRuleEventKind classifies an audit record: create, change, remove, or
 // "" for records that are not about inbox rules.

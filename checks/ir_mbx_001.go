@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -16,7 +17,8 @@ func irMbx001() Check {
 	return Check{Meta: Meta{ID: IDIRMbx001, Title: "Mailbox-level forwarding configured", Category: categoryIncident, Severity: SeverityCritical, Incident: true,
 		Rationale: "Mailbox forwarding silently copies every message to the attacker, and survives a password reset.",
 		Datasets:  []string{snapshot.DSExoMailbox}, AlsoReads: []string{snapshot.DSDomains, snapshot.DSOrganization, snapshot.DSUsers,
-			snapshot.DSExoOutboundSpamPolicy, snapshot.DSExoOutboundSpamRule, snapshot.DSExoRemoteDomain},
+			snapshot.DSExoOutboundSpamPolicy, snapshot.DSExoOutboundSpamRule, snapshot.DSExoRemoteDomain,
+			snapshot.DSIncidentAuditLog, snapshot.DSExoAdminAuditLogConfig, snapshot.DSSignIns, snapshot.DSDirectoryAudits},
 		References: References{CIS: []string{"6.2.1"}, CISVersion: "v5.0.0", Other: []string{"Hawk Get-HawkUserEmailForwarding"}},
 		Remediation: Remediation{Summary: "Clear forwarding on the incident users' mailboxes.", Script: true,
 			Steps: []string{"Set-Mailbox -Identity <upn> -ForwardingSmtpAddress $null -ForwardingAddress $null -DeliverToMailboxAndForward $false"}}},
@@ -44,6 +46,14 @@ func evalIRMbx001(c *Context) Outcome {
 			if !c.Info(ds).Status.HasData() {
 				c.decidedWithout(ds)
 			}
+		}
+	}
+	sets, attacker := irForwardingSets(c, sc)
+	// The audit log only dates and attributes a forwarding the mailbox
+	// shows; without it the mailbox's own last change is used.
+	for _, ds := range []string{snapshot.DSIncidentAuditLog, snapshot.DSExoAdminAuditLogConfig, snapshot.DSSignIns, snapshot.DSDirectoryAudits} {
+		if !c.Info(ds).Status.HasData() {
+			c.decidedWithout(ds)
 		}
 	}
 	var out []Affected
@@ -88,10 +98,31 @@ func evalIRMbx001(c *Context) Outcome {
 			a.Time = irTimePtr(changed)
 			parts = append(parts, "mailbox last changed "+irTime(changed))
 		}
+		// The Set-Mailbox that set this forwarding, when the audit log has
+		// it: its time, actor and address are when and by whom it was set.
+		set, setOK := irForwardingSetFor(sets, m, fwdSMTP, fwdAddr)
+		if setOK {
+			a.AuditEvent = &set
+			a.Time, a.Actor = irTimePtr(set.Time), set.Actor
+			d := fmt.Sprintf("set %s (%s)", irTime(set.Time), set.Operation)
+			if set.Actor != "" {
+				d += " by " + set.Actor
+			}
+			if why, ok := attacker[set.IP]; ok {
+				d += " " + irAttackerNote(set.IP, why)
+			} else if set.IP != "" {
+				d += " from " + set.IP
+			}
+			parts = append(parts, d)
+		}
 		// Attributed only when the mailbox of an incident user was changed
-		// inside the window; forwarding set before the window (or at an
-		// unknown time) is reported for review, never removed.
+		// inside the window (by the audit log's Set-Mailbox, else by the
+		// mailbox's last change); forwarding set before the window (or at
+		// an unknown time) is reported for review, never removed.
 		switch {
+		case incident && setOK && sc.inWindow(set.Time):
+			a.Attributed = true
+			attributed++
 		case incident && changedOK && sc.inWindow(changed):
 			a.Attributed = true
 			attributed++
@@ -134,6 +165,73 @@ func evalIRMbx001(c *Context) Outcome {
 		return Outcome{Status: StatusWarn, Summary: fmt.Sprintf("%s forward mail inside the tenant; confirm each is intended.", phrase.Plural(internal, "mailbox", "mailboxes")), Affected: out}
 	}
 	return Outcome{Status: StatusPass, Summary: "No mailbox has forwarding configured.", Affected: out}
+}
+
+// irForwardingSet is a successful Set-Mailbox of the audit log inside the
+// window that set forwarding.
+type irForwardingSet struct {
+	event    AuditEvent
+	identity string // the cmdlet's Identity ("" = the actor's own mailbox)
+	smtp     string // ForwardingSmtpAddress, without "smtp:"
+	addr     string // ForwardingAddress
+}
+
+// irForwardingSets reads the Set-Mailbox events that set forwarding, and
+// the addresses the sign-in checks tie to the attacker. Without the audit
+// log (or with ingestion off) there are none: the mailbox's own last
+// change is all there is.
+func irForwardingSets(c *Context, sc *incidentScope) ([]irForwardingSet, map[string]string) {
+	recs, err := c.IncidentAuditLog()
+	if err != nil {
+		return nil, nil
+	}
+	if _, off := irAuditIngestionOff(c); off {
+		return nil, nil
+	}
+	var out []irForwardingSet
+	for _, r := range recs {
+		d := r.Data()
+		if !strings.EqualFold(phrase.FirstOf(r.Operation, d.Operation), "Set-Mailbox") || !irAuditSucceeded(d) || !sc.inWindow(r.CreatedDateTime) {
+			continue
+		}
+		smtp := strings.TrimSpace(d.Param("ForwardingSmtpAddress"))
+		addr := strings.TrimSpace(d.Param("ForwardingAddress"))
+		if smtp == "" && addr == "" {
+			continue
+		}
+		if len(smtp) > 5 && strings.EqualFold(smtp[:5], "smtp:") {
+			smtp = smtp[5:]
+		}
+		out = append(out, irForwardingSet{
+			event:    AuditEvent{RecordID: r.ID, Operation: "Set-Mailbox", Time: r.CreatedDateTime.UTC(), Actor: irAuditActor(r, d), IP: r.IP()},
+			identity: strings.TrimSpace(d.Param("Identity")), smtp: smtp, addr: addr})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].event.Time.Before(out[j].event.Time) })
+	sis, _ := c.SignIns()
+	return out, irAttackerAddresses(c, sc, sis)
+}
+
+// irForwardingSetFor is the last Set-Mailbox that set the mailbox's
+// current forwarding: the cmdlet named this mailbox (or, without an
+// Identity, the owner changed their own) and the value is the one the
+// mailbox holds now.
+func irForwardingSetFor(sets []irForwardingSet, m snapshot.Mailbox, smtp, addr string) (AuditEvent, bool) {
+	smtp = strings.TrimSpace(smtp)
+	if len(smtp) > 5 && strings.EqualFold(smtp[:5], "smtp:") {
+		smtp = smtp[5:]
+	}
+	names := []string{m.UserPrincipalName, m.PrimarySmtpAddress, m.DisplayName, m.Name, m.Identity, m.ExternalDirectoryObjectID}
+	for i := len(sets) - 1; i >= 0; i-- {
+		s := sets[i]
+		who := phrase.FirstOf(s.identity, s.event.Actor)
+		if who == "" || !containsFold(names, who) {
+			continue
+		}
+		if (s.smtp != "" && strings.EqualFold(s.smtp, smtp)) || (s.addr != "" && strings.EqualFold(s.addr, addr)) {
+			return s.event, true
+		}
+	}
+	return AuditEvent{}, false
 }
 
 // irParseExoTime parses an Exchange date (ISO 8601, or /Date(ms)/).

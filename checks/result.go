@@ -102,6 +102,9 @@ type Affected struct {
 	Message         *MessageEvidence         `json:"message,omitempty"`
 	RuleHistory     *RuleHistory             `json:"ruleHistory,omitempty"`
 	MailboxActivity *MailboxActivityEvidence `json:"mailboxActivity,omitempty"`
+	// AuditEvent is the unified audit log event that made the change
+	// the row shows (IR-MBX-001: the Set-Mailbox that set forwarding).
+	AuditEvent *AuditEvent `json:"auditEvent,omitempty"`
 	// PolicyState is a Conditional Access policy's state.
 	PolicyState string `json:"policyState,omitempty"`
 	// Accepted is set when a config acceptance covers this object.

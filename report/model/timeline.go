@@ -71,7 +71,7 @@ func ruleHistoryEvents(checkID string, a checks.Affected, user string) []Timelin
 	_, name := InboxRuleOf(a)
 	rule := "“" + phrase.FirstOf(name, a.ID) + "”"
 	var out []TimelineEvent
-	for _, e := range h.Events {
+	for i, e := range h.Events {
 		t := e.Time.UTC()
 		what := "Inbox rule changed"
 		switch {
@@ -90,7 +90,13 @@ func ruleHistoryEvents(checkID string, a checks.Affected, user string) []Timelin
 		case h.Hidden:
 			d = append(d, "still in the mailbox, hidden from Outlook and Graph")
 		}
-		out = append(out, TimelineEvent{Time: &t, User: user, Source: sourceUnifiedAudit, Event: what, Detail: strings.Join(d, "; "),
+		detail := strings.Join(d, "; ")
+		if i == 0 && checkID == checks.IDIRInb001 && a.Detail != "" {
+			// A rule still listed in the mailbox: its first event carries
+			// what the rule does (the check's detail names the event too).
+			detail = "rule " + rule + ": " + a.Detail
+		}
+		out = append(out, TimelineEvent{Time: &t, User: user, Source: sourceUnifiedAudit, Event: what, Detail: detail,
 			Actor: phrase.FirstOf(e.Actor, a.Actor), Attributed: a.Attributed, CheckID: checkID})
 	}
 	return out
