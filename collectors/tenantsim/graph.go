@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/m365audit/m365audit/collectors/snapshot"
+	"github.com/m365audit/m365audit/internal/jsonscan"
 )
 
 // graphRoute is one Graph dataset path, without its version prefix, split in
@@ -423,27 +424,27 @@ func removeTopKey(raw []byte, key string) ([]byte, error) {
 		return nil, errors.New("not an object")
 	}
 	want := marshal(key)
-	i := skipSpace(raw, 1)
+	i := jsonscan.SkipWS(raw, 1)
 	first := true
 	for i < len(raw) && raw[i] != '}' {
 		memberStart := i
-		keyEnd, err := scanString(raw, i)
+		keyEnd, err := jsonscan.String(raw, i)
 		if err != nil {
 			return nil, err
 		}
 		k := raw[i:keyEnd]
-		i = skipSpace(raw, keyEnd)
+		i = jsonscan.SkipWS(raw, keyEnd)
 		if i >= len(raw) || raw[i] != ':' {
 			return nil, errors.New("malformed object")
 		}
-		valEnd, err := scanValue(raw, skipSpace(raw, i+1))
+		valEnd, err := jsonscan.Value(raw, jsonscan.SkipWS(raw, i+1))
 		if err != nil {
 			return nil, err
 		}
-		next := skipSpace(raw, valEnd)
+		next := jsonscan.SkipWS(raw, valEnd)
 		hasComma := next < len(raw) && raw[next] == ','
 		if hasComma {
-			next = skipSpace(raw, next+1)
+			next = jsonscan.SkipWS(raw, next+1)
 		}
 		if bytes.Equal(k, want) {
 			out := make([]byte, 0, len(raw))
@@ -466,66 +467,6 @@ func removeTopKey(raw []byte, key string) ([]byte, error) {
 		i = next
 	}
 	return raw, nil
-}
-
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t') {
-		i++
-	}
-	return i
-}
-
-// scanString returns the index just past the JSON string starting at i.
-func scanString(b []byte, i int) (int, error) {
-	if i >= len(b) || b[i] != '"' {
-		return 0, errors.New("expected a string")
-	}
-	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '\\':
-			j++
-		case '"':
-			return j + 1, nil
-		}
-	}
-	return 0, errors.New("unterminated string")
-}
-
-// scanValue returns the index just past the JSON value starting at i.
-func scanValue(b []byte, i int) (int, error) {
-	if i >= len(b) {
-		return 0, errors.New("missing value")
-	}
-	switch b[i] {
-	case '"':
-		return scanString(b, i)
-	case '{', '[':
-		depth := 0
-		for j := i; j < len(b); j++ {
-			switch b[j] {
-			case '"':
-				e, err := scanString(b, j)
-				if err != nil {
-					return 0, err
-				}
-				j = e - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return j + 1, nil
-				}
-			}
-		}
-		return 0, errors.New("unterminated value")
-	default:
-		j := i
-		for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ']' && b[j] != ' ' && b[j] != '\n' && b[j] != '\r' && b[j] != '\t' {
-			j++
-		}
-		return j, nil
-	}
 }
 
 // pageToken is what an opaque $skiptoken carries.
